@@ -1,0 +1,105 @@
+"""Problems as data, and the exit codes the CLI maps outcomes to.
+
+Stages return `Invalid` findings (a field path and a message about one object); the pipeline
+attaches the source file, line and object and raises one `ProblemsFound` with all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_CHANGES = 1  # diff/check found changes, like `git diff --exit-code`
+EXIT_INVALID = 2  # invalid input or usage
+EXIT_INTERNAL = 3  # a bug in kserve-gitops
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Source:
+    """Where a document came from: a path as the user gave it and a 1-based line."""
+
+    path: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class ObjectRef:
+    """A Kubernetes object named in a message."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind} {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Invalid:
+    """One finding about one object: `field` is a path such as `spec.predictor.containers[0]`."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Problem:
+    """A finding a user can act on: file, line, object, field and what is wrong."""
+
+    source: Source
+    obj: ObjectRef | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        parts = [str(self.source)]
+        if self.obj is not None:
+            parts.append(str(self.obj))
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Warning:  # noqa: A001 - the record, not the builtin category
+    """Something worth saying on stderr that does not stop the run."""
+
+    source: Source
+    obj: ObjectRef | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.obj}" if self.obj else str(self.source)
+        return f"warning: {where}: {self.message}"
+
+
+class ProblemsFound(Exception):
+    """Raised once, by the pipeline, with every problem of the input set."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        super().__init__(f"{len(self.problems)} problem(s)")
+
+
+class InternalError(Exception):
+    """A bug in kserve-gitops (exit 3), as opposed to bad input (exit 2)."""
+
+
+def field_path(*parts: str | int) -> str:
+    """Join path parts as `a.b[0].c`, the spelling used in every message."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif out:
+            out += f".{part}"
+        else:
+            out = part
+    return out
