@@ -1,5 +1,185 @@
-"""Placeholder until the CLI lands."""
+"""The `kserve-gitops` command line: option parsing and printing only, no logic.
+
+`main()` owns the exit codes (errors.py): 0 ok, 1 changes found (diff/check), 2 invalid input
+or usage, 3 internal error (traceback only with --debug), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from generator import KSERVE_VERSION, __version__, output, pipeline
+from generator.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    ProblemsFound,
+)
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def main() -> None:
-    raise SystemExit(0)
+@click.group(context_settings=CONTEXT)
+@click.option("--debug", is_flag=True, help="Show the Python traceback of internal errors.")
+def cli(debug: bool) -> None:
+    """Render what KServe's controller would create, as static manifests for GitOps.
+
+    \b
+    Example:
+      kserve-gitops render examples/quickstart > rendered.yaml
+    """
+
+
+def _namespace_default() -> str | None:
+    return os.environ.get("ARGOCD_APP_NAMESPACE") or None
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False))
+@click.option(
+    "-n",
+    "--namespace",
+    help="Namespace for objects without metadata.namespace "
+    "[default: $ARGOCD_APP_NAMESPACE].",
+)
+@click.option(
+    "--config",
+    "config_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="An inferenceservice-config ConfigMap (or a `key: JSON` mapping) whose keys override "
+    "the built-in and repo config. Repeatable; later files win.",
+)
+@click.option(
+    "--no-passthrough",
+    is_flag=True,
+    help="Drop input objects that are not KServe kinds instead of passing them through.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="A YAML stream, or a JSON v1 List.",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Say on stderr, per InferenceService, which mode and runtime were chosen and why.",
+)
+def render(
+    paths: Sequence[str],
+    namespace: str | None,
+    config_files: Sequence[str],
+    no_passthrough: bool,
+    fmt: str,
+    explain: bool,
+) -> None:
+    """Render the InferenceServices under PATHS and print the manifests on stdout.
+
+    Reads every *.yaml, *.yml and *.json file under PATHS (hidden folders skipped). Invalid
+    input prints one line per problem on stderr, nothing on stdout, and exits 2.
+
+    \b
+    Examples:
+      kserve-gitops render examples/quickstart
+      kserve-gitops render apps/ -n team-a --config prod-config.yaml --format json
+    """
+    request = pipeline.Request(
+        paths=tuple(paths),
+        namespace=namespace or _namespace_default(),
+        config_files=tuple(config_files),
+        passthrough=not no_passthrough,
+    )
+    result = pipeline.run(request)
+    for warning in sorted(result.warnings):
+        click.echo(str(warning), err=True)
+    if explain:
+        for admitted in result.admitted:
+            click.echo(explain_line(admitted), err=True)
+    text = output.json_list(result.objects) if fmt == "json" else output.yaml_stream(result.objects)
+    click.echo(text, nl=False)
+
+
+def explain_line(admitted: pipeline.Admitted) -> str:
+    """One stderr line saying what admission decided for an InferenceService."""
+    ref = f"InferenceService {admitted.namespace}/{admitted.loaded.name}"
+    parts = [f"explain: {admitted.loaded.source}: {ref}: mode {admitted.mode}"]
+    if admitted.mode == "ModelMesh":
+        parts.append("passed through unchanged: the in-cluster ModelMesh controller owns it")
+    if admitted.runtime:
+        parts.append(f"runtime {admitted.runtime}")
+    return "; ".join(parts)
+
+
+@cli.command(context_settings=CONTEXT)
+def version() -> None:
+    """Print the kserve-gitops version and the KServe release it ports.
+
+    \b
+    Example:
+      kserve-gitops version
+    """
+    click.echo(f"kserve-gitops {__version__} (KServe {KSERVE_VERSION})")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL.
+
+    \b
+    Example:
+      eval "$(kserve-gitops completion bash)"
+    """
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    if cls is None:  # pragma: no cover - the Choice above lists only supported shells
+        raise click.UsageError(f"unsupported shell {shell}")
+    click.echo(cls(cli, {}, "kserve-gitops", "_KSERVE_GITOPS_COMPLETE").source())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the CLI and map every outcome to an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="kserve-gitops", standalone_mode=False)
+    except ProblemsFound as found:
+        for problem in found.problems:
+            click.echo(str(problem), err=True)
+        code = EXIT_INVALID
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        code = EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        code = EXIT_INTERRUPTED
+    except click.ClickException as err:
+        err.show()
+        code = err.exit_code
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not our error; silence Python's own complaint.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_OK
+    except Exception as err:
+        if debug:
+            traceback.print_exc()
+        message = f"kserve-gitops: internal error: {type(err).__name__}: {err}"
+        click.echo(message + ("" if debug else " (run with --debug for the traceback)"), err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+__all__ = ["cli", "main"]

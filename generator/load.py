@@ -1,0 +1,302 @@
+"""Read the input set: discover files, parse YAML/JSON streams, classify documents.
+
+The only stage that reads user files. Every document keeps its file and line so any later
+problem can name them. YAML keeps its 1.1 meaning (what Kubernetes reads), except that
+timestamps stay strings (as the API server sees them) and duplicate keys are errors (the API
+server's strict decoding rejects them; a silent "last one wins" hides typos).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator import constants
+from generator.errors import Invalid, ObjectRef, Problem, Source
+
+try:  # libyaml is an order of magnitude faster; fall back so a bare install still works
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+INPUT_SUFFIXES = (".yaml", ".yml", ".json")
+KSERVE_API_GROUP_PREFIX = constants.KSERVE_API_GROUP + "/"
+
+
+class InputLoader(_BaseLoader):
+    """Safe loader: timestamps as strings, duplicate mapping keys rejected."""
+
+
+def _construct_mapping(loader: InputLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list | dict):
+            raise yaml.constructor.ConstructorError(
+                None, None, "mapping keys must be scalars", key_node.start_mark
+            )
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=True)
+
+
+InputLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+InputLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", InputLoader.construct_yaml_str  # type: ignore[arg-type]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """One document of the input set and where it came from."""
+
+    doc: dict[str, Any]
+    source: Source
+
+    @property
+    def api_version(self) -> str:
+        return str(self.doc.get("apiVersion", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.doc.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        return str(_meta(self.doc).get("name", ""))
+
+    @property
+    def namespace(self) -> str:
+        return str(_meta(self.doc).get("namespace", "") or "")
+
+    def ref(self, namespace: str | None = None) -> ObjectRef:
+        ns = self.namespace if namespace is None else namespace
+        return ObjectRef(self.kind, ns, self.name)
+
+    def problem(self, invalid: Invalid, namespace: str | None = None) -> Problem:
+        return Problem(self.source, self.ref(namespace), invalid.field, invalid.message)
+
+
+@dataclass(slots=True)
+class Inputs:
+    """The input set, classified. Lists keep discovery order (sorted paths, document order)."""
+
+    inference_services: list[Loaded] = field(default_factory=list)
+    serving_runtimes: list[Loaded] = field(default_factory=list)
+    cluster_serving_runtimes: list[Loaded] = field(default_factory=list)
+    trained_models: list[Loaded] = field(default_factory=list)
+    inference_graphs: list[Loaded] = field(default_factory=list)
+    config_maps: list[Loaded] = field(default_factory=list)  # inferenceservice-config
+    service_accounts: list[Loaded] = field(default_factory=list)
+    secrets: list[Loaded] = field(default_factory=list)
+    passthrough: list[Loaded] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+# kind -> the Inputs list it lands in, for serving.kserve.io kinds.
+KSERVE_KINDS = {
+    "InferenceService": "inference_services",
+    "ServingRuntime": "serving_runtimes",
+    "ClusterServingRuntime": "cluster_serving_runtimes",
+    "TrainedModel": "trained_models",
+    "InferenceGraph": "inference_graphs",
+}
+
+
+def _meta(doc: dict[str, Any]) -> dict[str, Any]:
+    meta = doc.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def discover(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
+    """Every input file under `paths`: sorted, hidden entries and symlinked folders skipped."""
+    found: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for given in paths:
+        root = Path(given)
+        if root.is_file():
+            found[root.as_posix()] = root
+        elif root.is_dir():
+            for file in _walk(root):
+                found[file.as_posix()] = file
+        else:
+            problems.append(Problem(Source(given), None, "", "no such file or directory"))
+    return [found[key] for key in sorted(found)], problems
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for folder, dirs, files in os.walk(root):
+        # os.walk does not follow symlinked folders; hidden ones (.git, .github) are skipped.
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and name.endswith(INPUT_SUFFIXES):
+                yield Path(folder) / name
+
+
+def parse_stream(text: str, source_path: str) -> tuple[list[Loaded], list[Problem]]:
+    """Parse one file's multi-document stream; empty documents are skipped."""
+    loaded: list[Loaded] = []
+    loader = InputLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:  # pragma: no cover - check_node said there is one
+                break
+            source = Source(source_path, node.start_mark.line + 1)
+            doc = loader.construct_document(node)
+            if doc is None:
+                continue
+            if not isinstance(doc, dict):
+                what = _yaml_type(doc)
+                message = f"a document must be a mapping (a Kubernetes object), not {what}"
+                return loaded, [Problem(source, None, "", message)]
+            loaded.append(Loaded(doc, source))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        what = err.problem or err.context or "invalid YAML"
+        return loaded, [Problem(Source(source_path, line), None, "", f"invalid YAML: {what}")]
+    except yaml.YAMLError as err:
+        return loaded, [Problem(Source(source_path), None, "", f"invalid YAML: {err}")]
+    finally:
+        loader.dispose()
+    return loaded, []
+
+
+def _yaml_type(value: object) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def read_file(path: Path) -> tuple[list[Loaded], list[Problem]]:
+    """Read and parse one input file."""
+    display = path.as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        return [], [Problem(Source(display), None, "", f"not UTF-8 text: {err.reason}")]
+    except OSError as err:
+        return [], [Problem(Source(display), None, "", f"cannot read: {err.strerror}")]
+    return parse_stream(text, display)
+
+
+def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
+    """Sort documents into the kinds the pipeline reads; others pass through unchanged."""
+    inputs = Inputs()
+    for item in docs:
+        api_version, kind = item.doc.get("apiVersion"), item.doc.get("kind")
+        if not isinstance(api_version, str) or not api_version:
+            inputs.problems.append(item.problem(Invalid("apiVersion", "required value")))
+            continue
+        if not isinstance(kind, str) or not kind:
+            inputs.problems.append(item.problem(Invalid("kind", "required value")))
+            continue
+        if api_version.startswith(KSERVE_API_GROUP_PREFIX) and kind in KSERVE_KINDS:
+            getattr(inputs, KSERVE_KINDS[kind]).append(item)
+        elif api_version == "v1" and kind == "ConfigMap" and (
+            item.name == constants.INFERENCE_SERVICE_CONFIG_MAP_NAME
+        ):
+            inputs.config_maps.append(item)
+        elif api_version == "v1" and kind == "ServiceAccount":
+            inputs.service_accounts.append(item)
+            if passthrough:
+                inputs.passthrough.append(item)
+        elif api_version == "v1" and kind == "Secret":
+            inputs.secrets.append(item)
+            if passthrough:
+                inputs.passthrough.append(item)
+        elif passthrough:
+            inputs.passthrough.append(item)
+    return inputs
+
+
+def load(paths: Sequence[str], passthrough: bool = True) -> Inputs:
+    """discover → parse → classify; problems are collected, never raised."""
+    files, problems = discover(paths)
+    docs: list[Loaded] = []
+    for path in files:
+        file_docs, file_problems = read_file(path)
+        docs.extend(file_docs)
+        problems.extend(file_problems)
+    inputs = classify(docs, passthrough)
+    inputs.problems[:0] = problems
+    return inputs
+
+
+def locate_field_from_line(path: str, doc_line: int, field_path: str) -> int:
+    """Best-effort line of `field_path` in the document starting at `doc_line` of `path`.
+
+    Only called on the error path: re-composing the file keeps node marks out of the hot path.
+    Returns the line of the deepest part of the path that exists, at least `doc_line`.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        nodes = list(yaml.compose_all(text, Loader=_BaseLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return doc_line
+    node = next((n for n in nodes if n is not None and n.start_mark.line + 1 == doc_line), None)
+    if node is None:
+        return doc_line
+    line = doc_line
+    for part in _split_path(field_path):
+        child = _child(node, part)
+        if child is None:
+            break
+        node, line = child
+    return line
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node, int] | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == part:
+                return value, key.start_mark.line + 1
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        item = node.value[part]
+        return item, item.start_mark.line + 1
+    return None
+
+
+def _split_path(path: str) -> list[str | int]:
+    """`a.b[0]["x/y"].c` → ["a", "b", 0, "x/y", "c"]."""
+    parts: list[str | int] = []
+    i, word = 0, ""
+    while i < len(path):
+        ch = path[i]
+        if ch == ".":
+            if word:
+                parts.append(word)
+            word = ""
+        elif ch == "[":
+            if word:
+                parts.append(word)
+            word = ""
+            end = path.find("]", i)
+            if end < 0:
+                break
+            inner = path[i + 1 : end]
+            if inner.startswith('"') and inner.endswith('"') and len(inner) >= 2:
+                parts.append(inner[1:-1])
+            elif inner.isdigit():
+                parts.append(int(inner))
+            i = end
+        else:
+            word += ch
+        i += 1
+    if word:
+        parts.append(word)
+    return parts

@@ -1,0 +1,107 @@
+"""Emit rendered objects: one deterministic order, one YAML stream or a JSON `v1` List.
+
+Objects are sorted by (namespace, owning InferenceService, kind rank, name); mapping keys are
+sorted; nothing depends on the clock, the hash seed or the locale.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeDumper as _Dumper
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+
+from generator.errors import Source
+
+# Apply order within one owner: what others reference comes first (kustomize's
+# defaultOrderFirst, lightkube's RANK_ORDER). Unlisted kinds go after, by name.
+KIND_ORDER: dict[str, int] = {
+    kind: rank
+    for rank, kind in enumerate(
+        (
+            "Namespace",
+            "ServiceAccount",
+            "Secret",
+            "ConfigMap",
+            "InferenceService",
+            "OpenTelemetryCollector",
+            "Service",
+            "Deployment",
+            "HorizontalPodAutoscaler",
+            "ScaledObject",
+            "Ingress",
+            "HTTPRoute",
+            "VirtualService",
+        )
+    )
+}
+_UNRANKED = len(KIND_ORDER)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One output object, the InferenceService (or graph) it belongs to, and its input file."""
+
+    obj: dict[str, Any]
+    owner: str
+    source: Source
+
+    @property
+    def kind(self) -> str:
+        return str(self.obj.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        return str((self.obj.get("metadata") or {}).get("name", ""))
+
+    @property
+    def namespace(self) -> str:
+        return str((self.obj.get("metadata") or {}).get("namespace", "") or "")
+
+
+def sort_key(item: Rendered) -> tuple[str, str, int, str, str, str]:
+    """(namespace, owner, kind rank, kind, name, apiVersion): a total order for output."""
+    return (
+        item.namespace,
+        item.owner,
+        KIND_ORDER.get(item.kind, _UNRANKED),
+        item.kind,
+        item.name,
+        str(item.obj.get("apiVersion", "")),
+    )
+
+
+def ordered(items: Iterable[Rendered]) -> list[Rendered]:
+    """Objects in output order."""
+    return sorted(items, key=sort_key)
+
+
+def dump_yaml(obj: Any) -> str:
+    """One object as block YAML with sorted keys; YAML 1.1 readers get back the same data."""
+    text: str = yaml.dump(
+        obj,
+        Dumper=_Dumper,
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=120,
+    )
+    return text
+
+
+def yaml_stream(items: Sequence[Rendered]) -> str:
+    """The objects as one multi-document YAML stream."""
+    return "".join(f"---\n{dump_yaml(item.obj)}" for item in items)
+
+
+def json_list(items: Sequence[Rendered]) -> str:
+    """The objects as a `v1` List, as `kubectl get -o json` prints several objects."""
+    doc = {"apiVersion": "v1", "kind": "List", "items": [item.obj for item in items]}
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

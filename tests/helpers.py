@@ -1,0 +1,33 @@
+"""Test helpers: the repo root, `../shared` (skipped locally, required in CI), a tree builder."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = (REPO_ROOT / ".." / "shared").resolve()
+
+
+def require_shared(*parts: str) -> Path:
+    """The path under ../shared; skip when absent locally, fail when CI is set."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is absent (the shared reference data sits beside the repo)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must have it")
+        pytest.skip(message)
+    return path
+
+
+def build_tree(root: Path, files: Mapping[str, str]) -> Path:
+    """Write dedented files under root (copier's build_file_tree)."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
