@@ -1,0 +1,74 @@
+"""Real published KServe examples: the valid ones render, the invalid ones are rejected clearly."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import SHARED, require_shared
+
+from generator import cli
+from generator.errors import EXIT_INVALID, EXIT_OK
+
+EXAMPLES = SHARED / "reference" / "examples"
+INVALID = SHARED / "reference" / "examples-invalid"
+
+# file → a regex the problem line must match after "<file>:<line>: " (the field KServe rejects).
+INVALID_FIELDS = {
+    "alibi-income.yaml": r"InferenceService default/income: spec\.(explainer\.alibi|"
+    r"predictor\.sklearn\.resources\.requests\.cpu): ",
+    "alibi-tabular-cpu-float.yaml": r"InferenceService default/\S+: spec\.\S+: ",
+    "bentoml-placeholder.yaml": r"invalid YAML: ",
+    "bloom-nodename.yaml": r"InferenceService default/\S+: spec\.nodeName: unknown field",
+    "keda-external-auth.yaml": r"InferenceService default/huggingface-fbopt: "
+    r"spec\.predictor\.autoScaling\.metrics\[0\]\.external\.\S+: ",
+    "kpa-scalemetric-qps.yaml": r"InferenceService default/\S+: spec\.predictor\.scaleMetric: "
+    r".*\"qps\"",
+    "logger-request-header.yaml": r"InferenceService default/sklearn-iris: (predictor|spec): ",
+    "pvc-v1alpha2.yaml": r"InferenceService default/\S+: apiVersion: .*v1alpha2",
+    "rollout-transformer-custom.yaml": r"InferenceService default/\S+: spec\.transformer\.custom: "
+    r"unknown field",
+}
+
+
+def _files(folder: Path) -> list[str]:
+    if not folder.exists():
+        return []
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.yaml"))
+
+
+def render(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["render", *args])
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+def test_the_reference_sets_are_complete() -> None:
+    require_shared("reference", "examples")
+    assert len(_files(EXAMPLES)) == 40
+    assert sorted(_files(INVALID)) == sorted(INVALID_FIELDS)
+
+
+@pytest.mark.parametrize("name", _files(EXAMPLES) or ["<absent>"])
+def test_published_example_renders(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = require_shared("reference", "examples") / name
+    code, out, err = render(capsys, str(path), "--namespace", "default")
+    assert code == EXIT_OK, err
+    assert all(isinstance(doc, dict) for doc in yaml.safe_load_all(out))
+
+
+@pytest.mark.parametrize("name", sorted(INVALID_FIELDS))
+def test_published_invalid_example_is_rejected(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = require_shared("reference", "examples-invalid") / name
+    code, out, err = render(capsys, str(path), "--namespace", "default")
+    assert code == EXIT_INVALID
+    assert out == ""
+    lines = err.splitlines()
+    assert lines, "no message"
+    pattern = re.escape(str(path)) + r":\d+: " + INVALID_FIELDS[name]
+    assert any(re.match(pattern, line) for line in lines), err
