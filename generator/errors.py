@@ -68,7 +68,7 @@ class Problem:
 
 
 @dataclass(frozen=True, order=True, slots=True)
-class Warning:
+class Notice:
     """Something worth saying on stderr that does not stop the run."""
 
     source: Source
