@@ -1,0 +1,138 @@
+"""Time strict schema validation: 10,000 InferenceServices, and importing the compiled validator.
+
+The happy path of `generator.schema.check_object` has to stay cheap enough to run on every object
+of a large GitOps repository; this prints the numbers to compare against (target: well under a
+second for 10,000 objects). The import is timed in fresh interpreters with an empty bytecode
+cache (the module is compiled from source) and then with the cache just written (a normal,
+installed run).
+
+    python scripts/bench_schema.py [--count N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from generator.schema import check_object  # noqa: E402
+
+MODULE = "generator.schema.compiled.inferenceservice_v1beta1"
+
+# A predictor with a model format, resources and env, a custom transformer container and the
+# annotations a Standard-mode service with KEDA autoscaling carries: a typical GitOps input.
+EXAMPLE: dict[str, Any] = {
+    "apiVersion": "serving.kserve.io/v1beta1",
+    "kind": "InferenceService",
+    "metadata": {
+        "name": "bench",
+        "namespace": "models",
+        "labels": {"team": "search", "app.kubernetes.io/part-of": "ranking"},
+        "annotations": {
+            "serving.kserve.io/deploymentMode": "Standard",
+            "serving.kserve.io/autoscalerClass": "keda",
+        },
+    },
+    "spec": {
+        "predictor": {
+            "minReplicas": 1,
+            "maxReplicas": 4,
+            "serviceAccountName": "models-reader",
+            "model": {
+                "modelFormat": {"name": "sklearn", "version": "1"},
+                "protocolVersion": "v2",
+                "storageUri": "s3://models/ranking/v7",
+                "resources": {
+                    "requests": {"cpu": "500m", "memory": "1Gi"},
+                    "limits": {"cpu": 1, "memory": "2Gi"},
+                },
+                "env": [{"name": "LOG_LEVEL", "value": "info"}],
+            },
+            "autoScaling": {
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 70},
+                        },
+                    }
+                ]
+            },
+        },
+        "transformer": {
+            "containers": [
+                {
+                    "name": "kserve-container",
+                    "image": "registry.example/ranking-transformer:1.4",
+                    "args": ["--model_name", "ranking"],
+                    "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                    "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}},
+                }
+            ]
+        },
+    },
+}
+
+
+def time_validation(count: int) -> float:
+    docs = []
+    for i in range(count):
+        doc = copy.deepcopy(EXAMPLE)
+        doc["metadata"]["name"] = f"bench-{i}"
+        docs.append(doc)
+    assert check_object(docs[0]) == [], check_object(docs[0])
+    start = time.perf_counter()
+    for doc in docs:
+        check_object(doc)
+    return time.perf_counter() - start
+
+
+def time_import(cache_dir: str) -> float:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    code = (
+        "import time, importlib, generator.schema; s = time.perf_counter(); "
+        f"importlib.import_module({MODULE!r}); print(time.perf_counter() - s)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-X", f"pycache_prefix={cache_dir}", "-c", code],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(out.stdout)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as cache_dir:
+        cold = time_import(cache_dir)
+        warm = min(time_import(cache_dir) for _ in range(3))
+    elapsed = time_validation(args.count)
+    size = (REPO_ROOT / (MODULE.replace(".", "/") + ".py")).stat().st_size
+    print(
+        f"import {MODULE} ({size:,} bytes): {cold * 1000:.0f} ms from source, "
+        f"{warm * 1000:.1f} ms from bytecode"
+    )
+    print(
+        f"check_object x {args.count:,}: {elapsed:.3f} s "
+        f"({elapsed / args.count * 1e6:.1f} us per object)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

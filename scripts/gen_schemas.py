@@ -1,0 +1,435 @@
+"""Compile the KServe v0.20.0 CRD schemas into strict validators shipped inside the package.
+
+The API server checks a custom resource against its CRD's `openAPIV3Schema`, rejects fields the
+schema does not declare (strict field validation), and accepts only the versions the CRD serves.
+This script turns each served version's schema into a plain JSON schema with the same meaning
+(`additionalProperties: false` wherever unknown fields would be dropped, int-or-string as a type
+pair, Kubernetes ObjectMeta for `metadata`), drops everything that is prose or not checked here
+(descriptions, formats, defaults, CEL rules, list/map merge hints), hoists repeated subschemas
+into `definitions` and compiles the result with `fastjsonschema.compile_to_code`. Output:
+`generator/schema/compiled/<kind>_<version>.py` and `generator/schema/data/served.json`.
+
+    python scripts/gen_schemas.py [CRD_DIR] [--out PACKAGE_DIR]
+
+The output is a pure function of the CRDs and the installed fastjsonschema: running it twice
+writes byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import fastjsonschema
+import yaml
+from fastjsonschema.generator import CodeGenerator
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CRD_DIR = REPO_ROOT / ".." / "shared" / "reference" / "kserve" / "crd"
+DEFAULT_OUT = REPO_ROOT / "generator" / "schema"
+KSERVE_VERSION = "v0.20.0"
+GROUP = "serving.kserve.io"
+CRD_PLURALS = (
+    "inferenceservices",
+    "servingruntimes",
+    "clusterservingruntimes",
+    "trainedmodels",
+    "inferencegraphs",
+)
+# Subschemas that occur more than once and whose JSON is at least this long become definitions.
+HOIST_MIN_CHARS = 60
+
+Schema = dict[str, Any]
+
+# Keywords copied as they are: they mean the same in OpenAPI v3 and JSON schema draft 7.
+COPIED = frozenset(
+    {
+        "enum",
+        "pattern",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "multipleOf",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+    }
+)
+# Keywords left out: prose, or rules this validator does not enforce (see the module docstring).
+DROPPED = frozenset(
+    {
+        "description",
+        "title",
+        "example",
+        "format",
+        "default",
+        "x-kubernetes-list-type",
+        "x-kubernetes-list-map-keys",
+        "x-kubernetes-map-type",
+        "x-kubernetes-validations",
+    }
+)
+# Keywords with a rule of their own below.
+HANDLED = frozenset(
+    {
+        "type",
+        "properties",
+        "required",
+        "items",
+        "additionalProperties",
+        "anyOf",
+        "nullable",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "x-kubernetes-int-or-string",
+        "x-kubernetes-preserve-unknown-fields",
+    }
+)
+INT_OR_STRING_ANY_OF = [{"type": "integer"}, {"type": "string"}]
+
+
+def _strings() -> Schema:
+    return {"type": "string"}
+
+
+def object_meta() -> Schema:
+    """The fields of a Kubernetes ObjectMeta, with their JSON types; nothing else is allowed."""
+    string_map = {"type": "object", "additionalProperties": _strings()}
+    owner_ref = {
+        "type": "object",
+        "properties": {
+            "apiVersion": _strings(),
+            "kind": _strings(),
+            "name": _strings(),
+            "uid": _strings(),
+            "controller": {"type": "boolean"},
+            "blockOwnerDeletion": {"type": "boolean"},
+        },
+        "required": ["apiVersion", "kind", "name", "uid"],
+        "additionalProperties": False,
+    }
+    managed_fields_entry = {
+        "type": "object",
+        "properties": {
+            "manager": _strings(),
+            "operation": _strings(),
+            "apiVersion": _strings(),
+            "time": _strings(),
+            "fieldsType": _strings(),
+            "fieldsV1": {"type": "object"},
+            "subresource": _strings(),
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "name": _strings(),
+            "generateName": _strings(),
+            "namespace": _strings(),
+            "selfLink": _strings(),
+            "uid": _strings(),
+            "resourceVersion": _strings(),
+            "generation": {"type": "integer"},
+            "creationTimestamp": _strings(),
+            "deletionTimestamp": _strings(),
+            "deletionGracePeriodSeconds": {"type": "integer"},
+            "labels": string_map,
+            "annotations": dict(string_map),
+            "ownerReferences": {"type": "array", "items": owner_ref},
+            "finalizers": {"type": "array", "items": _strings()},
+            "managedFields": {"type": "array", "items": managed_fields_entry},
+        },
+        # kubectl apply and every GitOps tool need a name; generateName alone cannot be applied.
+        "required": ["name"],
+        "additionalProperties": False,
+    }
+
+
+def convert(node: Schema, where: str) -> Schema:
+    """One OpenAPI v3 CRD schema node as a strict JSON schema node."""
+    unknown = set(node) - COPIED - DROPPED - HANDLED
+    if unknown:
+        raise SystemExit(f"{where}: keyword(s) {sorted(unknown)} not supported by gen_schemas.py")
+    out: Schema = {}
+    if node.get("x-kubernetes-int-or-string"):
+        if node.get("anyOf", INT_OR_STRING_ANY_OF) != INT_OR_STRING_ANY_OF:
+            raise SystemExit(f"{where}: unexpected anyOf beside x-kubernetes-int-or-string")
+        out["type"] = ["integer", "string"]
+    elif "anyOf" in node:
+        raise SystemExit(f"{where}: anyOf is only supported for x-kubernetes-int-or-string")
+    elif "type" in node:
+        out["type"] = node["type"]
+    preserve = bool(node.get("x-kubernetes-preserve-unknown-fields"))
+    if "properties" in node:
+        out["properties"] = {
+            key: convert(sub, f"{where}.{key}") for key, sub in node["properties"].items()
+        }
+    if node.get("required"):
+        out["required"] = list(node["required"])
+    if "items" in node:
+        out["items"] = convert(node["items"], f"{where}[]")
+    extra = node.get("additionalProperties")
+    if isinstance(extra, dict):
+        out["additionalProperties"] = convert(extra, f"{where}{{}}")
+    elif extra is False or (out.get("type") == "object" and not preserve and extra is None):
+        # An object without preserve-unknown-fields keeps only its declared fields.
+        out["additionalProperties"] = False
+    out.update({key: node[key] for key in sorted(COPIED & set(node))})
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if node.get(bound) is True and limit in out:  # OpenAPI v3's flag; draft 7's number
+            out[bound] = out.pop(limit)
+    if node.get("nullable") and "type" in out:
+        out["type"] = [*_as_list(out["type"]), "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+    return out
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def convert_root(openapi: Schema, kind: str) -> Schema:
+    """The top-level schema of one CRD version, with ObjectMeta for `metadata`."""
+    root = convert(openapi, kind)
+    root["properties"]["metadata"] = object_meta()
+    root["required"] = ["apiVersion", "kind", "metadata"]
+    root["additionalProperties"] = False
+    return root
+
+
+def children(node: Schema) -> Iterator[tuple[str, str, Schema]]:
+    """(keyword, key, subschema) for every direct subschema of `node`."""
+    for key, sub in node.get("properties", {}).items():
+        yield "properties", key, sub
+    if isinstance(node.get("items"), dict):
+        yield "items", "", node["items"]
+    if isinstance(node.get("additionalProperties"), dict):
+        yield "additionalProperties", "", node["additionalProperties"]
+
+
+def canonical(node: Schema) -> str:
+    return json.dumps(node, sort_keys=True, separators=(",", ":"))
+
+
+class Hoister:
+    """Moves subschemas that occur more than once into `definitions`, named after a field."""
+
+    def __init__(self, root: Schema) -> None:
+        self.counts: Counter[str] = Counter()
+        self._count(root)
+        self.names: dict[str, str] = {}
+        self.bodies: dict[str, Schema] = {}
+        self.root = self._rebuild(root, "root")
+
+    def _count(self, node: Schema) -> None:
+        for _, _, sub in children(node):
+            self.counts[canonical(sub)] += 1
+            self._count(sub)
+
+    def _visit(self, node: Schema, hint: str) -> Schema:
+        text = canonical(node)
+        if self.counts[text] < 2 or len(text) < HOIST_MIN_CHARS:
+            return self._rebuild(node, hint)
+        if text not in self.names:
+            name = hint
+            suffix = 1
+            while name in self.bodies:
+                suffix += 1
+                name = f"{hint}_{suffix}"
+            self.names[text] = name
+            self.bodies[name] = {}  # reserve the name before recursing
+            self.bodies[name] = self._rebuild(node, hint)
+        return {"$ref": f"#/definitions/{self.names[text]}"}
+
+    def _rebuild(self, node: Schema, hint: str) -> Schema:
+        out = dict(node)
+        if "properties" in node:
+            out["properties"] = {k: self._visit(v, k) for k, v in node["properties"].items()}
+        if isinstance(node.get("items"), dict):
+            out["items"] = self._visit(node["items"], f"{hint}_item")
+        if isinstance(node.get("additionalProperties"), dict):
+            out["additionalProperties"] = self._visit(node["additionalProperties"], f"{hint}_value")
+        return out
+
+
+def _refs(node: Schema, counts: Counter[str]) -> None:
+    if "$ref" in node:
+        counts[node["$ref"]] += 1
+    for _, _, sub in children(node):
+        _refs(sub, counts)
+
+
+def _inline(node: Schema, once: dict[str, Schema]) -> Schema:
+    if node.get("$ref") in once:
+        return _inline(once[node["$ref"]], once)
+    out = dict(node)
+    if "properties" in node:
+        out["properties"] = {k: _inline(v, once) for k, v in node["properties"].items()}
+    for keyword in ("items", "additionalProperties"):
+        if isinstance(node.get(keyword), dict):
+            out[keyword] = _inline(node[keyword], once)
+    return out
+
+
+def hoist(root: Schema) -> Schema:
+    """`root` with repeated subschemas as `$ref`s to `definitions` used at least twice."""
+    hoister = Hoister(root)
+    root, bodies = hoister.root, hoister.bodies
+    while True:
+        counts: Counter[str] = Counter()
+        for body in (root, *bodies.values()):
+            _refs(body, counts)
+        once = {
+            f"#/definitions/{name}": body
+            for name, body in bodies.items()
+            if counts[f"#/definitions/{name}"] < 2
+        }
+        if not once:
+            break
+        root = _inline(root, once)
+        bodies = {
+            name: _inline(body, once)
+            for name, body in bodies.items()
+            if f"#/definitions/{name}" not in once
+        }
+    if bodies:
+        root["definitions"] = dict(sorted(bodies.items()))
+    return root
+
+
+def _exc(
+    self: CodeGenerator,
+    msg: str,
+    *args: Any,
+    append_to_msg: str | None = None,
+    rule: str | None = None,
+) -> None:
+    """Stands in for `CodeGenerator.exc`: an error carrying the value, its path, the rule and
+    only that rule's argument (for `additionalProperties`, the declared property names).
+
+    fastjsonschema's detailed errors embed the whole expanded schema at every check, which for
+    a PodSpec-sized schema makes the generated module tens of megabytes; its messages are not
+    needed either (generator.schema writes its own), so the message is the rule's name.
+    """
+    text = repr(rule)
+    definition = self._definition if isinstance(self._definition, dict) else {}
+    if rule == "additionalProperties":
+        detail: dict[str, Any] = {"properties": list(definition.get("properties", {}))}
+    else:
+        detail = {rule: definition.get(rule)} if rule else {}
+    error = "JsonSchemaValueException(" + text
+    error += ', value={variable}, name="{name}", definition={detail}, rule={rule})'
+    line = ("raise " + error) if self._fast_fail else ("errors.append(" + error + ")")
+    self.l(line, *args, detail=repr(detail), rule=repr(rule))
+
+
+# A path with a list index or map key in it, spelled as a template filled from `locals()`.
+LOCALS_TEMPLATE = re.compile(r'"((?:[^"\\\n]|\\.)*)"\.format\(\*\*locals\(\)\)')
+
+
+def compile_schema(schema: Schema) -> str:
+    """Python source validating `schema`, collecting every error of a document.
+
+    fastjsonschema builds the path it hands to a `$ref`'d function with `.format(**locals())`,
+    on every call; in a function with hundreds of locals that dominates a valid document's
+    cost. The same template as an f-string reads only the names it uses.
+    """
+    with mock.patch.object(CodeGenerator, "exc", _exc):
+        code = fastjsonschema.compile_to_code(
+            schema, use_default=False, use_formats=False, fast_fail=False
+        )
+    return LOCALS_TEMPLATE.sub(r'f"\1"', str(code))
+
+
+def module_name(kind: str, version: str) -> str:
+    return f"{kind.lower()}_{version}"
+
+
+def header(sources: list[str]) -> str:
+    lines = [f"# Generated by scripts/gen_schemas.py from the KServe {KSERVE_VERSION} CRDs:"]
+    lines += [f"#   {source}" for source in sources]
+    lines += ["# Do not edit: change the script and run it again.", ""]
+    return "\n".join(lines)
+
+
+def load_crd(path: Path) -> Schema:
+    crd = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    if crd.get("kind") != "CustomResourceDefinition" or crd["spec"]["group"] != GROUP:
+        raise SystemExit(f"{path}: not a {GROUP} CustomResourceDefinition")
+    return dict(crd)
+
+
+def generate(crd_dir: Path) -> dict[str, str]:
+    """Relative output path -> file content, for every file this script owns.
+
+    Versions whose strict schemas are identical (ServingRuntime and ClusterServingRuntime share
+    their spec) share one compiled module.
+    """
+    schemas: dict[str, Schema] = {}  # module -> schema
+    sources: dict[str, list[str]] = {}  # module -> "file: Kind version" lines
+    by_text: dict[str, str] = {}  # canonical schema -> module
+    kinds: dict[str, Any] = {}
+    for plural in CRD_PLURALS:
+        crd_file = f"{GROUP}_{plural}.yaml"
+        crd = load_crd(crd_dir / crd_file)
+        kind = crd["spec"]["names"]["kind"]
+        modules: dict[str, str] = {}
+        for version in crd["spec"]["versions"]:
+            if not version.get("served"):
+                continue
+            name = version["name"]
+            schema = hoist(convert_root(version["schema"]["openAPIV3Schema"], kind))
+            module = by_text.setdefault(canonical(schema), module_name(kind, name))
+            schemas.setdefault(module, schema)
+            sources.setdefault(module, []).append(f"{crd_file}: {kind} {name}")
+            modules[name] = module
+        kinds[kind] = {"scope": crd["spec"]["scope"], "versions": modules}
+    files: dict[str, str] = {}
+    for module, schema in schemas.items():
+        draft7 = {"$schema": "http://json-schema.org/draft-07/schema#", **schema}
+        files[f"compiled/{module}.py"] = header(sources[module]) + compile_schema(draft7) + "\n"
+    data = {"group": GROUP, "kserve": KSERVE_VERSION, "kinds": dict(sorted(kinds.items()))}
+    files["data/served.json"] = json.dumps(data, indent=2) + "\n"
+    return files
+
+
+def write(files: dict[str, str], out: Path) -> None:
+    """Write `files` under `out` and delete compiled modules no CRD produces any more."""
+    for stale in sorted((out / "compiled").glob("*.py")):
+        if stale.name != "__init__.py" and f"compiled/{stale.name}" not in files:
+            stale.unlink()
+    for relative, content in sorted(files.items()):
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode("utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("crd_dir", nargs="?", type=Path, default=DEFAULT_CRD_DIR)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the generator/schema dir")
+    args = parser.parse_args(argv)
+    if not args.crd_dir.is_dir():
+        print(f"gen_schemas.py: no CRD directory at {args.crd_dir}", file=sys.stderr)
+        return 2
+    files = generate(args.crd_dir)
+    write(files, args.out)
+    for relative, content in sorted(files.items()):
+        print(f"{args.out / relative}: {len(content.encode('utf-8'))} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
