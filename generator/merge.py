@@ -1,0 +1,475 @@
+"""Container and pod-spec merging of KServe v0.20.0's predictor, on plain dicts.
+
+Ports `pkg/utils/container_merge.go` (`MergeContainerWithPatch`, `reconcileEnvValueConflicts`),
+`controller/v1beta1/inferenceservice/utils/utils.go` (`MergeRuntimeContainers`, `MergePodSpec`,
+`GetContainerIndexByName`, `MergeServingRuntimeAndInferenceServiceSpecs`, `ReplacePlaceholders`,
+`UpdateImageTag`, `AddEnvVarToPodSpec`), `pkg/utils/utils.go: IsGPUEnabled` and
+`components/predictor.go: buildPodSpec`. KServe merges with apimachinery's
+`strategicpatch.StrategicMergePatch` over `json.Marshal`ed Go structs; `_merge_map` ports the
+parts of `strategicpatch/patch.go` these inputs reach (no `$patch` directives, no nulls), and
+`_go_json` reproduces what the Go JSON round trip drops (`omitempty` zero values, nulls).
+
+Lists merged by key (the `patchMergeKey` tags of k8s.io/api v0.34 core/v1): PodSpec `containers`,
+`initContainers`, `ephemeralContainers`, `volumes`, `imagePullSecrets`, `schedulingGates`,
+`resourceClaims` by `name`, `hostAliases` by `ip`, `topologySpreadConstraints` by `topologyKey`;
+Container `env` by `name`, `ports` by `containerPort`, `volumeMounts` by `mountPath`,
+`volumeDevices` by `devicePath`. Every other list (`tolerations`, `readinessGates`, `args`,
+`command`, `envFrom`, lists inside `affinity`…) is replaced whole; maps merge key by key.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import constants as c
+from generator.errors import Invalid
+from generator.gotemplate import GoTemplateError, render_go_template
+
+ERR_NO_CONTAINER_FOUND = "no container configuration found in selected serving runtime"
+ERR_INVALID_PLACEHOLDER = "failed to replace placeholders in serving runtime {} Container {}"
+
+
+class MergeError(ValueError):
+    """An error KServe's merge helpers return (bad merge input, missing target container)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Struct:
+    """What Go's JSON round trip and the strategic merge need to know about one struct type."""
+
+    required: Mapping[str, Any] = field(default_factory=dict)  # non-omitempty: key -> zero
+    omit_zero: frozenset[str] = frozenset()  # non-pointer omitempty fields
+    items: Mapping[str, _Struct] = field(default_factory=dict)  # list field -> element struct
+    merge_keys: Mapping[str, str] = field(default_factory=dict)  # list field -> patchMergeKey
+
+
+def _pairs(spec: str) -> dict[str, str]:
+    return dict(pair.split("=") for pair in spec.split())
+
+
+_ANY = _Struct()
+_CONTAINER = _Struct(
+    required={"name": ""},
+    omit_zero=frozenset(
+        "image command args workingDir ports envFrom env resizePolicy restartPolicyRules "
+        "volumeMounts volumeDevices terminationMessagePath terminationMessagePolicy "
+        "imagePullPolicy stdin stdinOnce tty".split()
+    ),
+    items={
+        "env": _Struct({"name": ""}, frozenset({"value"})),
+        "ports": _Struct({"containerPort": 0}, frozenset("name hostPort protocol hostIP".split())),
+        "volumeMounts": _Struct(
+            {"name": "", "mountPath": ""}, frozenset({"readOnly", "subPath", "subPathExpr"})
+        ),
+        "volumeDevices": _Struct({"name": "", "devicePath": ""}),
+        "envFrom": _Struct(omit_zero=frozenset({"prefix"})),
+    },
+    merge_keys=_pairs(
+        "env=name ports=containerPort volumeMounts=mountPath volumeDevices=devicePath"
+    ),
+)
+_RESOURCES_OMIT = frozenset({"limits", "requests", "claims"})
+_POD_MERGE_KEYS = _pairs(
+    "containers=name initContainers=name ephemeralContainers=name volumes=name "
+    "imagePullSecrets=name schedulingGates=name resourceClaims=name hostAliases=ip "
+    "topologySpreadConstraints=topologyKey"
+)
+_POD_SPEC = _Struct(
+    omit_zero=frozenset(
+        "volumes initContainers containers ephemeralContainers restartPolicy dnsPolicy "
+        "nodeSelector serviceAccountName serviceAccount nodeName hostNetwork hostPID hostIPC "
+        "imagePullSecrets hostname subdomain schedulerName tolerations hostAliases "
+        "priorityClassName readinessGates overhead topologySpreadConstraints schedulingGates "
+        "resourceClaims".split()
+    ),
+    items={
+        name: _CONTAINER if name.endswith("ontainers") else _Struct({key: ""})
+        for name, key in _POD_MERGE_KEYS.items()
+    }
+    | {"imagePullSecrets": _Struct(omit_zero=frozenset({"name"}))},  # name is omitempty here
+    merge_keys=_POD_MERGE_KEYS,
+)
+# ServingRuntimePodSpec fields MergePodSpec copies into the base corev1.PodSpec.
+RUNTIME_POD_SPEC_FIELDS = tuple(
+    "nodeSelector affinity tolerations volumes imagePullSecrets schedulerName".split()
+)
+CONTAINER_FIELDS = _CONTAINER.omit_zero | frozenset(
+    "name resources restartPolicy livenessProbe readinessProbe startupProbe lifecycle "
+    "securityContext".split()
+)
+POD_SPEC_FIELDS = _POD_SPEC.omit_zero | frozenset(
+    "terminationGracePeriodSeconds activeDeadlineSeconds automountServiceAccountToken "
+    "shareProcessNamespace securityContext affinity priority dnsConfig runtimeClassName "
+    "enableServiceLinks preemptionPolicy setHostnameAsFQDN os hostUsers resources "
+    "hostnameOverride".split()
+)
+# encoding/json's HTML-safe escaping (json.Marshal's default)
+_JSON_HTML_ESCAPES = tuple((ch, f"\\u{ord(ch):04x}") for ch in "<>&\u2028\u2029")
+_TAG_RE = re.compile(r"(:([\w.\-_]*))\Z", re.ASCII)
+# Server types whose GPU build is the same image with a "-gpu" tag suffix.
+_GPU_TAG_SERVER_TYPES = (
+    c.SERVER_TYPE_TENSORFLOW_SERVING,
+    c.SERVER_TYPE_TORCHSERVE,
+    c.SERVER_TYPE_HUGGINGFACE_SERVER,
+)
+
+
+# --- Go JSON round trip and strategic merge ----------------------------------------------------
+
+
+def _is_zero(value: Any) -> bool:
+    return value is None or value in ("", [], {}) or (type(value) in (bool, int) and not value)
+
+
+def _go_json(value: Any, struct: _Struct = _ANY) -> Any:
+    """`value` after Go's json.Unmarshal into the typed struct and json.Marshal back.
+
+    Nulls go everywhere; `omitempty` zero values go for the fields the `_Struct` tables list
+    (Container, its env/ports/volumeMounts/volumeDevices/envFrom entries, resources, PodSpec).
+    Zero values deeper down are kept: they merge the same way and mean the same to Kubernetes.
+    """
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if item is None or (key in struct.omit_zero and _is_zero(item)):
+                continue
+            if key == "resources" and isinstance(item, Mapping):
+                out[key] = {
+                    k: _go_json(v)
+                    for k, v in item.items()
+                    if v is not None and not (k in _RESOURCES_OMIT and _is_zero(v))
+                }
+            elif key in struct.items and isinstance(item, list):
+                out[key] = [_go_json(x, struct.items[key]) for x in item]
+            else:
+                out[key] = _go_json(item)
+        for key, zero in struct.required.items():
+            out.setdefault(key, zero)
+        return out
+    if isinstance(value, list):
+        return [_go_json(x, struct) for x in value]
+    return value
+
+
+def _go_repr(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "map[" + " ".join(f"{k}:{_go_repr(value[k])}" for k in sorted(value)) + "]"
+    return str(value)
+
+
+def _merge_map(
+    original: dict[str, Any], patch: Mapping[str, Any], struct: _Struct
+) -> dict[str, Any]:
+    """Apply `patch` onto `original` (owned, changed in place) as `strategicpatch.mergeMap`."""
+    for key, patch_value in patch.items():
+        current = original.get(key)
+        if isinstance(current, dict) and isinstance(patch_value, Mapping):
+            original[key] = _merge_map(current, patch_value, _ANY)
+        elif (
+            isinstance(current, list)
+            and isinstance(patch_value, list)
+            and (key in struct.merge_keys)
+        ):
+            merge_key, item_struct = struct.merge_keys[key], struct.items.get(key, _ANY)
+            original[key] = _merge_list(current, patch_value, merge_key, item_struct)
+        else:
+            original[key] = copy.deepcopy(patch_value)
+    return original
+
+
+def _find(items: Sequence[Mapping[str, Any]], key: str, value: Any) -> int:
+    return next((i for i, item in enumerate(items) if key in item and item[key] == value), -1)
+
+
+def _merge_list(
+    original: list[Any], patch: list[Any], key: str, struct: _Struct
+) -> list[dict[str, Any]]:
+    """`strategicpatch.mergeSlice` for a list of maps with a merge key, element order included."""
+    if not original and not patch:
+        return []
+    for item in (*original, *patch):
+        if not isinstance(item, Mapping):
+            raise MergeError(f"list element types are not identical: {_go_repr(item)}")
+    merged: list[dict[str, Any]] = list(original)
+    for item in patch:
+        if key not in item:
+            raise MergeError(f"map: {_go_repr(item)} does not contain declared merge key: {key}")
+        at = _find(merged, key, item[key])
+        if at < 0:
+            merged.append(copy.deepcopy(dict(item)))
+        else:
+            merged[at] = _merge_map(merged[at], item, struct)
+    for item in merged:
+        if key not in item:
+            raise MergeError(f"map: {_go_repr(item)} does not contain declared merge key: {key}")
+    in_patch = sorted(
+        (m for m in merged if _find(patch, key, m[key]) >= 0),
+        key=lambda m: _find(patch, key, m[key]),
+    )
+    server_only = [m for m in merged if _find(patch, key, m[key]) < 0]
+    # mergeSortedSlice: a server-only item goes first only if it preceded the patch item in
+    # the original list; patch items new to the list come before the remaining server items.
+    out: list[dict[str, Any]] = []
+    while server_only or in_patch:
+        take_server = not in_patch or (
+            bool(server_only)
+            and 0
+            <= _find(original, key, server_only[0][key])
+            < _find(original, key, in_patch[0][key])
+        )
+        out.append((server_only if take_server else in_patch).pop(0))
+    return out
+
+
+# --- utils.go / container_merge.go ----------------------------------------------------------
+
+
+def merge_container_with_patch(
+    base: Mapping[str, Any], overlay: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Port of `MergeContainerWithPatch`: strategic-merge `overlay` onto `base`; args replace."""
+    overlay_json = _go_json(overlay, _CONTAINER)
+    merged = _merge_map(_go_json(base, _CONTAINER), overlay_json, _CONTAINER)
+    by_name = {e["name"]: e for e in overlay_json.get("env", [])}
+    for env in merged.get("env", []):  # reconcileEnvValueConflicts
+        if not env.get("value") or env.get("valueFrom") is None or env["name"] not in by_name:
+            continue
+        if by_name[env["name"]].get("valueFrom") is not None:
+            del env["value"]
+        elif by_name[env["name"]].get("value"):
+            del env["valueFrom"]
+    if merged.get("name", "") == "":
+        merged["name"] = base.get("name") or ""
+    return merged
+
+
+def merge_runtime_containers(
+    runtime_container: Mapping[str, Any], isvc_container: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Port of `MergeRuntimeContainers`: the patch merge, then args = runtime args + isvc args."""
+    merged = merge_container_with_patch(runtime_container, isvc_container)
+    args = [*(runtime_container.get("args") or []), *(isvc_container.get("args") or [])]
+    merged.pop("args", None)
+    if args:
+        merged["args"] = copy.deepcopy(args)
+    return merged
+
+
+def merge_pod_spec(
+    runtime_pod_spec: Mapping[str, Any], predictor_pod_spec: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Port of `MergePodSpec`: the isvc PodSpec strategic-merged onto six runtime pod fields."""
+    base = {k: runtime_pod_spec[k] for k in RUNTIME_POD_SPEC_FIELDS if k in runtime_pod_spec}
+    return _merge_map(_go_json(base, _POD_SPEC), _go_json(predictor_pod_spec, _POD_SPEC), _POD_SPEC)
+
+
+def get_container_index_by_name(containers: Sequence[Mapping[str, Any]], name: str) -> int:
+    """Port of `GetContainerIndexByName`: -1 when absent."""
+    return next((i for i, ctr in enumerate(containers) if ctr.get("name") == name), -1)
+
+
+def merge_serving_runtime_and_inference_service_specs(
+    sr_containers: Sequence[Mapping[str, Any]],
+    isvc_container: Mapping[str, Any],
+    target_container_name: str,
+    sr_pod_spec: Mapping[str, Any],
+    isvc_pod_spec: Mapping[str, Any],
+    field: str = "spec.predictor",
+) -> tuple[int, dict[str, Any], dict[str, Any]] | Invalid:
+    """Port of `MergeServingRuntimeAndInferenceServiceSpecs`: (index, container, pod spec)."""
+    index = get_container_index_by_name(sr_containers, target_container_name)
+    if index == -1:
+        return Invalid(
+            field, f"failed to find {target_container_name} in ServingRuntime containers"
+        )
+    try:
+        container = merge_runtime_containers(sr_containers[index], isvc_container)
+    except MergeError as err:
+        return Invalid(field, f"failed to merge container. Detail: {err}")
+    try:
+        pod_spec = merge_pod_spec(sr_pod_spec, isvc_pod_spec)
+    except MergeError as err:
+        return Invalid(field, f"failed to consolidate serving runtime PodSpecs. Detail: {err}")
+    return index, container, pod_spec
+
+
+def _object_meta_data(meta: Mapping[str, Any]) -> dict[str, Any]:
+    # GitOps: only these metav1.ObjectMeta fields exist as template data; the others (UID,
+    # creationTimestamp, ownerReferences…) are cluster-assigned, so `{{.UID}}` and the like
+    # fail here instead of rendering a value the cluster would choose.
+    return {
+        "Name": meta.get("name") or "",
+        "GenerateName": meta.get("generateName") or "",
+        "Namespace": meta.get("namespace") or "",
+        "Labels": meta.get("labels"),
+        "Annotations": meta.get("annotations"),
+        "Generation": meta.get("generation") or 0,
+    }
+
+
+def replace_placeholders(container: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Port of `ReplacePlaceholders`: run the container's JSON text as an html/template.
+
+    Raises GoTemplateError, or MergeError when the rendered text is no longer valid JSON.
+    """
+    try:
+        text = json.dumps(
+            _go_json(container, _CONTAINER), ensure_ascii=False, separators=(",", ":")
+        )
+    except (TypeError, ValueError) as err:
+        raise MergeError(f"could not marshal container: {err}") from err
+    for char, escaped in _JSON_HTML_ESCAPES:
+        text = text.replace(char, escaped)
+    rendered = render_go_template(text, _object_meta_data(meta), html=True, name="container-tmpl")
+    try:
+        result = json.loads(rendered)
+    except ValueError as err:
+        raise MergeError(f"invalid JSON after placeholders: {err}") from err
+    if not isinstance(result, dict):
+        raise MergeError("invalid JSON after placeholders: not an object")
+    return result
+
+
+def is_gpu_enabled(resources: Mapping[str, Any]) -> bool:
+    """Port of `pkg/utils.IsGPUEnabled`: an NVIDIA GPU (or MIG slice) among the limits."""
+    limits = resources.get("limits") or {}
+    return c.NVIDIA_GPU_RESOURCE_TYPE in limits or any(
+        str(name).startswith(c.NVIDIA_MIG_GPU_RESOURCE_TYPE_PREFIX) for name in limits
+    )
+
+
+def update_image_tag(
+    container: Mapping[str, Any],
+    runtime_version: str | None,
+    serving_runtime: str | None,
+    runtime_annotations: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """Port of `UpdateImageTag`: runtimeVersion as tag, else `-gpu` / `-cpu` image variants."""
+    out = copy.deepcopy(dict(container))
+    image = str(out.get("image") or "")
+    if "@sha256:" in image:
+        return out
+    tag_match = _TAG_RE.search(image)
+    if runtime_version is not None:
+        # Go's ReplaceAllString would also expand `$` in runtimeVersion; tags cannot hold `$`.
+        out["image"] = (image[: tag_match.start()] if tag_match else image) + f":{runtime_version}"
+        return out
+    server_type = (runtime_annotations or {}).get(c.SERVER_TYPE_ANNOTATION_KEY, "")
+    if server_type == "" and serving_runtime is not None:
+        server_type = c.get_server_type_from_runtime_name(serving_runtime)
+    if server_type == "" or tag_match is None:
+        return out
+    tag, without_tag = tag_match.group(0), image[: tag_match.start()]
+    if is_gpu_enabled(out.get("resources") or {}):
+        if server_type in _GPU_TAG_SERVER_TYPES and not image.endswith("-gpu"):
+            out["image"] = image + "-gpu"
+    elif server_type == c.SERVER_TYPE_VLLM_SERVER and not without_tag.endswith("-cpu"):
+        out["image"] = without_tag + "-cpu" + tag
+    return out
+
+
+def add_env_var_to_pod_spec(
+    pod_spec: Mapping[str, Any], container_name: str, env_name: str, env_value: str
+) -> dict[str, Any]:
+    """Port of `AddEnvVarToPodSpec`: set (only `value` of) or append the variable.
+
+    Raises MergeError when no container has that name.
+    """
+    out = copy.deepcopy(dict(pod_spec))
+    found = False
+    for container in out.get("containers") or []:
+        if container.get("name") != container_name:
+            continue
+        found = True
+        env = container.setdefault("env", [])
+        at = _find(env, "name", env_name)
+        if at >= 0:
+            env[at]["value"] = env_value
+        else:
+            env.append({"name": env_name, "value": env_value})
+    if not found:
+        raise MergeError(f"target container({container_name}) does not exist")
+    return out
+
+
+# --- components/predictor.go ------------------------------------------------------------------
+
+
+def model_container(model: Mapping[str, Any]) -> dict[str, Any]:
+    """The corev1.Container inlined in a `predictor.model` (ModelSpec) dict."""
+    return {k: v for k, v in model.items() if k in CONTAINER_FIELDS}
+
+
+def predictor_pod_spec(predictor: Mapping[str, Any]) -> dict[str, Any]:
+    """The PodSpec inlined in a `spec.predictor` (PredictorSpec) dict."""
+    return {k: v for k, v in predictor.items() if k in POD_SPEC_FIELDS}
+
+
+def build_pod_spec(
+    isvc: Mapping[str, Any],
+    runtime_spec: Mapping[str, Any],
+    runtime_annotations: Mapping[str, str] | None,
+) -> dict[str, Any] | Invalid:
+    """Port of `(*Predictor).buildPodSpec`; `predictor.model.runtime` must be resolved already.
+
+    Containers: the merged kserve-container, then transformer-container (runtime and isvc
+    merged when both have one), then the other runtime containers, then the other isvc ones.
+    """
+    meta, predictor = isvc.get("metadata") or {}, isvc["spec"]["predictor"]
+    model = predictor["model"]
+    runtime = str(model.get("runtime") or "")
+    sr_containers = runtime_spec.get("containers") or []
+    if not sr_containers:
+        return Invalid("spec.predictor.model.runtime", ERR_NO_CONTAINER_FOUND)
+    merged = merge_serving_runtime_and_inference_service_specs(
+        sr_containers,
+        model_container(model),
+        c.INFERENCE_SERVICE_CONTAINER_NAME,
+        runtime_spec,
+        predictor_pod_spec(predictor),
+        "spec.predictor.model",
+    )
+    if isinstance(merged, Invalid):
+        return merged
+    _, container, pod_spec = merged
+    templated = _placeholders(container, meta, runtime)
+    if isinstance(templated, Invalid):
+        return templated
+    version = model.get("runtimeVersion")
+    containers = [update_image_tag(templated, version, runtime, runtime_annotations)]
+    isvc_containers = predictor.get("containers") or []
+    in_sr = get_container_index_by_name(sr_containers, c.TRANSFORMER_CONTAINER_NAME)
+    in_isvc = get_container_index_by_name(isvc_containers, c.TRANSFORMER_CONTAINER_NAME)
+    transformer: Mapping[str, Any] | None = None
+    if in_sr != -1 and in_isvc != -1:
+        try:
+            transformer = merge_runtime_containers(sr_containers[in_sr], isvc_containers[in_isvc])
+        except MergeError as err:
+            return Invalid("spec.predictor.containers", str(err))
+    elif in_sr != -1 or in_isvc != -1:
+        transformer = sr_containers[in_sr] if in_sr != -1 else isvc_containers[in_isvc]
+    if transformer is not None:
+        templated = _placeholders(transformer, meta, runtime)
+        if isinstance(templated, Invalid):
+            return templated
+        containers.append(templated)
+    skip = (c.INFERENCE_SERVICE_CONTAINER_NAME, c.TRANSFORMER_CONTAINER_NAME)
+    containers += [copy.deepcopy(dict(x)) for x in sr_containers if x.get("name") not in skip]
+    containers += [copy.deepcopy(dict(x)) for x in isvc_containers if x.get("name") != skip[1]]
+    pod_spec["containers"] = containers
+    return pod_spec
+
+
+def _placeholders(
+    container: Mapping[str, Any], meta: Mapping[str, Any], runtime: str
+) -> dict[str, Any] | Invalid:
+    try:
+        return replace_placeholders(container, meta)
+    except (GoTemplateError, MergeError) as err:
+        wrap = ERR_INVALID_PLACEHOLDER.format(runtime, container.get("name", ""))
+        return Invalid("spec.predictor.model", f"{wrap}: {err}")
