@@ -36,6 +36,8 @@ RAW_DEPLOYMENT_APP_LABEL = "app"
 MODEL_CLASS_LABEL = "modelClass"
 SERVICE_ENVELOPE = "serviceEnvelope"
 MULTI_NODE_ROLE_LABEL_KEY = "multinode/role"
+MULTI_NODE_HEAD = "head"
+MULTI_NODE_WORKER = "worker"
 
 # --- InferenceService annotations ---
 INFERENCE_SERVICE_GKE_ACCELERATOR_ANNOTATION_KEY = KSERVE_API_GROUP + "/gke-accelerator"
@@ -63,6 +65,9 @@ KNATIVE_MAX_SCALE_ANNOTATION_KEY = KNATIVE_AUTOSCALING_API_GROUP + "/max-scale"
 KNATIVE_HPA_CLASS = "hpa.autoscaling.knative.dev"
 KNATIVE_KPA_CLASS = "kpa.autoscaling.knative.dev"
 LAST_APPLIED_CONFIG_ANNOTATION_KEY = "kubectl.kubernetes.io/last-applied-configuration"
+MULTI_NODE_EXECUTOR_BACKEND_MP = "mp"  # value of MULTI_NODE_EXECUTOR_BACKEND_ANNOTATION_KEY
+KNATIVE_TARGET_ANNOTATION_KEY = KNATIVE_AUTOSCALING_API_GROUP + "/target"
+KNATIVE_METRIC_ANNOTATION_KEY = KNATIVE_AUTOSCALING_API_GROUP + "/metric"
 
 # --- internal annotations ---
 INTERNAL_PREFIX = "internal." + KSERVE_API_GROUP
@@ -148,6 +153,10 @@ AUTOSCALER_ALLOWED_KPA_METRICS_LIST = (
     AUTO_SCALER_KPA_METRICS_CONCURRENCY,
     AUTO_SCALER_KPA_METRICS_RPS,
 )
+OTEL_BACKEND = "opentelemetry"
+AUTO_SCALER_METRICS_SOURCE_PROMETHEUS = "prometheus"
+AUTO_SCALER_METRICS_SOURCE_GRAPHITE = "graphite"
+AUTO_SCALER_METRICS_SOURCE_OPEN_TELEMETRY = "opentelemetry"
 
 # --- GPUs ---
 NVIDIA_GPU_RESOURCE_TYPE = "nvidia.com/gpu"
@@ -186,6 +195,23 @@ CUSTOM_SPEC_STORAGE_URI_ENV_VAR_KEY = "STORAGE_URI"
 CUSTOM_SPEC_PROTOCOL_ENV_VAR_KEY = "PROTOCOL"
 TENSOR_PARALLEL_SIZE_ENV_NAME = "TENSOR_PARALLEL_SIZE"
 PIPELINE_PARALLEL_SIZE_ENV_NAME = "PIPELINE_PARALLEL_SIZE"
+RAY_NODE_COUNT_ENV_NAME = "RAY_NODE_COUNT"
+REQUEST_GPU_COUNT_ENV_NAME = "REQUEST_GPU_COUNT"
+DEFAULT_TENSOR_PARALLEL_SIZE = 1
+DEFAULT_PIPELINE_PARALLEL_SIZE = 1
+CLUSTER_LOCAL_DOMAIN = "svc.cluster.local"
+ISVC_NAME_HEADER = "KServe-Isvc-Name"
+ISVC_NAMESPACE_HEADER = "KServe-Isvc-Namespace"
+SERVICE_KIND = "Service"
+GATEWAY_KIND = "Gateway"
+# ExplainPrefix, FallbackPrefix, PathBasedExplainPrefix (functions in Go): route regexes.
+EXPLAIN_PREFIX = r"^/v1/models/[\w-]+:explain$"
+FALLBACK_PREFIX = "^/.*$"
+PATH_BASED_EXPLAIN_PREFIX = r"(/v1/models/[\w-]+:explain)$"
+HOST_HEADER = "Host"
+KNATIVE_LOCAL_GATEWAY = "knative-serving/knative-local-gateway"
+KNATIVE_INGRESS_GATEWAY = "knative-serving/knative-ingress-gateway"
+ISTIO_MESH_GATEWAY = "mesh"
 
 # --- built-in runtimes and server types ---
 SKLEARN_SERVER = "kserve-sklearnserver"
@@ -221,6 +247,29 @@ SERVER_TYPE_BY_RUNTIME_NAME = {
 def get_server_type_from_runtime_name(runtime_name: str) -> str:
     """Port of `GetServerTypeFromRuntimeName`."""
     return SERVER_TYPE_BY_RUNTIME_NAME.get(runtime_name, "")
+
+
+SUPPORTED_MODEL_SKLEARN = "sklearn"
+SUPPORTED_MODEL_TENSORFLOW = "tensorflow"
+SUPPORTED_MODEL_XGBOOST = "xgboost"
+SUPPORTED_MODEL_PYTORCH = "pytorch"
+SUPPORTED_MODEL_ONNX = "onnx"
+SUPPORTED_MODEL_HUGGINGFACE = "huggingface"
+SUPPORTED_MODEL_PMML = "pmml"
+SUPPORTED_MODEL_LIGHTGBM = "lightgbm"
+SUPPORTED_MODEL_PADDLE = "paddle"
+SUPPORTED_MODEL_TRITON = "triton"
+SUPPORTED_MODEL_MLFLOW = "mlflow"
+SUPPORTED_MODEL_VLLM = "vLLM"
+MLSERVER_LOAD_MODELS_STARTUP_ENV = "MLSERVER_LOAD_MODELS_AT_STARTUP"
+MLSERVER_MODEL_NAME_ENV = "MLSERVER_MODEL_NAME"
+MLSERVER_MODEL_URI_ENV = "MLSERVER_MODEL_URI"
+MLSERVER_MODEL_CLASS_SKLEARN = "mlserver_sklearn.SKLearnModel"
+MLSERVER_MODEL_CLASS_XGBOOST = "mlserver_xgboost.XGBoostModel"
+MLSERVER_MODEL_CLASS_LIGHTGBM = "mlserver_lightgbm.LightGBMModel"
+MLSERVER_MODEL_CLASS_MLFLOW = "mlserver_mlflow.MLflowRuntime"
+SERVICE_ENVELOPE_KSERVE = "kserve"
+SERVICE_ENVELOPE_KSERVE_V2 = "kservev2"
 
 
 # --- component names ---
@@ -266,3 +315,13 @@ def get_raw_service_label(service: str) -> str:
 def get_raw_worker_service_label(service: str) -> str:
     """Port of `GetRawWorkerServiceLabel`."""
     return f"isvc.{service}-{WORKER_NODE_SUFFIX}"
+
+
+def get_head_service_name(service: str, isvc_generation: str) -> str:
+    """Port of `GetHeadServiceName`: `<name without -predictor>-head-<generation>`."""
+    return f"{service.removesuffix('-' + PREDICTOR)}-{MULTI_NODE_HEAD}-{isvc_generation}"
+
+
+def get_worker_service_name(service: str, isvc_generation: str) -> str:
+    """Port of `GetWorkerServiceName`: `<name without -predictor>-workers-<generation>`."""
+    return f"{service.removesuffix('-' + PREDICTOR)}-{WORKER_NODE_SUFFIX_PLURAL}-{isvc_generation}"
