@@ -1,16 +1,47 @@
 """The InferenceService controller as a pure function: one admitted InferenceService → its children.
 
-Ports `pkg/controller/v1beta1/inferenceservice/controller.go` (Reconcile's flow) and the mode
-resolution of `inferenceservice/utils/utils.go: GetDeploymentMode`. Cluster state KServe reads
-at run time arrives as arguments: the config, the runtime index and (later) the previous render.
+Ports `pkg/controller/v1beta1/inferenceservice/controller.go` (Reconcile's flow: predictor,
+transformer, explainer, then ingress), the mode resolution of `inferenceservice/utils/utils.go:
+GetDeploymentMode`, and `reconcilers/factory.go`'s choice of reconcilers by mode (a table here).
+Cluster state KServe reads at run time arrives as arguments: the config, the runtime index and
+the previous render.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator import constants
+from generator.admission.runtimes import RuntimeIndex
+from generator.components.component import ComponentBuild
+from generator.components.predictor import ResolvedModel, build_predictor, reconcile_model
+from generator.components.transformer import build_explainer, build_transformer
+from generator.config import Config
+from generator.errors import Invalid
+from generator.render import Renderer
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileContext:
+    """Everything besides the InferenceService that the controller reads."""
+
+    config: Config
+    index: RuntimeIndex
+    renderer: Renderer
+    knative_domain: Any = None  # reconcilers.ingress.virtual_service.KnativeDomainConfig
+    # (namespace, ksvc name) -> revision name of that Knative Service in the previous render
+    previous_revisions: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """The children of one InferenceService and what was decided on the way."""
+
+    objects: list[dict[str, Any]]
+    runtime: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def get_deployment_mode(annotations: Mapping[str, str], default_mode: str) -> str:
@@ -34,3 +65,68 @@ def annotations_of(obj: Mapping[str, Any]) -> dict[str, str]:
     """The object's annotations (an empty dict when absent or null)."""
     meta = obj.get("metadata") or {}
     return dict(meta.get("annotations") or {})
+
+
+def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reconciled | Invalid:
+    """The objects KServe's controller creates for one defaulted, validated InferenceService."""
+    if mode == constants.DeploymentMode.MODEL_MESH:
+        # GitOps: the ModelMesh controller owns the InferenceService (KServe would still build
+        # a transformer for it, from the predictor URL ModelMesh reports; offline there is none).
+        return Reconciled([dict(isvc)], notes=("ModelMesh: passed through unchanged",))
+    resolved: ResolvedModel | None = None
+    if "model" in isvc["spec"]["predictor"]:
+        found = reconcile_model(isvc, ctx.index)
+        if isinstance(found, Invalid):
+            return found
+        resolved, isvc = found, found.isvc
+    builds = component_builds(isvc, resolved, ctx.config)
+    if isinstance(builds, Invalid):
+        return builds
+    reconcile_mode = MODE_RECONCILERS.get(mode)
+    if reconcile_mode is None:
+        return Invalid(
+            f'metadata.annotations["{constants.DEPLOYMENT_MODE}"]',
+            f"unsupported deployment mode {mode!r}",
+        )
+    objects = reconcile_mode(isvc, builds, ctx)
+    if isinstance(objects, Invalid):
+        return objects
+    return Reconciled(objects, resolved.runtime_name if resolved else None)
+
+
+def component_builds(
+    isvc: Mapping[str, Any], resolved: ResolvedModel | None, config: Config
+) -> list[ComponentBuild] | Invalid:
+    """Predictor, transformer and explainer, in the controller's order."""
+    builds = [build_predictor(isvc, resolved, config)]
+    if isvc["spec"].get("transformer") is not None:
+        builds.append(build_transformer(isvc, config))
+    if isvc["spec"].get("explainer") is not None:
+        builds.append(build_explainer(isvc, config))
+    problems = [b for b in builds if isinstance(b, Invalid)]
+    if problems:
+        return problems[0]
+    return [b for b in builds if isinstance(b, ComponentBuild)]
+
+
+def _reconcile_knative(
+    isvc: Mapping[str, Any], builds: Sequence[ComponentBuild], ctx: ReconcileContext
+) -> list[dict[str, Any]] | Invalid:
+    return []
+
+
+def _reconcile_standard(
+    isvc: Mapping[str, Any], builds: Sequence[ComponentBuild], ctx: ReconcileContext
+) -> list[dict[str, Any]] | Invalid:
+    return []
+
+
+ModeReconciler = Callable[
+    [Mapping[str, Any], Sequence[ComponentBuild], ReconcileContext], list[dict[str, Any]] | Invalid
+]
+
+# reconcilers/factory.go's switch on the deployment mode, as a table.
+MODE_RECONCILERS: dict[str, ModeReconciler] = {
+    constants.DeploymentMode.KNATIVE.value: _reconcile_knative,
+    constants.DeploymentMode.STANDARD.value: _reconcile_standard,
+}

@@ -49,10 +49,12 @@ def _construct_mapping(loader: InputLoader, node: yaml.MappingNode) -> dict[Any,
     return loader.construct_mapping(node, deep=True)
 
 
+def _construct_timestamp(loader: InputLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
 InputLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-InputLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", InputLoader.construct_yaml_str  # type: ignore[arg-type]
-)
+InputLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 @dataclass(frozen=True, slots=True)

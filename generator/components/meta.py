@@ -1,0 +1,159 @@
+"""Annotation and label helpers shared by the components.
+
+Ports `components/component.go` (`addStorageSpecAnnotations`, `addLoggerAnnotations`,
+`addBatcherAnnotations`, `addAgentAnnotations`), `pkg/utils/collections.go` (`Union`, `Filter`,
+`IncludesArg`) and `inferenceservice/utils/utils.go: IsMMSPredictor`. The annotation helpers
+write into a dict the caller built for the purpose, as the Go functions write into their map.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from generator import constants as c
+from generator.admission.component import UNSUPPORTED_STORAGE_URI_FORMAT_ERROR
+
+URI_SCHEME_PLACEHOLDER = "<scheme-placeholder>"  # pkg/credentials: UriSchemePlaceholder
+MULTI_MODEL_SERVER_ENV = "MULTI_MODEL_SERVER"  # constants.CustomSpecMultiModelServerEnvVarKey
+MODEL_CONFIG_DIR = "/mnt/configs"  # constants.ModelConfigDir
+AGENT_MODEL_CONFIG_VOLUME_NAME_ANNOTATION_KEY = c.INTERNAL_PREFIX + "/configVolumeName"
+AGENT_MODEL_CONFIG_MOUNT_PATH_ANNOTATION_KEY = c.INTERNAL_PREFIX + "/configMountPath"
+AGENT_MODEL_DIR_ANNOTATION_KEY = c.INTERNAL_PREFIX + "/modelDir"
+
+
+def union(*maps: Mapping[str, str] | None) -> dict[str, str]:
+    """Port of `Union`: later maps win."""
+    out: dict[str, str] = {}
+    for m in maps:
+        out.update(m or {})
+    return out
+
+
+def without(m: Mapping[str, str] | None, disallowed: Iterable[str]) -> dict[str, str]:
+    """Port of `Filter` with the disallowed-list predicate every component uses."""
+    banned = set(disallowed)
+    return {k: v for k, v in (m or {}).items() if k not in banned}
+
+
+def includes_arg(args: Iterable[str], arg: str) -> bool:
+    """Port of `IncludesArg`: an arg equal to, or merely starting with, `arg`."""
+    return any(a == arg or a.startswith(arg) for a in args)
+
+
+def go_json(value: Any) -> str:
+    """Go's `json.Marshal` of a map[string]string: compact, keys sorted, HTML characters escaped."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for char, escape in _GO_JSON_ESCAPES:
+        text = text.replace(char, escape)
+    return text
+
+
+_GO_JSON_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+
+
+def add_storage_spec_annotations(
+    storage: Mapping[str, Any] | None, annotations: dict[str, str]
+) -> bool:
+    """Port of `addStorageSpecAnnotations`."""
+    if storage is None:
+        return False
+    annotations[c.STORAGE_SPEC_ANNOTATION_KEY] = "true"
+    if storage.get("parameters") is not None:
+        annotations[c.STORAGE_SPEC_PARAM_ANNOTATION_KEY] = go_json(storage["parameters"])
+    if storage.get("key") is not None:
+        annotations[c.STORAGE_SPEC_KEY_ANNOTATION_KEY] = str(storage["key"])
+    if storage.get("path") is not None:
+        path = str(storage["path"]).removeprefix("/")
+        annotations[c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY] = (
+            f"{URI_SCHEME_PLACEHOLDER}://{path}"
+        )
+    return True
+
+
+def add_logger_annotations(logger: Mapping[str, Any] | None, annotations: dict[str, str]) -> None:
+    """Port of `addLoggerAnnotations`."""
+    if logger is None:
+        return
+    annotations[c.LOGGER_INTERNAL_ANNOTATION_KEY] = "true"
+    if logger.get("url") is not None:
+        annotations[c.LOGGER_SINK_URL_INTERNAL_ANNOTATION_KEY] = str(logger["url"])
+    annotations[c.LOGGER_MODE_INTERNAL_ANNOTATION_KEY] = str(logger.get("mode") or "")
+    if logger.get("metadataHeaders") is not None:
+        headers = ",".join(logger["metadataHeaders"])
+        annotations[c.LOGGER_METADATA_HEADERS_INTERNAL_ANNOTATION_KEY] = headers
+    if logger.get("metadataAnnotations") is not None:
+        keys = ",".join(logger["metadataAnnotations"])
+        annotations[c.LOGGER_METADATA_ANNOTATIONS_INTERNAL_ANNOTATION_KEY] = keys
+
+
+def add_batcher_annotations(batcher: Mapping[str, Any] | None, annotations: dict[str, str]) -> None:
+    """Port of `addBatcherAnnotations`."""
+    if batcher is None:
+        return
+    annotations[c.BATCHER_INTERNAL_ANNOTATION_KEY] = "true"
+    if batcher.get("maxBatchSize") is not None:
+        annotations[c.BATCHER_MAX_BATCH_SIZE_INTERNAL_ANNOTATION_KEY] = str(batcher["maxBatchSize"])
+    if batcher.get("maxLatency") is not None:
+        annotations[c.BATCHER_MAX_LATENCY_INTERNAL_ANNOTATION_KEY] = str(batcher["maxLatency"])
+
+
+def is_mms_predictor(predictor: Mapping[str, Any]) -> bool:
+    """Port of `IsMMSPredictor` for a defaulted predictor (`model` or custom containers)."""
+    containers = predictor.get("containers") or []
+    if containers:
+        env = containers[0].get("env") or []
+        return any(
+            e.get("name") == MULTI_MODEL_SERVER_ENV and e.get("value") == "true" for e in env
+        )
+    impl = predictor.get("model") or {}
+    if (impl.get("modelFormat") or {}).get("name") == "huggingface":
+        return False  # HuggingFace serves a model id without a storage URI
+    has_uri = impl.get("storageUri") is not None
+    return not has_uri and impl.get("storage") is None and not predictor.get("storageUris")
+
+
+def add_agent_annotations(isvc: Mapping[str, Any], annotations: dict[str, str]) -> bool:
+    """Port of `addAgentAnnotations`: the multi-model puller for multi-model predictors."""
+    if not is_mms_predictor(isvc["spec"]["predictor"]):
+        return False
+    annotations[c.AGENT_SHOULD_INJECT_ANNOTATION_KEY] = "true"
+    # MemoryStrategy.GetShard always returns shard 0.
+    annotations[AGENT_MODEL_CONFIG_VOLUME_NAME_ANNOTATION_KEY] = c.model_config_name(
+        isvc["metadata"]["name"], 0
+    )
+    annotations[AGENT_MODEL_CONFIG_MOUNT_PATH_ANNOTATION_KEY] = MODEL_CONFIG_DIR
+    annotations[AGENT_MODEL_DIR_ANNOTATION_KEY] = c.DEFAULT_MODEL_LOCAL_MOUNT_PATH
+    return True
+
+
+SUPPORTED_STORAGE_URI_PREFIX_LIST = (
+    "gs://", "s3://", "pvc://", "file://", "https://", "http://", "hdfs://", "webhdfs://",
+    "oci://", "oci+native://", "hf://",
+)  # fmt: skip
+AZURE_BLOB_URL = "blob.core.windows.net"
+_AZURE_BLOB_URI = re.compile(r"https://(.+?).blob.core.windows.net/(.+)")
+_HAS_SCHEME = re.compile(r"\w+?://")
+
+
+def validate_storage_uri(uri: str) -> str | None:
+    """Port of `ValidateStorageURI`: the error text, or None when the default initializer can
+    fetch it. # GitOps: ClusterStorageContainers are not read yet, so their schemes are not
+    accepted here."""
+    if not _HAS_SCHEME.search(uri):
+        return None  # a local path
+    if AZURE_BLOB_URL in uri:
+        if _AZURE_BLOB_URI.search(uri):
+            return None
+    elif uri.startswith(SUPPORTED_STORAGE_URI_PREFIX_LIST):
+        return None
+    prefixes = ", ".join(SUPPORTED_STORAGE_URI_PREFIX_LIST)
+    return "StorageURI not supported: " + UNSUPPORTED_STORAGE_URI_FORMAT_ERROR.format(prefixes, uri)

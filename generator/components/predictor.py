@@ -1,0 +1,163 @@
+"""The predictor component: runtime choice, pod spec and object meta.
+
+Ports `components/predictor.go`: `reconcileModel` (runtime selection, `SetRuntimeDefaults`, the
+protocol default), `buildPredictorResources`, `buildPodSpec` (in `merge.build_pod_spec`) and
+`buildObjectMeta`. The result is a `ComponentBuild` for the mode's reconcilers.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from generator import constants as c
+from generator import merge
+from generator.admission import defaults, runtimes
+from generator.components import meta as m
+from generator.components.component import ComponentBuild
+from generator.config import Config
+from generator.errors import Invalid
+
+INFERENCE_SERVICE_NAME_ENV = "INFERENCE_SERVICE_NAME"  # constants.InferenceServiceNameEnvVarKey
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedModel:
+    """What `reconcileModel` leaves behind: the isvc with runtime defaults, and the runtime."""
+
+    isvc: dict[str, Any]
+    runtime_name: str
+    runtime_spec: Mapping[str, Any]
+    runtime_annotations: Mapping[str, str]
+
+
+def reconcile_model(
+    isvc: Mapping[str, Any], index: runtimes.RuntimeIndex
+) -> ResolvedModel | Invalid:
+    """Port of `reconcileModel`: pick the runtime, record it, apply runtime/protocol defaults."""
+    chosen = runtimes.resolve_runtime(isvc, index)
+    if isinstance(chosen, Invalid):
+        return chosen
+    name, spec, _ = chosen
+    namespace = str(isvc["metadata"].get("namespace") or "")
+    annotations = runtimes.runtime_annotations(index, name, namespace)
+    updated = copy.deepcopy(dict(isvc))
+    updated["spec"]["predictor"]["model"]["runtime"] = name
+    updated = defaults.set_runtime_defaults(updated, name, annotations)
+    model = updated["spec"]["predictor"]["model"]
+    if model.get("protocolVersion") is None:
+        model["protocolVersion"] = runtimes.default_protocol_version(spec)
+    return ResolvedModel(updated, name, spec, annotations)
+
+
+def build_predictor(
+    isvc: Mapping[str, Any], resolved: ResolvedModel | None, config: Config
+) -> ComponentBuild | Invalid:
+    """Port of `buildPredictorResources` (+ `buildObjectMeta`) for a defaulted isvc."""
+    predictor = isvc["spec"]["predictor"]
+    disallowed = config.inference_services.service_annotation_disallowed_list
+    annotations = m.without(isvc["metadata"].get("annotations"), disallowed)
+    m.add_logger_annotations(predictor.get("logger"), annotations)
+    m.add_batcher_annotations(predictor.get("batcher"), annotations)
+    impl = predictor.get("model") or {}
+    m.add_storage_spec_annotations(impl.get("storage"), annotations)
+    m.add_agent_annotations(isvc, annotations)
+    problem = _add_storage_initializer_annotations(impl, predictor, annotations)
+    if problem is not None:
+        return problem
+    _add_confidential_annotations(predictor, annotations)
+
+    pod_spec = _pod_spec(isvc, resolved)
+    if isinstance(pod_spec, Invalid):
+        return pod_spec
+    for container in list(pod_spec["containers"]):
+        pod_spec = merge.add_env_var_to_pod_spec(
+            pod_spec,
+            container.get("name", ""),
+            INFERENCE_SERVICE_NAME_ENV,
+            isvc["metadata"]["name"],
+        )
+
+    runtime_pod = (resolved.runtime_spec if resolved else {}) or {}
+    name = c.predictor_service_name(isvc["metadata"]["name"], predictor.get("name") or "")
+    object_meta = {
+        "name": name,
+        "namespace": isvc["metadata"]["namespace"],
+        "labels": m.union(
+            runtime_pod.get("labels"),
+            isvc["metadata"].get("labels"),
+            predictor.get("labels"),
+            {
+                c.INFERENCE_SERVICE_POD_LABEL_KEY: isvc["metadata"]["name"],
+                c.KSERVICE_COMPONENT_LABEL: c.PREDICTOR,
+            },
+        ),
+        "annotations": m.union(
+            m.without(runtime_pod.get("annotations"), disallowed),
+            annotations,
+            m.without(predictor.get("annotations"), disallowed),
+        ),
+    }
+    return ComponentBuild(
+        component=c.PREDICTOR,
+        meta=object_meta,
+        ext=copy.deepcopy(dict(predictor)),
+        pod_spec=pod_spec,
+        storage_uris=copy.deepcopy(list(predictor.get("storageUris") or [])),
+    )
+
+
+def _add_storage_initializer_annotations(
+    impl: Mapping[str, Any], predictor: Mapping[str, Any], annotations: dict[str, str]
+) -> Invalid | None:
+    """Port of `addStorageInitializerAnnotations`."""
+    uri = impl.get("storageUri")
+    if uri is not None:
+        if c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY in annotations:
+            return Invalid(
+                "spec.predictor.model.storageUri",
+                "must provide only one of storageUri and storage.path",
+            )
+        annotations[c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY] = str(uri)
+        error = m.validate_storage_uri(str(uri))
+        if error is not None:
+            return Invalid("spec.predictor.model.storageUri", error)
+    if predictor.get("storageContainerName"):
+        annotations[c.STORAGE_CONTAINER_NAME_ANNOTATION_KEY] = str(
+            predictor["storageContainerName"]
+        )
+    return None
+
+
+def _add_confidential_annotations(
+    predictor: Mapping[str, Any], annotations: dict[str, str]
+) -> None:
+    """Port of `addConfidentialAnnotations`."""
+    confidential = predictor.get("confidential") or {}
+    if not confidential.get("enabled"):
+        return
+    annotations[c.CONFIDENTIAL_ENABLED_ANNOTATION_KEY] = "true"
+    if confidential.get("resourceId"):
+        annotations[c.CONFIDENTIAL_RESOURCE_ID_ANNOTATION_KEY] = str(confidential["resourceId"])
+
+
+def _pod_spec(isvc: Mapping[str, Any], resolved: ResolvedModel | None) -> dict[str, Any] | Invalid:
+    """The model path merges with the runtime; a custom predictor keeps its own pod spec."""
+    if resolved is not None:
+        return merge.build_pod_spec(isvc, resolved.runtime_spec, resolved.runtime_annotations)
+    predictor = isvc["spec"]["predictor"]
+    pod_spec = copy.deepcopy(merge.predictor_pod_spec(predictor))
+    containers = pod_spec.get("containers") or []
+    main = next(
+        (x for x in containers if x.get("name") == c.INFERENCE_SERVICE_CONTAINER_NAME), None
+    )
+    if main is None:
+        # GitOps: KServe dereferences a nil container here and panics; say what is missing.
+        return Invalid(
+            "spec.predictor.containers",
+            f"a custom predictor needs a container named {c.INFERENCE_SERVICE_CONTAINER_NAME}",
+        )
+    pod_spec["containers"] = [copy.deepcopy(main), *containers[1:]]
+    return pod_spec

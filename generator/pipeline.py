@@ -1,0 +1,317 @@
+"""The one place that knows the stage order: load → config → admit → reconcile → emit.
+
+Every stage returns problems instead of raising; the pipeline collects them all, and if there is
+any, raises one `ProblemsFound` before anything is emitted.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from generator import config as config_mod
+from generator import constants, controller, load, schema
+from generator.admission import defaults, runtimes, servingruntime, validation
+from generator.errors import Invalid, Notice, Problem, ProblemsFound, Source
+from generator.load import Inputs, Loaded
+from generator.output import Rendered, ordered
+from generator.render import Renderer
+
+NAMESPACE_HELP = "set metadata.namespace, pass --namespace, or set ARGOCD_APP_NAMESPACE"
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What to render: input paths and the options that change the result."""
+
+    paths: tuple[str, ...]
+    namespace: str | None = None
+    config_files: tuple[str, ...] = ()
+    passthrough: bool = True
+    template_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """An InferenceService after the admission webhooks: defaulted, validated, mode resolved."""
+
+    loaded: Loaded
+    isvc: dict[str, Any]
+    namespace: str
+    mode: str
+    runtime: str | None = None
+
+
+@dataclass(slots=True)
+class Result:
+    """The rendered objects in output order, warnings, and what admission decided."""
+
+    objects: list[Rendered] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    admitted: list[Admitted] = field(default_factory=list)
+
+
+def run(request: Request) -> Result:
+    """Render the input set; raise ProblemsFound with every problem if anything is invalid."""
+    inputs = load.load(request.paths, passthrough=request.passthrough)
+    problems = list(inputs.problems)
+    cfg, config_problems = resolve_config(inputs, request.config_files)
+    problems += config_problems
+    problems += resolve_namespaces(inputs, request.namespace)
+    problems += check_schemas(inputs)
+    problems += check_duplicates(inputs)
+    index, runtime_problems = build_runtime_index(inputs)
+    problems += runtime_problems
+    if cfg is None:
+        raise ProblemsFound(with_field_lines(problems))
+    # Go on past problems so one run reports every problem of the input set; nothing is
+    # emitted unless there are none.
+
+    admitted: list[Admitted] = []
+    for item in inputs.inference_services:
+        one, isvc_problems = admit(item, cfg)
+        problems += isvc_problems
+        if one is not None:
+            admitted.append(one)
+    ctx = controller.ReconcileContext(cfg, index, Renderer(request.template_dir))
+    result = Result()
+    rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
+    for one in admitted:
+        objects, decided, isvc_problems = render_admitted(one, ctx)
+        rendered += objects
+        problems += isvc_problems
+        result.admitted.append(decided)
+    if problems:
+        raise ProblemsFound(with_field_lines(problems))
+    result.objects = ordered(rendered)
+    return result
+
+
+def resolve_config(
+    inputs: Inputs, config_files: Sequence[str]
+) -> tuple[config_mod.Config | None, list[Problem]]:
+    """Built-in defaults ◁ the repo's inferenceservice-config ◁ --config files, key by key."""
+    layers = [config_mod.builtin_layer()]
+    problems: list[Problem] = []
+    if len(inputs.config_maps) > 1:
+        first = inputs.config_maps[0].source
+        for extra in inputs.config_maps[1:]:
+            message = f"a second inferenceservice-config ConfigMap (the first is at {first})"
+            problems.append(extra.problem(Invalid("metadata.name", message)))
+    for item in inputs.config_maps[:1]:
+        layer, layer_problems = _config_layer(item)
+        layers.append(layer)
+        problems += layer_problems
+    for path in config_files:
+        docs, file_problems = load.read_file(Path(path))
+        problems += file_problems
+        for item in docs:
+            layer, layer_problems = _config_layer(item)
+            layers.append(layer)
+            problems += layer_problems
+    cfg, resolve_problems = config_mod.resolve(layers)
+    return cfg, problems + resolve_problems
+
+
+def _config_layer(item: Loaded) -> tuple[config_mod.ConfigLayer, list[Problem]]:
+    """A ConfigMap document, or a bare `key: JSON text` mapping (for --config files)."""
+    is_configmap = item.doc.get("kind") == "ConfigMap"
+    data = item.doc.get("data") if is_configmap else item.doc
+    prefix = "data." if is_configmap else ""
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        return config_mod.ConfigLayer(item.source, {}), [
+            item.problem(Invalid("data", "must be a mapping of key to JSON text"))
+        ]
+    good: dict[str, str] = {}
+    problems: list[Problem] = []
+    for key, value in data.items():
+        if isinstance(value, str):
+            good[str(key)] = value
+        else:
+            problems.append(item.problem(Invalid(f"{prefix}{key}", "must be a string of JSON")))
+    return config_mod.ConfigLayer(item.source, good), problems
+
+
+def check_schemas(inputs: Inputs) -> list[Problem]:
+    """Strict CRD schema validation of every KServe document."""
+    problems: list[Problem] = []
+    for kind_list in (
+        inputs.inference_services,
+        inputs.serving_runtimes,
+        inputs.cluster_serving_runtimes,
+        inputs.trained_models,
+        inputs.inference_graphs,
+    ):
+        bad: list[Loaded] = []
+        for item in kind_list:
+            found = schema.check_object(item.doc)
+            problems += [item.problem(invalid) for invalid in found]
+            if found:
+                bad.append(item)
+        for item in bad:  # later stages only see objects that fit their schema
+            kind_list.remove(item)
+        # Explicit nulls dropped, as the API server stores the object.
+        kind_list[:] = [_normalized(item) for item in kind_list]
+    return problems
+
+
+def _normalized(item: Loaded) -> Loaded:
+    doc = schema.normalized(item.doc)
+    return item if doc is item.doc else Loaded(dict(doc), item.source)
+
+
+def resolve_namespaces(inputs: Inputs, default_namespace: str | None) -> list[Problem]:
+    """Give namespaced KServe objects their namespace: metadata.namespace, else --namespace or
+    ARGOCD_APP_NAMESPACE. They are consumed, not emitted, so filling it in changes no output."""
+    problems: list[Problem] = []
+    for kind_list in (
+        inputs.inference_services,
+        inputs.serving_runtimes,
+        inputs.trained_models,
+        inputs.inference_graphs,
+    ):
+        kept: list[Loaded] = []
+        for item in kind_list:
+            if item.namespace:
+                kept.append(item)
+            elif default_namespace:
+                meta = item.doc.get("metadata")
+                if isinstance(meta, Mapping):
+                    meta = {**meta, "namespace": default_namespace}
+                kept.append(Loaded({**item.doc, "metadata": meta}, item.source))
+            else:
+                invalid = Invalid("metadata.namespace", f"required: {NAMESPACE_HELP}")
+                problems.append(item.problem(invalid))
+        kind_list[:] = kept
+    return problems
+
+
+def check_duplicates(inputs: Inputs) -> list[Problem]:
+    """Two documents for one object would make the output depend on file order: reject them."""
+    seen: dict[tuple[str, str, str, str], Loaded] = {}
+    problems: list[Problem] = []
+    every = (
+        inputs.inference_services
+        + inputs.serving_runtimes
+        + inputs.cluster_serving_runtimes
+        + inputs.trained_models
+        + inputs.inference_graphs
+        + inputs.passthrough
+    )
+    for item in every:
+        key = (item.api_version.split("/")[0], item.kind, item.namespace, item.name)
+        first = seen.setdefault(key, item)
+        if first is not item:
+            message = f"defined twice (also at {first.source})"
+            problems.append(item.problem(Invalid("metadata.name", message)))
+    return problems
+
+
+def build_runtime_index(inputs: Inputs) -> tuple[runtimes.RuntimeIndex, list[Problem]]:
+    """Namespace ServingRuntimes and ClusterServingRuntimes (built-in ones unless redefined)."""
+    problems: list[Problem] = []
+    namespaced: dict[str, list[dict[str, Any]]] = {}
+    for item in inputs.serving_runtimes:
+        namespaced.setdefault(item.namespace, []).append(item.doc)
+    cluster = {str(rt["metadata"]["name"]): rt for rt in config_mod.builtin_runtimes()}
+    for item in inputs.cluster_serving_runtimes:
+        cluster[item.name] = item.doc  # the repo's own definition wins over the built-in one
+    for item in inputs.serving_runtimes:
+        others = [rt for rt in namespaced[item.namespace] if rt is not item.doc]
+        found = servingruntime.validate_serving_runtime(item.doc, others)
+        problems += [item.problem(invalid) for invalid in found]
+    for item in inputs.cluster_serving_runtimes:
+        others = [rt for name, rt in cluster.items() if name != item.name]
+        found = servingruntime.validate_serving_runtime(item.doc, others)
+        problems += [item.problem(invalid) for invalid in found]
+    index = runtimes.RuntimeIndex(
+        namespaced={ns: tuple(rts) for ns, rts in namespaced.items()},
+        cluster=tuple(cluster[name] for name in sorted(cluster)),
+    )
+    return index, problems
+
+
+def admit(item: Loaded, cfg: config_mod.Config) -> tuple[Admitted | None, list[Problem]]:
+    """The defaulting and validating webhooks, and the mode the controller will use."""
+    isvc = defaults.default_inference_service(item.doc, cfg)
+    found = validation.validate_inference_service(isvc, gpu_resource_types(cfg))
+    if found:
+        return None, [item.problem(as_written(invalid, item.doc)) for invalid in found]
+    mode = controller.get_deployment_mode(
+        controller.annotations_of(isvc), cfg.deploy.default_deployment_mode
+    )
+    return Admitted(item, isvc, item.namespace, mode), []
+
+
+def as_written(invalid: Invalid, original: Mapping[str, Any]) -> Invalid:
+    """Name the field as the user wrote it: the defaulter moved `predictor.<framework>` to
+    `predictor.model`, but the file still says `predictor.sklearn`."""
+    prefix = "spec.predictor.model"
+    if not invalid.field.startswith(prefix):
+        return invalid
+    predictor = (original.get("spec") or {}).get("predictor") or {}
+    written = next((f for f in defaults.FRAMEWORK_MODEL_FORMATS if f in predictor), None)
+    if written is None:
+        return invalid
+    return Invalid(f"spec.predictor.{written}" + invalid.field[len(prefix) :], invalid.message)
+
+
+def gpu_resource_types(cfg: config_mod.Config) -> tuple[str, ...]:
+    """KServe's GPU resource names plus `multiNode.customGPUResourceTypeList`."""
+    extra = cfg.multi_node.custom_gpu_resource_type_list
+    return constants.DEFAULT_GPU_RESOURCE_TYPE_LIST + tuple(
+        t for t in extra if t not in constants.DEFAULT_GPU_RESOURCE_TYPE_LIST
+    )
+
+
+def render_admitted(
+    admitted: Admitted, ctx: controller.ReconcileContext
+) -> tuple[list[Rendered], Admitted, list[Problem]]:
+    """The children of one admitted InferenceService, labelled as ours."""
+    if admitted.mode == constants.DeploymentMode.MODEL_MESH:
+        # The in-cluster ModelMesh controller owns it: the input goes through unchanged.
+        source = admitted.loaded
+        return [Rendered(source.doc, source.name, source.source)], admitted, []
+    result = controller.reconcile(admitted.isvc, admitted.mode, ctx)
+    if isinstance(result, Invalid):
+        return [], admitted, [admitted.loaded.problem(result)]
+    owner = admitted.loaded.name
+    objects = [Rendered(mark_managed(obj), owner, admitted.loaded.source) for obj in result.objects]
+    return objects, replace(admitted, runtime=result.runtime), []
+
+
+def mark_managed(obj: dict[str, Any]) -> dict[str, Any]:
+    """Top-level objects carry the managed-by label instead of an ownerReference."""
+    meta = dict(obj.get("metadata") or {})
+    meta["labels"] = {
+        **(meta.get("labels") or {}),
+        constants.MANAGED_BY_LABEL_KEY: constants.MANAGED_BY_LABEL_VALUE,
+    }
+    return {**obj, "metadata": meta}
+
+
+def with_field_lines(problems: Sequence[Problem]) -> list[Problem]:
+    """Point each problem at the line of its field when the file shows it."""
+    return [_refine(p) for p in problems]
+
+
+def _refine(problem: Problem) -> Problem:
+    if not problem.field or not problem.source.line:
+        return problem
+    line = _field_line(problem.source.path, problem.source.line, problem.field)
+    if line == problem.source.line:
+        return problem
+    return Problem(Source(problem.source.path, line), problem.obj, problem.field, problem.message)
+
+
+@functools.lru_cache(maxsize=256)
+def _field_line(path: str, doc_line: int, field_path: str) -> int:
+    return load.locate_field_from_line(path, doc_line, field_path)
+
+
+__all__ = ["Admitted", "Request", "Result", "run"]
