@@ -11,13 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-try:
-    from yaml import CSafeDumper as _Dumper
-except ImportError:  # pragma: no cover
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
-
+from generator import yamlemit
 from generator.errors import Source
 
 # Apply order within one owner: what others reference comes first (kustomize's
@@ -85,15 +79,7 @@ def ordered(items: Iterable[Rendered]) -> list[Rendered]:
 
 def dump_yaml(obj: Any) -> str:
     """One object as block YAML with sorted keys; YAML 1.1 readers get back the same data."""
-    text: str = yaml.dump(
-        obj,
-        Dumper=_Dumper,
-        sort_keys=True,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=120,
-    )
-    return text
+    return yamlemit.dump(obj)
 
 
 def yaml_stream(items: Sequence[Rendered]) -> str:

@@ -1,0 +1,114 @@
+"""A small, fast block-YAML emitter for JSON-shaped data, exact for YAML 1.1 readers.
+
+PyYAML's dumper spends most of its time in its Python representer layer (the design notes
+measured 6 s for 30,000 Knative Services). Our output is only dicts, lists, strings, numbers,
+booleans and nulls, so a direct emitter suffices. Every string is written plain only when a
+YAML 1.1 reader (PyYAML, Kubernetes' sigs.k8s.io/yaml) resolves it back to the same string;
+anything else is written as a JSON double-quoted string, with astral characters spelled as
+YAML's `\\UXXXXXXXX` (libyaml rejects JSON surrogate pairs). Keys are sorted.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from typing import Any
+
+import yaml
+
+_PLAIN = re.compile(r"(?:[A-Za-z0-9_/]|-[A-Za-z0-9_/-])[A-Za-z0-9_./:=@+-]*")
+_SURROGATE_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAX_SIMPLE_KEY = 1000
+
+
+def _astral(match: re.Match[str]) -> str:
+    high, low = int(match.group(1), 16), int(match.group(2), 16)
+    return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+
+@functools.lru_cache(maxsize=65536)
+def scalar_str(text: str) -> str:
+    """`text` as a YAML scalar: plain when unambiguous, else JSON double-quoted."""
+    if (
+        _PLAIN.fullmatch(text)
+        and not text.endswith(":")
+        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+    ):
+        return text
+    quoted = json.dumps(text, ensure_ascii=True)
+    return _SURROGATE_PAIR.sub(_astral, quoted) if "\\u" in quoted else quoted
+
+
+def _float(value: float) -> str:
+    """PyYAML's float spelling (a dot before any exponent, so YAML 1.1 reads a float)."""
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value).lower()
+    if "." not in text and "e" in text:
+        text = text.replace("e", ".0e", 1)
+    return text
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return scalar_str(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float(value)
+    raise TypeError(f"cannot emit {type(value).__name__} as YAML")
+
+
+def _emit(value: Any, indent: str, out: list[str]) -> None:
+    """Append the block lines of a non-empty mapping or sequence at `indent`."""
+    if isinstance(value, dict):
+        for key in sorted(value):
+            item = value[key]
+            key_text = scalar_str(str(key))
+            if len(key_text) > _MAX_SIMPLE_KEY:  # YAML caps implicit keys at 1024 characters
+                head = f"{indent}? {key_text}\n{indent}:"
+            else:
+                head = f"{indent}{key_text}:"
+            if isinstance(item, dict | list) and item:
+                out.append(head + "\n")
+                _emit(item, indent + "  " if isinstance(item, dict) else indent, out)
+            else:
+                out.append(f"{head} {_inline(item)}\n")
+        return
+    for item in value:
+        if isinstance(item, dict | list) and item:
+            start = len(out)
+            _emit(item, indent + "  ", out)
+            # The first line of the nested block moves up onto the "- " line.
+            out[start] = f"{indent}- {out[start][len(indent) + 2 :]}"
+        else:
+            out.append(f"{indent}- {_inline(item)}\n")
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _scalar(value)
+
+
+def dump(value: Any) -> str:
+    """One document's text (no `---`), ending in a newline."""
+    if isinstance(value, dict | list) and value:
+        out: list[str] = []
+        _emit(value, "", out)
+        return "".join(out)
+    return _inline(value) + "\n"
