@@ -36,7 +36,7 @@ def scalar_str(text: str) -> str:
     if (
         _PLAIN.fullmatch(text)
         and not text.endswith(":")
-        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG  # type: ignore[no-untyped-call]
     ):
         return text
     quoted = json.dumps(text, ensure_ascii=True)
