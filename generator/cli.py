@@ -10,16 +10,19 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
-from generator import KSERVE_VERSION, __version__, output, pipeline
+from generator import KSERVE_VERSION, __version__, output, pipeline, writer
 from generator.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
+    Problem,
     ProblemsFound,
+    Source,
 )
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -70,6 +73,13 @@ def _namespace_default() -> str | None:
     help="A YAML stream, or a JSON v1 List.",
 )
 @click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write one file per object into this folder (atomically; stale files this tool "
+    "wrote are pruned, others kept) instead of printing the stream.",
+)
+@click.option(
     "--explain",
     is_flag=True,
     help="Say on stderr, per InferenceService, which mode and runtime were chosen and why.",
@@ -80,6 +90,7 @@ def render(
     config_files: Sequence[str],
     no_passthrough: bool,
     fmt: str,
+    output_dir: Path | None,
     explain: bool,
 ) -> None:
     """Render the InferenceServices under PATHS and print the manifests on stdout.
@@ -104,8 +115,45 @@ def render(
     if explain:
         for admitted in result.admitted:
             click.echo(explain_line(admitted), err=True)
+    if output_dir is not None:
+        report = write_rendered(output_dir, result)
+        click.echo(report_line(output_dir, report), err=True)
+        for kept in report.kept:
+            click.echo(f"left alone (not written by kserve-gitops): {output_dir / kept}", err=True)
+        return
     text = output.json_list(result.objects) if fmt == "json" else output.yaml_stream(result.objects)
     click.echo(text, nl=False)
+
+
+def write_rendered(root: Path, result: pipeline.Result) -> writer.WriteReport:
+    """Plan the files, refuse conflicts with a person's files, then swap the tree in."""
+    files, sources, problems = writer.plan(result.objects)
+    for rel in writer.conflicts(root, files):
+        message = f"{root / rel} exists and was not written by kserve-gitops; move it away"
+        problems.append(Problem(Source(str(root / rel)), None, "", message))
+    if problems:
+        raise ProblemsFound(problems)
+    return writer.write_tree(root, files, sources, crash=_crash_hook())
+
+
+def _crash_hook() -> writer.CrashHook | None:
+    """Fault injection for tests: KSERVE_GITOPS_CRASH_AT=<step> kills the process there."""
+    at = os.environ.get("KSERVE_GITOPS_CRASH_AT")
+    if not at:
+        return None
+
+    def crash(step: str) -> None:
+        if step == at:
+            os._exit(86)
+
+    return crash
+
+
+def report_line(root: Path, report: writer.WriteReport) -> str:
+    return (
+        f"{root}: {len(report.written)} written, {report.unchanged} unchanged, "
+        f"{len(report.pruned)} pruned, {len(report.kept)} left alone"
+    )
 
 
 def explain_line(admitted: pipeline.Admitted) -> str:

@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
+RENDERED_DIR_MARKER = ".kserve-gitops-index.json"  # writer.INDEX_NAME
 KSERVE_API_GROUP_PREFIX = constants.KSERVE_API_GROUP + "/"
 
 
@@ -137,6 +138,9 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
 
 def _walk(root: Path) -> Iterator[Path]:
     for folder, dirs, files in os.walk(root):
+        if RENDERED_DIR_MARKER in files:
+            dirs[:] = []  # our own output (render -o) is never input
+            continue
         # os.walk does not follow symlinked folders; hidden ones (.git, .github) are skipped.
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):

@@ -1,0 +1,188 @@
+"""The rendered directory: layout, kustomization, pruning, a person's files, crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import build_tree
+from test_cli import console_script
+
+from generator import writer
+from generator.errors import Invalid, Source
+from generator.output import Rendered
+
+SRC = Source("in.yaml", 1)
+
+
+def _obj(kind: str, name: str, ns: str = "ns", api: str = "v1") -> dict[str, object]:
+    meta: dict[str, object] = {"name": name}
+    if ns:
+        meta["namespace"] = ns
+    return {"apiVersion": api, "kind": kind, "metadata": meta}
+
+
+def consistent(root: Path) -> dict[str, str]:
+    """Assert DIR is complete and agrees with its index; return path → text of its files."""
+    index = json.loads((root / writer.INDEX_NAME).read_text())
+    texts = {}
+    for rel, meta in index["files"].items():
+        text = (root / rel).read_text()
+        assert writer.sha256(text) == meta["sha256"], rel
+        texts[rel] = text
+    resources = yaml.safe_load((root / writer.KUSTOMIZATION).read_text())["resources"]
+    present = sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.suffix in (".yaml", ".yml", ".json")
+        and not p.name.startswith(".")
+        and p.name != writer.KUSTOMIZATION
+    )
+    assert resources == present
+    return texts
+
+
+@pytest.mark.parametrize(
+    ("item", "path"),
+    [
+        (Rendered(_obj("Service", "iris-predictor", api="serving.knative.dev/v1"), "iris", SRC),
+         "ns/iris/service.serving.knative.dev-iris-predictor.yaml"),
+        (Rendered(_obj("Service", "iris"), "iris", SRC), "ns/iris/service-iris.yaml"),
+        (Rendered(_obj("Deployment", "d", api="apps/v1"), "iris", SRC),
+         "ns/iris/deployment-d.yaml"),
+        (Rendered(_obj("ConfigMap", "cm"), "", SRC), "ns/_passthrough/configmap-cm.yaml"),
+        (Rendered(_obj("Namespace", "team", ns=""), "", SRC),
+         "_cluster/_passthrough/namespace-team.yaml"),
+    ],
+)  # fmt: skip
+def test_relative_path(item: Rendered, path: str) -> None:
+    assert writer.relative_path(item) == path
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", "..", ".hidden", "UPPER", ""])
+def test_names_that_would_escape_or_hide_are_refused(name: str) -> None:
+    found = writer.relative_path(Rendered(_obj("ConfigMap", name), "", SRC))
+    assert isinstance(found, Invalid)
+
+
+def test_write_prune_and_keep_a_persons_file(tmp_path: Path) -> None:
+    root = tmp_path / "rendered"
+    first = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("a", "b")]
+    files, sources, problems = writer.plan(first)
+    assert problems == []
+    report = writer.write_tree(root, files, sources)
+    assert report.written == [
+        "ns/_passthrough/configmap-a.yaml",
+        "ns/_passthrough/configmap-b.yaml",
+    ]
+    build_tree(root, {"ns/extra.yaml": "apiVersion: v1\nkind: ConfigMap\n", "NOTES.md": "mine\n"})
+    assert writer.conflicts(root, files) == []
+    files, sources, _ = writer.plan(first[:1])
+    report = writer.write_tree(root, files, sources)
+    assert report.pruned == ["ns/_passthrough/configmap-b.yaml"]
+    assert report.kept == ["NOTES.md", "ns/extra.yaml"]
+    assert report.unchanged == 1
+    assert (root / "NOTES.md").read_text() == "mine\n"
+    assert not (root / "ns/_passthrough/configmap-b.yaml").exists()
+    texts = consistent(root)
+    assert list(texts) == ["ns/_passthrough/configmap-a.yaml"]
+    assert "ns/extra.yaml" in yaml.safe_load((root / writer.KUSTOMIZATION).read_text())["resources"]
+
+
+def test_a_persons_file_in_the_way_is_a_conflict(tmp_path: Path) -> None:
+    root = tmp_path / "rendered"
+    build_tree(root, {"ns/_passthrough/configmap-a.yaml": "mine\n"})
+    files, _, _ = writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)])
+    assert writer.conflicts(root, files) == ["ns/_passthrough/configmap-a.yaml"]
+
+
+STEPS = ["staging-created", "files-written", "staging-complete", "swapped"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_crash_at_any_step_leaves_old_or_new(tmp_path: Path, step: str) -> None:
+    root = tmp_path / "rendered"
+    old = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("a", "b")]
+    writer.write_tree(root, *writer.plan(old)[:2])
+    before = consistent(root)
+
+    class Crash(Exception):
+        pass
+
+    def crash(at: str) -> None:
+        if at == step:
+            raise Crash
+
+    new = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("b", "c")]
+    files, sources, _ = writer.plan(new)
+    with pytest.raises(Crash):
+        writer.write_tree(root, files, sources, crash=crash)
+    after = consistent(root)
+    assert after in (before, files)
+    writer.write_tree(root, files, sources)  # the next run cleans up and completes
+    assert consistent(root) == files
+
+
+def _corpus(root: Path, version: int) -> None:
+    docs = [
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}, namespace: ns-{i % 7}}}\n"
+        f"data: {{v: '{version}'}}\n"
+        for i in range(300 + 50 * version)
+    ]
+    build_tree(root, {"all.yaml": "---\n".join(docs)})
+
+
+def test_sigkill_at_random_moments_never_leaves_a_broken_directory(tmp_path: Path) -> None:
+    """50 renders killed at random points: DIR is always the old or the new render."""
+    out = tmp_path / "out"
+    renders = []
+    for version in (1, 2):
+        src = tmp_path / f"v{version}"
+        _corpus(src, version)
+        done = subprocess.run(
+            [console_script(), "render", str(src), "-o", str(out)], capture_output=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        renders.append(consistent(out))
+    started = time.monotonic()
+    subprocess.run([console_script(), "render", str(tmp_path / "v1"), "-o", str(out)], check=True)
+    duration = time.monotonic() - started
+    rng = random.Random(1234)
+    for attempt in range(50):
+        src = tmp_path / ("v2" if attempt % 2 else "v1")
+        proc = subprocess.Popen(
+            [console_script(), "render", str(src), "-o", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.0, duration * 1.1))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert consistent(out) in renders
+
+
+def test_fault_injection_env_var_kills_at_the_named_step(tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    _corpus(src, 1)
+    subprocess.run([console_script(), "render", str(src), "-o", str(out)], check=True)
+    before = consistent(out)
+    _corpus(src, 2)
+    subprocess.run([console_script(), "render", str(src), "-o", str(tmp_path / "new")], check=True)
+    after = consistent(tmp_path / "new")
+    for step in STEPS:
+        env = {**os.environ, "KSERVE_GITOPS_CRASH_AT": step}
+        done = subprocess.run(
+            [console_script(), "render", str(src), "-o", str(out)], env=env, check=False
+        )
+        assert done.returncode == 86
+        assert consistent(out) in (before, after)
+    subprocess.run([console_script(), "render", str(src), "-o", str(out)], check=True)
+    assert consistent(out) == after != before
