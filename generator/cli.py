@@ -6,16 +6,20 @@ or usage, 3 internal error (traceback only with --debug), 130 interrupted.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from generator import KSERVE_VERSION, __version__, output, pipeline, writer
+from generator import diff as diffing
 from generator.errors import (
+    EXIT_CHANGES,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -39,31 +43,100 @@ def cli(debug: bool) -> None:
     """
 
 
-def _namespace_default() -> str | None:
-    return os.environ.get("ARGOCD_APP_NAMESPACE") or None
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def input_options(command: F) -> F:
+    """The options every command that renders takes (render, diff, check, urls)."""
+    options = [
+        click.argument("paths", nargs=-1, required=True, type=click.Path()),
+        click.option(
+            "-n",
+            "--namespace",
+            help="Namespace for objects without metadata.namespace "
+            "[default: $ARGOCD_APP_NAMESPACE].",
+        ),
+        click.option(
+            "--config",
+            "config_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="An inferenceservice-config ConfigMap (or a `key: JSON` mapping) whose keys "
+            "override the built-in and repo config. Repeatable; later files win.",
+        ),
+        click.option(
+            "--no-passthrough",
+            is_flag=True,
+            help="Drop input objects that are not KServe kinds instead of passing them through.",
+        ),
+        click.option(
+            "--previous",
+            multiple=True,
+            type=click.Path(),
+            help="An earlier render (YAML stream or rendered folder) whose Knative revisions a "
+            "canary splits traffic with [default: the -o folder, if it exists].",
+        ),
+        click.option(
+            "--knative-domain",
+            help="The domain of Knative Services when the input has no config-domain "
+            "ConfigMap [default: example.com].",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def make_request(
+    paths: Sequence[str],
+    namespace: str | None,
+    config_files: Sequence[str],
+    no_passthrough: bool,
+    previous: Sequence[str],
+    knative_domain: str | None,
+    output_dir: Path | None = None,
+) -> pipeline.Request:
+    """Options → pipeline request; the output folder doubles as the previous render."""
+    if not previous and output_dir is not None:
+        previous = (str(output_dir),)
+    return pipeline.Request(
+        paths=tuple(paths),
+        namespace=namespace or os.environ.get("ARGOCD_APP_NAMESPACE") or None,
+        config_files=tuple(config_files),
+        passthrough=not no_passthrough,
+        previous=tuple(previous),
+        knative_domain=knative_domain,
+    )
+
+
+def run_pipeline(request: pipeline.Request, explain: bool = False) -> pipeline.Result:
+    """Run the pipeline and say its warnings (and, if asked, its decisions) on stderr."""
+    result = pipeline.run(request)
+    for warning in sorted(result.warnings):
+        click.echo(str(warning), err=True)
+    if explain:
+        for admitted in result.admitted:
+            click.echo(explain_line(admitted), err=True)
+    if not request.previous or not any(Path(p).exists() for p in request.previous):
+        if any(_has_canary(a) for a in result.admitted):
+            click.echo(
+                "note: no previous render: canaryTrafficPercent sends 100% to the latest "
+                "revision, as on KServe's first rollout",
+                err=True,
+            )
+    return result
+
+
+def _has_canary(admitted: pipeline.Admitted) -> bool:
+    spec = admitted.isvc.get("spec") or {}
+    return any(
+        (spec.get(c) or {}).get("canaryTrafficPercent") is not None
+        for c in ("predictor", "transformer", "explainer")
+    )
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False))
-@click.option(
-    "-n",
-    "--namespace",
-    help="Namespace for objects without metadata.namespace "
-    "[default: $ARGOCD_APP_NAMESPACE].",
-)
-@click.option(
-    "--config",
-    "config_files",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="An inferenceservice-config ConfigMap (or a `key: JSON` mapping) whose keys override "
-    "the built-in and repo config. Repeatable; later files win.",
-)
-@click.option(
-    "--no-passthrough",
-    is_flag=True,
-    help="Drop input objects that are not KServe kinds instead of passing them through.",
-)
+@input_options
 @click.option(
     "--format",
     "fmt",
@@ -89,6 +162,8 @@ def render(
     namespace: str | None,
     config_files: Sequence[str],
     no_passthrough: bool,
+    previous: Sequence[str],
+    knative_domain: str | None,
     fmt: str,
     output_dir: Path | None,
     explain: bool,
@@ -102,19 +177,12 @@ def render(
     Examples:
       kserve-gitops render examples/quickstart
       kserve-gitops render apps/ -n team-a --config prod-config.yaml --format json
+      kserve-gitops render apps/ -o rendered/
     """
-    request = pipeline.Request(
-        paths=tuple(paths),
-        namespace=namespace or _namespace_default(),
-        config_files=tuple(config_files),
-        passthrough=not no_passthrough,
+    request = make_request(
+        paths, namespace, config_files, no_passthrough, previous, knative_domain, output_dir
     )
-    result = pipeline.run(request)
-    for warning in sorted(result.warnings):
-        click.echo(str(warning), err=True)
-    if explain:
-        for admitted in result.admitted:
-            click.echo(explain_line(admitted), err=True)
+    result = run_pipeline(request, explain)
     if output_dir is not None:
         report = write_rendered(output_dir, result)
         click.echo(report_line(output_dir, report), err=True)
@@ -123,6 +191,118 @@ def render(
         return
     text = output.json_list(result.objects) if fmt == "json" else output.yaml_stream(result.objects)
     click.echo(text, nl=False)
+
+
+@cli.command(context_settings=CONTEXT)
+@input_options
+@click.option(
+    "-o",
+    "--output-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The rendered folder to compare with.",
+)
+@click.option("--no-color", is_flag=True, help="No colour even on a terminal.")
+@click.option(
+    "--output",
+    "out_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: summary and unified diff; json: an RFC 6902 patch per changed object.",
+)
+def diff(
+    paths: Sequence[str],
+    namespace: str | None,
+    config_files: Sequence[str],
+    no_passthrough: bool,
+    previous: Sequence[str],
+    knative_domain: str | None,
+    output_dir: Path,
+    no_color: bool,
+    out_format: str,
+) -> None:
+    """Show what `render -o DIR` would change in DIR, object by object.
+
+    Exit status: 0 no change, 1 changes, 2 invalid input (like `git diff --exit-code`).
+
+    \b
+    Examples:
+      kserve-gitops diff apps/ -o rendered/
+      kserve-gitops diff apps/ -o rendered/ --output json | jq .
+    """
+    request = make_request(
+        paths, namespace, config_files, no_passthrough, previous, knative_domain, output_dir
+    )
+    result = run_pipeline(request)
+    files, _, problems = writer.plan(result.objects)
+    if problems:
+        raise ProblemsFound(problems)
+    changes = diffing.compare(diffing.rendered_objects(output_dir), files)
+    if out_format == "json":
+        click.echo(json.dumps([_json_change(c) for c in changes], indent=2, sort_keys=True))
+    else:
+        color = not no_color and sys.stdout.isatty()
+        for change in changes:
+            click.echo(f"{change.change}: {change.path} ({change.identity})")
+            for line in diffing.summary(change):
+                click.echo(f"  {line}")
+            click.echo(diffing.unified(change, color), nl=False)
+    if changes:
+        raise click.exceptions.Exit(EXIT_CHANGES)
+
+
+def _json_change(change: diffing.ObjectChange) -> dict[str, Any]:
+    return {
+        "path": change.path,
+        "change": change.change,
+        "object": change.identity,
+        "patch": diffing.json_patch(change),
+    }
+
+
+@cli.command(context_settings=CONTEXT)
+@input_options
+@click.option(
+    "-o",
+    "--output-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The committed rendered folder.",
+)
+def check(
+    paths: Sequence[str],
+    namespace: str | None,
+    config_files: Sequence[str],
+    no_passthrough: bool,
+    previous: Sequence[str],
+    knative_domain: str | None,
+    output_dir: Path,
+) -> None:
+    """CI gate: exit 1 and list the stale files when DIR is not what `render -o DIR` writes.
+
+    \b
+    Example:
+      kserve-gitops check apps/ -o rendered/ || echo "run: kserve-gitops render apps/ -o rendered/"
+    """
+    request = make_request(
+        paths, namespace, config_files, no_passthrough, previous, knative_domain, output_dir
+    )
+    result = run_pipeline(request)
+    files, _, problems = writer.plan(result.objects)
+    if problems:
+        raise ProblemsFound(problems)
+    stale = diffing.stale_files(output_dir, files)
+    for rel in stale:
+        click.echo(f"stale: {output_dir / rel}")
+    if stale:
+        click.echo(
+            f"{len(stale)} file(s) out of date: run kserve-gitops render {' '.join(paths)} "
+            f"-o {output_dir}",
+            err=True,
+        )
+        raise click.exceptions.Exit(EXIT_CHANGES)
+    click.echo(f"{output_dir}: up to date", err=True)
 
 
 def write_rendered(root: Path, result: pipeline.Result) -> writer.WriteReport:

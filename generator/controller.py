@@ -20,6 +20,8 @@ from generator.components.predictor import ResolvedModel, build_predictor, recon
 from generator.components.transformer import build_explainer, build_transformer
 from generator.config import Config
 from generator.errors import Invalid
+from generator.reconcilers import knative
+from generator.reconcilers.ingress import virtual_service
 from generator.render import Renderer
 
 
@@ -30,8 +32,8 @@ class ReconcileContext:
     config: Config
     index: RuntimeIndex
     renderer: Renderer
-    knative_domain: Any = None  # reconcilers.ingress.virtual_service.KnativeDomainConfig
-    # (namespace, ksvc name) -> revision name of that Knative Service in the previous render
+    knative_domain: knative.KnativeDomainConfig | None = None  # None: the documented default
+    # (namespace, ksvc name) -> the revision that had the traffic in the previous render
     previous_revisions: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -112,7 +114,25 @@ def component_builds(
 def _reconcile_knative(
     isvc: Mapping[str, Any], builds: Sequence[ComponentBuild], ctx: ReconcileContext
 ) -> list[dict[str, Any]] | Invalid:
-    return []
+    """Knative Services per component, then the Istio ingress (ingress_reconciler.go)."""
+    domain = ctx.knative_domain or knative.DEFAULT_KNATIVE_DOMAIN_CONFIG
+    namespace = str(isvc["metadata"]["namespace"])
+    objects: list[dict[str, Any]] = []
+    hosts: dict[str, str] = {}
+    for build in builds:
+        name = str(build.meta["name"])
+        previous = ctx.previous_revisions.get((namespace, name))
+        ksvc = knative.reconcile_ksvc(build, ctx.config, ctx.renderer, previous)
+        if ksvc is None:
+            continue  # stopped
+        objects.append(ksvc)
+        labels = (ksvc.get("metadata") or {}).get("labels") or {}
+        try:
+            hosts[build.component] = knative.knative_host(name, namespace, labels, domain)
+        except (knative.KnativeDomainError, knative.KnativeConfigError) as err:
+            return Invalid("metadata.name", f"Knative cannot give {name} a host: {err}")
+    objects += virtual_service.reconcile_ingress(isvc, hosts, ctx.config, ctx.renderer, domain)
+    return objects
 
 
 def _reconcile_standard(

@@ -99,11 +99,15 @@ class Inputs:
     trained_models: list[Loaded] = field(default_factory=list)
     inference_graphs: list[Loaded] = field(default_factory=list)
     config_maps: list[Loaded] = field(default_factory=list)  # inferenceservice-config
+    knative_config_maps: list[Loaded] = field(default_factory=list)  # config-domain, -network
     service_accounts: list[Loaded] = field(default_factory=list)
     secrets: list[Loaded] = field(default_factory=list)
     passthrough: list[Loaded] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
+
+# Knative Serving's own ConfigMaps that decide the hosts of Knative Services.
+KNATIVE_CONFIG_MAPS = ("config-domain", "config-network")
 
 # kind -> the Inputs list it lands in, for serving.kserve.io kinds.
 KSERVE_KINDS = {
@@ -213,6 +217,10 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
             item.name == constants.INFERENCE_SERVICE_CONFIG_MAP_NAME
         ):
             inputs.config_maps.append(item)
+        elif api_version == "v1" and kind == "ConfigMap" and item.name in KNATIVE_CONFIG_MAPS:
+            inputs.knative_config_maps.append(item)  # read for hosts, and still applied
+            if passthrough:
+                inputs.passthrough.append(item)
         elif api_version == "v1" and kind == "ServiceAccount":
             inputs.service_accounts.append(item)
             if passthrough:

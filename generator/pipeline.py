@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from generator import config as config_mod
-from generator import constants, controller, load, schema
+from generator import constants, controller, load, schema, writer
 from generator.admission import defaults, runtimes, servingruntime, validation
 from generator.errors import Invalid, Notice, Problem, ProblemsFound, Source
 from generator.load import Inputs, Loaded
 from generator.output import Rendered, ordered
+from generator.reconcilers import knative
 from generator.render import Renderer
 
 NAMESPACE_HELP = "set metadata.namespace, pass --namespace, or set ARGOCD_APP_NAMESPACE"
@@ -32,6 +33,8 @@ class Request:
     config_files: tuple[str, ...] = ()
     passthrough: bool = True
     template_dir: Path | None = None
+    previous: tuple[str, ...] = ()  # earlier renders: YAML streams or rendered folders
+    knative_domain: str | None = None  # overrides config-domain's default domain
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,13 @@ def run(request: Request) -> Result:
         problems += isvc_problems
         if one is not None:
             admitted.append(one)
-    ctx = controller.ReconcileContext(cfg, index, Renderer(request.template_dir))
+    domain, domain_problems = knative_domain_config(inputs, request.knative_domain)
+    problems += domain_problems
+    previous, previous_problems = previous_revisions(request.previous)
+    problems += previous_problems
+    ctx = controller.ReconcileContext(
+        cfg, index, Renderer(request.template_dir), domain, previous
+    )
     result = Result()
     rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
     for one in admitted:
@@ -135,6 +144,58 @@ def _config_layer(item: Loaded) -> tuple[config_mod.ConfigLayer, list[Problem]]:
         else:
             problems.append(item.problem(Invalid(f"{prefix}{key}", "must be a string of JSON")))
     return config_mod.ConfigLayer(item.source, good), problems
+
+
+def knative_domain_config(
+    inputs: Inputs, override: str | None
+) -> tuple[knative.KnativeDomainConfig | None, list[Problem]]:
+    """Knative's config-domain / config-network from the input set, else the default."""
+    data: dict[str, Mapping[str, str] | None] = {name: None for name in load.KNATIVE_CONFIG_MAPS}
+    for item in inputs.knative_config_maps:
+        data[item.name] = {str(k): str(v) for k, v in (item.doc.get("data") or {}).items()}
+    if override is not None:
+        data["config-domain"] = {override: ""}
+    if all(value is None for value in data.values()):
+        return None, []
+    try:
+        config = knative.KnativeDomainConfig.from_configmaps(
+            data["config-domain"] if data["config-domain"] is not None else {"example.com": ""},
+            data["config-network"],
+        )
+    except knative.KnativeConfigError as err:
+        first = inputs.knative_config_maps[0] if inputs.knative_config_maps else None
+        source = first.source if first else Source("--knative-domain")
+        return None, [Problem(source, first.ref() if first else None, "data", str(err))]
+    return config, []
+
+
+def previous_revisions(paths: Sequence[str]) -> tuple[dict[tuple[str, str], str], list[Problem]]:
+    """The rolled-out revision of every Knative Service in earlier renders (for canaries)."""
+    revisions: dict[tuple[str, str], str] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        docs, found = _previous_documents(Path(path))
+        problems += found
+        for item in docs:
+            if item.api_version.startswith("serving.knative.dev/") and item.kind == "Service":
+                revision = knative.rolled_out_revision(item.doc)
+                if revision:
+                    revisions[(item.namespace, item.name)] = revision
+    return revisions, problems
+
+
+def _previous_documents(path: Path) -> tuple[list[Loaded], list[Problem]]:
+    if path.is_dir():
+        docs: list[Loaded] = []
+        problems: list[Problem] = []
+        for rel in sorted(writer.read_index(path)["files"]):
+            found, bad = load.read_file(path / rel)
+            docs += found
+            problems += bad
+        return docs, problems
+    if not path.exists():
+        return [], []  # nothing rendered yet: every canary starts at 100% latest
+    return load.read_file(path)
 
 
 def check_schemas(inputs: Inputs) -> list[Problem]:

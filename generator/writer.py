@@ -164,7 +164,8 @@ def write_tree(
         "version": INDEX_VERSION,
         "generator": "kserve-gitops",
         "files": {
-            rel: {"sha256": sha256(files[rel]), "source": sources[rel]} for rel in sorted(files)
+            rel: {"sha256": sha256(files[rel]), "source": _relative(sources[rel], root)}
+            for rel in sorted(files)
         },
     }
     (staging / INDEX_NAME).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
@@ -180,6 +181,12 @@ def write_tree(
         kept=kept,
         unchanged=sum(1 for r in files if old_files.get(r) == sha256(files[r])),
     )
+
+
+def _relative(source: str, root: Path) -> str:
+    """An input path as seen from the rendered folder, so the index does not depend on the
+    directory the command ran in or how the path was spelled."""
+    return Path(os.path.relpath(Path(source).absolute(), root)).as_posix()
 
 
 def _copy(src: Path, dst: Path) -> None:
