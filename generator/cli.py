@@ -81,6 +81,17 @@ def input_options(command: F) -> F:
             help="The domain of Knative Services when the input has no config-domain "
             "ConfigMap [default: example.com].",
         ),
+        click.option(
+            "--overlay",
+            help="An environment overlay: NAME for overlays/NAME/overlay.yaml, or a path. "
+            "Its config keys and patches apply after rendering.",
+        ),
+        click.option(
+            "--templates",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="A folder of templates that replace shipped ones of the same name "
+            "(e.g. knative-service.yaml.j2).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -94,6 +105,8 @@ def make_request(
     no_passthrough: bool,
     previous: Sequence[str],
     knative_domain: str | None,
+    overlay: str | None,
+    templates: Path | None,
     output_dir: Path | None = None,
 ) -> pipeline.Request:
     """Options → pipeline request; the output folder doubles as the previous render."""
@@ -106,6 +119,8 @@ def make_request(
         passthrough=not no_passthrough,
         previous=tuple(previous),
         knative_domain=knative_domain,
+        overlay=overlay,
+        template_dir=templates,
     )
 
 
@@ -164,6 +179,8 @@ def render(
     no_passthrough: bool,
     previous: Sequence[str],
     knative_domain: str | None,
+    overlay: str | None,
+    templates: Path | None,
     fmt: str,
     output_dir: Path | None,
     explain: bool,
@@ -180,7 +197,15 @@ def render(
       kserve-gitops render apps/ -o rendered/
     """
     request = make_request(
-        paths, namespace, config_files, no_passthrough, previous, knative_domain, output_dir
+        paths,
+        namespace,
+        config_files,
+        no_passthrough,
+        previous,
+        knative_domain,
+        overlay,
+        templates,
+        output_dir,
     )
     result = run_pipeline(request, explain)
     if output_dir is not None:
@@ -218,6 +243,8 @@ def diff(
     no_passthrough: bool,
     previous: Sequence[str],
     knative_domain: str | None,
+    overlay: str | None,
+    templates: Path | None,
     output_dir: Path,
     no_color: bool,
     out_format: str,
@@ -232,7 +259,15 @@ def diff(
       kserve-gitops diff apps/ -o rendered/ --output json | jq .
     """
     request = make_request(
-        paths, namespace, config_files, no_passthrough, previous, knative_domain, output_dir
+        paths,
+        namespace,
+        config_files,
+        no_passthrough,
+        previous,
+        knative_domain,
+        overlay,
+        templates,
+        output_dir,
     )
     result = run_pipeline(request)
     files, _, problems = writer.plan(result.objects)
@@ -277,6 +312,8 @@ def check(
     no_passthrough: bool,
     previous: Sequence[str],
     knative_domain: str | None,
+    overlay: str | None,
+    templates: Path | None,
     output_dir: Path,
 ) -> None:
     """CI gate: exit 1 and list the stale files when DIR is not what `render -o DIR` writes.
@@ -286,7 +323,15 @@ def check(
       kserve-gitops check apps/ -o rendered/ || echo "run: kserve-gitops render apps/ -o rendered/"
     """
     request = make_request(
-        paths, namespace, config_files, no_passthrough, previous, knative_domain, output_dir
+        paths,
+        namespace,
+        config_files,
+        no_passthrough,
+        previous,
+        knative_domain,
+        overlay,
+        templates,
+        output_dir,
     )
     result = run_pipeline(request)
     files, _, problems = writer.plan(result.objects)

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from generator import config as config_mod
-from generator import constants, controller, load, schema, writer
+from generator import constants, controller, load, overlays, schema, writer
 from generator.admission import defaults, runtimes, servingruntime, validation
-from generator.errors import Invalid, Notice, Problem, ProblemsFound, Source
+from generator.errors import InternalError, Invalid, Notice, Problem, ProblemsFound, Source
 from generator.load import Inputs, Loaded
 from generator.output import Rendered, ordered
 from generator.reconcilers import knative
-from generator.render import Renderer
+from generator.render import Renderer, TemplateError
 
 NAMESPACE_HELP = "set metadata.namespace, pass --namespace, or set ARGOCD_APP_NAMESPACE"
 
@@ -35,6 +35,7 @@ class Request:
     template_dir: Path | None = None
     previous: tuple[str, ...] = ()  # earlier renders: YAML streams or rendered folders
     knative_domain: str | None = None  # overrides config-domain's default domain
+    overlay: str | None = None  # an overlay name (overlays/<name>/) or path
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,14 @@ def run(request: Request) -> Result:
     """Render the input set; raise ProblemsFound with every problem if anything is invalid."""
     inputs = load.load(request.paths, passthrough=request.passthrough)
     problems = list(inputs.problems)
-    cfg, config_problems = resolve_config(inputs, request.config_files)
+    overlay: overlays.Overlay | None = None
+    if request.overlay is not None:
+        overlay, overlay_problems = overlays.load_overlay(request.overlay)
+        problems += overlay_problems
+        if overlay is None:
+            raise ProblemsFound(problems)
+    extra_layers = [overlay.config] if overlay and overlay.config else []
+    cfg, config_problems = resolve_config(inputs, request.config_files, extra_layers)
     problems += config_problems
     problems += resolve_namespaces(inputs, request.namespace)
     problems += check_schemas(inputs)
@@ -79,7 +87,8 @@ def run(request: Request) -> Result:
         problems += isvc_problems
         if one is not None:
             admitted.append(one)
-    domain, domain_problems = knative_domain_config(inputs, request.knative_domain)
+    override = request.knative_domain or (overlay.knative_domain if overlay else None)
+    domain, domain_problems = knative_domain_config(inputs, override)
     problems += domain_problems
     previous, previous_problems = previous_revisions(request.previous)
     problems += previous_problems
@@ -93,16 +102,32 @@ def run(request: Request) -> Result:
         rendered += objects
         problems += isvc_problems
         result.admitted.append(decided)
+    if overlay is not None:
+        rendered, patch_problems = overlays.apply(overlay, rendered)
+        problems += patch_problems
+        rendered = [_restamp(item) for item in rendered]
     if problems:
         raise ProblemsFound(with_field_lines(problems))
     result.objects = ordered(rendered)
     return result
 
 
+def _restamp(item: Rendered) -> Rendered:
+    """A patched revision template needs a new revision name, or Knative refuses the update."""
+    if item.kind != "Service" or not str(item.obj.get("apiVersion", "")).startswith(
+        "serving.knative.dev/"
+    ):
+        return item
+    stamped = knative.stamp_revision_name(item.obj)
+    return item if stamped == item.obj else Rendered(stamped, item.owner, item.source)
+
+
 def resolve_config(
-    inputs: Inputs, config_files: Sequence[str]
+    inputs: Inputs,
+    config_files: Sequence[str],
+    extra_layers: Sequence[config_mod.ConfigLayer] = (),
 ) -> tuple[config_mod.Config | None, list[Problem]]:
-    """Built-in defaults ◁ the repo's inferenceservice-config ◁ --config files, key by key."""
+    """Built-in ◁ the repo's inferenceservice-config ◁ --config files ◁ overlay, key by key."""
     layers = [config_mod.builtin_layer()]
     problems: list[Problem] = []
     if len(inputs.config_maps) > 1:
@@ -121,7 +146,7 @@ def resolve_config(
             layer, layer_problems = _config_layer(item)
             layers.append(layer)
             problems += layer_problems
-    cfg, resolve_problems = config_mod.resolve(layers)
+    cfg, resolve_problems = config_mod.resolve([*layers, *extra_layers])
     return cfg, problems + resolve_problems
 
 
@@ -338,12 +363,23 @@ def render_admitted(
         # The in-cluster ModelMesh controller owns it: the input goes through unchanged.
         source = admitted.loaded
         return [Rendered(source.doc, source.name, source.source)], admitted, []
-    result = controller.reconcile(admitted.isvc, admitted.mode, ctx)
+    try:
+        result = controller.reconcile(admitted.isvc, admitted.mode, ctx)
+    except TemplateError as err:
+        return [], admitted, [template_problem(err, ctx.renderer)]
     if isinstance(result, Invalid):
         return [], admitted, [admitted.loaded.problem(result)]
     owner = admitted.loaded.name
     objects = [Rendered(mark_managed(obj), owner, admitted.loaded.source) for obj in result.objects]
     return objects, replace(admitted, runtime=result.runtime), []
+
+
+def template_problem(err: TemplateError, renderer: Renderer) -> Problem:
+    """A broken template is the user's when it comes from --templates, else our bug."""
+    user_file = renderer.user_template(err.template)
+    if user_file is None:
+        raise InternalError(str(err)) from err
+    return Problem(Source(user_file.as_posix()), None, "", str(err))
 
 
 def mark_managed(obj: dict[str, Any]) -> dict[str, Any]:

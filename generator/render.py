@@ -89,8 +89,16 @@ class Renderer:
     """Renders named templates into checked objects; compiled templates are cached."""
 
     def __init__(self, template_dir: Path | None = None) -> None:
+        self.template_dir = template_dir
         self.env = make_environment(template_dir)
         self._compiled: dict[str, jinja2.Template] = {}
+
+    def user_template(self, name: str) -> Path | None:
+        """The --templates file that overrides `name`, if there is one."""
+        if self.template_dir is None:
+            return None
+        path = self.template_dir / name
+        return path if path.is_file() else None
 
     def template(self, name: str) -> jinja2.Template:
         compiled = self._compiled.get(name)
