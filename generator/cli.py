@@ -124,9 +124,29 @@ def make_request(
     )
 
 
+PROGRESS_THRESHOLD = 300  # InferenceServices; below this a render is too quick to watch
+
+
+class _Progress:
+    """A progress bar on stderr, only when stderr is a terminal and the repo is large."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_THRESHOLD or not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="rendering", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1)
+        if done == total:
+            self.bar.__exit__(None, None, None)
+
+
 def run_pipeline(request: pipeline.Request, explain: bool = False) -> pipeline.Result:
     """Run the pipeline and say its warnings (and, if asked, its decisions) on stderr."""
-    result = pipeline.run(request)
+    result = pipeline.run(request, _Progress())
     for warning in sorted(result.warnings):
         click.echo(str(warning), err=True)
     if explain:

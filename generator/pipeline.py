@@ -7,7 +7,7 @@ any, raises one `ProblemsFound` before anything is emitted.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,10 @@ class Result:
     admitted: list[Admitted] = field(default_factory=list)
 
 
-def run(request: Request) -> Result:
+Progress = Callable[[int, int], None]  # (InferenceServices rendered, total)
+
+
+def run(request: Request, progress: Progress | None = None) -> Result:
     """Render the input set; raise ProblemsFound with every problem if anything is invalid."""
     inputs = load.load(request.paths, passthrough=request.passthrough)
     problems = list(inputs.problems)
@@ -97,11 +100,13 @@ def run(request: Request) -> Result:
     )
     result = Result()
     rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
-    for one in admitted:
+    for done, one in enumerate(admitted, 1):
         objects, decided, isvc_problems = render_admitted(one, ctx)
         rendered += objects
         problems += isvc_problems
         result.admitted.append(decided)
+        if progress is not None:
+            progress(done, len(admitted))
     if overlay is not None:
         rendered, patch_problems = overlays.apply(overlay, rendered)
         problems += patch_problems
