@@ -35,7 +35,8 @@ def test_kubectl_kustomize_yields_the_rendered_objects(tmp_path: Path) -> None:
     build_tree(
         tmp_path / "apps",
         {
-            "extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: a}\n",
+            "extra.yaml": "apiVersion: v1\nkind: ConfigMap\n"
+            "metadata: {name: extra, namespace: a}\n",
         },
     )
     inputs = [str(REPO_ROOT / "examples" / "quickstart"), str(tmp_path / "apps")]
