@@ -68,6 +68,11 @@ LAST_APPLIED_CONFIG_ANNOTATION_KEY = "kubectl.kubernetes.io/last-applied-configu
 MULTI_NODE_EXECUTOR_BACKEND_MP = "mp"  # value of MULTI_NODE_EXECUTOR_BACKEND_ANNOTATION_KEY
 KNATIVE_TARGET_ANNOTATION_KEY = KNATIVE_AUTOSCALING_API_GROUP + "/target"
 KNATIVE_METRIC_ANNOTATION_KEY = KNATIVE_AUTOSCALING_API_GROUP + "/metric"
+ISTIO_SIDECAR_UID_ANNOTATION_KEY = KSERVE_API_GROUP + "/storage-initializer-uid"
+KSERVE_CONTAINER_PROMETHEUS_PORT_KEY = "prometheus.kserve.io/port"
+KSERVE_CONTAINER_PROMETHEUS_PATH_KEY = "prometheus.kserve.io/path"
+PROMETHEUS_PORT_ANNOTATION_KEY = "prometheus.io/port"
+PROMETHEUS_PATH_ANNOTATION_KEY = "prometheus.io/path"
 
 # --- internal annotations ---
 INTERNAL_PREFIX = "internal." + KSERVE_API_GROUP
@@ -97,6 +102,9 @@ LOCAL_MODEL_SOURCE_URI_ANNOTATION_KEY = INTERNAL_PREFIX + "/localmodel-sourceuri
 LOCAL_MODEL_PVC_NAME_ANNOTATION_KEY = INTERNAL_PREFIX + "/localmodel-pvc-name"
 CONFIDENTIAL_ENABLED_ANNOTATION_KEY = INTERNAL_PREFIX + "/confidential-enabled"
 CONFIDENTIAL_RESOURCE_ID_ANNOTATION_KEY = INTERNAL_PREFIX + "/confidential-resource-id"
+AGENT_MODEL_CONFIG_VOLUME_NAME_ANNOTATION_KEY = INTERNAL_PREFIX + "/configVolumeName"
+AGENT_MODEL_CONFIG_MOUNT_PATH_ANNOTATION_KEY = INTERNAL_PREFIX + "/configMountPath"
+AGENT_MODEL_DIR_ANNOTATION_KEY = INTERNAL_PREFIX + "/modelDir"
 
 # Built into NewInferenceServicesConfig, prepended to the configured lists.
 SERVICE_ANNOTATION_DISALLOWED_LIST = (
@@ -212,6 +220,21 @@ HOST_HEADER = "Host"
 KNATIVE_LOCAL_GATEWAY = "knative-serving/knative-local-gateway"
 KNATIVE_INGRESS_GATEWAY = "knative-serving/knative-ingress-gateway"
 ISTIO_MESH_GATEWAY = "mesh"
+QUEUE_PROXY_CONTAINER_NAME = "queue-proxy"
+MODELCAR_CONTAINER_NAME = "modelcar"
+MODELCAR_INIT_CONTAINER_NAME = "modelcar-init"
+STORAGE_INITIALIZER_VOLUME_NAME = "kserve-provision-location"
+PVC_SOURCE_MOUNT_NAME = "kserve-pvc-source"
+PVC_URI_PREFIX = "pvc://"
+OCI_URI_PREFIX = "oci://"
+OCI_NATIVE_URI_PREFIX = "oci+native://"
+MODEL_CONFIG_VOLUME_NAME = "model-config"
+MODEL_DIR_VOLUME_NAME = "model-dir"
+MODEL_CONFIG_DIR = "/mnt/configs"
+DEFAULT_GLOBAL_CA_BUNDLE_CONFIG_MAP_NAME = "global-ca-bundle"
+DEFAULT_CA_BUNDLE_FILE_NAME = "cabundle.crt"
+DEFAULT_CA_BUNDLE_VOLUME_MOUNT_PATH = "/etc/ssl/custom-certs"
+DEFAULT_PROMETHEUS_PATH = "/metrics"
 
 # --- built-in runtimes and server types ---
 SKLEARN_SERVER = "kserve-sklearnserver"
