@@ -20,8 +20,8 @@ from generator.components.predictor import ResolvedModel, build_predictor, recon
 from generator.components.transformer import build_explainer, build_transformer
 from generator.config import Config
 from generator.errors import Invalid
-from generator.reconcilers import knative
-from generator.reconcilers.ingress import virtual_service
+from generator.reconcilers import knative, raw
+from generator.reconcilers.ingress import kube_ingress, virtual_service
 from generator.render import Renderer
 
 
@@ -138,7 +138,20 @@ def _reconcile_knative(
 def _reconcile_standard(
     isvc: Mapping[str, Any], builds: Sequence[ComponentBuild], ctx: ReconcileContext
 ) -> list[dict[str, Any]] | Invalid:
-    return []
+    """Raw Kubernetes objects per component, then the Ingress or HTTPRoutes."""
+    objects: list[dict[str, Any]] = []
+    for build in builds:
+        found = raw.reconcile_raw_kube(build, isvc["metadata"], ctx.config, ctx.renderer)
+        if isinstance(found, Invalid):
+            return found
+        objects += found
+    if is_stopped(annotations_of(isvc)):
+        return objects
+    services = kube_ingress.services_by_name(objects)
+    routes = kube_ingress.reconcile_raw_ingress(isvc, services, ctx.config, ctx.renderer)
+    if isinstance(routes, Invalid):
+        return routes
+    return objects + routes
 
 
 ModeReconciler = Callable[

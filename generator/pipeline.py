@@ -15,6 +15,7 @@ from typing import Any
 from generator import config as config_mod
 from generator import constants, controller, load, overlays, schema, writer
 from generator.admission import defaults, runtimes, servingruntime, validation
+from generator.components import meta
 from generator.errors import InternalError, Invalid, Notice, Problem, ProblemsFound, Source
 from generator.load import Inputs, Loaded
 from generator.output import Rendered, ordered
@@ -330,7 +331,7 @@ def build_runtime_index(inputs: Inputs) -> tuple[runtimes.RuntimeIndex, list[Pro
 def admit(item: Loaded, cfg: config_mod.Config) -> tuple[Admitted | None, list[Problem]]:
     """The defaulting and validating webhooks, and the mode the controller will use."""
     isvc = defaults.default_inference_service(item.doc, cfg)
-    found = validation.validate_inference_service(isvc, gpu_resource_types(cfg))
+    found = validation.validate_inference_service(isvc, meta.gpu_resource_types(cfg))
     if found:
         return None, [item.problem(as_written(invalid, item.doc)) for invalid in found]
     mode = controller.get_deployment_mode(
@@ -350,14 +351,6 @@ def as_written(invalid: Invalid, original: Mapping[str, Any]) -> Invalid:
     if written is None:
         return invalid
     return Invalid(f"spec.predictor.{written}" + invalid.field[len(prefix) :], invalid.message)
-
-
-def gpu_resource_types(cfg: config_mod.Config) -> tuple[str, ...]:
-    """KServe's GPU resource names plus `multiNode.customGPUResourceTypeList`."""
-    extra = cfg.multi_node.custom_gpu_resource_type_list
-    return constants.DEFAULT_GPU_RESOURCE_TYPE_LIST + tuple(
-        t for t in extra if t not in constants.DEFAULT_GPU_RESOURCE_TYPE_LIST
-    )
 
 
 def render_admitted(

@@ -15,6 +15,7 @@ from typing import Any
 
 from generator import constants as c
 from generator.admission.component import UNSUPPORTED_STORAGE_URI_FORMAT_ERROR
+from generator.config import Config
 
 URI_SCHEME_PLACEHOLDER = "<scheme-placeholder>"  # pkg/credentials: UriSchemePlaceholder
 MULTI_MODEL_SERVER_ENV = "MULTI_MODEL_SERVER"  # constants.CustomSpecMultiModelServerEnvVarKey
@@ -22,6 +23,13 @@ MODEL_CONFIG_DIR = "/mnt/configs"  # constants.ModelConfigDir
 AGENT_MODEL_CONFIG_VOLUME_NAME_ANNOTATION_KEY = c.INTERNAL_PREFIX + "/configVolumeName"
 AGENT_MODEL_CONFIG_MOUNT_PATH_ANNOTATION_KEY = c.INTERNAL_PREFIX + "/configMountPath"
 AGENT_MODEL_DIR_ANNOTATION_KEY = c.INTERNAL_PREFIX + "/modelDir"
+
+
+def gpu_resource_types(config: Config) -> tuple[str, ...]:
+    """KServe's GPU resource names plus `multiNode.customGPUResourceTypeList`."""
+    extra = config.multi_node.custom_gpu_resource_type_list
+    known = c.DEFAULT_GPU_RESOURCE_TYPE_LIST
+    return known + tuple(t for t in extra if t not in known)
 
 
 def union(*maps: Mapping[str, str] | None) -> dict[str, str]:

@@ -16,6 +16,7 @@ from generator import constants as c
 from generator import merge
 from generator.admission import defaults, runtimes
 from generator.components import meta as m
+from generator.components import multinode
 from generator.components.component import ComponentBuild
 from generator.config import Config
 from generator.errors import Invalid
@@ -82,6 +83,21 @@ def build_predictor(
 
     runtime_pod = (resolved.runtime_spec if resolved else {}) or {}
     name = c.predictor_service_name(isvc["metadata"]["name"], predictor.get("name") or "")
+    predictor_annotations = m.without(predictor.get("annotations"), disallowed)
+    worker: multinode.WorkerResult | None = None
+    if predictor.get("workerSpec") is not None and resolved is not None:
+        found = multinode.reconcile_worker(
+            resolved.runtime_spec,
+            isvc,
+            pod_spec,
+            annotations,
+            predictor_annotations,
+            multinode.isvc_generation(isvc),
+            m.gpu_resource_types(config),
+        )
+        if isinstance(found, Invalid):
+            return found
+        worker, pod_spec = found, found.pod_spec
     object_meta = {
         "name": name,
         "namespace": isvc["metadata"]["namespace"],
@@ -97,14 +113,19 @@ def build_predictor(
         "annotations": m.union(
             m.without(runtime_pod.get("annotations"), disallowed),
             annotations,
-            m.without(predictor.get("annotations"), disallowed),
+            predictor_annotations,
         ),
     }
+    if worker is not None:
+        generation = multinode.isvc_generation(isvc)
+        object_meta["labels"][c.INFERENCE_SERVICE_GENERATION_POD_LABEL_KEY] = generation
     return ComponentBuild(
         component=c.PREDICTOR,
         meta=object_meta,
         ext=copy.deepcopy(dict(predictor)),
         pod_spec=pod_spec,
+        worker_meta=worker.worker_meta if worker else None,
+        worker_pod_spec=worker.worker_pod_spec if worker else None,
         storage_uris=copy.deepcopy(list(predictor.get("storageUris") or [])),
     )
 
