@@ -370,6 +370,43 @@ def check(
     click.echo(f"{output_dir}: up to date", err=True)
 
 
+@cli.command(context_settings=CONTEXT)
+@input_options
+def urls(
+    paths: Sequence[str],
+    namespace: str | None,
+    config_files: Sequence[str],
+    no_passthrough: bool,
+    previous: Sequence[str],
+    knative_domain: str | None,
+    overlay: str | None,
+    templates: Path | None,
+) -> None:
+    """Print the URL and cluster-local address KServe would report for each InferenceService.
+
+    Columns: namespace/name, mode, status.url, status.address.url ("-" where KServe sets
+    none, e.g. when stopped or for ModelMesh).
+
+    \b
+    Example:
+      kserve-gitops urls examples/quickstart
+    """
+    request = make_request(
+        paths,
+        namespace,
+        config_files,
+        no_passthrough,
+        previous,
+        knative_domain,
+        overlay,
+        templates,
+    )
+    result = run_pipeline(request)
+    for admitted in sorted(result.admitted, key=lambda a: (a.namespace, a.loaded.name)):
+        name = f"{admitted.namespace}/{admitted.loaded.name}"
+        click.echo(f"{name}\t{admitted.mode}\t{admitted.url or '-'}\t{admitted.address or '-'}")
+
+
 def write_rendered(root: Path, result: pipeline.Result) -> writer.WriteReport:
     """Plan the files, refuse conflicts with a person's files, then swap the tree in."""
     files, sources, problems = writer.plan(result.objects)

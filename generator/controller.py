@@ -21,7 +21,7 @@ from generator.components.transformer import build_explainer, build_transformer
 from generator.config import Config
 from generator.errors import Invalid
 from generator.reconcilers import knative, raw
-from generator.reconcilers.ingress import kube_ingress, virtual_service
+from generator.reconcilers.ingress import httproute, kube_ingress, virtual_service
 from generator.render import Renderer
 
 
@@ -39,11 +39,22 @@ class ReconcileContext:
 
 @dataclass(frozen=True, slots=True)
 class Reconciled:
-    """The children of one InferenceService and what was decided on the way."""
+    """The children of one InferenceService, and the status KServe would report for it."""
 
     objects: list[dict[str, Any]]
     runtime: str | None = None
     notes: tuple[str, ...] = ()
+    url: str | None = None  # status.url
+    address: str | None = None  # status.address.url
+
+
+@dataclass(frozen=True, slots=True)
+class ModeResult:
+    """What a mode's reconcilers produce: objects and the status URLs."""
+
+    objects: list[dict[str, Any]]
+    url: str | None = None
+    address: str | None = None
 
 
 def get_deployment_mode(annotations: Mapping[str, str], default_mode: str) -> str:
@@ -90,10 +101,11 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
             f'metadata.annotations["{constants.DEPLOYMENT_MODE}"]',
             f"unsupported deployment mode {mode!r}",
         )
-    objects = reconcile_mode(isvc, builds, ctx)
-    if isinstance(objects, Invalid):
-        return objects
-    return Reconciled(objects, resolved.runtime_name if resolved else None)
+    done = reconcile_mode(isvc, builds, ctx)
+    if isinstance(done, Invalid):
+        return done
+    runtime = resolved.runtime_name if resolved else None
+    return Reconciled(done.objects, runtime, url=done.url, address=done.address)
 
 
 def component_builds(
@@ -113,7 +125,7 @@ def component_builds(
 
 def _reconcile_knative(
     isvc: Mapping[str, Any], builds: Sequence[ComponentBuild], ctx: ReconcileContext
-) -> list[dict[str, Any]] | Invalid:
+) -> ModeResult | Invalid:
     """Knative Services per component, then the Istio ingress (ingress_reconciler.go)."""
     domain = ctx.knative_domain or knative.DEFAULT_KNATIVE_DOMAIN_CONFIG
     namespace = str(isvc["metadata"]["namespace"])
@@ -132,12 +144,14 @@ def _reconcile_knative(
         except (knative.KnativeDomainError, knative.KnativeConfigError) as err:
             return Invalid("metadata.name", f"Knative cannot give {name} a host: {err}")
     objects += virtual_service.reconcile_ingress(isvc, hosts, ctx.config, ctx.renderer, domain)
-    return objects
+    status = virtual_service.ingress_status(isvc, hosts, ctx.config.ingress) or {}
+    address = (status.get("address") or {}).get("url")
+    return ModeResult(objects, status.get("url"), address)
 
 
 def _reconcile_standard(
     isvc: Mapping[str, Any], builds: Sequence[ComponentBuild], ctx: ReconcileContext
-) -> list[dict[str, Any]] | Invalid:
+) -> ModeResult | Invalid:
     """Raw Kubernetes objects per component, then the Ingress or HTTPRoutes."""
     objects: list[dict[str, Any]] = []
     for build in builds:
@@ -146,16 +160,22 @@ def _reconcile_standard(
             return found
         objects += found
     if is_stopped(annotations_of(isvc)):
-        return objects
+        return ModeResult(objects)
     services = kube_ingress.services_by_name(objects)
     routes = kube_ingress.reconcile_raw_ingress(isvc, services, ctx.config, ctx.renderer)
     if isinstance(routes, Invalid):
         return routes
-    return objects + routes
+    url = httproute.create_raw_url(isvc, ctx.config.ingress)
+    address = kube_ingress.create_address(isvc, services)
+    return ModeResult(
+        objects + routes,
+        None if isinstance(url, Invalid) else url,
+        None if isinstance(address, Invalid) else address,
+    )
 
 
 ModeReconciler = Callable[
-    [Mapping[str, Any], Sequence[ComponentBuild], ReconcileContext], list[dict[str, Any]] | Invalid
+    [Mapping[str, Any], Sequence[ComponentBuild], ReconcileContext], ModeResult | Invalid
 ]
 
 # reconcilers/factory.go's switch on the deployment mode, as a table.

@@ -48,6 +48,8 @@ class Admitted:
     namespace: str
     mode: str
     runtime: str | None = None
+    url: str | None = None  # what KServe would report as status.url
+    address: str | None = None  # and status.address.url
 
 
 @dataclass(slots=True)
@@ -369,7 +371,8 @@ def render_admitted(
         return [], admitted, [admitted.loaded.problem(result)]
     owner = admitted.loaded.name
     objects = [Rendered(mark_managed(obj), owner, admitted.loaded.source) for obj in result.objects]
-    return objects, replace(admitted, runtime=result.runtime), []
+    decided = replace(admitted, runtime=result.runtime, url=result.url, address=result.address)
+    return objects, decided, []
 
 
 def template_problem(err: TemplateError, renderer: Renderer) -> Problem:

@@ -51,7 +51,9 @@ def test_version() -> None:
     assert done.stdout.startswith("kserve-gitops ") and "KServe v0.20.0" in done.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["render"], ["version"], ["completion"]])
+@pytest.mark.parametrize(
+    "command", [[], ["render"], ["version"], ["completion"], ["diff"], ["check"], ["urls"]]
+)
 def test_every_help_text_shows_an_example(command: list[str]) -> None:
     done = run(*command, "--help")
     assert done.returncode == 0
@@ -187,7 +189,7 @@ def test_output_is_byte_identical_across_file_order_hash_seed_and_locale(tmp_pat
 def test_internal_error_exits_3_without_traceback_unless_debug(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def boom(request: object) -> None:
+    def boom(*args: object) -> None:
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(cli.pipeline, "run", boom)
@@ -202,10 +204,35 @@ def test_internal_error_exits_3_without_traceback_unless_debug(
 
 
 def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(request: object) -> None:
+    def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli.pipeline, "run", interrupted)
     with pytest.raises(SystemExit) as exited:
         cli.main(["render", "x"])
     assert exited.value.code == EXIT_INTERRUPTED
+
+
+def test_urls_for_both_modes(tmp_path: Path) -> None:
+    build_tree(
+        tmp_path,
+        {
+            "raw.yaml": """
+                apiVersion: serving.kserve.io/v1beta1
+                kind: InferenceService
+                metadata:
+                  name: raw-iris
+                  namespace: kserve-test
+                  annotations: {serving.kserve.io/deploymentMode: RawDeployment}
+                spec: {predictor: {sklearn: {storageUri: "gs://b/m"}}}
+                """
+        },
+    )
+    done = run("urls", str(QUICKSTART), str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "kserve-test/raw-iris\tStandard\thttp://raw-iris-kserve-test.example.com\t"
+        "http://raw-iris-predictor.kserve-test.svc.cluster.local",
+        "kserve-test/sklearn-iris\tKnative\thttp://sklearn-iris.kserve-test.example.com\t"
+        "http://sklearn-iris.kserve-test.svc.cluster.local",
+    ]
