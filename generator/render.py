@@ -8,8 +8,10 @@ bring templates with `--templates`), has no filters or globals, and fails on und
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -85,13 +87,29 @@ def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
+class _Fallback(Exception):
+    """A template used a value inside a larger string: render it the plain JSON way."""
+
+
 class Renderer:
-    """Renders named templates into checked objects; compiled templates are cached."""
+    """Renders named templates into checked objects.
+
+    Fast path: `{{ value }}` prints an opaque token, the rendered text (the template's own
+    layout only) is parsed once per distinct text, and tokens are replaced by the values
+    themselves, so no value is ever parsed as YAML at all. A template that splices a value
+    into a larger string falls back to serialising values as JSON text (`yaml_value`).
+    """
 
     def __init__(self, template_dir: Path | None = None) -> None:
         self.template_dir = template_dir
         self.env = make_environment(template_dir)
-        self._compiled: dict[str, jinja2.Template] = {}
+        self._token_env = make_environment(template_dir)
+        self._token_env.finalize = self._slot
+        self._compiled: dict[tuple[str, bool], jinja2.Template] = {}
+        self._slots: list[Any] = []
+        self._marker = f"@kgv.{secrets.token_hex(6)}."
+        self._token = re.compile(re.escape(self._marker) + r"(\d+)@")
+        self._parsed: dict[str, Any] = {}
 
     def user_template(self, name: str) -> Path | None:
         """The --templates file that overrides `name`, if there is one."""
@@ -100,17 +118,25 @@ class Renderer:
         path = self.template_dir / name
         return path if path.is_file() else None
 
-    def template(self, name: str) -> jinja2.Template:
-        compiled = self._compiled.get(name)
+    def template(self, name: str, tokens: bool = False) -> jinja2.Template:
+        compiled = self._compiled.get((name, tokens))
         if compiled is None:
+            env = self._token_env if tokens else self.env
             try:
-                compiled = self.env.get_template(name)
+                compiled = env.get_template(name)
             except jinja2.TemplateNotFound as err:
                 raise TemplateError(name, "not found") from err
             except jinja2.TemplateSyntaxError as err:
                 raise TemplateError(name, f"line {err.lineno}: {err.message}") from err
-            self._compiled[name] = compiled
+            self._compiled[(name, tokens)] = compiled
         return compiled
+
+    def _slot(self, value: Any) -> str:
+        if isinstance(value, jinja2.Undefined):
+            str(value)  # StrictUndefined raises its own UndefinedError / SecurityError here
+            raise InternalError("undefined value reached the serialiser")
+        self._slots.append(value)
+        return f'"{self._marker}{len(self._slots) - 1}@"'
 
     def render_object(
         self,
@@ -121,12 +147,77 @@ class Renderer:
         namespace: str | None,
     ) -> dict[str, Any]:
         """Render `template` with `values`; require exactly one `kind` object named as asked."""
-        compiled = self.template(template)
+        try:
+            obj = self._render_tokens(template, values)
+        except _Fallback:
+            obj = None
+        if obj is None:
+            try:
+                text = self.template(template).render(values)
+            except jinja2.TemplateError as err:
+                raise TemplateError(template, str(err)) from err
+            return check_rendered(template, text, kind, name, namespace)
+        return check_object(template, obj, kind, name, namespace)
+
+    def _render_tokens(self, template: str, values: Mapping[str, Any]) -> Any:
+        compiled = self.template(template, tokens=True)
+        self._slots = []
         try:
             text = compiled.render(values)
         except jinja2.TemplateError as err:
             raise TemplateError(template, str(err)) from err
-        return check_rendered(template, text, kind, name, namespace)
+        skeleton = self._parsed.get(text)
+        if skeleton is None:
+            try:
+                docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+            except yaml.YAMLError as err:
+                raise _Fallback from err
+            if len(docs) != 1:
+                return docs  # check_object reports the count
+            skeleton = docs[0]
+            if len(self._parsed) < 4096:
+                self._parsed[text] = skeleton
+        slots, self._slots = self._slots, []
+        return self._fill(skeleton, slots)
+
+    def _fill(self, node: Any, slots: list[Any]) -> Any:
+        if isinstance(node, str):
+            if self._marker not in node:
+                return node
+            match = self._token.fullmatch(node)
+            if match is None:
+                raise _Fallback
+            return copy.deepcopy(slots[int(match.group(1))])
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                key = self._fill(key, slots)
+                if not isinstance(key, str | int | float | bool) and key is not None:
+                    raise _Fallback
+                out[key] = self._fill(value, slots)
+            return out
+        if isinstance(node, list):
+            return [self._fill(item, slots) for item in node]
+        return node
+
+
+def check_object(
+    name: str, obj: Any, kind: str, obj_name: str, namespace: str | None
+) -> dict[str, Any]:
+    """Check a rendered object is one mapping of the intended kind, name and namespace."""
+    if isinstance(obj, list):
+        raise TemplateError(name, f"must render exactly one object, rendered {len(obj)}")
+    if not isinstance(obj, dict):
+        raise TemplateError(name, "must render exactly one object, rendered 0")
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    got = (obj.get("kind"), meta.get("name"), meta.get("namespace"))
+    if got != (kind, obj_name, namespace):
+        raise TemplateError(
+            name,
+            f"rendered {got[0]} {got[2]}/{got[1]}, expected {kind} {namespace}/{obj_name}",
+        )
+    return obj
 
 
 def check_rendered(
@@ -137,15 +228,4 @@ def check_rendered(
         docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
     except yaml.YAMLError as err:
         raise TemplateError(name, f"rendered invalid YAML: {err}") from err
-    if len(docs) != 1 or not isinstance(docs[0], dict):
-        raise TemplateError(name, f"must render exactly one object, rendered {len(docs)}")
-    obj: dict[str, Any] = docs[0]
-    meta = obj.get("metadata")
-    meta = meta if isinstance(meta, Mapping) else {}
-    got = (obj.get("kind"), meta.get("name"), meta.get("namespace"))
-    if got != (kind, obj_name, namespace):
-        raise TemplateError(
-            name,
-            f"rendered {got[0]} {got[2]}/{got[1]}, expected {kind} {namespace}/{obj_name}",
-        )
-    return obj
+    return check_object(name, docs[0] if len(docs) == 1 else docs, kind, obj_name, namespace)

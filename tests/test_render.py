@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.render import Renderer, TemplateError, make_environment, yaml_value
+from generator.render import Renderer, TemplateError, check_rendered, make_environment, yaml_value
 
 HOSTILE = [
     "a\nb",
@@ -140,3 +140,40 @@ def test_missing_and_broken_templates_are_clear_errors(tmp_path: Path) -> None:
 def test_nan_is_refused() -> None:
     with pytest.raises(ValueError):
         yaml_value(float("nan"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+        max_leaves=10,
+    )
+)
+def test_token_and_json_paths_agree(value: object) -> None:
+    """The fast path (tokens replaced after parsing) gives what serialising as JSON gives."""
+    renderer = Renderer()
+    template = renderer.env.from_string(TEMPLATE)
+    renderer._compiled[("cm.yaml.j2", False)] = template
+    renderer._compiled[("cm.yaml.j2", True)] = renderer._token_env.from_string(TEMPLATE)
+    values = {"name": "n", "namespace": "ns", "value": value}
+    fast = renderer.render_object("cm.yaml.j2", values, "ConfigMap", "n", "ns")
+    slow = check_rendered("cm.yaml.j2", template.render(values), "ConfigMap", "n", "ns")
+    assert fast == slow
+    assert fast["data"]["value"] == value
+
+
+def test_a_value_spliced_into_a_string_falls_back_to_json(tmp_path: Path) -> None:
+    renderer = _renderer(tmp_path, TEMPLATE.replace("{{ value }}", "pre-{{ value }}"))
+    obj = renderer.render_object(
+        "cm.yaml.j2", {"name": "n", "namespace": "ns", "value": "v"}, "ConfigMap", "n", "ns"
+    )
+    assert obj["data"]["value"] == 'pre-"v"'
+
+
+def test_concatenation_in_jinja_is_one_value(tmp_path: Path) -> None:
+    renderer = _renderer(tmp_path, TEMPLATE.replace("{{ value }}", '{{ "pre-" ~ value }}'))
+    obj = renderer.render_object(
+        "cm.yaml.j2", {"name": "n", "namespace": "ns", "value": "v\n: x"}, "ConfigMap", "n", "ns"
+    )
+    assert obj["data"]["value"] == "pre-v\n: x"
