@@ -8,7 +8,6 @@ bring templates with `--templates`), has no filters or globals, and fails on und
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import secrets
@@ -187,7 +186,7 @@ class Renderer:
             match = self._token.fullmatch(node)
             if match is None:
                 raise _Fallback
-            return copy.deepcopy(slots[int(match.group(1))])
+            return copy_data(slots[int(match.group(1))])
         if isinstance(node, dict):
             out = {}
             for key, value in node.items():
@@ -199,6 +198,15 @@ class Renderer:
         if isinstance(node, list):
             return [self._fill(item, slots) for item in node]
         return node
+
+
+def copy_data(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (several times faster than copy.deepcopy)."""
+    if isinstance(value, dict):
+        return {key: copy_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_data(item) for item in value]
+    return value
 
 
 def check_object(
