@@ -10,15 +10,18 @@ the previous render.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator import constants
+from generator.admission.pod import MutationContext
+from generator.admission.pod.mutator import apply_storage_uris, mutate_pod
 from generator.admission.runtimes import RuntimeIndex
 from generator.components.component import ComponentBuild
 from generator.components.predictor import ResolvedModel, build_predictor, reconcile_model
 from generator.components.transformer import build_explainer, build_transformer
 from generator.config import Config
+from generator.credentials.sources import SecretIndex
 from generator.errors import Invalid
 from generator.reconcilers import knative, raw
 from generator.reconcilers.ingress import httproute, kube_ingress, virtual_service
@@ -35,6 +38,8 @@ class ReconcileContext:
     knative_domain: knative.KnativeDomainConfig | None = None  # None: the documented default
     # (namespace, ksvc name) -> the revision that had the traffic in the previous render
     previous_revisions: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    secrets: SecretIndex = field(default_factory=SecretIndex)
+    storage_containers: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,21 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
     builds = component_builds(isvc, resolved, ctx.config)
     if isinstance(builds, Invalid):
         return builds
+    mutation = MutationContext(
+        ctx.config,
+        str(isvc["metadata"]["namespace"]),
+        ctx.secrets,
+        ctx.storage_containers,
+        isvc,
+    )
+    notes: list[str] = []
+    mutated: list[ComponentBuild] = []
+    for build in builds:
+        done_build = mutate_component(build, isvc, mutation, notes)
+        if isinstance(done_build, Invalid):
+            return done_build
+        mutated.append(done_build)
+    builds = mutated
     reconcile_mode = MODE_RECONCILERS.get(mode)
     if reconcile_mode is None:
         return Invalid(
@@ -105,7 +125,67 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
     if isinstance(done, Invalid):
         return done
     runtime = resolved.runtime_name if resolved else None
-    return Reconciled(done.objects, runtime, url=done.url, address=done.address)
+    return Reconciled(done.objects, runtime, tuple(notes), done.url, done.address)
+
+
+def mutate_component(
+    build: ComponentBuild,
+    isvc: Mapping[str, Any],
+    ctx: MutationContext,
+    notes: list[str],
+) -> ComponentBuild | Invalid:
+    """What KServe's webhook makes of the component's pods, inlined into its pod template.
+
+    GitOps: with no webhook in the cluster, the injections (storage initializer, credentials,
+    agent, …) must already be in the rendered template. KServe's controller first applies
+    `storageUris` itself (`CommonStorageInitialization` in the ksvc and raw reconcilers).
+    """
+    field_path = f"spec.{build.component}"
+    spec = isvc["spec"].get(build.component) or {}
+    pod_spec, problems, warnings = apply_storage_uris(
+        build.pod_spec,
+        build.storage_uris,
+        build.meta.get("annotations") or {},
+        ctx,
+        storage=(spec.get("model") or {}).get("storage"),
+        storage_container_name=spec.get("storageContainerName"),
+        field=field_path,
+    )
+    notes += warnings
+    if problems:
+        return problems[0]
+    head = _mutated(build.meta, pod_spec, ctx, field_path, notes)
+    if isinstance(head, Invalid):
+        return head
+    worker: dict[str, Any] | None = None
+    if build.worker_meta is not None and build.worker_pod_spec is not None:
+        found = _mutated(build.worker_meta, build.worker_pod_spec, ctx, field_path, notes)
+        if isinstance(found, Invalid):
+            return found
+        worker = found
+    return replace(build, pod_spec=head, worker_pod_spec=worker)
+
+
+def _mutated(
+    meta: Mapping[str, Any],
+    pod_spec: Mapping[str, Any],
+    ctx: MutationContext,
+    field_path: str,
+    notes: list[str],
+) -> dict[str, Any] | Invalid:
+    """The pod spec after the webhook, for a pod that carries the component's meta."""
+    pod = {
+        "metadata": {
+            "labels": dict(meta.get("labels") or {}),
+            "annotations": dict(meta.get("annotations") or {}),
+        },
+        "spec": pod_spec,
+    }
+    mutated, problems, warnings = mutate_pod(pod, ctx, field_path)
+    notes += warnings
+    if problems:
+        return problems[0]
+    return dict(mutated["spec"])
 
 
 def component_builds(

@@ -100,8 +100,9 @@ class Inputs:
     inference_graphs: list[Loaded] = field(default_factory=list)
     config_maps: list[Loaded] = field(default_factory=list)  # inferenceservice-config
     knative_config_maps: list[Loaded] = field(default_factory=list)  # config-domain, -network
+    cluster_storage_containers: list[Loaded] = field(default_factory=list)
     service_accounts: list[Loaded] = field(default_factory=list)
-    secrets: list[Loaded] = field(default_factory=list)
+    secrets: list[Loaded] = field(default_factory=list)  # plain Secrets: read, never emitted
     passthrough: list[Loaded] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -213,6 +214,8 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
             continue
         if api_version.startswith(KSERVE_API_GROUP_PREFIX) and kind in KSERVE_KINDS:
             getattr(inputs, KSERVE_KINDS[kind]).append(item)
+        elif api_version.startswith(KSERVE_API_GROUP_PREFIX) and kind == "ClusterStorageContainer":
+            inputs.cluster_storage_containers.append(item)
         elif api_version == "v1" and kind == "ConfigMap" and (
             item.name == constants.INFERENCE_SERVICE_CONFIG_MAP_NAME
         ):
@@ -226,9 +229,10 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
             if passthrough:
                 inputs.passthrough.append(item)
         elif api_version == "v1" and kind == "Secret":
+            # Read for key names only. Not passed through: a plain Secret in git holds its
+            # values, and rendered output must never carry secret values (commit a
+            # SealedSecret or an ExternalSecret instead; those pass through).
             inputs.secrets.append(item)
-            if passthrough:
-                inputs.passthrough.append(item)
         elif passthrough:
             inputs.passthrough.append(item)
     return inputs

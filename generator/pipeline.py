@@ -15,7 +15,9 @@ from typing import Any
 from generator import config as config_mod
 from generator import constants, controller, load, overlays, schema, writer
 from generator.admission import defaults, runtimes, servingruntime, validation
+from generator.admission.pod.storage_container import storage_containers_from
 from generator.components import meta
+from generator.credentials.sources import SecretIndex
 from generator.errors import InternalError, Invalid, Notice, Problem, ProblemsFound, Source
 from generator.load import Inputs, Loaded
 from generator.output import Rendered, ordered
@@ -99,14 +101,24 @@ def run(request: Request, progress: Progress | None = None) -> Result:
     previous, previous_problems = previous_revisions(request.previous)
     problems += previous_problems
     ctx = controller.ReconcileContext(
-        cfg, index, Renderer(request.template_dir), domain, previous
+        cfg,
+        index,
+        Renderer(request.template_dir),
+        domain,
+        previous,
+        SecretIndex.from_objects(
+            [i.doc for i in inputs.secrets + inputs.service_accounts + inputs.passthrough],
+            request.namespace or "",
+        ),
+        storage_containers_from(i.doc for i in inputs.cluster_storage_containers),
     )
     result = Result()
     rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
     for done, one in enumerate(admitted, 1):
-        objects, decided, isvc_problems = render_admitted(one, ctx)
+        objects, decided, isvc_problems, notices = render_admitted(one, ctx)
         rendered += objects
         problems += isvc_problems
+        result.warnings += notices
         result.admitted.append(decided)
         if progress is not None:
             progress(done, len(admitted))
@@ -357,22 +369,24 @@ def as_written(invalid: Invalid, original: Mapping[str, Any]) -> Invalid:
 
 def render_admitted(
     admitted: Admitted, ctx: controller.ReconcileContext
-) -> tuple[list[Rendered], Admitted, list[Problem]]:
+) -> tuple[list[Rendered], Admitted, list[Problem], list[Notice]]:
     """The children of one admitted InferenceService, labelled as ours."""
     if admitted.mode == constants.DeploymentMode.MODEL_MESH:
         # The in-cluster ModelMesh controller owns it: the input goes through unchanged.
         source = admitted.loaded
-        return [Rendered(source.doc, source.name, source.source)], admitted, []
+        return [Rendered(source.doc, source.name, source.source)], admitted, [], []
     try:
         result = controller.reconcile(admitted.isvc, admitted.mode, ctx)
     except TemplateError as err:
-        return [], admitted, [template_problem(err, ctx.renderer)]
+        return [], admitted, [template_problem(err, ctx.renderer)], []
     if isinstance(result, Invalid):
-        return [], admitted, [admitted.loaded.problem(result)]
+        return [], admitted, [admitted.loaded.problem(result)], []
     owner = admitted.loaded.name
     objects = [Rendered(mark_managed(obj), owner, admitted.loaded.source) for obj in result.objects]
+    ref = admitted.loaded.ref()
+    notices = [Notice(admitted.loaded.source, ref, note) for note in result.notes]
     decided = replace(admitted, runtime=result.runtime, url=result.url, address=result.address)
-    return objects, decided, []
+    return objects, decided, [], notices
 
 
 def template_problem(err: TemplateError, renderer: Renderer) -> Problem:

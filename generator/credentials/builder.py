@@ -137,6 +137,15 @@ class CredentialBuilder:
                 f"{secret.describe()}: key {storage_key} is not listed (spec.dataFrom); "
                 f"rendered as if it {assumed}"
             )
+        if has_data and not stype and bucket and secret is None:
+            # GitOps: the Secret is not in the input set at all; only s3 storage has a bucket,
+            # so a bucket in the parameters settles the type KServe would read from its value.
+            stype = "s3"
+            warnings.append(
+                f"the storage type of key {storage_key} of Secret {secret_name} is in the "
+                "Secret's value, which kserve-gitops does not read; assuming s3 because "
+                "storage.parameters has a bucket (set storage.parameters.type to say so)"
+            )
         if has_data:
             if not stype:
                 raise CredentialError(
