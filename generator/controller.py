@@ -212,6 +212,7 @@ def _reconcile_knative(
     objects: list[dict[str, Any]] = []
     hosts: dict[str, str] = {}
     for build in builds:
+        build = replace(build, pod_spec=agent_serves_traffic(build.pod_spec))
         name = str(build.meta["name"])
         previous = ctx.previous_revisions.get((namespace, name))
         ksvc = knative.reconcile_ksvc(build, ctx.config, ctx.renderer, previous)
@@ -227,6 +228,27 @@ def _reconcile_knative(
     status = virtual_service.ingress_status(isvc, hosts, ctx.config.ingress) or {}
     address = (status.get("address") or {}).get("url")
     return ModeResult(objects, status.get("url"), address)
+
+
+def agent_serves_traffic(pod_spec: dict[str, Any]) -> dict[str, Any]:
+    """In a Knative revision the agent sidecar, not the model server, takes the traffic.
+
+    GitOps: KServe's webhook points Knative's queue-proxy at the agent port (9081) by editing
+    the queue-proxy container, which only exists in the running pod. Knative routes to the one
+    container that declares a port, so the same wiring in a template is: the agent keeps its
+    port and the other containers declare none (the agent forwards to --component-port).
+    """
+    containers = pod_spec.get("containers") or []
+    if not any(
+        x.get("name") == constants.AGENT_CONTAINER_NAME and x.get("ports") for x in containers
+    ):
+        return pod_spec
+    rewired = [
+        x if x.get("name") == constants.AGENT_CONTAINER_NAME else
+        {k: v for k, v in x.items() if k != "ports"}
+        for x in containers
+    ]  # fmt: skip
+    return {**pod_spec, "containers": rewired}
 
 
 def _reconcile_standard(

@@ -83,3 +83,31 @@ def test_modelmesh_isvc_passes_through_unchanged_among_others(tmp_path: Path) ->
     assert [r.kind for r in owned] == ["InferenceService"]
     assert owned[0].obj["spec"] == {"predictor": {"sklearn": {"storageUri": "gs://b/m"}}}
     assert {a.mode for a in result.admitted if a.loaded.name != "mesh"} == {"Knative"}
+
+
+def test_knative_logger_routes_traffic_through_the_agent(tmp_path: Path) -> None:
+    """agent_injector.go rewires queue-proxy to the agent port; in a template only the agent
+    declares a port, so Knative routes to it (the agent forwards to --component-port)."""
+    build_tree(
+        tmp_path,
+        {
+            "isvc.yaml": """
+                apiVersion: serving.kserve.io/v1beta1
+                kind: InferenceService
+                metadata: {name: flowers, namespace: ns}
+                spec:
+                  predictor:
+                    logger: {mode: all, url: "http://sink.default/"}
+                    tensorflow: {storageUri: "gs://b/m"}
+                """
+        },
+    )
+    (ksvc,) = [r.obj for r in _run(tmp_path).objects if r.obj["apiVersion"].startswith("serving.k")]
+    containers = ksvc["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in containers] == ["kserve-container", "agent"]
+    assert "ports" not in containers[0]
+    assert containers[1]["ports"] == [
+        {"containerPort": 9081, "name": "agent-port", "protocol": "TCP"}
+    ]
+    args = containers[1]["args"]
+    assert args[args.index("--component-port") + 1] == "8080"
