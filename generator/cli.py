@@ -446,6 +446,8 @@ def explain_line(admitted: pipeline.Admitted) -> str:
         parts.append("passed through unchanged: the in-cluster ModelMesh controller owns it")
     if admitted.runtime:
         parts.append(f"runtime {admitted.runtime}")
+    if admitted.knative_flags:
+        parts.append("needs Knative config-features " + ", ".join(admitted.knative_flags))
     return "; ".join(parts)
 
 

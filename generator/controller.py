@@ -40,6 +40,8 @@ class ReconcileContext:
     previous_revisions: Mapping[tuple[str, str], str] = field(default_factory=dict)
     secrets: SecretIndex = field(default_factory=SecretIndex)
     storage_containers: tuple[Mapping[str, Any], ...] = ()
+    # Knative's config-autoscaler `allow-zero-initial-scale` (its default: false)
+    allow_zero_initial_scale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,8 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
         # GitOps: the ModelMesh controller owns the InferenceService (KServe would still build
         # a transformer for it, from the predictor URL ModelMesh reports; offline there is none).
         return Reconciled([dict(isvc)], notes=("ModelMesh: passed through unchanged",))
+    if mode == constants.DeploymentMode.KNATIVE:
+        isvc = validate_initial_scale_annotation(isvc, ctx.allow_zero_initial_scale)
     resolved: ResolvedModel | None = None
     if "model" in isvc["spec"]["predictor"]:
         found = reconcile_model(isvc, ctx.index)
@@ -186,6 +190,36 @@ def _mutated(
     if problems:
         return problems[0]
     return dict(mutated["spec"])
+
+
+INITIAL_SCALE_ANNOTATION_KEY = constants.KNATIVE_AUTOSCALING_API_GROUP + "/initial-scale"
+
+
+def validate_initial_scale_annotation(
+    isvc: Mapping[str, Any], allow_zero_initial_scale: bool
+) -> Mapping[str, Any]:
+    """Port of `ValidateInitialScaleAnnotation`: drop an initial-scale annotation that is not
+    an integer, or is 0 while Knative does not allow a zero initial scale."""
+    annotations = annotations_of(isvc)
+    value = annotations.get(INITIAL_SCALE_ANNOTATION_KEY)
+    if value is None:
+        return isvc
+    try:
+        scale = _go_atoi(value)
+    except ValueError:
+        scale = None
+    if scale is not None and (allow_zero_initial_scale or scale != 0):
+        return isvc
+    del annotations[INITIAL_SCALE_ANNOTATION_KEY]
+    return {**isvc, "metadata": {**isvc["metadata"], "annotations": annotations}}
+
+
+def _go_atoi(text: str) -> int:
+    """strconv.Atoi: an optional sign and decimal digits, nothing else."""
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits.isascii() or not digits.isdigit():
+        raise ValueError(text)
+    return int(text)
 
 
 def component_builds(

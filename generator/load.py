@@ -99,7 +99,7 @@ class Inputs:
     trained_models: list[Loaded] = field(default_factory=list)
     inference_graphs: list[Loaded] = field(default_factory=list)
     config_maps: list[Loaded] = field(default_factory=list)  # inferenceservice-config
-    knative_config_maps: list[Loaded] = field(default_factory=list)  # config-domain, -network
+    knative_config_maps: list[Loaded] = field(default_factory=list)  # config-domain, … (Knative)
     cluster_storage_containers: list[Loaded] = field(default_factory=list)
     service_accounts: list[Loaded] = field(default_factory=list)
     secrets: list[Loaded] = field(default_factory=list)  # plain Secrets: read, never emitted
@@ -108,7 +108,7 @@ class Inputs:
 
 
 # Knative Serving's own ConfigMaps that decide the hosts of Knative Services.
-KNATIVE_CONFIG_MAPS = ("config-domain", "config-network")
+KNATIVE_CONFIG_MAPS = ("config-domain", "config-network", "config-features", "config-autoscaler")
 
 # kind -> the Inputs list it lands in, for serving.kserve.io kinds.
 KSERVE_KINDS = {
@@ -216,8 +216,10 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
             getattr(inputs, KSERVE_KINDS[kind]).append(item)
         elif api_version.startswith(KSERVE_API_GROUP_PREFIX) and kind == "ClusterStorageContainer":
             inputs.cluster_storage_containers.append(item)
-        elif api_version == "v1" and kind == "ConfigMap" and (
-            item.name == constants.INFERENCE_SERVICE_CONFIG_MAP_NAME
+        elif (
+            api_version == "v1"
+            and kind == "ConfigMap"
+            and (item.name == constants.INFERENCE_SERVICE_CONFIG_MAP_NAME)
         ):
             inputs.config_maps.append(item)
         elif api_version == "v1" and kind == "ConfigMap" and item.name in KNATIVE_CONFIG_MAPS:

@@ -13,17 +13,26 @@ from pathlib import Path
 from typing import Any
 
 from generator import config as config_mod
-from generator import constants, controller, load, overlays, schema, writer
+from generator import constants, controller, knative_features, load, overlays, schema, writer
 from generator.admission import defaults, runtimes, servingruntime, validation
 from generator.admission.pod.storage_container import storage_containers_from
 from generator.components import meta
 from generator.credentials.sources import SecretIndex
-from generator.errors import InternalError, Invalid, Notice, Problem, ProblemsFound, Source
+from generator.errors import (
+    InternalError,
+    Invalid,
+    Notice,
+    ObjectRef,
+    Problem,
+    ProblemsFound,
+    Source,
+)
 from generator.load import Inputs, Loaded
 from generator.output import Rendered, ordered
 from generator.reconcilers import knative
 from generator.render import Renderer, TemplateError
 
+REQUIRED = "required value"  # the schema module's message for a missing required field
 NAMESPACE_HELP = "set metadata.namespace, pass --namespace, or set ARGOCD_APP_NAMESPACE"
 
 
@@ -52,6 +61,7 @@ class Admitted:
     runtime: str | None = None
     url: str | None = None  # what KServe would report as status.url
     address: str | None = None  # and status.address.url
+    knative_flags: tuple[str, ...] = ()  # config-features flags its Knative Services need
 
 
 @dataclass(slots=True)
@@ -110,7 +120,8 @@ def run(request: Request, progress: Progress | None = None) -> Result:
             [i.doc for i in inputs.secrets + inputs.service_accounts + inputs.passthrough],
             request.namespace or "",
         ),
-        storage_containers_from(i.doc for i in inputs.cluster_storage_containers),
+        storage_containers(inputs),
+        allow_zero_initial_scale(inputs),
     )
     result = Result()
     rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
@@ -126,10 +137,66 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         rendered, patch_problems = overlays.apply(overlay, rendered)
         problems += patch_problems
         rendered = [_restamp(item) for item in rendered]
+    result.admitted, flag_problems = check_knative_features(inputs, result.admitted, rendered)
+    problems += flag_problems
     if problems:
         raise ProblemsFound(with_field_lines(problems))
     result.objects = ordered(rendered)
     return result
+
+
+def allow_zero_initial_scale(inputs: Inputs) -> bool:
+    """Knative's config-autoscaler `allow-zero-initial-scale` (strconv.ParseBool), default false."""
+    for item in inputs.knative_config_maps:
+        if item.name == "config-autoscaler":
+            value = str((item.doc.get("data") or {}).get("allow-zero-initial-scale", "false"))
+            return value in ("1", "t", "T", "TRUE", "true", "True")
+    return False
+
+
+def storage_containers(inputs: Inputs) -> tuple[Mapping[str, Any], ...]:
+    """KServe's `default` ClusterStorageContainer, unless the repo redefines it, and the repo's."""
+    by_name = {str(c["metadata"]["name"]): c for c in config_mod.builtin_storage_containers()}
+    for item in inputs.cluster_storage_containers:
+        by_name[item.name] = item.doc
+    return storage_containers_from(by_name.values())
+
+
+def check_knative_features(
+    inputs: Inputs, admitted: list[Admitted], rendered: Sequence[Rendered]
+) -> tuple[list[Admitted], list[Problem]]:
+    """Record the config-features flags each Knative Service needs; with a config-features
+    ConfigMap in the input set, a flag it leaves disabled is a problem (Knative would refuse
+    the Knative Service)."""
+    data = next(
+        (
+            i.doc.get("data") or {}
+            for i in inputs.knative_config_maps
+            if i.name == "config-features"
+        ),
+        None,
+    )
+    values = knative_features.flag_values(data)
+    by_owner: dict[tuple[str, str], set[str]] = {}
+    problems: list[Problem] = []
+    for item in rendered:
+        if item.kind != "Service" or not str(item.obj.get("apiVersion")).startswith(
+            "serving.knative.dev/"
+        ):
+            continue
+        needed = knative_features.needed_flags(knative_features.revision_pod_spec(item.obj))
+        by_owner.setdefault((item.namespace, item.owner), set()).update(needed)
+        if data is None:
+            continue
+        for flag, why in knative_features.refused(needed, values).items():
+            message = f"needs Knative feature {flag} (for {why}); config-features disables it"
+            ref = ObjectRef("Service", item.namespace, item.name)
+            problems.append(Problem(item.source, ref, "spec.template.spec", message))
+    updated = [
+        replace(a, knative_flags=tuple(sorted(by_owner.get((a.namespace, a.loaded.name), ()))))
+        for a in admitted
+    ]
+    return updated, problems
 
 
 def _restamp(item: Rendered) -> Rendered:
@@ -256,6 +323,11 @@ def check_schemas(inputs: Inputs) -> list[Problem]:
         bad: list[Loaded] = []
         for item in kind_list:
             found = schema.check_object(item.doc)
+            if kind_list is inputs.inference_services:
+                # The API server runs mutating webhooks before it validates the schema, and
+                # KServe's defaulter fills some required fields (a custom container's name);
+                # admit() checks required fields again on the defaulted object.
+                found = [i for i in found if i.message != REQUIRED]
             problems += [item.problem(invalid) for invalid in found]
             if found:
                 bad.append(item)
@@ -345,6 +417,9 @@ def build_runtime_index(inputs: Inputs) -> tuple[runtimes.RuntimeIndex, list[Pro
 def admit(item: Loaded, cfg: config_mod.Config) -> tuple[Admitted | None, list[Problem]]:
     """The defaulting and validating webhooks, and the mode the controller will use."""
     isvc = defaults.default_inference_service(item.doc, cfg)
+    missing = [i for i in schema.check_object(isvc) if i.message == REQUIRED]
+    if missing:
+        return None, [item.problem(as_written(invalid, item.doc)) for invalid in missing]
     found = validation.validate_inference_service(isvc, meta.gpu_resource_types(cfg))
     if found:
         return None, [item.problem(as_written(invalid, item.doc)) for invalid in found]

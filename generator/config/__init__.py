@@ -51,6 +51,7 @@ __all__ = [
     "ConfigLayer",
     "builtin_layer",
     "builtin_runtimes",
+    "builtin_storage_containers",
     "resolve",
 ]
 
@@ -103,17 +104,31 @@ def _builtin_data() -> dict[str, str]:
     return data
 
 
-@functools.cache
-def _builtin_runtimes() -> tuple[dict[str, Any], ...]:
-    folder = resources.files(_DEFAULTS).joinpath("runtimes")
-    runtimes = []
+def _builtin_objects(folder_name: str, kind: str) -> tuple[dict[str, Any], ...]:
+    folder = resources.files(_DEFAULTS).joinpath(folder_name)
+    objects = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            runtime = yaml.load(entry.read_text("utf-8"), Loader=yaml.CSafeLoader)
-            if not isinstance(runtime, dict) or runtime.get("kind") != "ClusterServingRuntime":
-                raise InternalError(f"built-in runtime {entry.name} is not a ClusterServingRuntime")
-            runtimes.append(runtime)
-    return tuple(sorted(runtimes, key=lambda r: str(r["metadata"]["name"])))
+            obj = yaml.load(entry.read_text("utf-8"), Loader=yaml.CSafeLoader)
+            if not isinstance(obj, dict) or obj.get("kind") != kind:
+                raise InternalError(f"built-in {entry.name} is not a {kind}")
+            objects.append(obj)
+    return tuple(sorted(objects, key=lambda r: str(r["metadata"]["name"])))
+
+
+@functools.cache
+def _builtin_runtimes() -> tuple[dict[str, Any], ...]:
+    return _builtin_objects("runtimes", "ClusterServingRuntime")
+
+
+@functools.cache
+def _builtin_storage_containers() -> tuple[dict[str, Any], ...]:
+    return _builtin_objects("storagecontainers", "ClusterStorageContainer")
+
+
+def builtin_storage_containers() -> list[dict[str, Any]]:
+    """The ClusterStorageContainer (`default`) a KServe v0.20.0 install creates, fresh copies."""
+    return copy.deepcopy(list(_builtin_storage_containers()))
 
 
 def builtin_layer() -> ConfigLayer:
