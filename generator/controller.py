@@ -17,6 +17,7 @@ from generator import constants
 from generator.admission.pod import MutationContext
 from generator.admission.pod.mutator import apply_storage_uris, mutate_pod
 from generator.admission.runtimes import RuntimeIndex
+from generator.components import canary
 from generator.components.component import ComponentBuild
 from generator.components.predictor import ResolvedModel, build_predictor, reconcile_model
 from generator.components.transformer import build_explainer, build_transformer
@@ -104,6 +105,11 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
     builds = component_builds(isvc, resolved, ctx.config)
     if isinstance(builds, Invalid):
         return builds
+    if mode == constants.DeploymentMode.STANDARD and isvc["spec"].get("canary"):
+        with_canaries = canary_builds(isvc, builds, ctx)
+        if isinstance(with_canaries, Invalid):
+            return with_canaries
+        builds = with_canaries
     mutation = MutationContext(
         ctx.config,
         str(isvc["metadata"]["namespace"]),
@@ -190,6 +196,32 @@ def _mutated(
     if problems:
         return problems[0]
     return dict(mutated["spec"])
+
+
+def canary_builds(
+    isvc: Mapping[str, Any], builds: list[ComponentBuild], ctx: ReconcileContext
+) -> list[ComponentBuild] | Invalid:
+    """The stable predictor with its reduced minReplicas, then one build per canary
+    (`reconcileCanaryDeployments`: the canary's componentExt holds minReplicas only)."""
+    stable, rest = builds[0], builds[1:]
+    ext = dict(stable.ext)
+    if ext.get("minReplicas") is not None:
+        ext["minReplicas"] = canary.stable_min_replicas(isvc)
+    out = [replace(stable, ext=ext)]
+    for canary_isvc, replicas in canary.canary_inference_services(isvc):
+        resolved: ResolvedModel | None = None
+        if "model" in canary_isvc["spec"]["predictor"]:
+            found = reconcile_model(canary_isvc, ctx.index)
+            if isinstance(found, Invalid):
+                field_path = found.field.replace("spec.predictor", "spec.canary", 1)
+                return Invalid(field_path, found.message)
+            resolved, canary_isvc = found, found.isvc
+        build = build_predictor(canary_isvc, resolved, ctx.config)
+        if isinstance(build, Invalid):
+            return build
+        out.append(replace(build, ext={"minReplicas": replicas}, worker_meta=None,
+                           worker_pod_spec=None))  # fmt: skip
+    return out + rest
 
 
 INITIAL_SCALE_ANNOTATION_KEY = constants.KNATIVE_AUTOSCALING_API_GROUP + "/initial-scale"

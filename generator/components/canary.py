@@ -1,0 +1,79 @@
+"""Standard-mode canaries (`spec.canary`): replica split and canary predictor builds.
+
+Ports `components/predictor.go`: `canaryReplicaCount`, `buildCanaryPredictor` (a mergo deep
+merge with override) and `reconcileCanaryDeployments`, plus the stable `minReplicas`
+reduction in `reconcileRawDeployment`. Each canary is built like a predictor and reconciled
+with a component extension of `minReplicas` only; routes never point at canaries, so the
+traffic split is expressed by replica counts alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from typing import Any
+
+_CLEARED = ("maxReplicas", "scaleTarget", "scaleMetric", "autoScaling")
+
+
+def canary_replica_count(isvc: Mapping[str, Any], canary: Mapping[str, Any]) -> int:
+    """Port of `canaryReplicaCount`: the canary's minReplicas, else its share of the stable."""
+    predictor = canary.get("predictor") or {}
+    if predictor.get("minReplicas") is not None:
+        return int(predictor["minReplicas"])
+    stable = isvc["spec"]["predictor"].get("minReplicas")
+    stable_replicas = 1 if stable is None else int(stable)
+    return math.ceil(stable_replicas * int(canary.get("trafficPercent") or 0) / 100)
+
+
+def stable_min_replicas(isvc: Mapping[str, Any]) -> int | None:
+    """The stable predictor's minReplicas after the canaries take theirs (at least 1), or None
+    when it has none (then KServe leaves it unset)."""
+    stable = isvc["spec"]["predictor"].get("minReplicas")
+    canaries = isvc["spec"].get("canary") or []
+    if not canaries or stable is None:
+        return None if stable is None else int(stable)
+    taken = sum(canary_replica_count(isvc, canary) for canary in canaries)
+    return max(int(stable) - taken, 1)
+
+
+def merge_override(dst: Any, src: Any) -> Any:
+    """mergo.Merge(dst, src, mergo.WithOverride) on JSON-shaped values: mappings merge key by
+    key, any other non-empty value of `src` replaces `dst`'s, empty values never do."""
+    if isinstance(dst, Mapping) and isinstance(src, Mapping):
+        out = dict(dst)
+        for key, value in src.items():
+            if _empty(value):
+                continue
+            out[key] = merge_override(out.get(key), value) if key in out else copy.deepcopy(value)
+        return out
+    return dst if _empty(src) else copy.deepcopy(src)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is False or value == 0 or value in ("", [], {})
+
+
+def build_canary_predictor(
+    stable: Mapping[str, Any], canary: Mapping[str, Any], replicas: int
+) -> dict[str, Any]:
+    """Port of `buildCanaryPredictor`: the stable predictor overridden by the canary's, with the
+    autoscaling fields cleared and minReplicas set."""
+    merged: dict[str, Any] = merge_override(stable, canary.get("predictor") or {})
+    for key in _CLEARED:
+        merged.pop(key, None)
+    merged["minReplicas"] = replicas
+    return merged
+
+
+def canary_inference_services(isvc: Mapping[str, Any]) -> list[tuple[dict[str, Any], int]]:
+    """Per canary: the InferenceService KServe builds its resources from, and its replicas."""
+    out = []
+    for canary in isvc["spec"].get("canary") or []:
+        replicas = canary_replica_count(isvc, canary)
+        predictor = build_canary_predictor(isvc["spec"]["predictor"], canary, replicas)
+        canary_isvc = copy.deepcopy(dict(isvc))
+        canary_isvc["spec"]["predictor"] = predictor
+        out.append((canary_isvc, replicas))
+    return out
