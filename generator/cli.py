@@ -28,6 +28,7 @@ from generator.errors import (
     ProblemsFound,
     Source,
 )
+from generator.validate import validate
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -98,6 +99,14 @@ def input_options(command: F) -> F:
     return command
 
 
+sync_waves_option = click.option(
+    "--sync-waves",
+    is_flag=True,
+    help="Annotate objects with Argo CD sync waves by kind: ConfigMaps and ServiceAccounts "
+    "before workloads, autoscalers and routes after (docs/argocd.md).",
+)
+
+
 def make_request(
     paths: Sequence[str],
     namespace: str | None,
@@ -108,6 +117,7 @@ def make_request(
     overlay: str | None,
     templates: Path | None,
     output_dir: Path | None = None,
+    sync_waves: bool = False,
 ) -> pipeline.Request:
     """Options → pipeline request; the output folder doubles as the previous render."""
     if not previous and output_dir is not None:
@@ -121,6 +131,7 @@ def make_request(
         knative_domain=knative_domain,
         overlay=overlay,
         template_dir=templates,
+        sync_waves=sync_waves,
     )
 
 
@@ -172,6 +183,7 @@ def _has_canary(admitted: pipeline.Admitted) -> bool:
 
 @cli.command(context_settings=CONTEXT)
 @input_options
+@sync_waves_option
 @click.option(
     "--format",
     "fmt",
@@ -201,6 +213,7 @@ def render(
     knative_domain: str | None,
     overlay: str | None,
     templates: Path | None,
+    sync_waves: bool,
     fmt: str,
     output_dir: Path | None,
     explain: bool,
@@ -226,6 +239,7 @@ def render(
         overlay,
         templates,
         output_dir,
+        sync_waves=sync_waves,
     )
     result = run_pipeline(request, explain)
     if output_dir is not None:
@@ -240,6 +254,7 @@ def render(
 
 @cli.command(context_settings=CONTEXT)
 @input_options
+@sync_waves_option
 @click.option(
     "-o",
     "--output-dir",
@@ -265,6 +280,7 @@ def diff(
     knative_domain: str | None,
     overlay: str | None,
     templates: Path | None,
+    sync_waves: bool,
     output_dir: Path,
     no_color: bool,
     out_format: str,
@@ -288,6 +304,7 @@ def diff(
         overlay,
         templates,
         output_dir,
+        sync_waves=sync_waves,
     )
     result = run_pipeline(request)
     files, _, problems = writer.plan(result.objects)
@@ -318,6 +335,7 @@ def _json_change(change: diffing.ObjectChange) -> dict[str, Any]:
 
 @cli.command(context_settings=CONTEXT)
 @input_options
+@sync_waves_option
 @click.option(
     "-o",
     "--output-dir",
@@ -334,6 +352,7 @@ def check(
     knative_domain: str | None,
     overlay: str | None,
     templates: Path | None,
+    sync_waves: bool,
     output_dir: Path,
 ) -> None:
     """CI gate: exit 1 and list the stale files when DIR is not what `render -o DIR` writes.
@@ -352,6 +371,7 @@ def check(
         overlay,
         templates,
         output_dir,
+        sync_waves=sync_waves,
     )
     result = run_pipeline(request)
     files, _, problems = writer.plan(result.objects)
@@ -477,6 +497,9 @@ def completion(shell: str) -> None:
     if cls is None:  # pragma: no cover - the Choice above lists only supported shells
         raise click.UsageError(f"unsupported shell {shell}")
     click.echo(cls(cli, {}, "kserve-gitops", "_KSERVE_GITOPS_COMPLETE").source())
+
+
+cli.add_command(validate)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

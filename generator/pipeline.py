@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from generator import config as config_mod
-from generator import constants, controller, knative_features, load, overlays, schema, writer
+from generator import (
+    constants,
+    controller,
+    knative_features,
+    load,
+    overlays,
+    schema,
+    syncwaves,
+    writer,
+)
 from generator.admission import defaults, runtimes, servingruntime, validation
 from generator.admission.pod.storage_container import storage_containers_from
 from generator.components import meta
@@ -48,6 +57,7 @@ class Request:
     previous: tuple[str, ...] = ()  # earlier renders: YAML streams or rendered folders
     knative_domain: str | None = None  # overrides config-domain's default domain
     overlay: str | None = None  # an overlay name (overlays/<name>/) or path
+    sync_waves: bool = False  # Argo CD sync-wave annotations by kind (syncwaves.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +151,8 @@ def run(request: Request, progress: Progress | None = None) -> Result:
     problems += flag_problems
     if problems:
         raise ProblemsFound(with_field_lines(problems))
+    if request.sync_waves:
+        rendered = syncwaves.annotate_rendered(rendered)
     result.objects = ordered(rendered)
     return result
 

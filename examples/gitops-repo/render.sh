@@ -1,0 +1,21 @@
+#!/bin/sh
+# Render every environment into rendered/<env>/, the folders Argo CD and Flux sync.
+#   ./render.sh          write them (idempotent: unchanged objects are not rewritten)
+#   ./render.sh check    exit 1 and list the stale files instead (what CI runs)
+#   ./render.sh diff     show what a render would change
+# Runs from this folder whatever the caller's directory; KSERVE_GITOPS picks the executable.
+set -eu
+cd "$(dirname "$0")"
+command=${1:-render}
+case $command in
+render | check | diff) ;;
+*)
+    echo "usage: $0 [render|check|diff]" >&2
+    exit 2
+    ;;
+esac
+kserve_gitops=${KSERVE_GITOPS:-kserve-gitops}
+
+for env in staging production; do
+    "$kserve_gitops" "$command" apps config --overlay "$env" -o "rendered/$env"
+done

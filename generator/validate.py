@@ -1,0 +1,297 @@
+"""`kserve-gitops validate`: check the input set, and optionally every rendered object's schema.
+
+Without `--crds` it runs the whole pipeline (schemas, defaulting and validating webhooks,
+runtime selection, reconcile) and prints nothing on success: the same checks `render` makes.
+With `--crds DIR` every rendered object is also checked the way the API server would check it:
+custom resources against the `openAPIV3Schema` of the served version of their CRD (unknown
+fields rejected unless the schema preserves them; CEL rules, formats and list-type uniqueness
+are not evaluated), built-in kinds with the `kubernetes-validate` package in strict mode (its
+first error per object). Problems are printed one per line on stderr, as for every command:
+`SOURCE:LINE: KIND NS/NAME: PATH: MESSAGE`, exit 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import load, pipeline
+from generator.errors import ObjectRef, Problem, ProblemsFound, Source, field_path
+from generator.output import Rendered
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+DEFAULT_KUBERNETES_VERSION = "1.34"  # KServe v0.20.0 builds against k8s.io/api v0.34
+CRD_SUFFIXES = (".yaml", ".yml", ".json")
+# OpenAPI v3 value keywords that mean the same in JSON Schema 2020-12.
+_SAME = ("type", "enum", "required", "minimum", "maximum", "minLength", "maxLength",
+         "pattern", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+         "multipleOf")  # fmt: skip
+
+
+def _import(name: str) -> Any:
+    """A schema library, imported only when --crds asks for schema checks."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        raise click.UsageError(
+            f"validate --crds needs the kubernetes-validate package ({err}); "
+            "install it with: pip install kubernetes-validate"
+        ) from err
+
+
+def to_json_schema(node: Mapping[str, Any], strict_objects: bool = True) -> dict[str, Any]:
+    """A Kubernetes structural schema node as JSON Schema 2020-12, rejecting unknown fields."""
+    out: dict[str, Any] = {key: copy.deepcopy(node[key]) for key in _SAME if key in node}
+    if isinstance(node.get("properties"), Mapping):
+        out["properties"] = {k: to_json_schema(v) for k, v in node["properties"].items()}
+    if isinstance(node.get("items"), Mapping):
+        out["items"] = to_json_schema(node["items"])
+    extra = node.get("additionalProperties")
+    if extra is not None:
+        out["additionalProperties"] = to_json_schema(extra) if isinstance(extra, Mapping) else extra
+    for key in ("allOf", "anyOf", "oneOf"):
+        if isinstance(node.get(key), list):  # branches carry value checks, not fields
+            out[key] = [to_json_schema(branch, strict_objects=False) for branch in node[key]]
+    if isinstance(node.get("not"), Mapping):
+        out["not"] = to_json_schema(node["not"], strict_objects=False)
+    for key, base in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if node.get(key) is True and base in out:  # OpenAPI 3.0 booleans → 2020-12 numbers
+            out[key] = out.pop(base)
+    is_object = node.get("type") == "object" or "properties" in node
+    preserve = bool(node.get("x-kubernetes-preserve-unknown-fields"))
+    if strict_objects and is_object and not preserve and extra is None:
+        out["additionalProperties"] = False
+    _kubernetes_extensions(node, out)
+    return out
+
+
+def _kubernetes_extensions(node: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """int-or-string, embedded resources and nullable, in JSON Schema terms."""
+    if node.get("x-kubernetes-int-or-string") and "type" not in out and "anyOf" not in out:
+        out["type"] = ["integer", "string"]
+    if node.get("x-kubernetes-embedded-resource"):
+        props = out.setdefault("properties", {})
+        for key, type_ in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
+            props.setdefault(key, {"type": type_})
+    if node.get("nullable"):
+        if isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+
+
+def crd_root_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema of a whole custom resource; metadata is checked as ObjectMeta separately."""
+    out = to_json_schema({**schema, "type": "object"})
+    props = out.setdefault("properties", {})
+    props.update({"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {}})
+    return out
+
+
+class Schemas:
+    """The CRDs found under the --crds folders, and validators built on demand."""
+
+    def __init__(self, kubernetes_version: str) -> None:
+        self.kubernetes_version = kubernetes_version
+        self.crds: dict[tuple[str, str], tuple[dict[str, Any], Source]] = {}
+        self._validators: dict[tuple[str, str, str], Any] = {}
+        self._jsonschema = _import("jsonschema")
+        self._kv = _import("kubernetes_validate")
+        _check_kubernetes_version(kubernetes_version, _import("kubernetes_validate.utils"))
+
+    def load(self, folders: Sequence[Path]) -> list[Problem]:
+        """Index every CustomResourceDefinition under the folders (the first of a kind wins)."""
+        problems: list[Problem] = []
+        for folder in folders:
+            for path in sorted(p for p in folder.rglob("*") if p.name.endswith(CRD_SUFFIXES)):
+                if "CustomResourceDefinition" not in path.read_text(errors="replace"):
+                    continue
+                docs, found = load.read_file(path)
+                problems += found
+                for item in docs:
+                    spec = item.doc.get("spec") or {}
+                    if item.kind != "CustomResourceDefinition" or not isinstance(spec, dict):
+                        continue
+                    key = (str(spec.get("group", "")), str((spec.get("names") or {}).get("kind")))
+                    self.crds.setdefault(key, (item.doc, item.source))
+        return problems
+
+    def check(self, item: Rendered, ignore_missing: bool) -> list[Problem]:
+        """Every schema problem of one rendered object."""
+        obj = item.obj
+        api_version, kind = str(obj.get("apiVersion", "")), item.kind
+        group, _, version = api_version.rpartition("/")
+        ref = ObjectRef(kind, item.namespace, item.name)
+
+        def problem(path: Sequence[Any], message: str) -> Problem:
+            return Problem(item.source, ref, field_path(*path), message)
+
+        if (group, kind) in self.crds:
+            return [problem(p, m) for p, m in self._custom(obj, group, version, kind)]
+        if _is_builtin_group(group):
+            found = self._builtin(obj)
+            if found is not None:
+                return [problem(p, m) for p, m in found]
+        if ignore_missing:
+            return []
+        message = (
+            f"no schema for {api_version} {kind}: no CRD under --crds, and not a Kubernetes "
+            f"{self.kubernetes_version} built-in kind"
+        )
+        return [problem(["kind"], message)]
+
+    def _builtin(self, obj: Mapping[str, Any]) -> list[tuple[list[Any], str]] | None:
+        """[(path, message)] of the first error, [] when valid, None when there is no schema."""
+        kv = self._kv
+        try:
+            kv.validate(dict(obj), self.kubernetes_version, strict=True)
+        except kv.SchemaNotFoundError:
+            return None
+        except kv.ValidationError as err:
+            return [(list(err.path), str(err.message))]
+        return []
+
+    def _custom(
+        self, obj: Mapping[str, Any], group: str, version: str, kind: str
+    ) -> Iterator[tuple[list[Any], str]]:
+        crd, source = self.crds[(group, kind)]
+        served = {
+            str(v.get("name")): v
+            for v in (crd.get("spec") or {}).get("versions") or []
+            if isinstance(v, Mapping) and v.get("served")
+        }
+        if version not in served:
+            name = (crd.get("metadata") or {}).get("name")
+            have = ", ".join(sorted(served)) or "none"
+            message = f"CRD {name} ({source.path}) does not serve {version}; it serves {have}"
+            yield ["apiVersion"], message
+            return
+        validator = self._validator(group, version, kind, served[version])
+        for error in validator.iter_errors(dict(obj)):
+            yield from _explain(error)
+        meta = obj.get("metadata")
+        shell = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta}  # ObjectMeta, strictly
+        yield from self._builtin(shell) or []
+
+    def _validator(self, group: str, version: str, kind: str, served: Mapping[str, Any]) -> Any:
+        key = (group, version, kind)
+        if key not in self._validators:
+            schema = (served.get("schema") or {}).get("openAPIV3Schema") or {}
+            draft = self._jsonschema.Draft202012Validator
+            self._validators[key] = draft(crd_root_schema(schema))
+        return self._validators[key]
+
+
+def _check_kubernetes_version(version: str, utils: Any) -> None:
+    """Refuse a version kubernetes-validate has no schemas for (it would fail per object)."""
+    match = re.fullmatch(r"v?(\d+)\.(\d+)(\.\d+)?", version)
+    known = sorted(tuple(int(n) for n in str(v).split(".")[:2]) for v in utils.all_versions())
+    span = f"{known[0][0]}.{known[0][1]} to {known[-1][0]}.{known[-1][1]}"
+    if match is None or not known[0] <= (int(match[1]), int(match[2])) <= known[-1]:
+        raise click.UsageError(
+            f"--kubernetes-version {version}: kubernetes-validate has schemas for Kubernetes {span}"
+        )
+
+
+def _is_builtin_group(group: str) -> bool:
+    """Core, `apps`-style and `*.k8s.io` groups: the ones kubernetes-validate may know."""
+    return "." not in group or group.endswith(".k8s.io")
+
+
+def _explain(error: Any) -> Iterator[tuple[list[Any], str]]:
+    """One (path, message) per unknown field, else the error's own message."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and error.validator_value is False:
+        known = set((error.schema.get("properties") or {}).keys())
+        patterns = [re.compile(p) for p in error.schema.get("patternProperties") or {}]
+        for key in error.instance:
+            if key not in known and not any(p.search(key) for p in patterns):
+                yield [*path, key], f'unknown field "{key}"'
+        return
+    yield path, str(error.message)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-n",
+    "--namespace",
+    help="Namespace for objects without metadata.namespace [default: $ARGOCD_APP_NAMESPACE].",
+)
+@click.option(
+    "--config",
+    "config_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="An inferenceservice-config ConfigMap (or a `key: JSON` mapping). Repeatable.",
+)
+@click.option("--overlay", help="An environment overlay: NAME for overlays/NAME/, or a path.")
+@click.option(
+    "--crds",
+    "crd_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder searched recursively for CustomResourceDefinitions; enables schema checks "
+    "of every rendered object (needs kubernetes-validate). Repeatable.",
+)
+@click.option(
+    "--ignore-missing-schemas",
+    is_flag=True,
+    help="With --crds: accept kinds that have neither a CRD nor a built-in schema.",
+)
+@click.option(
+    "--kubernetes-version",
+    default=DEFAULT_KUBERNETES_VERSION,
+    show_default=True,
+    help="Kubernetes version of the built-in kinds' schemas.",
+)
+def validate(
+    paths: Sequence[str],
+    namespace: str | None,
+    config_files: Sequence[str],
+    overlay: str | None,
+    crd_dirs: Sequence[Path],
+    ignore_missing_schemas: bool,
+    kubernetes_version: str,
+) -> None:
+    """Check the InferenceServices under PATHS; with --crds, also every rendered object's schema.
+
+    Prints nothing on stdout. Problems go to stderr, one per line, and exit 2.
+
+    \b
+    Examples:
+      kserve-gitops validate apps/
+      kserve-gitops validate apps/ --overlay prod --crds crds/ --crds kserve/config/crd/
+    """
+    request = pipeline.Request(
+        paths=tuple(paths),
+        namespace=namespace or os.environ.get("ARGOCD_APP_NAMESPACE") or None,
+        config_files=tuple(config_files),
+        overlay=overlay,
+    )
+    schemas = Schemas(kubernetes_version) if crd_dirs else None  # fail fast without the package
+    result = pipeline.run(request)
+    for warning in sorted(result.warnings):
+        click.echo(str(warning), err=True)
+    if schemas is not None:
+        problems = schemas.load(crd_dirs)
+        for item in result.objects:
+            problems += schemas.check(item, ignore_missing_schemas)
+        if problems:
+            raise ProblemsFound(problems)
+    checked = "inputs and rendered objects" if schemas is not None else "inputs"
+    click.echo(
+        f"valid: {checked} ({len(result.admitted)} InferenceServices, "
+        f"{len(result.objects)} objects)",
+        err=True,
+    )
+
+
+__all__ = ["Schemas", "crd_root_schema", "to_json_schema", "validate"]

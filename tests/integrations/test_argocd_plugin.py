@@ -1,0 +1,437 @@
+"""The Argo CD config management plugin (integrations/argocd): its plugin.yaml has the fields
+argocd-cmp-server reads, and its commands, run exactly as declared with the environment Argo CD
+gives them, discover app folders and render them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import REPO_ROOT, build_tree
+
+ARGOCD = REPO_ROOT / "integrations" / "argocd"
+SPEC_KEYS = {"version", "init", "generate", "discover", "parameters", "preserveFileMode",
+             "provideGitCreds"}  # fmt: skip  # cmpserver/plugin/config.go PluginConfigSpec
+ANNOUNCEMENT_KEYS = {"name", "title", "tooltip", "required", "itemType", "collectionType",
+                     "string", "array", "map"}  # fmt: skip  # apiclient.ParameterAnnouncement
+
+
+def plugin() -> dict[str, Any]:
+    doc = yaml.safe_load((ARGOCD / "plugin.yaml").read_text())
+    assert isinstance(doc, dict)
+    return doc
+
+
+def argv(command: dict[str, Any]) -> list[str]:
+    """A Command as argocd-cmp-server runs it: command[0] with command[1:] + args."""
+    return [*command["command"], *command.get("args", [])]
+
+
+def _escaped(name: str) -> str:
+    """Argo CD's `escaped()` for parameter environment names."""
+    return re.sub(r"[^A-Z0-9_]", "_", name.upper())
+
+
+def argocd_environ(
+    base: dict[str, str],
+    app_path: str,
+    parameters: list[dict[str, Any]] | None = None,
+    plugin_env: dict[str, str] | None = None,
+    namespace: str = "models",
+) -> dict[str, str]:
+    """The environment argocd-cmp-server gives plugin commands: the build environment, the
+    Application's plugin env (prefixed ARGOCD_ENV_) and its parameters (PARAM_*, plus the JSON)."""
+    env = {
+        **base,
+        "ARGOCD_APP_NAME": "team-a-staging",
+        "ARGOCD_APP_NAMESPACE": namespace,
+        "ARGOCD_APP_REVISION": "0123456789abcdef0123456789abcdef01234567",
+        "ARGOCD_APP_REVISION_SHORT": "0123456",
+        "ARGOCD_APP_SOURCE_PATH": app_path,
+        "ARGOCD_APP_SOURCE_REPO_URL": "https://github.com/example/gitops-repo.git",
+        "ARGOCD_APP_SOURCE_TARGET_REVISION": "main",
+        "KUBE_VERSION": "1.34.0",
+        "KUBE_API_VERSIONS": "v1,apps/v1,autoscaling/v2,networking.k8s.io/v1",
+    }
+    env.update({f"ARGOCD_ENV_{k}": v for k, v in (plugin_env or {}).items()})
+    if parameters is not None:
+        env["ARGOCD_APP_PARAMETERS"] = json.dumps(parameters)
+        for param in parameters:
+            base_name = "PARAM_" + _escaped(param["name"])
+            if "string" in param:
+                env[base_name] = param["string"]
+            for key, value in (param.get("map") or {}).items():
+                env[f"{base_name}_{_escaped(key)}"] = value
+            for i, value in enumerate(param.get("array") or []):
+                env[f"{base_name}_{i}"] = value
+    return env
+
+
+@pytest.fixture
+def sidecar_env(tool_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """tool_env plus the generate command where the image installs it (see the Dockerfile)."""
+    bin_dir = tmp_path / "sidecar-bin"
+    bin_dir.mkdir()
+    target = bin_dir / Path(_installed_generate_command()).name
+    shutil.copyfile(ARGOCD / "generate.sh", target)
+    target.chmod(0o755)
+    return {**tool_env, "PATH": f"{bin_dir}{os.pathsep}{tool_env['PATH']}"}
+
+
+def _installed_generate_command() -> str:
+    """Where the Dockerfile copies generate.sh."""
+    match = re.search(r"^COPY integrations/argocd/generate\.sh (\S+)$",
+                      (ARGOCD / "Dockerfile").read_text(), re.M)  # fmt: skip
+    assert match, "the Dockerfile installs generate.sh"
+    return match.group(1)
+
+
+def generate(app: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = argv(plugin()["spec"]["generate"])
+    return subprocess.run(
+        command, cwd=app, env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def documents(stdout: str) -> list[dict[str, Any]]:
+    docs = [d for d in yaml.safe_load_all(stdout) if d is not None]
+    for doc in docs:
+        assert isinstance(doc, dict)
+        assert doc["apiVersion"] and doc["kind"] and doc["metadata"]["name"], doc
+    return docs
+
+
+def identity(doc: dict[str, Any]) -> tuple[str, str, str, str]:
+    meta = doc["metadata"]
+    return (doc["apiVersion"], doc["kind"], meta.get("namespace", ""), meta["name"])
+
+
+# --- plugin.yaml ----------------------------------------------------------------------------
+
+
+def test_plugin_yaml_has_the_fields_argo_cd_reads() -> None:
+    doc = plugin()
+    assert doc["apiVersion"] == "argoproj.io/v1alpha1"
+    assert doc["kind"] == "ConfigManagementPlugin"
+    assert doc["metadata"]["name"] == "kserve-gitops"
+    spec = doc["spec"]
+    assert set(spec) <= SPEC_KEYS, set(spec) - SPEC_KEYS
+    assert isinstance(spec["version"], str) and spec["version"]
+    for name in ("init", "generate"):
+        if name in spec:
+            assert set(spec[name]) <= {"command", "args"}
+            assert all(isinstance(part, str) for part in argv(spec[name]))
+    assert spec["generate"]["command"], "argocd-cmp-server refuses an empty generate command"
+    assert spec["preserveFileMode"] is False
+    assert not spec.get("provideGitCreds")
+
+
+def test_discovery_is_one_find_command() -> None:
+    discover = plugin()["spec"]["discover"]
+    # Argo CD evaluates only the first of fileName, find.glob, find.command.
+    assert set(discover) == {"find"} and set(discover["find"]) == {"command"}
+    assert all(isinstance(part, str) for part in discover["find"]["command"])
+
+
+def test_parameter_announcements_are_well_formed() -> None:
+    static = plugin()["spec"]["parameters"]["static"]
+    names = [p["name"] for p in static]
+    assert len(names) == len(set(names))
+    for param in static:
+        assert set(param) <= ANNOUNCEMENT_KEYS, param
+        assert re.fullmatch(r"[a-z][a-z0-9-]*", param["name"])
+        assert param["title"] and param["tooltip"]
+        collection = param.get("collectionType") or "string"
+        assert collection in {"string", "array", "map"}
+        defaults = {"string": str, "array": list, "map": dict}
+        for key, kind in defaults.items():
+            if key in param:
+                assert key == collection and isinstance(param[key], kind), param
+    assert {p["collectionType"] for p in static} >= {"string", "array", "map"}
+
+
+def test_every_announced_parameter_is_read_by_generate() -> None:
+    script = (ARGOCD / "generate.sh").read_text()
+    for param in plugin()["spec"]["parameters"]["static"]:
+        if param["collectionType"] == "map":
+            assert f'"{param["name"]}"' in script  # read from ARGOCD_APP_PARAMETERS
+        else:
+            assert "PARAM_" + _escaped(param["name"]) in script, param["name"]
+
+
+def test_the_image_installs_what_the_plugin_runs() -> None:
+    dockerfile = (ARGOCD / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
+    assert re.search(r"^USER 999$", dockerfile, re.M)
+    assert re.search(r'^ENTRYPOINT \["/var/run/argocd/argocd-cmp-server"\]$', dockerfile, re.M)
+    config = r"^COPY integrations/argocd/plugin\.yaml /home/argocd/cmp-server/config/plugin\.yaml$"
+    assert re.search(config, dockerfile, re.M)
+    installed = Path(_installed_generate_command())
+    assert installed.parent == Path("/usr/local/bin")  # on the python image's PATH
+    assert plugin()["spec"]["generate"]["command"][0] == installed.name
+
+
+def test_the_kustomize_component_adds_the_sidecar(tmp_path: Path) -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        if os.environ.get("CI"):
+            pytest.fail("kubectl is missing: .ci/run installs Debian's kubernetes-client")
+        pytest.skip("kubectl is not installed (apt-get install kubernetes-client)")
+    shutil.copytree(ARGOCD, tmp_path / "component")
+    build_tree(
+        tmp_path,
+        {
+            "kustomization.yaml": "resources: [repo-server.yaml]\ncomponents: [component]\n",
+            # The parts of Argo CD's install.yaml the patch relies on.
+            "repo-server.yaml": """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: argocd-repo-server}
+                spec:
+                  selector: {matchLabels: {app: repo-server}}
+                  template:
+                    metadata: {labels: {app: repo-server}}
+                    spec:
+                      containers:
+                        - {name: argocd-repo-server, image: quay.io/argoproj/argocd:v2.14.11}
+                      volumes:
+                        - {name: var-files, emptyDir: {}}
+                        - {name: plugins, emptyDir: {}}
+            """,
+        },
+    )
+    done = subprocess.run([kubectl, "kustomize", str(tmp_path)], capture_output=True, text=True,
+                          check=False, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pod = yaml.safe_load(done.stdout)["spec"]["template"]["spec"]
+    sidecar = next(c for c in pod["containers"] if c["name"] == "kserve-gitops")
+    assert sidecar["command"] == ["/var/run/argocd/argocd-cmp-server"]
+    assert sidecar["securityContext"]["runAsUser"] == 999
+    mounts = {m["mountPath"]: m["name"] for m in sidecar["volumeMounts"]}
+    assert mounts["/var/run/argocd"] == "var-files"
+    assert mounts["/home/argocd/cmp-server/plugins"] == "plugins"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]]
+    assert mounts["/tmp"] not in {"var-files", "plugins", "tmp"}  # not the repo-server's /tmp
+    assert {c["name"] for c in pod["containers"]} == {"argocd-repo-server", "kserve-gitops"}
+
+
+# --- discover -------------------------------------------------------------------------------
+
+ISVC = """
+    apiVersion: serving.kserve.io/v1beta1
+    kind: InferenceService
+    metadata: {name: iris}
+    spec:
+      predictor:
+        sklearn: {storageUri: gs://kfserving-examples/models/sklearn/1.0/model}
+"""
+
+
+@pytest.mark.parametrize(
+    ("files", "matches"),
+    [
+        ({"apps/iris.yaml": ISVC}, True),
+        ({"iris.json": json.dumps(yaml.safe_load(textwrap.dedent(ISVC)))}, True),
+        ({"iris.yml": "kind: 'InferenceService'  # quoted\n"}, True),
+        ({"deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\n"}, False),
+        ({"list.yaml": "kind: InferenceServiceList\n"}, False),
+        ({".hidden/iris.yaml": ISVC}, False),
+        ({"notes.txt": "kind: InferenceService\n"}, False),
+        # A folder render -o wrote (a ModelMesh InferenceService passes through) is Argo CD's.
+        ({".kserve-gitops-index.json": "{}", "iris.yaml": ISVC}, False),
+    ],
+    ids=["yaml", "json", "quoted", "other-kinds", "list-kind", "hidden", "not-yaml", "rendered"],
+)
+def test_discover_matches_folders_with_inference_services(
+    tmp_path: Path, tool_env: dict[str, str], files: dict[str, str], matches: bool
+) -> None:
+    app = build_tree(tmp_path / "app", files)
+    env = argocd_environ(tool_env, "app")
+    done = subprocess.run(argv(plugin()["spec"]["discover"]["find"]), cwd=app, env=env,
+                          capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr  # a failing command is an error, not "no match"
+    assert bool(done.stdout.strip()) is matches, done.stdout
+
+
+def test_discover_matches_the_sample_team_folders(sample_repo: Path, tool_env: dict[str, str]):
+    command = argv(plugin()["spec"]["discover"]["find"])
+    for folder, matches in [("apps/team-a", True), ("apps/team-b", True), ("config", False),
+                            ("rendered/production", False), ("argocd", False)]:  # fmt: skip
+        done = subprocess.run(command, cwd=sample_repo / folder, env=tool_env,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        assert done.returncode == 0 and bool(done.stdout.strip()) is matches, folder
+
+
+# --- generate -------------------------------------------------------------------------------
+
+STAGING = [
+    {"name": "overlay", "string": "../../overlays/staging"},
+    {"name": "paths", "array": ["../../config"]},
+]
+
+
+def test_generate_renders_a_team_folder_like_the_cli(
+    sample_repo: Path, sidecar_env: dict[str, str]
+) -> None:
+    env = argocd_environ(sidecar_env, "apps/team-a", STAGING, namespace="team-a")
+    done = generate(sample_repo / "apps" / "team-a", env)
+    assert done.returncode == 0, done.stderr
+    got = documents(done.stdout)
+    cli = subprocess.run(
+        ["kserve-gitops", "render", "apps/team-a", "config", "--overlay", "staging"],
+        cwd=sample_repo, env=sidecar_env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout == cli.stdout
+    assert {identity(d)[2] for d in got} == {"", "team-a"}  # the Namespace has none
+    assert all(d["metadata"]["labels"]["environment"] == "staging" for d in got)
+    # Logs go to stderr, which Argo CD shows; stdout is only manifests.
+    assert "kserve-gitops plugin: app team-a-staging" in done.stderr
+
+
+NO_NAMESPACE = {
+    "iris.yaml": ISVC,
+    "settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n",
+}
+
+
+def test_generate_puts_objects_without_namespace_in_the_app_namespace(
+    tmp_path: Path, sidecar_env: dict[str, str]
+) -> None:
+    app = build_tree(tmp_path / "repo" / "models", NO_NAMESPACE)
+    done = generate(app, argocd_environ(sidecar_env, "models", namespace="serving"))
+    assert done.returncode == 0, done.stderr
+    docs = documents(done.stdout)
+    rendered = [d for d in docs if d["kind"] != "ConfigMap"]
+    assert rendered and {d["metadata"]["namespace"] for d in rendered} == {"serving"}
+    # Passed-through objects stay as written; Argo CD applies them to its destination namespace.
+    assert [d["metadata"] for d in docs if d["kind"] == "ConfigMap"] == [{"name": "settings"}]
+
+
+def _kinds(stdout: str) -> set[str]:
+    return {f"{d['apiVersion'].split('/')[0]}/{d['kind']}" for d in documents(stdout)}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "plugin_env", "want"),
+    [
+        (None, {}, "serving.knative.dev/Service"),
+        (None, {"KSERVE_DEFAULT_DEPLOYMENT_MODE": "Standard"}, "apps/Deployment"),
+        ([{"name": "default-deployment-mode", "string": "Standard"}], {}, "apps/Deployment"),
+        # A parameter wins over the env entry.
+        (
+            [{"name": "default-deployment-mode", "string": "Knative"}],
+            {"KSERVE_DEFAULT_DEPLOYMENT_MODE": "Standard"},
+            "serving.knative.dev/Service",
+        ),
+        (
+            [{"name": "config", "map": {"deploy": '{"defaultDeploymentMode": "Standard"}'}}],
+            {},
+            "apps/Deployment",
+        ),
+    ],
+    ids=["default", "env", "parameter", "parameter-wins", "config-map"],
+)
+def test_generate_maps_parameters_and_env_to_cli_options(
+    tmp_path: Path,
+    sidecar_env: dict[str, str],
+    parameters: list[dict[str, Any]] | None,
+    plugin_env: dict[str, str],
+    want: str,
+) -> None:
+    app = build_tree(tmp_path / "repo" / "models", {"iris.yaml": ISVC})
+    env = argocd_environ(sidecar_env, "models", parameters, plugin_env)
+    done = generate(app, env)
+    assert done.returncode == 0, done.stderr
+    assert want in _kinds(done.stdout)
+
+
+def test_generate_takes_overlay_and_paths_from_env_entries(
+    sample_repo: Path, sidecar_env: dict[str, str]
+) -> None:
+    plugin_env = {"KSERVE_OVERLAY": "../../overlays/production", "KSERVE_PATHS": "../../config"}
+    done = generate(sample_repo / "apps" / "team-b",
+                    argocd_environ(sidecar_env, "apps/team-b", None, plugin_env))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    docs = documents(done.stdout)
+    assert {d["metadata"]["labels"]["environment"] for d in docs} == {"production"}
+    virtual_services = [d for d in docs if d["kind"] == "VirtualService"]
+    assert virtual_services
+    for vs in virtual_services:  # the repository's config (../../config) chose the gateway
+        assert "istio-ingress/models-gateway" in vs["spec"]["gateways"]
+
+
+def test_sync_waves_parameter(tmp_path: Path, sidecar_env: dict[str, str]) -> None:
+    helped = subprocess.run(["kserve-gitops", "render", "--help"], env=sidecar_env,
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    if "--sync-waves" not in helped.stdout:
+        pytest.skip("render --sync-waves is not wired into the CLI yet (generator/syncwaves.py)")
+    app = build_tree(tmp_path / "repo" / "models", NO_NAMESPACE)
+    env = argocd_environ(sidecar_env, "models", [{"name": "sync-waves", "string": "true"}])
+    done = generate(app, env)
+    assert done.returncode == 0, done.stderr
+    waves = {
+        d["kind"]: d["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave")
+        for d in documents(done.stdout)
+    }
+    assert waves["ConfigMap"] == "-1" and waves["VirtualService"] == "1"
+
+
+INVALID_ISVC = """
+    apiVersion: serving.kserve.io/v1beta1
+    kind: InferenceService
+    metadata: {name: broken}
+    spec:
+      predictor:
+        sklearn: {storageUri: gs://bucket/model}
+        xgboost: {storageUri: gs://bucket/model}
+"""
+
+
+def test_generate_fails_with_empty_stdout_on_invalid_input(
+    tmp_path: Path, sidecar_env: dict[str, str]
+) -> None:
+    app = build_tree(tmp_path / "repo" / "models", {"iris.yaml": ISVC, "broken.yaml": INVALID_ISVC})
+    done = generate(app, argocd_environ(sidecar_env, "models"))
+    assert done.returncode != 0
+    assert done.stdout == ""  # Argo CD keeps the last good manifests
+    assert re.search(r"broken\.yaml:\d+: InferenceService models/broken: spec\.predictor",
+                     done.stderr), done.stderr  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ([{"name": "default-deployment-mode", "string": "Fast"}], "default-deployment-mode"),
+        ([{"name": "sync-waves", "string": "yes"}], "sync-waves must be true or false"),
+        ([{"name": "paths", "array": ["../../../outside"]}], "outside the repository"),
+        (
+            [{"name": "overlay", "string": "../../../outside/overlay.yaml"}],
+            "outside the repository",
+        ),
+        ([{"name": "paths", "array": ["missing"]}], "missing"),
+        ([{"name": "overlay", "string": "nope"}], "no such overlay file"),
+    ],
+    ids=["mode", "sync-waves", "path-escape", "overlay-escape", "missing-path", "missing-overlay"],
+)
+def test_generate_refuses_bad_parameters(
+    tmp_path: Path,
+    sidecar_env: dict[str, str],
+    parameters: list[dict[str, Any]],
+    message: str,
+) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "overlay.yaml").write_text("kind: Overlay\n")
+    app = build_tree(tmp_path / "repo" / "apps" / "models", {"iris.yaml": ISVC})
+    done = generate(app, argocd_environ(sidecar_env, "apps/models", parameters))
+    assert done.returncode != 0
+    assert done.stdout == ""
+    assert message in done.stderr, done.stderr

@@ -1,0 +1,200 @@
+"""The GitHub Action (action.yml) and its script (integrations/github/render.sh), run in a
+throwaway git repository with a bare "origin", as a runner would run it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import REPO_ROOT
+
+SCRIPT = REPO_ROOT / "integrations" / "github" / "render.sh"
+STALE_KSVC = "rendered/team-a/sklearn-iris/service.serving.knative.dev-sklearn-iris-predictor.yaml"
+
+
+def action() -> dict[str, Any]:
+    doc = yaml.safe_load((REPO_ROOT / "action.yml").read_text())
+    assert isinstance(doc, dict)
+    return doc
+
+
+def test_action_is_a_composite_action_running_the_script() -> None:
+    doc = action()
+    assert doc["name"] and doc["description"]
+    inputs = doc["inputs"]
+    assert {"paths", "output-dir", "mode", "overlay", "python-version"} <= set(inputs)
+    for name, spec in inputs.items():
+        assert spec["description"], name
+        assert spec.get("required") or "default" in spec, name
+    assert inputs["mode"]["default"] == "check"
+    runs = doc["runs"]
+    assert runs["using"] == "composite"
+    steps = runs["steps"]
+    assert steps[0]["uses"].startswith("actions/setup-python@")
+    assert steps[0]["with"]["python-version"] == "${{ inputs.python-version }}"
+    install = steps[1]
+    assert "pip install" in install["run"] and install["env"]["ACTION_PATH"] == (
+        "${{ github.action_path }}"
+    )
+    render = steps[-1]
+    assert "integrations/github/render.sh" in render["run"]
+    assert doc["outputs"]["changed"]["value"] == f"${{{{ steps.{render['id']}.outputs.changed }}}}"
+    for step in steps:
+        if "run" in step:
+            assert step["shell"] in {"bash", "sh"}
+            # Inputs reach scripts through env, never spliced into the script's text.
+            assert "${{" not in step["run"], step["run"]
+
+
+def test_every_variable_the_script_reads_comes_from_an_input() -> None:
+    env = action()["runs"]["steps"][-1]["env"]
+    read = set(re.findall(r"\$\{(KSERVE_[A-Z_]+)", SCRIPT.read_text()))
+    assert read == {k for k in env if k.startswith("KSERVE_")}
+    inputs = set(action()["inputs"])
+    for value in env.values():
+        match = re.fullmatch(r"\$\{\{ inputs\.([a-z-]+) \}\}", value)
+        assert match is None or match.group(1) in inputs, value
+
+
+def test_the_examples_workflow_checks_the_sample_repo_with_this_action() -> None:
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "examples.yml").read_text())
+    (job,) = workflow["jobs"].values()
+    (step,) = [s for s in job["steps"] if s.get("uses") == "./"]
+    args = step["with"]
+    assert set(args) <= set(action()["inputs"])
+    assert args["mode"] == "check"
+    assert args["working-directory"] == "examples/gitops-repo"
+    assert (REPO_ROOT / "examples" / "gitops-repo" / args["paths"].split()[0]).is_dir()
+    environments = job["strategy"]["matrix"]["environment"]
+    for env in environments:
+        assert (REPO_ROOT / "examples" / "gitops-repo" / "rendered" / env).is_dir()
+
+
+# --- the script, in a repository ------------------------------------------------------------
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, tool_env: dict[str, str]) -> Path:
+    """A clone of a bare origin holding one team's app folder and the repository config."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(origin)], check=True)
+    work = tmp_path / "work"
+    subprocess.run(["git", "clone", "--quiet", str(origin), str(work)], check=True,
+                   capture_output=True)  # fmt: skip
+    sample = REPO_ROOT / "examples" / "gitops-repo"
+    shutil.copytree(sample / "apps" / "team-a", work / "apps" / "team-a")
+    shutil.copytree(sample / "config", work / "config")
+    git(work, "checkout", "--quiet", "-b", "main")
+    git(work, "add", ".")
+    git(work, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "apps")
+    git(work, "push", "--quiet", "origin", "main")
+    return work
+
+
+def run_action(
+    repo: Path, env: dict[str, str], mode: str, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    home = repo.parent / "home"  # no global git config: the script must set its own identity
+    home.mkdir(exist_ok=True)
+    full = {
+        **env,
+        "HOME": str(home),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "KSERVE_PATHS": "apps config",
+        "KSERVE_OUTPUT_DIR": "rendered",
+        "KSERVE_MODE": mode,
+        "GITHUB_REF_NAME": "main",
+        "GITHUB_OUTPUT": str(repo.parent / "github-output"),
+        **extra,
+    }
+    return subprocess.run(["sh", str(SCRIPT)], cwd=repo, env=full, capture_output=True,
+                          text=True, check=False, timeout=120)  # fmt: skip
+
+
+def outputs(repo: Path) -> list[str]:
+    return (repo.parent / "github-output").read_text().splitlines()
+
+
+def test_commit_mode_commits_and_pushes_the_rendered_folder_once(
+    repo: Path, tool_env: dict[str, str]
+) -> None:
+    before = git(repo, "rev-parse", "HEAD")
+    done = run_action(repo, tool_env, "commit")
+    assert done.returncode == 0, done.stderr
+    head = git(repo, "rev-parse", "HEAD")
+    assert head != before
+    changed = git(repo, "diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD").splitlines()
+    assert STALE_KSVC in changed and "rendered/kustomization.yaml" in changed
+    assert all(path.startswith("rendered/") for path in changed)
+    assert git(repo, "log", "-1", "--format=%an") == "github-actions[bot]"
+    assert git(repo.parent / "origin.git", "rev-parse", "main") == head  # pushed
+    assert git(repo, "status", "--porcelain") == ""
+    assert outputs(repo) == ["changed=true"]
+
+    again = run_action(repo, tool_env, "commit")
+    assert again.returncode == 0, again.stderr
+    assert git(repo, "rev-parse", "HEAD") == head  # nothing to commit the second time
+    assert "nothing to commit" in again.stderr
+    assert outputs(repo)[-1] == "changed=false"
+
+    assert run_action(repo, tool_env, "check").returncode == 0
+
+
+def test_check_mode_fails_on_stale_output_and_pull_requests_get_the_diff(
+    repo: Path, tool_env: dict[str, str]
+) -> None:
+    assert run_action(repo, tool_env, "commit").returncode == 0
+    isvc = repo / "apps" / "team-a" / "sklearn-iris.yaml"
+    isvc.write_text(isvc.read_text().replace("sklearn/1.0/model", "sklearn/2.0/model"))
+    summary = repo.parent / "summary.md"
+
+    done = run_action(repo, tool_env, "check", GITHUB_EVENT_NAME="pull_request",
+                      GITHUB_STEP_SUMMARY=str(summary))  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert f"stale: {STALE_KSVC}" in done.stdout.splitlines()
+    assert "::error title=kserve-gitops::rendered is stale" in done.stdout
+    assert outputs(repo)[-1] == "changed=true"
+    text = summary.read_text()
+    assert text.startswith("### kserve-gitops: changes to `rendered`\n\n```diff\n")
+    assert text.endswith("```\n")
+    lines = text.splitlines()
+    assert any(line.startswith("-") and "sklearn/1.0/model" in line for line in lines)
+    assert any(line.startswith("+") and "sklearn/2.0/model" in line for line in lines)
+    assert git(repo, "status", "--porcelain", "--", "rendered") == ""  # check writes nothing
+
+
+def test_pull_request_summary_says_when_nothing_changes(
+    repo: Path, tool_env: dict[str, str]
+) -> None:
+    assert run_action(repo, tool_env, "commit").returncode == 0
+    summary = repo.parent / "summary.md"
+    done = run_action(repo, tool_env, "check", GITHUB_EVENT_NAME="pull_request",
+                      GITHUB_STEP_SUMMARY=str(summary))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "unchanged by this pull request" in summary.read_text()
+
+
+def test_invalid_input_fails_both_modes_with_exit_2(repo: Path, tool_env: dict[str, str]) -> None:
+    (repo / "apps" / "team-a" / "broken.yaml").write_text(
+        "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"
+        "metadata: {name: broken, namespace: team-a}\nspec: {predictor: {}}\n"
+    )
+    before = git(repo, "rev-parse", "HEAD")
+    for mode in ("commit", "check"):
+        done = run_action(repo, tool_env, mode)
+        assert done.returncode == 2, done.stderr
+        assert "InferenceService team-a/broken" in done.stderr
+    assert git(repo, "rev-parse", "HEAD") == before
+    assert run_action(repo, tool_env, "deploy").returncode == 2

@@ -1,0 +1,239 @@
+"""`kserve-gitops validate` (generator/validate.py): input checks, and with --crds the schema of
+every rendered object, reported one problem per line on stderr with exit 2."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import yaml
+from helpers import REPO_ROOT, build_tree, require_shared
+
+from generator import cli
+from generator.validate import crd_root_schema, to_json_schema
+
+# Until `validate` is registered on the CLI group, run it the way the registration will.
+SHIM = (
+    "import sys\n"
+    "from generator.cli import cli, main\n"
+    "from generator.validate import validate\n"
+    "if 'validate' not in cli.commands:\n"
+    "    cli.add_command(validate)\n"
+    "main(sys.argv[1:])\n"
+)
+
+
+def kserve_gitops(
+    *args: str, cwd: Path | None = None, block: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command like a user; `block` makes an import fail (a package not installed)."""
+    env = {k: v for k, v in os.environ.items() if k != "ARGOCD_APP_NAMESPACE"}
+    registered = "validate" in cli.cli.commands and block is None
+    script = Path(sys.executable).parent / "kserve-gitops"
+    if registered and script.exists():
+        argv = [str(script), "validate", *args]
+    else:
+        prelude = f"import sys; sys.modules[{block!r}] = None\n" if block else ""
+        argv = [sys.executable, "-c", prelude + SHIM, "validate", *args]
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False,
+                          timeout=300)  # fmt: skip
+
+
+ISVC = """
+    apiVersion: serving.kserve.io/v1beta1
+    kind: InferenceService
+    metadata: {name: iris, namespace: team-a}
+    spec:
+      predictor:
+        sklearn: {storageUri: gs://kfserving-examples/models/sklearn/1.0/model}
+"""
+
+WIDGET_CRD = """
+    apiVersion: apiextensions.k8s.io/v1
+    kind: CustomResourceDefinition
+    metadata: {name: widgets.example.com}
+    spec:
+      group: example.com
+      names: {kind: Widget, plural: widgets}
+      scope: Namespaced
+      versions:
+        - name: v1
+          served: true
+          storage: true
+          schema:
+            openAPIV3Schema:
+              type: object
+              properties:
+                spec:
+                  type: object
+                  required: [size]
+                  properties:
+                    size: {type: integer, minimum: 1}
+                    port: {x-kubernetes-int-or-string: true}
+                    note: {type: string, nullable: true}
+                    extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+        - name: v1alpha1
+          served: false
+          storage: false
+          schema: {openAPIV3Schema: {type: object}}
+"""
+
+
+def widget(name: str, spec: str, meta: str = "", api_version: str = "example.com/v1") -> str:
+    return (
+        f"apiVersion: {api_version}\nkind: Widget\n"
+        f"metadata: {{name: {name}, namespace: team-a{meta}}}\nspec: {spec}\n"
+    )
+
+
+def test_valid_inputs_print_nothing_on_stdout(tmp_path: Path) -> None:
+    build_tree(tmp_path / "apps", {"iris.yaml": ISVC})
+    done = kserve_gitops(str(tmp_path / "apps"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert "valid: inputs (1 InferenceServices" in done.stderr
+
+
+def test_invalid_inference_service_exits_2(tmp_path: Path) -> None:
+    build_tree(tmp_path / "apps", {"iris.yaml": ISVC.replace("sklearn:", "sklearn_v9:")})
+    done = kserve_gitops(str(tmp_path / "apps"))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert re.search(r"iris\.yaml:\d+: InferenceService team-a/iris: spec\.predictor\.sklearn_v9: "
+                     "unknown field", done.stderr), done.stderr  # fmt: skip
+
+
+def test_custom_resources_are_checked_against_their_crd(tmp_path: Path) -> None:
+    build_tree(tmp_path, {
+        "crds/widget.yaml": WIDGET_CRD,
+        "apps/good.yaml": widget("w", "{size: 2, port: http, note: null, extra: {any: [1]}}"),
+        "apps/bad.yaml": widget("bad", "{size: 0, colour: red}"),
+        "apps/old.yaml": widget("o", "{size: 1}", "", "example.com/v1alpha1"),
+        "apps/meta.yaml": widget("m", "{size: 1}", ", lables: {a: b}"),
+    })  # fmt: skip
+    done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert 'apps/bad.yaml:1: Widget team-a/bad: spec.colour: unknown field "colour"' in lines
+    assert any(line.startswith("apps/bad.yaml:1: Widget team-a/bad: spec.size: 0 is less than")
+               for line in lines)  # fmt: skip
+    assert any(line.startswith("apps/old.yaml:1: Widget team-a/o: apiVersion: CRD widgets."
+                               "example.com (crds/widget.yaml) does not serve v1alpha1")
+               for line in lines)  # fmt: skip
+    assert any(line.startswith("apps/meta.yaml:1: Widget team-a/m: metadata: ") and "lables" in line
+               for line in lines)  # fmt: skip
+    assert not any("good.yaml" in line for line in lines)
+
+
+def test_built_in_kinds_are_checked_strictly(tmp_path: Path) -> None:
+    deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: d, namespace: team-a}
+        spec:
+          replica: 2
+          selector: {matchLabels: {app: d}}
+          template:
+            metadata: {labels: {app: d}}
+            spec: {containers: [{name: c, image: nginx}]}
+    """
+    build_tree(tmp_path, {"apps/d.yaml": deployment, "crds/widget.yaml": WIDGET_CRD})
+    done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "apps/d.yaml:1: Deployment team-a/d: spec: " in done.stderr
+    assert "'replica' was unexpected" in done.stderr
+
+
+def test_kinds_without_a_schema(tmp_path: Path) -> None:
+    build_tree(tmp_path, {"apps/iris.yaml": ISVC, "crds/widget.yaml": WIDGET_CRD})
+    done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path)
+    assert done.returncode == 2
+    assert ("apps/iris.yaml:1: Service team-a/iris-predictor: kind: no schema for "
+            "serving.knative.dev/v1 Service: no CRD under --crds") in done.stderr  # fmt: skip
+    assert ": Service team-a/iris: " not in done.stderr  # the core ExternalName Service is known
+    ignored = kserve_gitops("apps", "--crds", "crds", "--ignore-missing-schemas", cwd=tmp_path)
+    assert ignored.returncode == 0, ignored.stderr
+    assert "valid: inputs and rendered objects" in ignored.stderr
+
+
+def test_a_clear_error_without_kubernetes_validate(tmp_path: Path) -> None:
+    build_tree(tmp_path, {"apps/iris.yaml": ISVC, "crds/widget.yaml": WIDGET_CRD})
+    done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path, block="kubernetes_validate")
+    assert done.returncode == 2
+    assert "pip install kubernetes-validate" in done.stderr
+    assert done.stdout == ""
+    plain = kserve_gitops("apps", cwd=tmp_path, block="kubernetes_validate")
+    assert plain.returncode == 0, plain.stderr  # only --crds needs it
+
+
+def test_the_sample_repo_validates_against_the_real_crds() -> None:
+    crds = require_shared("reference", "crds")
+    kserve = require_shared("reference", "kserve")
+    sample = REPO_ROOT / "examples" / "gitops-repo"
+    for env in ("staging", "production"):
+        done = kserve_gitops("apps", "config", "--overlay", env, "--crds", str(crds),
+                             "--crds", str(kserve), cwd=sample)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+
+# --- the schema conversion ------------------------------------------------------------------
+
+
+def schema(text: str) -> dict[str, Any]:
+    loaded = yaml.safe_load(textwrap.dedent(text))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_objects_reject_unknown_fields_unless_preserved() -> None:
+    out = to_json_schema(schema("""
+        type: object
+        properties:
+          a: {type: object, properties: {b: {type: string}}}
+          free: {type: object, x-kubernetes-preserve-unknown-fields: true}
+          labels: {type: object, additionalProperties: {type: string}}
+    """))  # fmt: skip
+    assert out["additionalProperties"] is False
+    assert out["properties"]["a"]["additionalProperties"] is False
+    assert "additionalProperties" not in out["properties"]["free"]
+    assert out["properties"]["labels"]["additionalProperties"] == {"type": "string"}
+
+
+def test_kubernetes_extensions() -> None:
+    out = to_json_schema(schema("""
+        type: object
+        properties:
+          port: {x-kubernetes-int-or-string: true}
+          either: {x-kubernetes-int-or-string: true, anyOf: [{type: integer}, {type: string}]}
+          note: {type: string, nullable: true, enum: [a]}
+          count: {type: integer, minimum: 0, exclusiveMinimum: true}
+          embedded: {type: object, x-kubernetes-embedded-resource: true, properties: {}}
+    """))  # fmt: skip
+    props = out["properties"]
+    assert props["port"]["type"] == ["integer", "string"]
+    assert props["either"]["anyOf"] == [{"type": "integer"}, {"type": "string"}]
+    assert props["note"] == {"type": ["string", "null"], "enum": ["a", None]}
+    assert props["count"] == {"type": "integer", "exclusiveMinimum": 0}
+    assert set(props["embedded"]["properties"]) == {"apiVersion", "kind", "metadata"}
+
+
+def test_a_custom_resource_root_allows_type_meta_and_leaves_metadata_to_object_meta() -> None:
+    out = crd_root_schema({"properties": {"spec": {"type": "object"}}})
+    assert out["type"] == "object" and out["additionalProperties"] is False
+    assert out["properties"]["metadata"] == {}
+    assert out["properties"]["apiVersion"] == {"type": "string"}
+
+
+def test_an_unknown_kubernetes_version_is_a_usage_error(tmp_path: Path) -> None:
+    build_tree(tmp_path, {"apps/iris.yaml": ISVC, "crds/widget.yaml": WIDGET_CRD})
+    for version in ("1.99", "banana"):
+        done = kserve_gitops("apps", "--crds", "crds", "--kubernetes-version", version,
+                             cwd=tmp_path)  # fmt: skip
+        assert done.returncode == 2
+        assert f"--kubernetes-version {version}: kubernetes-validate has schemas" in done.stderr
