@@ -52,7 +52,8 @@ def test_version() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["render"], ["version"], ["completion"], ["diff"], ["check"], ["urls"]]
+    "command",
+    [[], ["render"], ["version"], ["completion"], ["diff"], ["check"], ["urls"], ["validate"]],
 )
 def test_every_help_text_shows_an_example(command: list[str]) -> None:
     done = run(*command, "--help")
