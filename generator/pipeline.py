@@ -351,7 +351,9 @@ def check_schemas(inputs: Inputs) -> list[Problem]:
 
 
 def _normalized(item: Loaded) -> Loaded:
-    doc = schema.normalized(item.doc)
+    # As the API server stores it: explicit nulls dropped, the CRD's defaults applied (e.g. a
+    # container port's protocol TCP, which KServe copies into the Service it creates).
+    doc = schema.apply_defaults(schema.normalized(item.doc))
     return item if doc is item.doc else Loaded(dict(doc), item.source)
 
 
@@ -408,7 +410,11 @@ def build_runtime_index(inputs: Inputs) -> tuple[runtimes.RuntimeIndex, list[Pro
     namespaced: dict[str, list[dict[str, Any]]] = {}
     for item in inputs.serving_runtimes:
         namespaced.setdefault(item.namespace, []).append(item.doc)
-    cluster = {str(rt["metadata"]["name"]): rt for rt in config_mod.builtin_runtimes()}
+    # The built-in runtimes are stored objects too: the CRD's defaults apply to them as well.
+    cluster = {
+        str(rt["metadata"]["name"]): dict(schema.apply_defaults(rt))
+        for rt in config_mod.builtin_runtimes()
+    }
     for item in inputs.cluster_serving_runtimes:
         cluster[item.name] = item.doc  # the repo's own definition wins over the built-in one
     for item in inputs.serving_runtimes:

@@ -6,8 +6,15 @@ This script turns each served version's schema into a plain JSON schema with the
 (`additionalProperties: false` wherever unknown fields would be dropped, int-or-string as a type
 pair, Kubernetes ObjectMeta for `metadata`), drops everything that is prose or not checked here
 (descriptions, formats, defaults, CEL rules, list/map merge hints), hoists repeated subschemas
-into `definitions` and compiles the result with `fastjsonschema.compile_to_code`. Output:
-`generator/schema/compiled/<kind>_<version>.py` and `generator/schema/data/served.json`.
+into `definitions` and compiles the result with `fastjsonschema.compile_to_code`.
+
+The `default`s it drops go to a separate "defaults tree" per version, for
+`generator.schema.apply_defaults` (the API server's structural defaulting): the same nesting
+keywords as the schema (`properties`, `items`, `additionalProperties`) kept only where they lead
+to a `default`, each node with its own `default` (and `nullable: true` beside one whose schema is
+nullable), repeated subtrees hoisted into `definitions` as for the validators. Output:
+`generator/schema/compiled/<kind>_<version>.py`, its defaults tree
+`generator/schema/data/<kind>_<version>_defaults.json` and `generator/schema/data/served.json`.
 
     python scripts/gen_schemas.py [CRD_DIR] [--out PACKAGE_DIR]
 
@@ -309,6 +316,40 @@ def hoist(root: Schema) -> Schema:
     return root
 
 
+def defaults_tree(node: Schema, where: str) -> Schema:
+    """The part of one CRD schema node that leads to a `default`; `{}` if none does.
+
+    A node keeps its own `default` (with `nullable: true` if its schema is nullable: the API
+    server replaces an explicit null by the default only where null is not allowed) and its
+    `properties`, `items` and `additionalProperties` that lead to a default themselves. Nothing
+    is looked for under `anyOf`: `convert` allows it only as int-or-string's type pair (and
+    allOf/oneOf/not not at all), and defaults there are not structural anyway. A structural
+    schema never has both `properties` and an `additionalProperties` schema.
+    """
+    out: Schema = {}
+    if "default" in node:
+        if node["default"] is None:
+            # Defaulting skips a null default (it reads as "no default"); refuse to guess.
+            raise SystemExit(f"{where}: default null is not supported by gen_schemas.py")
+        out["default"] = node["default"]
+        if node.get("nullable"):
+            out["nullable"] = True
+    if "properties" in node and isinstance(node.get("additionalProperties"), dict):
+        raise SystemExit(f"{where}: properties beside an additionalProperties schema")
+    properties = {}
+    for key, sub in node.get("properties", {}).items():
+        if tree := defaults_tree(sub, f"{where}.{key}"):
+            properties[key] = tree
+    if properties:
+        out["properties"] = properties
+    for keyword, suffix in (("items", "[]"), ("additionalProperties", "{}")):
+        if isinstance(node.get(keyword), dict) and (
+            tree := defaults_tree(node[keyword], f"{where}{suffix}")
+        ):
+            out[keyword] = tree
+    return out
+
+
 def _exc(
     self: CodeGenerator,
     msg: str,
@@ -374,12 +415,13 @@ def load_crd(path: Path) -> Schema:
 def generate(crd_dir: Path) -> dict[str, str]:
     """Relative output path -> file content, for every file this script owns.
 
-    Versions whose strict schemas are identical (ServingRuntime and ClusterServingRuntime share
-    their spec) share one compiled module.
+    Versions whose strict schemas and defaults are identical (ServingRuntime and
+    ClusterServingRuntime share their spec) share one compiled module and one defaults tree.
     """
     schemas: dict[str, Schema] = {}  # module -> schema
+    trees: dict[str, Schema] = {}  # module -> defaults tree
     sources: dict[str, list[str]] = {}  # module -> "file: Kind version" lines
-    by_text: dict[str, str] = {}  # canonical schema -> module
+    by_text: dict[str, str] = {}  # canonical schema and defaults tree -> module
     kinds: dict[str, Any] = {}
     for plural in CRD_PLURALS:
         crd_file = f"{GROUP}_{plural}.yaml"
@@ -390,9 +432,13 @@ def generate(crd_dir: Path) -> dict[str, str]:
             if not version.get("served"):
                 continue
             name = version["name"]
-            schema = hoist(convert_root(version["schema"]["openAPIV3Schema"], kind))
-            module = by_text.setdefault(canonical(schema), module_name(kind, name))
+            openapi = version["schema"]["openAPIV3Schema"]
+            schema = hoist(convert_root(openapi, kind))
+            tree = hoist(defaults_tree(openapi, kind))
+            text = canonical(schema) + "\n" + canonical(tree)
+            module = by_text.setdefault(text, module_name(kind, name))
             schemas.setdefault(module, schema)
+            trees.setdefault(module, tree)
             sources.setdefault(module, []).append(f"{crd_file}: {kind} {name}")
             modules[name] = module
         kinds[kind] = {"scope": crd["spec"]["scope"], "versions": modules}
@@ -400,15 +446,23 @@ def generate(crd_dir: Path) -> dict[str, str]:
     for module, schema in schemas.items():
         draft7 = {"$schema": "http://json-schema.org/draft-07/schema#", **schema}
         files[f"compiled/{module}.py"] = header(sources[module]) + compile_schema(draft7) + "\n"
+        files[f"data/{module}_defaults.json"] = defaults_json(trees[module])
     data = {"group": GROUP, "kserve": KSERVE_VERSION, "kinds": dict(sorted(kinds.items()))}
     files["data/served.json"] = json.dumps(data, indent=2) + "\n"
     return files
 
 
+def defaults_json(tree: Schema) -> str:
+    """A defaults tree as JSON, keys sorted and indented by one space a level (diffable)."""
+    return json.dumps(tree, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def write(files: dict[str, str], out: Path) -> None:
-    """Write `files` under `out` and delete compiled modules no CRD produces any more."""
-    for stale in sorted((out / "compiled").glob("*.py")):
-        if stale.name != "__init__.py" and f"compiled/{stale.name}" not in files:
+    """Write `files` under `out`; delete compiled modules and defaults trees no CRD produces."""
+    owned = [*(out / "compiled").glob("*.py"), *(out / "data").glob("*_defaults.json")]
+    for stale in sorted(owned):
+        relative = stale.relative_to(out).as_posix()
+        if stale.name != "__init__.py" and relative not in files:
             stale.unlink()
     for relative, content in sorted(files.items()):
         target = out / relative

@@ -9,6 +9,11 @@ object or map counts as absent (`required value` if it is required; a `null` lis
 error), and an unquoted YAML timestamp is a string, as kubectl reads it. `normalized` applies
 both to an accepted object. `metadata` is an ObjectMeta that must have a `name`. Messages follow
 the API server's wording; fields are spelled as by `generator.errors.field_path`.
+
+`apply_defaults` then fills in the CRD schemas' `default`s as the API server does before it
+stores an object (structural defaulting), from the defaults trees `scripts/gen_schemas.py` writes
+beside the validators (`data/<module>_defaults.json`): KServe's controller reads the stored
+object, e.g. a container port's `protocol: TCP` that it copies into the Service.
 """
 
 from __future__ import annotations
@@ -26,7 +31,14 @@ from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
 from generator.errors import Invalid, field_path
 
-__all__ = ["GROUP", "KSERVE_KINDS", "check_object", "normalized", "served_versions"]
+__all__ = [
+    "GROUP",
+    "KSERVE_KINDS",
+    "apply_defaults",
+    "check_object",
+    "normalized",
+    "served_versions",
+]
 
 _DATA: Final[dict[str, Any]] = json.loads(
     resources.files(__name__).joinpath("data", "served.json").read_text(encoding="utf-8")
@@ -71,6 +83,29 @@ def normalized(doc: Mapping[str, Any]) -> Mapping[str, Any]:
     return _check(doc)[0]
 
 
+def apply_defaults(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """`doc` with its CRD's defaults applied as the API server's structural defaulting does
+    (k8s.io/apiextensions-apiserver, pkg/apiserver/schema/defaulting/algorithm.go).
+
+    At every depth, including inside list items and map values: a field with a `default` that is
+    absent from an object that is there gets the default, and so does one that is null when its
+    schema is not nullable (a nullable null stays); a null list item or map value gets its
+    schema's default the same way; then the walk goes on into every field the schema describes,
+    defaults just put in included. Meant for objects `check_object` accepts, after `normalized`
+    (the API server drops the other nulls before it defaults; either order gives the same
+    result); a value of an unexpected type is left alone.
+
+    `doc` is never modified: the result is a new object along every path where a default was
+    put in and shares the rest with `doc`; it is `doc` itself when no default applies (callers
+    may compare with `is`), and always when `doc` is not of a KServe kind and served version.
+    A `doc` that is a Mapping but not a dict comes back as a dict.
+    """
+    data = doc if isinstance(doc, dict) else dict(doc)
+    module = _served_module(data)
+    tree = None if isinstance(module, list) else _defaults_tree(module)
+    return data if tree is None else _default_object(data, tree)
+
+
 def _check(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Invalid]]:
     validate = _validator_for(doc)
     if isinstance(validate, list):
@@ -85,6 +120,12 @@ def _check(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Invalid]]:
 
 def _validator_for(doc: Mapping[str, Any]) -> Validator | list[Invalid]:
     """The compiled validator of `doc`'s kind and version, or the verdict without one."""
+    module = _served_module(doc)
+    return module if isinstance(module, list) else _validator(module)
+
+
+def _served_module(doc: Mapping[str, Any]) -> str | list[Invalid]:
+    """The compiled module of `doc`'s kind and served version, or the verdict without one."""
     api_version, kind = doc.get("apiVersion"), doc.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return []
@@ -95,12 +136,118 @@ def _validator_for(doc: Mapping[str, Any]) -> Validator | list[Invalid]:
     if version not in modules:
         served = ", ".join(f"{GROUP}/{v}" for v in modules)
         return [Invalid("apiVersion", f"{api_version} is not served for {kind} (served: {served})")]
-    return _validator(modules[version])
+    return modules[version]
 
 
 @cache
 def _validator(module: str) -> Validator:
     return cast(Validator, importlib.import_module(f"{__name__}.compiled.{module}").validate)
+
+
+class _Defaults:
+    """One node of a defaults tree: the schema's own `default` (and `nullable`) and the
+    subschemas below it that lead to a default, with the `$ref`s of the JSON resolved."""
+
+    __slots__ = ("default", "defaulted", "extra", "has_default", "items", "nullable", "properties")
+
+    def __init__(self) -> None:
+        self.has_default = False
+        self.default: Any = None
+        self.nullable = False
+        self.properties: dict[str, _Defaults] = {}
+        self.defaulted: tuple[tuple[str, _Defaults], ...] = ()  # the properties with a default
+        self.items: _Defaults | None = None
+        self.extra: _Defaults | None = None  # additionalProperties
+
+
+@cache
+def _defaults_tree(module: str) -> _Defaults | None:
+    """The defaults tree of a compiled module; None when its schema has no default."""
+    data = resources.files(__name__).joinpath("data", f"{module}_defaults.json")
+    return _compile_tree(json.loads(data.read_text(encoding="utf-8")))
+
+
+def _compile_tree(tree: dict[str, Any]) -> _Defaults | None:
+    """A defaults tree as JSON (see scripts/gen_schemas.py) as `_Defaults`; None if empty."""
+    if not tree:
+        return None
+    definitions: dict[str, Any] = tree.get("definitions", {})
+    built: dict[str, _Defaults] = {}
+
+    def build(node: dict[str, Any]) -> _Defaults:
+        ref = node.get("$ref")
+        if ref is None:
+            return fill(_Defaults(), node)
+        name = ref.removeprefix("#/definitions/")
+        if name not in built:
+            built[name] = _Defaults()  # in the table before its body: safe for a cycle
+            fill(built[name], definitions[name])
+        return built[name]
+
+    def fill(out: _Defaults, node: dict[str, Any]) -> _Defaults:
+        out.has_default = "default" in node
+        out.default = node.get("default")
+        out.nullable = bool(node.get("nullable"))
+        out.properties = {key: build(sub) for key, sub in node.get("properties", {}).items()}
+        out.defaulted = tuple((k, sub) for k, sub in out.properties.items() if sub.has_default)
+        out.items = build(node["items"]) if "items" in node else None
+        if "additionalProperties" in node:
+            out.extra = build(node["additionalProperties"])
+        return out
+
+    return build(tree)
+
+
+def _default(value: Any, node: _Defaults) -> Any:
+    """`value` with the defaults below `node` applied; `value` itself if none applies."""
+    if isinstance(value, dict):
+        return _default_object(value, node)
+    if isinstance(value, list) and node.items is not None:
+        return _default_list(value, node.items)
+    return value
+
+
+def _default_object(obj: dict[str, Any], node: _Defaults) -> dict[str, Any]:
+    out: dict[str, Any] | None = None
+    for key, prop in node.defaulted:
+        if key not in obj or (obj[key] is None and not prop.nullable):
+            if out is None:
+                out = dict(obj)
+            out[key] = _fresh(prop.default)
+    # A structural schema has either properties or an additionalProperties schema, never both.
+    properties, extra = node.properties, node.extra
+    for key, value in obj.items() if out is None else list(out.items()):
+        child = properties.get(key) if extra is None else extra
+        if child is None:
+            continue
+        new = value
+        if value is None and extra is not None and child.has_default and not child.nullable:
+            new = _fresh(child.default)
+        new = _default(new, child)
+        if new is not value:
+            if out is None:
+                out = dict(obj)
+            out[key] = new
+    return obj if out is None else out
+
+
+def _default_list(items: list[Any], node: _Defaults) -> list[Any]:
+    out: list[Any] | None = None
+    for index, item in enumerate(items):
+        new = item
+        if item is None and node.has_default and not node.nullable:
+            new = _fresh(node.default)
+        new = _default(new, node)
+        if new is not item:
+            if out is None:
+                out = list(items)
+            out[index] = new
+    return items if out is None else out
+
+
+def _fresh(value: Any) -> Any:
+    """A default value to put into an object: a copy of it, unless it is immutable."""
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def _problems(validate: Validator, doc: dict[str, Any]) -> tuple[dict[str, Any], list[Invalid]]:
