@@ -16,6 +16,7 @@ from generator import config as config_mod
 from generator import (
     constants,
     controller,
+    graph,
     knative_features,
     load,
     overlays,
@@ -38,7 +39,7 @@ from generator.errors import (
 )
 from generator.load import Inputs, Loaded
 from generator.output import Rendered, ordered
-from generator.reconcilers import knative
+from generator.reconcilers import knative, modelconfig
 from generator.render import Renderer, TemplateError
 
 REQUIRED = "required value"  # the schema module's message for a missing required field
@@ -143,6 +144,12 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         result.admitted.append(decided)
         if progress is not None:
             progress(done, len(admitted))
+    # InferenceGraphs and multi-model ConfigMaps read the reconciled InferenceServices
+    # (status URLs, modes), so they come after them and before overlays and the flag check.
+    graph_objects, graph_problems = graph.render_inference_graphs(inputs, result.admitted, ctx)
+    model_configs, tm_problems = modelconfig.render_model_configs(inputs, result.admitted, ctx)
+    rendered += graph_objects + model_configs
+    problems += graph_problems + tm_problems
     if overlay is not None:
         rendered, patch_problems = overlays.apply(overlay, rendered)
         problems += patch_problems

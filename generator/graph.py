@@ -1,0 +1,581 @@
+"""The InferenceGraph controller as a pure function: one graph → its router objects.
+
+Ports KServe v0.20.0 `pkg/controller/v1alpha1/inferencegraph/controller.go` (`Reconcile`: step
+URLs, mode, stop), `knative_reconciler.go` (`createKnativeService`,
+`constructResourceRequirements`, the stop check of `Reconcile`), `raw_ig.go`
+(`createInferenceGraphPodSpec`, `constructForRawDeployment`, `handleInferenceGraphRawDeployment`
+through the InferenceService raw reconciler), `pkg/apis/serving/v1alpha1/inference_graph.go`
+(the `json.Marshal` of `InferenceGraphSpec` the router receives as `--graph-json`),
+`inference_graph_validation.go` (the validating webhook), `inferenceservice/utils/utils.go`
+(`GetPredictorEndpoint`, `GetModelName`); the initial-scale check is the controller's port.
+Graphs are consumed, not emitted; no Ingress is created for them (KServe's graph controller
+never calls an ingress reconciler).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from generator import constants as c
+from generator.admission.defaults import CUSTOM, implementations
+from generator.admission.pod.agent import go_marshal
+from generator.admission.runtimes import RuntimeIndex, get_protocol, get_serving_runtime
+from generator.components.component import ComponentBuild
+from generator.components.meta import is_mms_predictor
+from generator.config import Config, builtin_runtimes
+from generator.config.pod_configs import RouterConfig
+from generator.config.quantity import marshal_quantity, parse_quantity
+from generator.controller import (
+    ReconcileContext,
+    annotations_of,
+    get_deployment_mode,
+    is_stopped,
+    validate_initial_scale_annotation,
+)
+from generator.errors import Invalid, Problem, field_path
+from generator.load import Inputs
+from generator.output import Rendered
+from generator.reconcilers.knative import set_autoscaling_annotations
+from generator.reconcilers.modelconfig import mark_managed, template_problem
+from generator.reconcilers.raw import reconcile_raw_kube
+from generator.render import Renderer, TemplateError
+
+if TYPE_CHECKING:  # the pipeline calls this module, never the reverse at run time
+    from generator.pipeline import Admitted
+
+KNATIVE_TEMPLATE = "inference-graph-knative-service.yaml.j2"
+GRAPH_ROOT_NODE_NAME = "root"
+KSERVE_WORKLOAD_KIND = c.KSERVE_API_GROUP + "/kind"  # constants.KServeWorkloadKind
+ROUTER_HEADERS_PROPAGATE_ENV_VAR = "PROPAGATE_HEADERS"
+ARGUMENT_MODEL_NAME = "--model_name"
+# constants.GetRouterReadinessProbe
+ROUTER_READINESS_PROBE = {
+    "httpGet": {"path": "/readyz", "port": 8080, "scheme": "HTTP"},
+    "initialDelaySeconds": 5,
+    "timeoutSeconds": 2,
+    "periodSeconds": 5,
+    "successThreshold": 1,
+    "failureThreshold": 3,
+}
+ROUTER_SECURITY_CONTEXT = {
+    "privileged": False,
+    "runAsNonRoot": True,
+    "readOnlyRootFilesystem": True,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+}
+
+# --- json.Marshal of InferenceGraphSpec: Go struct field order and omitempty ---------------
+
+OMIT, PTR, KEEP = "omitempty", "pointer", "always"  # KEEP: no omitempty, zero value if absent
+QUANTITY = "quantity"
+
+
+@dataclass(frozen=True, slots=True)
+class GoStruct:
+    """A Go struct's JSON fields in declaration order: (name, how, element type, zero)."""
+
+    fields: tuple[tuple[str, str, Any, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GoMap:
+    """A Go map (keys sorted when marshalled) of `element`."""
+
+    element: Any = None
+
+
+def _s(*fields: tuple[Any, ...]) -> GoStruct:
+    return GoStruct(tuple((*f, None, None)[:4] for f in fields))
+
+
+_REQUIREMENT = _s(("key", KEEP, None, ""), ("operator", KEEP, None, ""), ("values", OMIT))
+_LABEL_SELECTOR = _s(("matchLabels", OMIT, GoMap()), ("matchExpressions", OMIT, _REQUIREMENT))
+_NODE_TERM = _s(("matchExpressions", OMIT, _REQUIREMENT), ("matchFields", OMIT, _REQUIREMENT))
+_POD_TERM = _s(
+    ("labelSelector", PTR, _LABEL_SELECTOR), ("namespaces", OMIT),
+    ("topologyKey", KEEP, None, ""), ("namespaceSelector", PTR, _LABEL_SELECTOR),
+    ("matchLabelKeys", OMIT), ("mismatchLabelKeys", OMIT),
+)  # fmt: skip
+_REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
+_PREFERRED = "preferredDuringSchedulingIgnoredDuringExecution"
+_POD_AFFINITY = _s(
+    (_REQUIRED, OMIT, _POD_TERM),
+    (_PREFERRED, OMIT, _s(("weight", KEEP, None, 0), ("podAffinityTerm", KEEP, _POD_TERM, {}))),
+)
+AFFINITY = _s(
+    ("nodeAffinity", PTR, _s(
+        (_REQUIRED, PTR, _s(("nodeSelectorTerms", KEEP, _NODE_TERM))),
+        (_PREFERRED, OMIT, _s(("weight", KEEP, None, 0), ("preference", KEEP, _NODE_TERM, {}))),
+    )),
+    ("podAffinity", PTR, _POD_AFFINITY),
+    ("podAntiAffinity", PTR, _POD_AFFINITY),
+)  # fmt: skip
+TOLERATION = _s(
+    *((n, OMIT) for n in ("key", "operator", "value", "effect")), ("tolerationSeconds", PTR)
+)
+RESOURCES = _s(
+    ("limits", OMIT, GoMap(QUANTITY)), ("requests", OMIT, GoMap(QUANTITY)),
+    ("claims", OMIT, _s(("name", KEEP, None, ""), ("request", OMIT))),
+)  # fmt: skip
+_STEP = _s(
+    *((n, OMIT) for n in ("name", "nodeName", "serviceName", "serviceUrl", "data")),
+    ("mapPredictionsToInstances", OMIT), ("weight", PTR), ("condition", OMIT), ("dependency", OMIT),
+)  # fmt: skip
+GRAPH_SPEC = _s(
+    ("nodes", KEEP, GoMap(_s(("routerType", KEEP, None, ""), ("steps", OMIT, _STEP)))),
+    ("resources", KEEP, RESOURCES, {}),
+    ("affinity", PTR, AFFINITY), ("timeout", PTR),
+    ("routerTimeouts", PTR, _s(
+        *((n, PTR) for n in ("serverRead", "serverWrite", "serverIdle", "serviceClient"))
+    )),
+    ("minReplicas", PTR), ("maxReplicas", OMIT), ("scaleTarget", PTR), ("scaleMetric", PTR),
+    ("tolerations", OMIT, TOLERATION), ("nodeSelector", OMIT, GoMap()), ("nodeName", OMIT),
+    ("serviceAccountName", OMIT),
+)  # fmt: skip
+
+
+def go_value(value: Any, kind: Any = None) -> Any:
+    """`value` as Go unmarshals it into `kind` and marshals it back (fields in struct order,
+    omitempty zero values dropped, map keys sorted, quantities canonical; unknown fields
+    dropped, as `json.Unmarshal` ignores them)."""
+    if isinstance(kind, GoStruct):
+        if isinstance(value, list):
+            return [go_value(item, kind) for item in value]
+        out: dict[str, Any] = {}
+        for name, how, element, zero in kind.fields:
+            item = value.get(name) if isinstance(value, Mapping) else None
+            if item is None:
+                if how == KEEP:
+                    out[name] = go_value(zero, element) if zero == {} else zero
+            elif not (how == OMIT and item in ("", 0, [], {})):  # False == 0 too
+                out[name] = go_value(item, element)
+        return out
+    if isinstance(kind, GoMap) and isinstance(value, Mapping):
+        return {str(k): go_value(value[k], kind.element) for k in sorted(value)}
+    return marshal_quantity(value) if kind == QUANTITY else value
+
+
+def graph_json(spec: Mapping[str, Any]) -> str:
+    """The `--graph-json` argument: Go's `json.Marshal(graph.Spec)`."""
+    return go_marshal(go_value(spec, GRAPH_SPEC))
+
+
+# --- inference_graph_validation.go ------------------------------------------------------------
+
+GRAPH_NAME_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
+_GRAPH_RE = re.compile(GRAPH_NAME_FMT)
+INVALID_GRAPH_NAME_FORMAT_ERROR = (
+    'The InferenceGraph "{}" is invalid: a InferenceGraph name must consist of lower case '
+    "alphanumeric characters or '-', and must start with alphabetical character. (e.g. "
+    '"my-name" or "abc-123", regex used for validation is \'{}\')'
+)
+ROOT_NODE_NOT_FOUND_ERROR = (
+    "root node not found, InferenceGraph needs a node with name 'root' as the root node of the "
+    "graph"
+)
+WEIGHT_NOT_PROVIDED_ERROR = "InferenceGraph[{}] Node[{}] Route[{}] missing the 'Weight'"
+INVALID_WEIGHT_ERROR = (
+    "InferenceGraph[{}] Node[{}] splitter node: the sum of traffic weights for all routing "
+    "targets should be 100"
+)
+DUPLICATE_STEP_NAME_ERROR = (
+    'Node "{}" of InferenceGraph "{}" contains more than one step with name "{}"'
+)
+TARGET_NOT_PROVIDED_ERROR = (
+    'Step {} ("{}") in node "{}" of InferenceGraph "{}" does not specify an inference target'
+)
+INVALID_TARGET_ERROR = (
+    'Step {} ("{}") in node "{}" of InferenceGraph "{}" specifies more than one of nodeName, '
+    "serviceName, serviceUrl"
+)
+_TARGETS = ("nodeName", "serviceName", "serviceUrl")
+
+
+def _nodes(graph: Mapping[str, Any]) -> list[tuple[str, list[dict[str, Any]], Any]]:
+    """(node name, steps, router type), by node name."""
+    # GitOps: Go ranges over the map in random order, so with several bad nodes KServe's first
+    # error varies; here it is the first by node name.
+    nodes = (graph.get("spec") or {}).get("nodes") or {}
+    return [(n, nodes[n].get("steps") or [], nodes[n].get("routerType")) for n in sorted(nodes)]
+
+
+def validate_inference_graph(graph: Mapping[str, Any]) -> Invalid | None:
+    """Port of `validateInferenceGraph`: the first rule the graph breaks, in KServe's order."""
+    name = str((graph.get("metadata") or {}).get("name") or "")
+    if not _GRAPH_RE.fullmatch(name):
+        message = INVALID_GRAPH_NAME_FORMAT_ERROR.format(name, GRAPH_NAME_FMT)
+        return Invalid("metadata.name", message)
+    nodes = _nodes(graph)
+    if GRAPH_ROOT_NODE_NAME not in {node for node, _, _ in nodes}:
+        return Invalid("spec.nodes", ROOT_NODE_NOT_FOUND_ERROR)
+    for node, steps, _ in nodes:
+        seen: set[str] = set()
+        for i, step in enumerate(steps):
+            step_name = step.get("name") or ""
+            if step_name in seen:
+                message = DUPLICATE_STEP_NAME_ERROR.format(node, name, step_name)
+                return Invalid(field_path("spec", "nodes", node, "steps", i, "name"), message)
+            if step_name:
+                seen.add(step_name)
+    for node, steps, _ in nodes:
+        for i, step in enumerate(steps):
+            count = sum(1 for target in _TARGETS if step.get(target))
+            if count != 1:
+                error = TARGET_NOT_PROVIDED_ERROR if count == 0 else INVALID_TARGET_ERROR
+                message = error.format(i, step.get("name") or "", node, name)
+                return Invalid(field_path("spec", "nodes", node, "steps", i), message)
+    for node, steps, router_type in nodes:
+        if router_type != "Splitter":
+            continue
+        for i, step in enumerate(steps):
+            if step.get("weight") is None:
+                service = step.get("serviceName") or ""
+                message = WEIGHT_NOT_PROVIDED_ERROR.format(name, node, service)
+                return Invalid(field_path("spec", "nodes", node, "steps", i, "weight"), message)
+        if sum(int(step["weight"]) for step in steps) != 100:
+            message = INVALID_WEIGHT_ERROR.format(name, node)
+            return Invalid(field_path("spec", "nodes", node), message)
+    return None
+
+
+# --- step URLs: GetPredictorEndpoint, GetModelName ------------------------------------------
+
+
+def _model_name_from_args(args: Sequence[str]) -> str:
+    """Port of `getModelNameFromArgs`: `--model_name=<name>` or `--model_name <name>`, last wins."""
+    name = ""
+    for i, arg in enumerate(args):
+        if arg.startswith(ARGUMENT_MODEL_NAME):
+            parts = arg.split("=")
+            if len(parts) == 2:
+                name = parts[1]
+            if i + 1 < len(args) and not args[i + 1].startswith("--"):
+                name = args[i + 1]
+    return name
+
+
+def get_model_name(isvc: Mapping[str, Any]) -> str:
+    """Port of `GetModelName`: from the transformer's or predictor's args or env, else the isvc."""
+    spec = isvc["spec"]
+    transformer_containers = (spec.get("transformer") or {}).get("containers") or []
+    if transformer_containers:
+        found = _model_name_from_args(transformer_containers[0].get("args") or [])
+        if found:
+            return found
+    predictor = spec["predictor"]
+    model, containers = predictor.get("model"), predictor.get("containers") or []
+    if model is not None:
+        for env in model.get("env") or []:
+            if env.get("name") == c.MLSERVER_MODEL_NAME_ENV:
+                return str(env.get("value") or "")
+        found = _model_name_from_args(model.get("args") or [])
+    else:
+        found = _model_name_from_args(containers[0].get("args") or []) if containers else ""
+    return found or str(isvc["metadata"]["name"])
+
+
+def _protocol_env(container: Mapping[str, Any]) -> str:
+    env = container.get("env") or []
+    key = c.CUSTOM_SPEC_PROTOCOL_ENV_VAR_KEY
+    values = [e.get("value") or "" for e in env if e.get("name") == key]
+    return str(values[0]) if values else c.PROTOCOL_V1
+
+
+def _predictor_protocol(predictor: Mapping[str, Any]) -> str:
+    """`GetImplementation().GetProtocol()` of a defaulted predictor (`model` or containers)."""
+    found = implementations("predictor", predictor)
+    if found and found[0] == CUSTOM:  # CustomPredictor: a collocated transformer's env first
+        containers = predictor["containers"]
+        named = [x for x in containers if x.get("name") == c.TRANSFORMER_CONTAINER_NAME]
+        return _protocol_env(named[0] if named else containers[0])
+    return get_protocol(predictor.get(found[0]) or {}) if found else c.PROTOCOL_V1
+
+
+def get_predictor_endpoint(
+    isvc: Mapping[str, Any], address: str | None, index: RuntimeIndex
+) -> str | Invalid:
+    """Port of `GetPredictorEndpoint`: `status.address.url` + the predict path of the protocol."""
+    name = str(isvc["metadata"]["name"])
+    if not address:
+        return Invalid("status.address.url", f"service {name} is not ready")
+    spec, model_name = isvc["spec"], get_model_name(isvc)
+    protocol = ""
+    if spec.get("transformer") is not None:
+        containers = spec["transformer"].get("containers") or [{}]
+        protocol = _protocol_env(containers[0])
+    elif not is_mms_predictor(spec["predictor"]):
+        protocol = _predictor_protocol(spec["predictor"])
+        runtime = (spec["predictor"].get("model") or {}).get("runtime")
+        if runtime is not None:  # the runtime's first v1/v2 protocol wins over the isvc's
+            found = get_serving_runtime(index, str(runtime), str(isvc["metadata"]["namespace"]))
+            if isinstance(found, Invalid):
+                return found
+            versions = (found[0].get("spec") or {}).get("protocolVersions") or []
+            usable = [v for v in versions if v in (c.PROTOCOL_V1, c.PROTOCOL_V2)]
+            if versions and not usable:
+                return Invalid(
+                    "spec.predictor.model.runtime",
+                    "the runtime does not support a protocol compatible with Inference Graphs",
+                )
+            protocol = usable[0] if usable else protocol
+    path = {  # constants.PredictPath
+        c.PROTOCOL_V1: f"/v1/models/{model_name}:predict",
+        c.PROTOCOL_V2: f"/v2/models/{model_name}/infer",
+    }.get(protocol, "")
+    return address + path
+
+
+IsvcStatus = tuple[Mapping[str, Any], str | None, str | None]  # (isvc, status.url, address)
+
+
+def resolve_service_urls(
+    graph: Mapping[str, Any], isvcs: Mapping[tuple[str, str], IsvcStatus], index: RuntimeIndex
+) -> dict[str, Any] | Invalid:
+    """The graph spec with `serviceUrl` filled in for every step that names an InferenceService."""
+    spec = dict(graph["spec"])
+    namespace = str(graph["metadata"].get("namespace") or "")
+    nodes = {name: dict(node) for name, node in (spec.get("nodes") or {}).items()}
+    for node, _, _ in _nodes(graph):
+        steps = [dict(step) for step in nodes[node].get("steps") or []]
+        for i, step in enumerate(steps):
+            service = step.get("serviceName") or ""
+            if not service:
+                continue
+            where = field_path("spec", "nodes", node, "steps", i, "serviceName")
+            found = isvcs.get((namespace, service))
+            # GitOps: KServe requeues until the service exists and is ready; here it is a problem.
+            if found is None:
+                not_found = f'inferenceservices.serving.kserve.io "{service}" not found'
+                return Invalid(where, f"Failed to find graph service {service}: {not_found}")
+            if not step.get("serviceUrl"):
+                url = get_predictor_endpoint(found[0], found[2], index)
+                if isinstance(url, Invalid):
+                    return Invalid(where, f"service {service} is not ready: {url.message}")
+                step["serviceUrl"] = url
+        if "steps" in nodes[node]:
+            nodes[node]["steps"] = steps
+    spec["nodes"] = nodes
+    return spec
+
+
+# --- the router pod ---------------------------------------------------------------------------
+
+
+def _quantity(text: str) -> str:
+    return str(parse_quantity(text))  # the config stage already refused what Go cannot parse
+
+
+def construct_resource_requirements(
+    spec: Mapping[str, Any], router: RouterConfig
+) -> dict[str, Any]:
+    """Port of `constructResourceRequirements`: the graph's limits and requests, unless the
+    graph's `resources` is Go's zero value, then the router config's."""
+    resources = spec.get("resources") or {}
+    if any(resources.get(key) is not None for key in ("limits", "requests", "claims")):
+        given: dict[str, Any] = go_value(
+            {k: resources.get(k) for k in ("limits", "requests")}, RESOURCES
+        )
+        return given  # claims are not copied
+    return {
+        "limits": {"cpu": _quantity(router.cpu_limit), "memory": _quantity(router.memory_limit)},
+        "requests": {
+            "cpu": _quantity(router.cpu_request),
+            "memory": _quantity(router.memory_request),
+        },
+    }
+
+
+def create_inference_graph_pod_spec(
+    graph: Mapping[str, Any], router: RouterConfig, spec_json: str, container_name: str | None
+) -> dict[str, Any]:
+    """Port of `createInferenceGraphPodSpec` (named container, raw) and of the pod spec in
+    `createKnativeService` (`container_name=None`: Knative names the container)."""
+    spec = graph["spec"]
+    container: dict[str, Any] = {
+        "args": ["--graph-json", spec_json],
+        "resources": construct_resource_requirements(spec, router),
+        "readinessProbe": dict(ROUTER_READINESS_PROBE),
+        "securityContext": dict(ROUTER_SECURITY_CONTEXT),
+    }
+    pull = router.image_pull_policy
+    named = {"name": container_name, "image": router.image, "imagePullPolicy": pull}
+    container.update({key: value for key, value in named.items() if value})  # omitempty
+    if router.headers is not None and "propagate" in router.headers:
+        value = ",".join(router.headers["propagate"])
+        container["env"] = [{"name": ROUTER_HEADERS_PROPAGATE_ENV_VAR, "value": value}]
+    pod: dict[str, Any] = {"containers": [container], "automountServiceAccountToken": False}
+    if spec.get("affinity") is not None:
+        pod["affinity"] = go_value(spec["affinity"], AFFINITY)
+    secrets = [{"name": name} for name in router.image_pull_secrets]
+    optional = {
+        "tolerations": go_value(spec.get("tolerations") or [], TOLERATION),
+        "imagePullSecrets": secrets,
+        "nodeSelector": dict(spec.get("nodeSelector") or {}),
+        "nodeName": spec.get("nodeName"),
+        "serviceAccountName": spec.get("serviceAccountName"),
+    }
+    pod.update({key: value for key, value in optional.items() if value})
+    return pod
+
+
+# --- Knative mode -----------------------------------------------------------------------------
+
+
+def create_knative_service(
+    graph: Mapping[str, Any],
+    router: RouterConfig,
+    spec_json: str,
+    renderer: Renderer,
+    allow_zero_initial_scale: bool = False,
+) -> dict[str, Any]:
+    """Port of `createKnativeService` (after the controller's initial-scale check)."""
+    graph = validate_initial_scale_annotation(graph, allow_zero_initial_scale)
+    meta, spec = graph["metadata"], graph["spec"]
+    name = str(meta["name"])
+    annotations = dict(meta.get("annotations") or {})  # not filtered, unlike an isvc's
+    set_autoscaling_annotations(
+        annotations,
+        spec.get("scaleTarget"),
+        spec.get("scaleMetric"),
+        spec.get("minReplicas"),
+        spec.get("maxReplicas") or 0,
+    )
+    passthrough = c.KNATIVE_OPENSHIFT_ENABLE_PASSTHROUGH_KEY
+    ksvc_annotations = {k: annotations.pop(k) for k in [passthrough] if k in annotations}
+    labels = dict(meta.get("labels") or {})
+    revision_labels = {
+        **{k: v for k, v in labels.items() if k not in c.REVISION_TEMPLATE_LABEL_DISALLOWED_LIST},
+        c.INFERENCE_GRAPH_LABEL: name,
+        KSERVE_WORKLOAD_KIND: "InferenceGraph",
+    }
+    revision_spec = create_inference_graph_pod_spec(graph, router, spec_json, None)
+    if spec.get("timeout") is not None:
+        revision_spec["timeoutSeconds"] = spec["timeout"]
+    values = {
+        "name": name,
+        "namespace": meta.get("namespace"),
+        "labels": labels or None,
+        "annotations": ksvc_annotations or None,
+        "revision_labels": revision_labels,
+        "revision_annotations": annotations,
+        "revision_spec": revision_spec,
+    }
+    return renderer.render_object(KNATIVE_TEMPLATE, values, "Service", name, meta.get("namespace"))
+
+
+# --- Standard mode ----------------------------------------------------------------------------
+
+
+def construct_for_raw_deployment(
+    graph: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Port of `constructForRawDeployment`: the component meta and extension spec."""
+    meta, spec = graph["metadata"], graph.get("spec") or {}
+    name = str(meta["name"])
+    labels = {**(meta.get("labels") or {}), c.INFERENCE_GRAPH_LABEL: name}
+    component_meta = {
+        "name": name,
+        "namespace": meta.get("namespace"),
+        "labels": labels,
+        "annotations": dict(meta.get("annotations") or {}),
+    }
+    keys = ("minReplicas", "maxReplicas", "scaleMetric", "scaleTarget")
+    return component_meta, {key: spec[key] for key in keys if spec.get(key) is not None}
+
+
+# --- the controller ---------------------------------------------------------------------------
+
+
+def reconcile_graph(
+    graph: Mapping[str, Any],
+    admitted_isvcs: Mapping[tuple[str, str], IsvcStatus],
+    config: Config,
+    renderer: Renderer,
+    *,
+    index: RuntimeIndex | None = None,
+    allow_zero_initial_scale: bool = False,
+) -> list[dict[str, Any]] | Invalid:
+    """The objects KServe's InferenceGraph controller creates for one validated graph.
+
+    `admitted_isvcs` maps (namespace, name) to (InferenceService, status.url, status.address.url);
+    `index` holds the runtimes a step's `model.runtime` may name (built-in ones when None);
+    `allow_zero_initial_scale` is Knative's `config-autoscaler` `allow-zero-initial-scale`.
+    """
+    stopped = is_stopped(annotations_of(graph))
+    spec: Mapping[str, Any] = graph["spec"]
+    if not stopped:  # KServe resolves step URLs only for a running graph
+        runtimes = index or RuntimeIndex({}, tuple(builtin_runtimes()))
+        resolved = resolve_service_urls(graph, admitted_isvcs, runtimes)
+        if isinstance(resolved, Invalid):
+            return resolved
+        spec = resolved
+    spec_json, resolved_graph = graph_json(spec), {**graph, "spec": spec}
+    mode = get_deployment_mode(annotations_of(graph), config.deploy.default_deployment_mode)
+    if mode == c.DeploymentMode.STANDARD:
+        pod_spec = create_inference_graph_pod_spec(
+            resolved_graph, config.router, spec_json, str(graph["metadata"]["name"])
+        )
+        meta, ext = construct_for_raw_deployment(graph)
+        # "router" names no InferenceService component; the raw reconcilers never read it.
+        build = ComponentBuild("router", meta, ext, pod_spec)
+        return reconcile_raw_kube(build, graph["metadata"], config, renderer)
+    # GitOps: Knative Serving is assumed installed (KServe's terminal error otherwise).
+    ksvc = create_knative_service(
+        resolved_graph, config.router, spec_json, renderer, allow_zero_initial_scale
+    )
+    return [] if stopped else [ksvc]
+
+
+def render_inference_graphs(
+    inputs: Inputs, admitted: Sequence[Admitted], ctx: ReconcileContext
+) -> tuple[list[Rendered], list[Problem]]:
+    """Every InferenceGraph's objects (the webhook's validation first), and the problems.
+
+    `admitted` are the pipeline's records after reconcile (with `url` and `address` set).
+    """
+    isvcs = {(a.namespace, a.loaded.name): (a.isvc, a.url, a.address) for a in admitted}
+    rejected = {(i.namespace, i.name) for i in inputs.inference_services} - set(isvcs)
+    rendered: list[Rendered] = []
+    problems: list[Problem] = []
+    for item in inputs.inference_graphs:
+        invalid = validate_inference_graph(item.doc)
+        if invalid is not None:
+            problems.append(item.problem(invalid))
+            continue
+        names = {s.get("serviceName") for _, steps, _ in _nodes(item.doc) for s in steps}
+        if any((item.namespace, name) in rejected for name in names):
+            continue  # a rejected InferenceService has its own problem
+        try:
+            result = reconcile_graph(
+                item.doc,
+                isvcs,
+                ctx.config,
+                ctx.renderer,
+                index=ctx.index,
+                allow_zero_initial_scale=ctx.allow_zero_initial_scale,
+            )
+        except TemplateError as err:
+            problems.append(template_problem(err, ctx.renderer))
+            continue
+        if isinstance(result, Invalid):
+            problems.append(item.problem(result))
+            continue
+        rendered += [Rendered(mark_managed(obj), item.name, item.source) for obj in result]
+    return rendered, problems
+
+
+__all__ = [
+    "construct_for_raw_deployment",
+    "create_inference_graph_pod_spec",
+    "create_knative_service",
+    "get_model_name",
+    "get_predictor_endpoint",
+    "graph_json",
+    "reconcile_graph",
+    "render_inference_graphs",
+    "validate_inference_graph",
+]
