@@ -425,17 +425,14 @@ def test_controller_when_predictor_and_transformer_are_collocated() -> None:
     assert transformer["image"] == "transformer:v1"
     assert_env(transformer, [(ISVC_NAME_ENV, isvc)])
     assert transformer["resources"] == DEFAULT_RESOURCES
-    assert transformer["ports"] == [{"containerPort": 8060}]
+    # The Go test writes {ContainerPort: 8060}; the InferenceService CRD defaults a port's
+    # protocol to TCP when the API server stores it, and KServe copies the stored container.
+    assert transformer["ports"] == [{"containerPort": 8060, "protocol": "TCP"}]
     assert "args" not in transformer
     assert ksvc["spec"]["traffic"] == LATEST_100
     assert out.virtual_service(isvc)["spec"] == predictor_only_vs_spec(isvc, ns)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the CRD schema check runs before the defaulting webhook names the "
-    "container (see tests/golden/knative-transformer-container-without-name/case.yaml)",
-)
 def test_controller_inference_service_with_transformer_container_without_name() -> None:
     """Context "Inference Service with transformer", the transformer container as in the Go test."""
     case = "knative-transformer-container-without-name"
@@ -570,11 +567,6 @@ def test_controller_initial_scale_annotation_is_kept(case: str, initial_scale: s
     assert template_annotations(ksvc)[MIN_SCALE] == "2"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: ValidateInitialScaleAnnotation is not ported "
-    "(see tests/golden/knative-initial-scale-*/case.yaml)",
-)
 @pytest.mark.parametrize(
     "case",
     ["knative-initial-scale-zero", "knative-initial-scale-non-integer"],

@@ -39,11 +39,6 @@ DEFAULT_ROLLING = {
     "type": "RollingUpdate",
     "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
 }
-PORT_PROTOCOL_BUG = (
-    "known_bug: the generator does not apply the ServingRuntime CRD default `protocol: TCP` to "
-    "container ports, so the first Service port has no protocol"
-)
-CANARY_BUG = "known_bug: spec.canary is not reconciled (see the case's case.yaml)"
 
 Obj = dict[str, Any]
 
@@ -932,7 +927,6 @@ def test_create_default_svc_grpc_port() -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason=PORT_PROTOCOL_BUG)
 @pytest.mark.parametrize(
     ("case", "name"),
     [
@@ -1087,7 +1081,6 @@ def test_reconcile_model_mesh_inference_service_is_passed_through() -> None:
 # --- canary
 
 
-@pytest.mark.xfail(strict=True, reason=CANARY_BUG)
 def test_canary_should_create_separate_deployments_for_stable_and_canary() -> None:
     objs = objects("standard-canary-replicas")
     stable = get(objs, "Deployment", "canary-create-test-predictor")
