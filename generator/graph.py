@@ -35,7 +35,7 @@ from generator.controller import (
     is_stopped,
     validate_initial_scale_annotation,
 )
-from generator.errors import Invalid, Problem, field_path
+from generator.errors import Invalid, Notice, Problem, field_path
 from generator.load import Inputs
 from generator.output import Rendered
 from generator.reconcilers.knative import set_autoscaling_annotations
@@ -532,15 +532,18 @@ def reconcile_graph(
 
 def render_inference_graphs(
     inputs: Inputs, admitted: Sequence[Admitted], ctx: ReconcileContext
-) -> tuple[list[Rendered], list[Problem]]:
-    """Every InferenceGraph's objects (the webhook's validation first), and the problems.
+) -> tuple[list[Rendered], list[Problem], list[Notice]]:
+    """Every InferenceGraph's objects (the webhook's validation first), problems and warnings.
 
     `admitted` are the pipeline's records after reconcile (with `url` and `address` set).
     """
-    isvcs = {(a.namespace, a.loaded.name): (a.isvc, a.url, a.address) for a in admitted}
+    isvcs: dict[tuple[str, str], IsvcStatus] = {
+        (a.namespace, a.loaded.name): (a.isvc, a.url, a.address) for a in admitted
+    }
     rejected = {(i.namespace, i.name) for i in inputs.inference_services} - set(isvcs)
     rendered: list[Rendered] = []
     problems: list[Problem] = []
+    notices: list[Notice] = []
     for item in inputs.inference_graphs:
         invalid = validate_inference_graph(item.doc)
         if invalid is not None:
@@ -549,6 +552,13 @@ def render_inference_graphs(
         names = {s.get("serviceName") for _, steps, _ in _nodes(item.doc) for s in steps}
         if any((item.namespace, name) in rejected for name in names):
             continue  # a rejected InferenceService has its own problem
+        for name in sorted(n for n in names if n and (item.namespace, n) not in isvcs):
+            isvcs[(item.namespace, name)] = assumed_service(name, item.namespace, ctx)
+            notices.append(Notice(item.source, item.ref(), (
+                f"InferenceService {item.namespace}/{name} is not in the input set; its step URL "
+                "assumes the default deployment mode, protocol v1 and model name "
+                f"{name} (render the graph with its InferenceServices to be exact)"
+            )))  # fmt: skip
         try:
             result = reconcile_graph(
                 item.doc,
@@ -565,7 +575,24 @@ def render_inference_graphs(
             problems.append(item.problem(result))
             continue
         rendered += [Rendered(mark_managed(obj), item.name, item.source) for obj in result]
-    return rendered, problems
+    return rendered, problems, notices
+
+
+def assumed_service(name: str, namespace: str, ctx: ReconcileContext) -> IsvcStatus:
+    """A graph step's InferenceService that lives elsewhere (another folder or Argo CD app).
+
+    GitOps: KServe reads it from the cluster; here its address follows the configured default
+    mode (Knative: `<name>.<ns>`, Standard: `<name>-predictor.<ns>`) and protocol v1.
+    """
+    standard = ctx.config.deploy.default_deployment_mode == c.DeploymentMode.STANDARD
+    host = c.predictor_service_name(name) if standard else name
+    container = {"name": c.INFERENCE_SERVICE_CONTAINER_NAME,
+                 "env": [{"name": c.CUSTOM_SPEC_PROTOCOL_ENV_VAR_KEY, "value": c.PROTOCOL_V1}]}
+    isvc: dict[str, Any] = {
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"predictor": {"containers": [container]}},
+    }  # fmt: skip
+    return isvc, None, f"http://{host}.{namespace}.svc.cluster.local"
 
 
 __all__ = [

@@ -146,10 +146,15 @@ def run(request: Request, progress: Progress | None = None) -> Result:
             progress(done, len(admitted))
     # InferenceGraphs and multi-model ConfigMaps read the reconciled InferenceServices
     # (status URLs, modes), so they come after them and before overlays and the flag check.
-    graph_objects, graph_problems = graph.render_inference_graphs(inputs, result.admitted, ctx)
-    model_configs, tm_problems = modelconfig.render_model_configs(inputs, result.admitted, ctx)
+    graph_objects, graph_problems, graph_notices = graph.render_inference_graphs(
+        inputs, result.admitted, ctx
+    )
+    model_configs, tm_problems, tm_notices = modelconfig.render_model_configs(
+        inputs, result.admitted, ctx
+    )
     rendered += graph_objects + model_configs
     problems += graph_problems + tm_problems
+    result.warnings += graph_notices + tm_notices
     if overlay is not None:
         rendered, patch_problems = overlays.apply(overlay, rendered)
         problems += patch_problems

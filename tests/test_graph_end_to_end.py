@@ -74,7 +74,7 @@ def admitted_state(
 
 def render_graphs(paths: list[str], config_files: tuple[str, ...] = ()) -> list[Rendered]:
     inputs, admitted, ctx, problems = admitted_state(paths, config_files)
-    rendered, graph_problems = render_inference_graphs(inputs, admitted, ctx)
+    rendered, graph_problems, _ = render_inference_graphs(inputs, admitted, ctx)
     assert problems + graph_problems == []
     for item in rendered:
         assert_valid(item.obj)
@@ -188,15 +188,18 @@ def test_a_graph_without_its_services_names_the_file_and_step() -> None:
     inputs, admitted, ctx, problems = admitted_state(
         [example("website-0.20", "graph-image-pipeline.yaml")]
     )
-    rendered, graph_problems = render_inference_graphs(inputs, admitted, ctx)
-    assert (problems, rendered) == ([], [])
-    [problem] = graph_problems
-    assert problem.source.path.endswith("graph-image-pipeline.yaml")
-    assert str(problem.obj) == "InferenceGraph default/dog-breed-pipeline"
-    assert problem.field == "spec.nodes.root.steps[0].serviceName"
-    assert problem.message == (
-        "Failed to find graph service cat-dog-classifier: "
-        'inferenceservices.serving.kserve.io "cat-dog-classifier" not found'
+    rendered, graph_problems, notices = render_inference_graphs(inputs, admitted, ctx)
+    assert (problems, graph_problems) == ([], [])
+    # GitOps: the services may live in another folder or app; the router is rendered with
+    # URLs assumed from the default mode, and a warning names the graph file.
+    assert [r.kind for r in rendered] == ["Service"]
+    assert [(n.source.path.endswith("graph-image-pipeline.yaml"), str(n.obj)) for n in notices] == [
+        (True, "InferenceGraph default/dog-breed-pipeline")
+    ] * 2
+    args = rendered[0].obj["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert (
+        "http://cat-dog-classifier.default.svc.cluster.local/v1/models/cat-dog-classifier:predict"
+        in args[1]
     )
 
 
@@ -207,7 +210,7 @@ def test_mms_trained_models(tmp_path: Path) -> None:
         example("kserve-samples", "mms-sklearn-trainedmodels.yaml"),
     ]
     inputs, admitted, ctx, problems = admitted_state(paths)
-    rendered, tm_problems = render_model_configs(inputs, admitted, ctx)
+    rendered, tm_problems, _ = render_model_configs(inputs, admitted, ctx)
     assert problems + tm_problems == []
     [cm] = rendered
     assert (cm.owner, cm.kind, cm.name) == (
@@ -233,7 +236,7 @@ def test_mms_trained_models(tmp_path: Path) -> None:
 def test_mms_isvc_without_trained_models_gets_an_empty_config(tmp_path: Path) -> None:
     build_tree(tmp_path, {"mms-isvc.yaml": MMS_ISVC})
     inputs, admitted, ctx, _ = admitted_state([str(tmp_path / "mms-isvc.yaml")])
-    [cm], problems = render_model_configs(inputs, admitted, ctx)
+    [cm], problems, _ = render_model_configs(inputs, admitted, ctx)
     assert (problems, cm.obj["data"]) == ([], {"models.json": "[]"})
 
 
@@ -245,7 +248,7 @@ def test_trained_models_over_the_memory_limit(tmp_path: Path) -> None:
         example("kserve-samples", "mms-sklearn-trainedmodels.yaml"),
     ]
     inputs, admitted, ctx, _ = admitted_state(paths)
-    [cm], problems = render_model_configs(inputs, admitted, ctx)
+    [cm], problems, _ = render_model_configs(inputs, admitted, ctx)
     assert [json.loads(cm.obj["data"]["models.json"])[0]["modelName"]] == ["model1-sklearn"]
     assert [(str(p.obj), p.field) for p in problems] == [
         ("TrainedModel default/model2-sklearn", "spec.model.memory")
@@ -262,16 +265,16 @@ def test_kserve_sample_mms_isvc_is_rejected_once() -> None:
     ]
     inputs, admitted, ctx, problems = admitted_state(paths)
     assert admitted == [] and problems != []
-    assert render_model_configs(inputs, admitted, ctx) == ([], [])
+    assert render_model_configs(inputs, admitted, ctx) == ([], [], [])
 
 
-def test_trained_models_of_an_absent_isvc_are_problems() -> None:
+def test_trained_models_of_an_absent_isvc_are_warnings() -> None:
     inputs, admitted, ctx, _ = admitted_state(
         [example("kserve-samples", "mms-sklearn-trainedmodels.yaml")]
     )
-    rendered, problems = render_model_configs(inputs, admitted, ctx)
-    assert rendered == []
-    assert [(str(p.obj), p.field) for p in problems] == [
-        ("TrainedModel default/model1-sklearn", "spec.inferenceService"),
-        ("TrainedModel default/model2-sklearn", "spec.inferenceService"),
+    rendered, problems, notices = render_model_configs(inputs, admitted, ctx)
+    assert (rendered, problems) == ([], [])
+    assert [str(n.obj) for n in notices] == [
+        "TrainedModel default/model1-sklearn",
+        "TrainedModel default/model2-sklearn",
     ]

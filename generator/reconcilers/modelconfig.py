@@ -27,7 +27,7 @@ from generator.admission.defaults import CUSTOM, implementations
 from generator.admission.pod.agent import go_marshal
 from generator.components.meta import is_mms_predictor
 from generator.config.quantity import QuantityError, marshal_quantity, parse_quantity
-from generator.errors import InternalError, Invalid, Problem, Source
+from generator.errors import InternalError, Invalid, Notice, Problem, Source
 from generator.load import Inputs
 from generator.output import Rendered
 from generator.render import Renderer, TemplateError
@@ -238,7 +238,7 @@ def trained_model_problems(
 
 def render_model_configs(
     inputs: Inputs, admitted: Sequence[Admitted], ctx: ReconcileContext
-) -> tuple[list[Rendered], list[Problem]]:
+) -> tuple[list[Rendered], list[Problem], list[Notice]]:
     """Every multi-model ConfigMap of the admitted InferenceServices, and the TrainedModel problems.
 
     `admitted` are the pipeline's records after admission; TrainedModels are taken in (namespace,
@@ -248,6 +248,7 @@ def render_model_configs(
     by_key = {(a.namespace, a.loaded.name): a for a in admitted}
     rejected = {(i.namespace, i.name) for i in inputs.inference_services} - set(by_key)
     problems: list[Problem] = []
+    notices: list[Notice] = []
     accepted: list[Mapping[str, Any]] = []
     allocated: dict[tuple[str, str], Decimal] = {}
     for item in sorted(inputs.trained_models, key=lambda i: (i.namespace, i.name)):
@@ -260,7 +261,7 @@ def render_model_configs(
         parent = by_key.get(key)
         if parent is None:
             if key not in rejected:  # a rejected InferenceService has its own problem
-                problems.append(item.problem(_parent_not_found(target)))
+                notices.append(Notice(item.source, item.ref(), _parent_not_found(target)))
             continue
         found, allocated[key] = trained_model_problems(
             item.doc, parent.isvc, allocated.get(key, Decimal(0))
@@ -283,15 +284,15 @@ def render_model_configs(
             continue
         if obj is not None:
             rendered.append(Rendered(mark_managed(obj), one.loaded.name, one.loaded.source))
-    return rendered, problems
+    return rendered, problems, notices
 
 
-def _parent_not_found(name: str) -> Invalid:
-    # GitOps: KServe deletes a TrainedModel whose InferenceService does not exist.
-    return Invalid(
-        "spec.inferenceService",
-        f'InferenceService "{name}" not found in the input set: KServe would delete this '
-        "TrainedModel",
+def _parent_not_found(name: str) -> str:
+    # GitOps: the InferenceService may be rendered elsewhere (another folder or Argo CD app);
+    # its model config ConfigMap is rendered there, so this TrainedModel adds nothing here.
+    return (
+        f'spec.inferenceService: InferenceService "{name}" is not in the input set; this '
+        "TrainedModel is listed in its model config only when rendered together with it"
     )
 
 

@@ -211,16 +211,18 @@ def render(
     trained_models: list[dict[str, Any]], *admitted: FakeAdmitted
 ) -> tuple[list[Any], list[str]]:
     inputs = inputs_of(*trained_models, isvcs=tuple(a.isvc for a in admitted))
-    rendered, problems = render_model_configs(inputs, admitted, Ctx())  # type: ignore[arg-type]
-    return [r.obj for r in rendered], [f"{p.field}: {p.message}" for p in problems]
+    rendered, problems, notices = render_model_configs(inputs, admitted, Ctx())  # type: ignore[arg-type]
+    found = [f"{p.field}: {p.message}" for p in problems]
+    return [r.obj for r in rendered], found + [n.message for n in notices]
 
 
 RECONCILE = {
     "configmap not found": (
         [tm("tm1", "gs://foo/bar", memory="1Mi")],
         (),
-        'spec.inferenceService: InferenceService "my-isvc" not found in the input set: KServe '
-        "would delete this TrainedModel",
+        # GitOps: a warning, the InferenceService may be rendered in another app
+        'spec.inferenceService: InferenceService "my-isvc" is not in the input set; this '
+        "TrainedModel is listed in its model config only when rendered together with it",
     ),
     "configmap not found (ModelMesh)": (
         [tm("tm1", "gs://foo/bar", memory="1Mi")],
@@ -291,7 +293,7 @@ def test_trained_models_are_allocated_in_name_order_while_memory_lasts() -> None
 def test_an_invalid_trained_model_is_reported_with_its_file() -> None:
     inputs = inputs_of(tm("bad.name", memory="1Mi"), isvcs=(mms_isvc(),))
     admitted = [FakeAdmitted(mms_isvc())]
-    _, problems = render_model_configs(inputs, admitted, Ctx())  # type: ignore[arg-type]
+    _, problems, _ = render_model_configs(inputs, admitted, Ctx())  # type: ignore[arg-type]
     assert [(str(p.source), str(p.obj), p.field) for p in problems] == [
         ("tm.yaml:1", "TrainedModel test-ns/bad.name", "metadata.name")
     ]
@@ -299,7 +301,7 @@ def test_an_invalid_trained_model_is_reported_with_its_file() -> None:
 
 def test_a_rejected_parent_is_not_reported_twice() -> None:
     inputs = inputs_of(tm("tm1", memory="1Mi"), isvcs=(mms_isvc(),))
-    assert render_model_configs(inputs, [], Ctx()) == ([], [])  # type: ignore[arg-type]
+    assert render_model_configs(inputs, [], Ctx()) == ([], [], [])  # type: ignore[arg-type]
 
 
 # --- apis/serving/v1alpha1/trainedmodel_webhook_test.go ---------------------------------------
