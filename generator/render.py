@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,18 @@ def _loader(template_dir: Path | None) -> jinja2.BaseLoader:
 
 def _shipped_source(name: str) -> str | None:
     try:
-        return resources.files("generator.templates").joinpath(name).read_text(encoding="utf-8")
+        return _shipped_templates().joinpath(name).read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError):
         return None
+
+
+def _shipped_templates() -> Traversable:
+    """The installed `generator.templates`, or `templates/` beside the package in a source tree
+    (the wheel maps the repo's top-level templates/ to generator.templates)."""
+    try:
+        return resources.files("generator.templates")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[1] / "templates"
 
 
 def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
