@@ -6,7 +6,7 @@ URLs, mode, stop), `knative_reconciler.go` (`createKnativeService`,
 (`createInferenceGraphPodSpec`, `constructForRawDeployment`, `handleInferenceGraphRawDeployment`
 through the InferenceService raw reconciler), `pkg/apis/serving/v1alpha1/inference_graph.go`
 (the `json.Marshal` of `InferenceGraphSpec` the router receives as `--graph-json`),
-`inference_graph_validation.go` (the validating webhook), `inferenceservice/utils/utils.go`
+`inferenceservice/utils/utils.go`
 (`GetPredictorEndpoint`, `GetModelName`); the initial-scale check is the controller's port.
 Graphs are consumed, not emitted; no Ingress is created for them (KServe's graph controller
 never calls an ingress reconciler).
@@ -14,13 +14,16 @@ never calls an ingress reconciler).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator import constants as c
 from generator.admission.defaults import CUSTOM, implementations
+from generator.admission.inferencegraph import (
+    graph_nodes,
+    validate_inference_graph,
+)
 from generator.admission.pod.agent import go_marshal
 from generator.admission.runtimes import RuntimeIndex, get_protocol, get_serving_runtime
 from generator.components.component import ComponentBuild
@@ -47,7 +50,6 @@ if TYPE_CHECKING:  # the pipeline calls this module, never the reverse at run ti
     from generator.pipeline import Admitted
 
 KNATIVE_TEMPLATE = "inference-graph-knative-service.yaml.j2"
-GRAPH_ROOT_NODE_NAME = "root"
 KSERVE_WORKLOAD_KIND = c.KSERVE_API_GROUP + "/kind"  # constants.KServeWorkloadKind
 ROUTER_HEADERS_PROPAGATE_ENV_VAR = "PROPAGATE_HEADERS"
 ARGUMENT_MODEL_NAME = "--model_name"
@@ -164,84 +166,6 @@ def graph_json(spec: Mapping[str, Any]) -> str:
     return go_marshal(go_value(spec, GRAPH_SPEC))
 
 
-# --- inference_graph_validation.go ------------------------------------------------------------
-
-GRAPH_NAME_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
-_GRAPH_RE = re.compile(GRAPH_NAME_FMT)
-INVALID_GRAPH_NAME_FORMAT_ERROR = (
-    'The InferenceGraph "{}" is invalid: a InferenceGraph name must consist of lower case '
-    "alphanumeric characters or '-', and must start with alphabetical character. (e.g. "
-    '"my-name" or "abc-123", regex used for validation is \'{}\')'
-)
-ROOT_NODE_NOT_FOUND_ERROR = (
-    "root node not found, InferenceGraph needs a node with name 'root' as the root node of the "
-    "graph"
-)
-WEIGHT_NOT_PROVIDED_ERROR = "InferenceGraph[{}] Node[{}] Route[{}] missing the 'Weight'"
-INVALID_WEIGHT_ERROR = (
-    "InferenceGraph[{}] Node[{}] splitter node: the sum of traffic weights for all routing "
-    "targets should be 100"
-)
-DUPLICATE_STEP_NAME_ERROR = (
-    'Node "{}" of InferenceGraph "{}" contains more than one step with name "{}"'
-)
-TARGET_NOT_PROVIDED_ERROR = (
-    'Step {} ("{}") in node "{}" of InferenceGraph "{}" does not specify an inference target'
-)
-INVALID_TARGET_ERROR = (
-    'Step {} ("{}") in node "{}" of InferenceGraph "{}" specifies more than one of nodeName, '
-    "serviceName, serviceUrl"
-)
-_TARGETS = ("nodeName", "serviceName", "serviceUrl")
-
-
-def _nodes(graph: Mapping[str, Any]) -> list[tuple[str, list[dict[str, Any]], Any]]:
-    """(node name, steps, router type), by node name."""
-    # GitOps: Go ranges over the map in random order, so with several bad nodes KServe's first
-    # error varies; here it is the first by node name.
-    nodes = (graph.get("spec") or {}).get("nodes") or {}
-    return [(n, nodes[n].get("steps") or [], nodes[n].get("routerType")) for n in sorted(nodes)]
-
-
-def validate_inference_graph(graph: Mapping[str, Any]) -> Invalid | None:
-    """Port of `validateInferenceGraph`: the first rule the graph breaks, in KServe's order."""
-    name = str((graph.get("metadata") or {}).get("name") or "")
-    if not _GRAPH_RE.fullmatch(name):
-        message = INVALID_GRAPH_NAME_FORMAT_ERROR.format(name, GRAPH_NAME_FMT)
-        return Invalid("metadata.name", message)
-    nodes = _nodes(graph)
-    if GRAPH_ROOT_NODE_NAME not in {node for node, _, _ in nodes}:
-        return Invalid("spec.nodes", ROOT_NODE_NOT_FOUND_ERROR)
-    for node, steps, _ in nodes:
-        seen: set[str] = set()
-        for i, step in enumerate(steps):
-            step_name = step.get("name") or ""
-            if step_name in seen:
-                message = DUPLICATE_STEP_NAME_ERROR.format(node, name, step_name)
-                return Invalid(field_path("spec", "nodes", node, "steps", i, "name"), message)
-            if step_name:
-                seen.add(step_name)
-    for node, steps, _ in nodes:
-        for i, step in enumerate(steps):
-            count = sum(1 for target in _TARGETS if step.get(target))
-            if count != 1:
-                error = TARGET_NOT_PROVIDED_ERROR if count == 0 else INVALID_TARGET_ERROR
-                message = error.format(i, step.get("name") or "", node, name)
-                return Invalid(field_path("spec", "nodes", node, "steps", i), message)
-    for node, steps, router_type in nodes:
-        if router_type != "Splitter":
-            continue
-        for i, step in enumerate(steps):
-            if step.get("weight") is None:
-                service = step.get("serviceName") or ""
-                message = WEIGHT_NOT_PROVIDED_ERROR.format(name, node, service)
-                return Invalid(field_path("spec", "nodes", node, "steps", i, "weight"), message)
-        if sum(int(step["weight"]) for step in steps) != 100:
-            message = INVALID_WEIGHT_ERROR.format(name, node)
-            return Invalid(field_path("spec", "nodes", node), message)
-    return None
-
-
 # --- step URLs: GetPredictorEndpoint, GetModelName ------------------------------------------
 
 
@@ -339,7 +263,7 @@ def resolve_service_urls(
     spec = dict(graph["spec"])
     namespace = str(graph["metadata"].get("namespace") or "")
     nodes = {name: dict(node) for name, node in (spec.get("nodes") or {}).items()}
-    for node, _, _ in _nodes(graph):
+    for node, _, _ in graph_nodes(graph):
         steps = [dict(step) for step in nodes[node].get("steps") or []]
         for i, step in enumerate(steps):
             service = step.get("serviceName") or ""
@@ -549,7 +473,7 @@ def render_inference_graphs(
         if invalid is not None:
             problems.append(item.problem(invalid))
             continue
-        names = {s.get("serviceName") for _, steps, _ in _nodes(item.doc) for s in steps}
+        names = {s.get("serviceName") for _, steps, _ in graph_nodes(item.doc) for s in steps}
         if any((item.namespace, name) in rejected for name in names):
             continue  # a rejected InferenceService has its own problem
         for name in sorted(n for n in names if n and (item.namespace, n) not in isvcs):
@@ -586,8 +510,10 @@ def assumed_service(name: str, namespace: str, ctx: ReconcileContext) -> IsvcSta
     """
     standard = ctx.config.deploy.default_deployment_mode == c.DeploymentMode.STANDARD
     host = c.predictor_service_name(name) if standard else name
-    container = {"name": c.INFERENCE_SERVICE_CONTAINER_NAME,
-                 "env": [{"name": c.CUSTOM_SPEC_PROTOCOL_ENV_VAR_KEY, "value": c.PROTOCOL_V1}]}
+    container = {
+        "name": c.INFERENCE_SERVICE_CONTAINER_NAME,
+        "env": [{"name": c.CUSTOM_SPEC_PROTOCOL_ENV_VAR_KEY, "value": c.PROTOCOL_V1}],
+    }
     isvc: dict[str, Any] = {
         "metadata": {"name": name, "namespace": namespace},
         "spec": {"predictor": {"containers": [container]}},
