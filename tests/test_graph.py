@@ -22,28 +22,30 @@ import pytest
 from reconcilers.crd_schema import crd_errors
 
 from generator import constants as c
-from generator.admission.runtimes import RuntimeIndex
-from generator.config import Config, builtin_layer, resolve
-from generator.config.pod_configs import RouterConfig
-from generator.errors import Invalid
-from generator.graph import (
+from generator.admission.inferencegraph import (
     DUPLICATE_STEP_NAME_ERROR,
     GRAPH_NAME_FMT,
     INVALID_GRAPH_NAME_FORMAT_ERROR,
     INVALID_TARGET_ERROR,
     INVALID_WEIGHT_ERROR,
     ROOT_NODE_NOT_FOUND_ERROR,
-    ROUTER_READINESS_PROBE,
-    ROUTER_SECURITY_CONTEXT,
     TARGET_NOT_PROVIDED_ERROR,
     WEIGHT_NOT_PROVIDED_ERROR,
+    validate_inference_graph,
+)
+from generator.admission.runtimes import RuntimeIndex
+from generator.config import Config, builtin_layer, resolve
+from generator.config.pod_configs import RouterConfig
+from generator.errors import Invalid
+from generator.graph import (
+    ROUTER_READINESS_PROBE,
+    ROUTER_SECURITY_CONTEXT,
     construct_for_raw_deployment,
     create_inference_graph_pod_spec,
     get_model_name,
     get_predictor_endpoint,
     graph_json,
     reconcile_graph,
-    validate_inference_graph,
 )
 from generator.render import Renderer
 
