@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,27 @@ def test_published_invalid_example_is_rejected(
     assert lines, "no message"
     pattern = re.escape(str(path)) + r":\d+: " + INVALID_FIELDS[name]
     assert any(re.match(pattern, line) for line in lines), err
+
+
+def test_every_rendered_example_passes_the_independent_checker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the published examples render validates against the real CRDs and Kubernetes 1.34
+    schemas (tools/check_manifests.py, which shares no code with the generator)."""
+    checker = require_shared("tools", "check_manifests.py")
+    outputs = []
+    for name in _files(EXAMPLES):
+        if name in KSERVE_REJECTS:
+            continue
+        code, out, err = render(capsys, str(EXAMPLES / name), "--namespace", "default")
+        assert code == EXIT_OK, err
+        path = tmp_path / (name.replace("/", "__"))
+        path.write_text(out)
+        outputs.append(str(path))
+    done = subprocess.run(
+        [sys.executable, str(checker), "--per-file", *outputs],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
