@@ -17,6 +17,7 @@ from typing import Any
 
 from generator import constants as c
 from generator.errors import Invalid
+from generator.gpu import gpu_resource_types_by_annotation
 
 INVALID_PRIORITY_ERROR = "same priority assigned for the model format {}"
 INVALID_PRIORITY_SERVING_RUNTIME_ERROR = "{} in the servingruntimes {} and {} in namespace {}"
@@ -109,30 +110,6 @@ def validate_serving_runtime_priority(
     return None
 
 
-def _gpu_resource_types(
-    annotations: Mapping[str, str], gpu_resource_types: Sequence[str]
-) -> list[str] | str:
-    """Port of `UpdateGPUResourceTypeListByAnnotation` (error text when the annotation is bad)."""
-    types = list(gpu_resource_types)
-    custom = annotations.get(c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY, "")
-    if not custom:
-        return types
-    try:
-        parsed = json.loads(custom)
-    except ValueError:
-        parsed = None
-    if (
-        not isinstance(parsed, list)
-        or not parsed
-        or not all(isinstance(t, str) and t for t in parsed)
-    ):
-        return (
-            f"invalid GPU format({custom}) for {c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY} "
-            "annotation: must be a valid JSON array"
-        )
-    return types + [t for i, t in enumerate(parsed) if t not in types and t not in parsed[:i]]
-
-
 def has_unknown_gpu_resource_type(
     resources: Mapping[str, Any],
     annotations: Mapping[str, str],
@@ -141,7 +118,7 @@ def has_unknown_gpu_resource_type(
     """Port of `HasUnknownGpuResourceType`: a non-basic resource that is no known GPU type.
 
     `gpu_resource_types` is KServe's global list (defaults plus the configured custom types)."""
-    allowed = _gpu_resource_types(annotations, gpu_resource_types)
+    allowed = gpu_resource_types_by_annotation(annotations, gpu_resource_types)
     if isinstance(allowed, str):
         return allowed
     names = {*(resources.get("limits") or {}), *(resources.get("requests") or {})}

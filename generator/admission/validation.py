@@ -10,7 +10,6 @@ verdict on a not-yet-defaulted one. One rule is ours, not KServe's: `validate_ch
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -34,6 +33,7 @@ from generator.admission.component import (
     validate_implementation,
 )
 from generator.errors import Invalid
+from generator.gpu import gpu_resource_types_by_annotation
 
 ISVC_NAME_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
 INVALID_ISVC_NAME_FORMAT_ERROR = (
@@ -243,22 +243,9 @@ def has_unknown_gpu_resource_type(
         if name not in BASIC_RESOURCE_TYPES
     ]
     annotations = _annotations(isvc)
-    known = list(gpu_resource_types)
-    custom = annotations.get(c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY)
-    if custom:  # UpdateGPUResourceTypeListByAnnotation + IsValidCustomGPUArray
-        try:
-            parsed = json.loads(str(custom))
-        except ValueError:
-            parsed = None
-        if not (
-            isinstance(parsed, list) and parsed and all(isinstance(t, str) and t for t in parsed)
-        ):
-            return Invalid(
-                _annotation_field(c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY),
-                f"invalid GPU format({custom}) for {c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY} "
-                "annotation: must be a valid JSON array",
-            )
-        known += parsed
+    known = gpu_resource_types_by_annotation(annotations, gpu_resource_types)
+    if isinstance(known, str):
+        return Invalid(_annotation_field(c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY), known)
     for name_field, name in possible:
         if name not in known:
             return Invalid(name_field, INVALID_UNKNOWN_GPU_TYPE_ERROR.format(go_quote(_name(isvc))))

@@ -17,7 +17,6 @@ and `raw.py` passes the labelled meta on to the objects that share the map.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,6 +25,7 @@ from generator import constants as c
 from generator.config.configmap import DeployConfig
 from generator.config.quantity import QuantityError, parse_quantity
 from generator.errors import Invalid
+from generator.gpu import ANNOTATION_FIELD, gpu_resource_types_by_annotation
 from generator.render import Renderer
 
 TEMPLATE = "deployment.yaml.j2"
@@ -204,31 +204,6 @@ def _env_value(pod_spec: Mapping[str, Any], container_name: str, env_name: str) 
     return None
 
 
-def gpu_resource_types_by_annotation(
-    annotations: Mapping[str, str], gpu_resource_types: Sequence[str]
-) -> list[str] | Invalid:
-    """Port of `UpdateGPUResourceTypeListByAnnotation` over the configured GPU type list."""
-    types = list(gpu_resource_types)
-    custom = annotations.get(c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY, "")
-    if not custom:
-        return types
-    try:
-        parsed = json.loads(custom)
-    except ValueError:
-        parsed = None
-    valid = isinstance(parsed, list) and all(isinstance(t, str) and t for t in parsed)
-    if not valid or not parsed:
-        return Invalid(
-            f'metadata.annotations["{c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY}"]',
-            f"invalid GPU format({custom}) for {c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY} "
-            "annotation: must be a valid JSON array",
-        )
-    for name in parsed:
-        if name not in types:
-            types.append(name)
-    return types
-
-
 def _non_zero(quantity: Any) -> bool:
     try:
         return parse_quantity(str(quantity)).value != 0
@@ -249,8 +224,8 @@ def add_gpu_resource(
     requests, per type), else `nvidia.com/gpu`.
     """
     types = gpu_resource_types_by_annotation(annotations, gpu_resource_types)
-    if isinstance(types, Invalid):
-        return types
+    if isinstance(types, str):
+        return Invalid(ANNOTATION_FIELD, types)
     out = copy.deepcopy(dict(pod_spec))
     for container in out.get("containers") or []:
         if container.get("name") != container_name:
