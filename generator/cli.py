@@ -306,10 +306,7 @@ def diff(
         output_dir,
         sync_waves=sync_waves,
     )
-    result = run_pipeline(request)
-    files, _, problems = writer.plan(result.objects)
-    if problems:
-        raise ProblemsFound(problems)
+    files = planned_files(request)
     changes = diffing.compare(diffing.rendered_objects(output_dir), files)
     if out_format == "json":
         click.echo(json.dumps([_json_change(c) for c in changes], indent=2, sort_keys=True))
@@ -322,6 +319,14 @@ def diff(
             click.echo(diffing.unified(change, color), nl=False)
     if changes:
         raise click.exceptions.Exit(EXIT_CHANGES)
+
+
+def planned_files(request: pipeline.Request) -> dict[str, str]:
+    """What `render -o` would write: relative path → text."""
+    files, _, problems = writer.plan(run_pipeline(request).objects)
+    if problems:
+        raise ProblemsFound(problems)
+    return files
 
 
 def _json_change(change: diffing.ObjectChange) -> dict[str, Any]:
@@ -373,11 +378,7 @@ def check(
         output_dir,
         sync_waves=sync_waves,
     )
-    result = run_pipeline(request)
-    files, _, problems = writer.plan(result.objects)
-    if problems:
-        raise ProblemsFound(problems)
-    stale = diffing.stale_files(output_dir, files)
+    stale = diffing.stale_files(output_dir, planned_files(request))
     for rel in stale:
         click.echo(f"stale: {output_dir / rel}")
     if stale:
