@@ -89,17 +89,23 @@ def test_published_invalid_example_is_rejected(
     assert any(re.match(pattern, line) for line in lines), err
 
 
+@pytest.mark.parametrize("default_mode", ["Knative", "Standard"])
 def test_every_rendered_example_passes_the_independent_checker(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], default_mode: str
 ) -> None:
-    """What the published examples render validates against the real CRDs and Kubernetes 1.34
-    schemas (tools/check_manifests.py, which shares no code with the generator)."""
+    """What the published examples render, with either default deployment mode, validates
+    against the real CRDs and Kubernetes 1.34 schemas (tools/check_manifests.py, which shares
+    no code with the generator). Examples that set a mode keep theirs."""
     checker = require_shared("tools", "check_manifests.py")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"deploy: '{{\"defaultDeploymentMode\": \"{default_mode}\"}}'\n")
     outputs = []
     for name in _files(EXAMPLES):
         if name in KSERVE_REJECTS:
             continue
-        code, out, err = render(capsys, str(EXAMPLES / name), "--namespace", "default")
+        code, out, err = render(
+            capsys, str(EXAMPLES / name), "--namespace", "default", "--config", str(config)
+        )
         assert code == EXIT_OK, err
         path = tmp_path / (name.replace("/", "__"))
         path.write_text(out)
