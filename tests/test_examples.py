@@ -98,7 +98,7 @@ def test_every_rendered_example_passes_the_independent_checker(
     no code with the generator). Examples that set a mode keep theirs."""
     checker = require_shared("tools", "check_manifests.py")
     config = tmp_path / "config.yaml"
-    config.write_text(f"deploy: '{{\"defaultDeploymentMode\": \"{default_mode}\"}}'\n")
+    config.write_text(f'deploy: \'{{"defaultDeploymentMode": "{default_mode}"}}\'\n')
     outputs = []
     for name in _files(EXAMPLES):
         if name in KSERVE_REJECTS:
@@ -110,6 +110,9 @@ def test_every_rendered_example_passes_the_independent_checker(
         path = tmp_path / (name.replace("/", "__"))
         path.write_text(out)
         outputs.append(str(path))
+    kinds = {doc["kind"] for path in outputs for doc in yaml.safe_load_all(Path(path).read_text())}
+    expected = "Deployment" if default_mode == "Standard" else "VirtualService"
+    assert expected in kinds
     done = subprocess.run(
         [sys.executable, str(checker), "--per-file", *outputs],
         capture_output=True,
