@@ -19,7 +19,6 @@ Container `env` by `name`, `ports` by `containerPort`, `volumeMounts` by `mountP
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import constants as c
+from generator.data import copy_data
 from generator.errors import Invalid
 from generator.gotemplate import GoTemplateError, render_go_template
 
@@ -178,7 +178,7 @@ def _merge_map(
             merge_key, item_struct = struct.merge_keys[key], struct.items.get(key, _ANY)
             original[key] = _merge_list(current, patch_value, merge_key, item_struct)
         else:
-            original[key] = copy.deepcopy(patch_value)
+            original[key] = copy_data(patch_value)
     return original
 
 
@@ -201,7 +201,7 @@ def _merge_list(
             raise MergeError(f"map: {_go_repr(item)} does not contain declared merge key: {key}")
         at = _find(merged, key, item[key])
         if at < 0:
-            merged.append(copy.deepcopy(dict(item)))
+            merged.append(copy_data(dict(item)))
         else:
             merged[at] = _merge_map(merged[at], item, struct)
     for item in merged:
@@ -256,7 +256,7 @@ def merge_runtime_containers(
     args = [*(runtime_container.get("args") or []), *(isvc_container.get("args") or [])]
     merged.pop("args", None)
     if args:
-        merged["args"] = copy.deepcopy(args)
+        merged["args"] = copy_data(args)
     return merged
 
 
@@ -350,7 +350,7 @@ def update_image_tag(
     runtime_annotations: Mapping[str, str] | None,
 ) -> dict[str, Any]:
     """Port of `UpdateImageTag`: runtimeVersion as tag, else `-gpu` / `-cpu` image variants."""
-    out = copy.deepcopy(dict(container))
+    out = copy_data(dict(container))
     image = str(out.get("image") or "")
     if "@sha256:" in image:
         return out
@@ -380,7 +380,7 @@ def add_env_var_to_pod_spec(
 
     Raises MergeError when no container has that name.
     """
-    out = copy.deepcopy(dict(pod_spec))
+    out = copy_data(dict(pod_spec))
     found = False
     for container in out.get("containers") or []:
         if container.get("name") != container_name:
@@ -459,8 +459,8 @@ def build_pod_spec(
             return templated
         containers.append(templated)
     skip = (c.INFERENCE_SERVICE_CONTAINER_NAME, c.TRANSFORMER_CONTAINER_NAME)
-    containers += [copy.deepcopy(dict(x)) for x in sr_containers if x.get("name") not in skip]
-    containers += [copy.deepcopy(dict(x)) for x in isvc_containers if x.get("name") != skip[1]]
+    containers += [copy_data(dict(x)) for x in sr_containers if x.get("name") not in skip]
+    containers += [copy_data(dict(x)) for x in isvc_containers if x.get("name") != skip[1]]
     pod_spec["containers"] = containers
     return pod_spec
 

@@ -21,6 +21,7 @@ import jinja2
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from generator.data import copy_data
 from generator.errors import InternalError
 
 try:
@@ -208,15 +209,6 @@ class Renderer:
         if isinstance(node, list):
             return [self._fill(item, slots) for item in node]
         return node
-
-
-def copy_data(value: Any) -> Any:
-    """A deep copy of JSON-shaped data (several times faster than copy.deepcopy)."""
-    if isinstance(value, dict):
-        return {key: copy_data(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [copy_data(item) for item in value]
-    return value
 
 
 def check_object(

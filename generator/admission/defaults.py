@@ -24,7 +24,6 @@ GitOps: deeper `corev1` zero fields (e.g. ephemeral volume templates) are not re
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ from generator import constants as c
 from generator.config import Config
 from generator.config.configmap import InferenceServicesConfig
 from generator.config.quantity import marshal_quantity, parse_quantity
+from generator.data import copy_data
 from generator.errors import InternalError
 
 Obj = dict[str, Any]
@@ -306,7 +306,7 @@ def default_inference_service(
     `local_model_caches` are the LocalModelCache and LocalModelNamespaceCache objects the
     webhook would list; they are read only when `localModel.enabled` is true.
     """
-    obj: Obj = copy.deepcopy(dict(isvc))
+    obj: Obj = copy_data(dict(isvc))
     caches, ns_caches = _local_model_caches(obj, config, local_model_caches)
     meta = _child(obj, "metadata")
     spec = _child(obj, "spec")
@@ -509,11 +509,10 @@ def set_runtime_defaults(
     from `runtime_name` (KServe reads `spec.predictor.model.runtime`, which the controller has
     just set to that name in both of its call sites in `components/predictor.go`).
     """
-    obj: Obj = copy.deepcopy(dict(isvc))
+    obj: Obj = copy_data(dict(isvc))
     server_type = runtime_annotations.get(c.SERVER_TYPE_ANNOTATION_KEY)
     if server_type is None:
         server_type = c.get_server_type_from_runtime_name(runtime_name)
     if server_type in _SERVER_DEFAULTS:
         _SERVER_DEFAULTS[server_type](obj)
     return obj
-

@@ -9,10 +9,11 @@ traffic split is expressed by replica counts alone.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 from typing import Any
+
+from generator.data import copy_data
 
 _CLEARED = ("maxReplicas", "scaleTarget", "scaleMetric", "autoScaling")
 
@@ -46,9 +47,9 @@ def merge_override(dst: Any, src: Any) -> Any:
         for key, value in src.items():
             if _empty(value):
                 continue
-            out[key] = merge_override(out.get(key), value) if key in out else copy.deepcopy(value)
+            out[key] = merge_override(out.get(key), value) if key in out else copy_data(value)
         return out
-    return dst if _empty(src) else copy.deepcopy(src)
+    return dst if _empty(src) else copy_data(src)
 
 
 def _empty(value: Any) -> bool:
@@ -73,7 +74,7 @@ def canary_inference_services(isvc: Mapping[str, Any]) -> list[tuple[dict[str, A
     for canary in isvc["spec"].get("canary") or []:
         replicas = canary_replica_count(isvc, canary)
         predictor = build_canary_predictor(isvc["spec"]["predictor"], canary, replicas)
-        canary_isvc = copy.deepcopy(dict(isvc))
+        canary_isvc = copy_data(dict(isvc))
         canary_isvc["spec"]["predictor"] = predictor
         out.append((canary_isvc, replicas))
     return out

@@ -7,7 +7,6 @@ protocol default), `buildPredictorResources`, `buildPodSpec` (in `merge.build_po
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from generator.components import meta as m
 from generator.components import multinode
 from generator.components.component import ComponentBuild
 from generator.config import Config
+from generator.data import copy_data
 from generator.errors import Invalid
 
 INFERENCE_SERVICE_NAME_ENV = "INFERENCE_SERVICE_NAME"  # constants.InferenceServiceNameEnvVarKey
@@ -44,7 +44,7 @@ def reconcile_model(
     name, spec, _ = chosen
     namespace = str(isvc["metadata"].get("namespace") or "")
     annotations = runtimes.runtime_annotations(index, name, namespace)
-    updated = copy.deepcopy(dict(isvc))
+    updated = copy_data(dict(isvc))
     updated["spec"]["predictor"]["model"]["runtime"] = name
     updated = defaults.set_runtime_defaults(updated, name, annotations)
     model = updated["spec"]["predictor"]["model"]
@@ -122,11 +122,11 @@ def build_predictor(
     return ComponentBuild(
         component=c.PREDICTOR,
         meta=object_meta,
-        ext=copy.deepcopy(dict(predictor)),
+        ext=copy_data(dict(predictor)),
         pod_spec=pod_spec,
         worker_meta=worker.worker_meta if worker else None,
         worker_pod_spec=worker.worker_pod_spec if worker else None,
-        storage_uris=copy.deepcopy(list(predictor.get("storageUris") or [])),
+        storage_uris=copy_data(list(predictor.get("storageUris") or [])),
     )
 
 
@@ -169,7 +169,7 @@ def _pod_spec(isvc: Mapping[str, Any], resolved: ResolvedModel | None) -> dict[s
     if resolved is not None:
         return merge.build_pod_spec(isvc, resolved.runtime_spec, resolved.runtime_annotations)
     predictor = isvc["spec"]["predictor"]
-    pod_spec = copy.deepcopy(merge.predictor_pod_spec(predictor))
+    pod_spec = copy_data(merge.predictor_pod_spec(predictor))
     containers = pod_spec.get("containers") or []
     main = next(
         (x for x in containers if x.get("name") == c.INFERENCE_SERVICE_CONTAINER_NAME), None
@@ -180,5 +180,5 @@ def _pod_spec(isvc: Mapping[str, Any], resolved: ResolvedModel | None) -> dict[s
             "spec.predictor.containers",
             f"a custom predictor needs a container named {c.INFERENCE_SERVICE_CONTAINER_NAME}",
         )
-    pod_spec["containers"] = [copy.deepcopy(main), *containers[1:]]
+    pod_spec["containers"] = [copy_data(main), *containers[1:]]
     return pod_spec

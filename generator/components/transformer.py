@@ -7,7 +7,6 @@ switch) and the `GetContainer` of `transformer_custom.go`, `explainer_custom.go`
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +15,7 @@ from generator import merge
 from generator.components import meta as m
 from generator.components.component import ComponentBuild
 from generator.config import Config
+from generator.data import copy_data
 from generator.errors import Invalid
 
 ARGUMENT_MODEL_NAME = "--model_name"
@@ -84,7 +84,7 @@ def _build(
         ),
         "annotations": m.union(annotations, m.without(spec.get("annotations"), disallowed)),
     }
-    return ComponentBuild(component, object_meta, copy.deepcopy(dict(spec)), {})
+    return ComponentBuild(component, object_meta, copy_data(dict(spec)), {})
 
 
 def _with_pod_spec(build: ComponentBuild, pod_spec: dict[str, Any]) -> ComponentBuild:
@@ -100,7 +100,7 @@ def _storage_uri(spec: Mapping[str, Any]) -> str | None:
 
 
 def _component_pod_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
-    pod_spec = copy.deepcopy(merge.predictor_pod_spec(spec))
+    pod_spec = copy_data(merge.predictor_pod_spec(spec))
     pod_spec["containers"] = pod_spec.get("containers") or [{}]
     return pod_spec
 
@@ -120,7 +120,7 @@ def custom_transformer_container(
     isvc: Mapping[str, Any], spec: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Port of `(*CustomTransformer).GetContainer` (ModelMesh transformers are not rendered)."""
-    container = copy.deepcopy(dict((spec.get("containers") or [{}])[0]))
+    container = copy_data(dict((spec.get("containers") or [{}])[0]))
     args: list[str] = list(container.get("args") or [])
     if not m.includes_arg(args, ARGUMENT_MODEL_NAME):
         args += [ARGUMENT_MODEL_NAME, isvc["metadata"]["name"]]
@@ -136,7 +136,7 @@ def custom_transformer_container(
 
 def custom_explainer_container(isvc: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
     """Port of `(*CustomExplainer).GetContainer`: note --http_port is appended unconditionally."""
-    container = copy.deepcopy(dict((spec.get("containers") or [{}])[0]))
+    container = copy_data(dict((spec.get("containers") or [{}])[0]))
     args: list[str] = list(container.get("args") or [])
     if not m.includes_arg(args, ARGUMENT_MODEL_NAME):
         args += [ARGUMENT_MODEL_NAME, isvc["metadata"]["name"]]
@@ -167,7 +167,7 @@ def art_explainer_container(
     for key in sorted(art.get("config") or {}):
         args += ["--" + key, str(art["config"][key])]
     args += user_args
-    container = {k: copy.deepcopy(v) for k, v in art.items() if k in merge.CONTAINER_FIELDS}
+    container = {k: copy_data(v) for k, v in art.items() if k in merge.CONTAINER_FIELDS}
     if not container.get("image"):
         image = config.inference_services.explainers.art_explainer.container_image
         container["image"] = f"{image}:{art.get('runtimeVersion') or ''}"

@@ -16,7 +16,6 @@ and `raw.py` passes the labelled meta on to the objects that share the map.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from generator import constants as c
 from generator.config.configmap import DeployConfig
 from generator.config.quantity import QuantityError, parse_quantity
+from generator.data import copy_data
 from generator.errors import Invalid
 from generator.gpu import ANNOTATION_FIELD, gpu_resource_types_by_annotation
 from generator.render import Renderer
@@ -60,7 +60,7 @@ def pod_template_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
 
 def set_default_pod_spec(pod_spec: Mapping[str, Any]) -> dict[str, Any]:
     """Port of `setDefaultPodSpec`: fill the empty fields the API server would default."""
-    spec = copy.deepcopy(dict(pod_spec))
+    spec = copy_data(dict(pod_spec))
     spec["dnsPolicy"] = spec.get("dnsPolicy") or "ClusterFirst"
     spec["restartPolicy"] = spec.get("restartPolicy") or "Always"
     if spec.get("terminationGracePeriodSeconds") is None:
@@ -89,7 +89,7 @@ def set_default_pod_spec(pod_spec: Mapping[str, Any]) -> dict[str, Any]:
 
 def set_default_deployment_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Port of `setDefaultDeploymentSpec`: RollingUpdate 25%/25%, history 10, deadline 600."""
-    out = copy.deepcopy(dict(spec))
+    out = copy_data(dict(spec))
     strategy = out.setdefault("strategy", {})
     if not strategy.get("type"):
         strategy["type"] = _ROLLING_UPDATE
@@ -106,7 +106,7 @@ def apply_rollout_strategy_from_configmap(
     spec: Mapping[str, Any], deploy_config: DeployConfig | None
 ) -> dict[str, Any]:
     """Port of `applyRolloutStrategyFromConfigmap`: only when the default mode is Standard."""
-    out = copy.deepcopy(dict(spec))
+    out = copy_data(dict(spec))
     if deploy_config is None or deploy_config.default_deployment_mode != "Standard":
         return out
     strategy = deploy_config.deployment_rollout_strategy
@@ -130,7 +130,7 @@ def _strategy_fields(
 ) -> dict[str, Any]:
     """The user's `deploymentStrategy` verbatim, else the defaults plus the configmap rollout."""
     if ext is not None and ext.get("deploymentStrategy") is not None:
-        return {"strategy": copy.deepcopy(ext["deploymentStrategy"])}
+        return {"strategy": copy_data(ext["deploymentStrategy"])}
     return apply_rollout_strategy_from_configmap(set_default_deployment_spec({}), deploy_config)
 
 
@@ -226,7 +226,7 @@ def add_gpu_resource(
     types = gpu_resource_types_by_annotation(annotations, gpu_resource_types)
     if isinstance(types, str):
         return Invalid(ANNOTATION_FIELD, types)
-    out = copy.deepcopy(dict(pod_spec))
+    out = copy_data(dict(pod_spec))
     for container in out.get("containers") or []:
         if container.get("name") != container_name:
             continue

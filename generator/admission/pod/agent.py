@@ -8,7 +8,6 @@ of `InjectBatcher` is not registered by the mutator, so it is not ported).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from generator.admission.pod import (
     volume_mount,
 )
 from generator.config.pod_configs import AgentConfig, LoggerConfig, LoggerStorageSpec
+from generator.data import copy_data
 
 AGENT_ENABLE_FLAG = "--enable-puller"
 AGENT_CONFIG_DIR_ARG_NAME = "--config-dir"
@@ -243,7 +243,7 @@ def _agent_envs(containers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
     queue_proxies = [x for x in containers if x.get("name") == c.QUEUE_PROXY_CONTAINER_NAME]
     if queue_proxies:
         envs = queue_proxies[-1].get("env") or []
-        copied = copy.deepcopy(envs)
+        copied = copy_data(envs)
         for env in envs:
             if env.get("name") == USER_PORT_ENV:
                 env["value"] = str(c.INFERENCE_SERVICE_DEFAULT_AGENT_PORT)
@@ -315,7 +315,7 @@ def inject_agent(pod: dict[str, Any], ctx: MutationContext) -> list[str]:
     envs, probe_path = _agent_envs(containers)
     agent = _agent_container(ctx.config.agent, args, envs, probe_path)
     if containers[0].get("securityContext") is not None:
-        agent["securityContext"] = copy.deepcopy(containers[0]["securityContext"])
+        agent["securityContext"] = copy_data(containers[0]["securityContext"])
     volumes = spec.setdefault("volumes", [])
     if inject_logger and logger.ca_bundle:
         volumes.append(
@@ -374,7 +374,7 @@ def _mount_volume_to_container(
     spec = pod["spec"]
     volumes = spec.setdefault("volumes", [])
     if not any(v.get("name") == volume["name"] for v in volumes):
-        volumes.append(copy.deepcopy(volume))
+        volumes.append(copy_data(volume))
     for container in spec.get("containers") or []:
         if container.get("name") == container_name:
             container.setdefault("volumeMounts", []).append(

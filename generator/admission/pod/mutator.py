@@ -9,7 +9,6 @@ pod template, Knative revision template), so nothing has to run in the cluster.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +30,7 @@ from generator.admission.pod.storage_initializer import (
 )
 from generator.config.pod_configs import resolve_oci_model_mode
 from generator.credentials import CredentialError
+from generator.data import copy_data
 from generator.errors import Invalid
 
 __all__ = [
@@ -82,7 +82,7 @@ def mutate_pod(
     # GitOps: KServe also sets the pod's `metadata.namespace` from the request; a template
     does not get one.
     """
-    mutated = copy.deepcopy(dict(pod))
+    mutated = copy_data(dict(pod))
     if not need_mutate(mutated):
         return mutated, [], []
     warnings: list[str] = []
@@ -92,7 +92,7 @@ def mutate_pod(
         except (MutationError, CredentialError) as err:
             message = f"pod mutator {name}: {err}"
             return (
-                copy.deepcopy(dict(pod)),
+                copy_data(dict(pod)),
                 [Invalid(field, message)],
                 list(dict.fromkeys(warnings)),
             )
@@ -115,7 +115,7 @@ def apply_storage_uris(
     the spec is returned as far as it got: KServe's Knative reconciler logs the error and goes
     on with it, the raw reconciler fails; the caller picks.
     """
-    new_spec = copy.deepcopy(dict(pod_spec))
+    new_spec = copy_data(dict(pod_spec))
     if not storage_uris:
         return new_spec, [], []
     uris = [StorageUri(str(u.get("uri", "")), str(u.get("mountPath", ""))) for u in storage_uris]
