@@ -19,7 +19,12 @@ from generator.admission.pod.mutator import apply_storage_uris, mutate_pod
 from generator.admission.runtimes import RuntimeIndex
 from generator.components import canary
 from generator.components.component import ComponentBuild
-from generator.components.predictor import ResolvedModel, build_predictor, reconcile_model
+from generator.components.predictor import (
+    ResolvedModel,
+    RuntimeChoice,
+    build_predictor,
+    reconcile_model,
+)
 from generator.components.transformer import build_explainer, build_transformer
 from generator.config import Config
 from generator.credentials.sources import SecretIndex
@@ -43,6 +48,8 @@ class ReconcileContext:
     storage_containers: tuple[Mapping[str, Any], ...] = ()
     # Knative's config-autoscaler `allow-zero-initial-scale` (its default: false)
     allow_zero_initial_scale: bool = False
+    # runtime choices of this render, shared by its InferenceServices (see reconcile_model)
+    runtime_memo: dict[str, RuntimeChoice] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,7 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
         isvc = validate_initial_scale_annotation(isvc, ctx.allow_zero_initial_scale)
     resolved: ResolvedModel | None = None
     if "model" in isvc["spec"]["predictor"]:
-        found = reconcile_model(isvc, ctx.index)
+        found = reconcile_model(isvc, ctx.index, ctx.runtime_memo)
         if isinstance(found, Invalid):
             return found
         resolved, isvc = found, found.isvc
@@ -211,7 +218,7 @@ def canary_builds(
     for canary_isvc, replicas in canary.canary_inference_services(isvc):
         resolved: ResolvedModel | None = None
         if "model" in canary_isvc["spec"]["predictor"]:
-            found = reconcile_model(canary_isvc, ctx.index)
+            found = reconcile_model(canary_isvc, ctx.index, ctx.runtime_memo)
             if isinstance(found, Invalid):
                 field_path = found.field.replace("spec.predictor", "spec.canary", 1)
                 return Invalid(field_path, found.message)

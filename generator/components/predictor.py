@@ -7,6 +7,7 @@ protocol default), `buildPredictorResources`, `buildPodSpec` (in `merge.build_po
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,16 +35,28 @@ class ResolvedModel:
     runtime_annotations: Mapping[str, str]
 
 
+RuntimeChoice = tuple[str, Mapping[str, Any], Mapping[str, str]] | Invalid
+
+
 def reconcile_model(
-    isvc: Mapping[str, Any], index: runtimes.RuntimeIndex
+    isvc: Mapping[str, Any],
+    index: runtimes.RuntimeIndex,
+    memo: dict[str, RuntimeChoice] | None = None,
 ) -> ResolvedModel | Invalid:
-    """Port of `reconcileModel`: pick the runtime, record it, apply runtime/protocol defaults."""
-    chosen = runtimes.resolve_runtime(isvc, index)
-    if isinstance(chosen, Invalid):
-        return chosen
-    name, spec, _ = chosen
-    namespace = str(isvc["metadata"].get("namespace") or "")
-    annotations = runtimes.runtime_annotations(index, name, namespace)
+    """Port of `reconcileModel`: pick the runtime, record it, apply runtime/protocol defaults.
+
+    `memo` caches the choice per (namespace, model fields it depends on) for one render:
+    thousands of InferenceServices share a few model formats.
+    """
+    key = _choice_key(isvc)
+    choice = memo.get(key) if memo is not None else None
+    if choice is None:
+        choice = _choose_runtime(isvc, index)
+        if memo is not None:
+            memo[key] = choice
+    if isinstance(choice, Invalid):
+        return choice
+    name, spec, annotations = choice
     updated = copy_data(dict(isvc))
     updated["spec"]["predictor"]["model"]["runtime"] = name
     updated = defaults.set_runtime_defaults(updated, name, annotations)
@@ -51,6 +64,30 @@ def reconcile_model(
     if model.get("protocolVersion") is None:
         model["protocolVersion"] = runtimes.default_protocol_version(spec)
     return ResolvedModel(updated, name, spec, annotations)
+
+
+def _choose_runtime(isvc: Mapping[str, Any], index: runtimes.RuntimeIndex) -> RuntimeChoice:
+    chosen = runtimes.resolve_runtime(isvc, index)
+    if isinstance(chosen, Invalid):
+        return chosen
+    name, spec, _ = chosen
+    namespace = str(isvc["metadata"].get("namespace") or "")
+    return name, spec, runtimes.runtime_annotations(index, name, namespace)
+
+
+def _choice_key(isvc: Mapping[str, Any]) -> str:
+    """What resolve_runtime reads: the namespace, the model's format, protocol and runtime,
+    and whether the predictor is multi-node."""
+    predictor = isvc["spec"]["predictor"]
+    model = predictor.get("model") or {}
+    parts = [
+        isvc["metadata"].get("namespace"),
+        model.get("modelFormat"),
+        model.get("protocolVersion"),
+        model.get("runtime"),
+        predictor.get("workerSpec") is not None,
+    ]
+    return json.dumps(parts, sort_keys=True)
 
 
 def build_predictor(
