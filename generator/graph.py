@@ -40,11 +40,10 @@ from generator.controller import (
 )
 from generator.errors import Invalid, Notice, Problem, field_path
 from generator.load import Inputs
-from generator.output import Rendered
+from generator.output import Rendered, mark_managed
 from generator.reconcilers.knative import set_autoscaling_annotations
-from generator.reconcilers.modelconfig import mark_managed, template_problem
 from generator.reconcilers.raw import reconcile_raw_kube
-from generator.render import Renderer, TemplateError
+from generator.render import Renderer, TemplateError, template_problem
 
 if TYPE_CHECKING:  # the pipeline calls this module, never the reverse at run time
     from generator.pipeline import Admitted

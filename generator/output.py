@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator import yamlemit
+from generator import constants, yamlemit
 from generator.errors import Source
 
 # Apply order within one owner: what others reference comes first (kustomize's
@@ -58,6 +58,20 @@ class Rendered:
     @property
     def namespace(self) -> str:
         return str((self.obj.get("metadata") or {}).get("namespace", "") or "")
+
+
+def mark_managed(obj: dict[str, Any]) -> dict[str, Any]:
+    """A rendered top-level object with the managed-by label.
+
+    GitOps: instead of the ownerReference KServe's controller sets (to the InferenceService or
+    graph, which the cluster does not hold: the garbage collector would delete the child).
+    """
+    meta = dict(obj.get("metadata") or {})
+    meta["labels"] = {
+        **(meta.get("labels") or {}),
+        constants.MANAGED_BY_LABEL_KEY: constants.MANAGED_BY_LABEL_VALUE,
+    }
+    return {**obj, "metadata": meta}
 
 
 def sort_key(item: Rendered) -> tuple[str, str, int, str, str, str]:

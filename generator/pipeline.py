@@ -29,7 +29,6 @@ from generator.admission.pod.storage_container import storage_containers_from
 from generator.components import meta
 from generator.credentials.sources import SecretIndex
 from generator.errors import (
-    InternalError,
     Invalid,
     Notice,
     ObjectRef,
@@ -38,9 +37,9 @@ from generator.errors import (
     Source,
 )
 from generator.load import Inputs, Loaded
-from generator.output import Rendered, ordered
+from generator.output import Rendered, mark_managed, ordered
 from generator.reconcilers import knative, modelconfig
-from generator.render import Renderer, TemplateError
+from generator.render import Renderer, TemplateError, template_problem
 
 REQUIRED = "required value"  # the schema module's message for a missing required field
 NAMESPACE_HELP = "set metadata.namespace, pass --namespace, or set ARGOCD_APP_NAMESPACE"
@@ -492,24 +491,6 @@ def render_admitted(
     notices = [Notice(admitted.loaded.source, ref, note) for note in result.notes]
     decided = replace(admitted, runtime=result.runtime, url=result.url, address=result.address)
     return objects, decided, [], notices
-
-
-def template_problem(err: TemplateError, renderer: Renderer) -> Problem:
-    """A broken template is the user's when it comes from --templates, else our bug."""
-    user_file = renderer.user_template(err.template)
-    if user_file is None:
-        raise InternalError(str(err)) from err
-    return Problem(Source(user_file.as_posix()), None, "", str(err))
-
-
-def mark_managed(obj: dict[str, Any]) -> dict[str, Any]:
-    """Top-level objects carry the managed-by label instead of an ownerReference."""
-    meta = dict(obj.get("metadata") or {})
-    meta["labels"] = {
-        **(meta.get("labels") or {}),
-        constants.MANAGED_BY_LABEL_KEY: constants.MANAGED_BY_LABEL_VALUE,
-    }
-    return {**obj, "metadata": meta}
 
 
 def with_field_lines(problems: Sequence[Problem]) -> list[Problem]:

@@ -22,7 +22,7 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator.data import copy_data
-from generator.errors import InternalError
+from generator.errors import InternalError, Problem, Source
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -209,6 +209,14 @@ class Renderer:
         if isinstance(node, list):
             return [self._fill(item, slots) for item in node]
         return node
+
+
+def template_problem(err: TemplateError, renderer: Renderer) -> Problem:
+    """A broken --templates file is the user's problem; a broken shipped template is our bug."""
+    user_file = renderer.user_template(err.template)
+    if user_file is None:
+        raise InternalError(str(err)) from err
+    return Problem(Source(user_file.as_posix()), None, "", str(err))
 
 
 def check_object(

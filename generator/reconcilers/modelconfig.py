@@ -27,10 +27,10 @@ from generator.admission.defaults import CUSTOM, implementations
 from generator.admission.pod.agent import go_marshal
 from generator.components.meta import is_mms_predictor
 from generator.config.quantity import QuantityError, marshal_quantity, parse_quantity
-from generator.errors import InternalError, Invalid, Notice, Problem, Source
+from generator.errors import InternalError, Invalid, Notice, Problem
 from generator.load import Inputs
-from generator.output import Rendered
-from generator.render import Renderer, TemplateError
+from generator.output import Rendered, mark_managed
+from generator.render import Renderer, TemplateError, template_problem
 
 if TYPE_CHECKING:  # the pipeline calls down into this module, never the reverse at run time
     from generator.controller import ReconcileContext
@@ -296,31 +296,11 @@ def _parent_not_found(name: str) -> str:
     )
 
 
-def mark_managed(obj: dict[str, Any]) -> dict[str, Any]:
-    """The managed-by label every top-level object carries (`pipeline.mark_managed`, which the
-    modules the pipeline calls cannot import)."""
-    # GitOps: instead of KServe's controller ownerReference (to the isvc or the graph).
-    meta = dict(obj.get("metadata") or {})
-    labels = meta.get("labels") or {}
-    meta["labels"] = {**labels, c.MANAGED_BY_LABEL_KEY: c.MANAGED_BY_LABEL_VALUE}
-    return {**obj, "metadata": meta}
-
-
-def template_problem(err: TemplateError, renderer: Renderer) -> Problem:
-    """A broken --templates file is the user's problem; a broken shipped template is our bug."""
-    user_file = renderer.user_template(err.template)
-    if user_file is None:
-        raise InternalError(str(err)) from err
-    return Problem(Source(user_file.as_posix()), None, "", str(err))
-
-
 __all__ = [
     "create_model_config",
     "is_memory_resource_available",
-    "mark_managed",
     "models_json",
     "render_model_configs",
-    "template_problem",
     "trained_model_problems",
     "validate_trained_model",
     "validate_trained_model_update",
