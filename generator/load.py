@@ -81,12 +81,12 @@ class Loaded:
     def namespace(self) -> str:
         return str(_meta(self.doc).get("namespace", "") or "")
 
-    def ref(self, namespace: str | None = None) -> ObjectRef:
-        ns = self.namespace if namespace is None else namespace
-        return ObjectRef(self.kind, ns, self.name)
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.namespace, self.name)
 
-    def problem(self, invalid: Invalid, namespace: str | None = None) -> Problem:
-        return Problem(self.source, self.ref(namespace), invalid.field, invalid.message)
+    def problem(self, invalid: Invalid) -> Problem:
+        """A problem about this object, at its file and line."""
+        return Problem(self.source, self.ref(), invalid.field, invalid.message)
 
 
 @dataclass(slots=True)
