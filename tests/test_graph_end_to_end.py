@@ -16,7 +16,7 @@ import kubernetes_validate
 from helpers import build_tree, require_shared
 from reconcilers.crd_schema import crd_errors
 
-from generator import controller, load, pipeline
+from generator import controller, inputset, load, pipeline
 from generator.errors import Problem
 from generator.graph import render_inference_graphs
 from generator.load import Inputs
@@ -54,11 +54,11 @@ def admitted_state(
 ) -> tuple[Inputs, list[pipeline.Admitted], controller.ReconcileContext, list[Problem]]:
     """What the pipeline holds after reconciling the InferenceServices of `paths`."""
     inputs = load.load(paths)
-    cfg, problems = pipeline.resolve_config(inputs, config_files)
+    cfg, problems = inputset.resolve_config(inputs, config_files)
     assert cfg is not None
-    problems += pipeline.resolve_namespaces(inputs, "default")
-    problems += pipeline.check_schemas(inputs)
-    index, found = pipeline.build_runtime_index(inputs)
+    problems += inputset.resolve_namespaces(inputs, "default")
+    problems += inputset.check_schemas(inputs)
+    index, found = inputset.build_runtime_index(inputs)
     problems += found
     ctx = controller.ReconcileContext(cfg, index, Renderer())
     admitted: list[pipeline.Admitted] = []
