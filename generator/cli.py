@@ -6,13 +6,15 @@ or usage, 3 internal error (traceback only with --debug), 130 interrupted.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -47,8 +49,25 @@ def cli(debug: bool) -> None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@dataclass(frozen=True, slots=True)
+class InputOptions:
+    """The options every command that renders takes, as one value."""
+
+    paths: tuple[str, ...]
+    namespace: str | None
+    config_files: tuple[str, ...]
+    no_passthrough: bool
+    previous: tuple[str, ...]
+    knative_domain: str | None
+    overlay: str | None
+    templates: Path | None
+
+
+INPUT_FIELDS = tuple(InputOptions.__dataclass_fields__)
+
+
 def input_options(command: F) -> F:
-    """The options every command that renders takes (render, diff, check, urls)."""
+    """Add the input options to a command, which receives them as one InputOptions first."""
     options = [
         click.argument("paths", nargs=-1, required=True, type=click.Path()),
         click.option(
@@ -94,9 +113,20 @@ def input_options(command: F) -> F:
             "(e.g. knative-service.yaml.j2).",
         ),
     ]
+
+    @functools.wraps(command)
+    def with_inputs(**kwargs: Any) -> Any:
+        given = InputOptions(**{name: _frozen(kwargs.pop(name)) for name in INPUT_FIELDS})
+        return command(given, **kwargs)
+
+    wrapped: Any = with_inputs
     for option in reversed(options):
-        command = option(command)
-    return command
+        wrapped = option(wrapped)
+    return cast(F, wrapped)
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else value
 
 
 sync_waves_option = click.option(
@@ -108,29 +138,21 @@ sync_waves_option = click.option(
 
 
 def make_request(
-    paths: Sequence[str],
-    namespace: str | None,
-    config_files: Sequence[str],
-    no_passthrough: bool,
-    previous: Sequence[str],
-    knative_domain: str | None,
-    overlay: str | None,
-    templates: Path | None,
-    output_dir: Path | None = None,
-    sync_waves: bool = False,
+    given: InputOptions, output_dir: Path | None = None, sync_waves: bool = False
 ) -> pipeline.Request:
     """Options → pipeline request; the output folder doubles as the previous render."""
+    previous = given.previous
     if not previous and output_dir is not None:
         previous = (str(output_dir),)
     return pipeline.Request(
-        paths=tuple(paths),
-        namespace=namespace or os.environ.get("ARGOCD_APP_NAMESPACE") or None,
-        config_files=tuple(config_files),
-        passthrough=not no_passthrough,
-        previous=tuple(previous),
-        knative_domain=knative_domain,
-        overlay=overlay,
-        template_dir=templates,
+        paths=given.paths,
+        namespace=given.namespace or os.environ.get("ARGOCD_APP_NAMESPACE") or None,
+        config_files=given.config_files,
+        passthrough=not given.no_passthrough,
+        previous=previous,
+        knative_domain=given.knative_domain,
+        overlay=given.overlay,
+        template_dir=given.templates,
         sync_waves=sync_waves,
     )
 
@@ -205,14 +227,7 @@ def _has_canary(admitted: pipeline.Admitted) -> bool:
     help="Say on stderr, per InferenceService, which mode and runtime were chosen and why.",
 )
 def render(
-    paths: Sequence[str],
-    namespace: str | None,
-    config_files: Sequence[str],
-    no_passthrough: bool,
-    previous: Sequence[str],
-    knative_domain: str | None,
-    overlay: str | None,
-    templates: Path | None,
+    given: InputOptions,
     sync_waves: bool,
     fmt: str,
     output_dir: Path | None,
@@ -229,18 +244,7 @@ def render(
       kserve-gitops render apps/ -n team-a --config prod-config.yaml --format json
       kserve-gitops render apps/ -o rendered/
     """
-    request = make_request(
-        paths,
-        namespace,
-        config_files,
-        no_passthrough,
-        previous,
-        knative_domain,
-        overlay,
-        templates,
-        output_dir,
-        sync_waves=sync_waves,
-    )
+    request = make_request(given, output_dir, sync_waves)
     result = run_pipeline(request, explain)
     if output_dir is not None:
         report = write_rendered(output_dir, result)
@@ -272,14 +276,7 @@ def render(
     help="text: summary and unified diff; json: an RFC 6902 patch per changed object.",
 )
 def diff(
-    paths: Sequence[str],
-    namespace: str | None,
-    config_files: Sequence[str],
-    no_passthrough: bool,
-    previous: Sequence[str],
-    knative_domain: str | None,
-    overlay: str | None,
-    templates: Path | None,
+    given: InputOptions,
     sync_waves: bool,
     output_dir: Path,
     no_color: bool,
@@ -294,18 +291,7 @@ def diff(
       kserve-gitops diff apps/ -o rendered/
       kserve-gitops diff apps/ -o rendered/ --output json | jq .
     """
-    request = make_request(
-        paths,
-        namespace,
-        config_files,
-        no_passthrough,
-        previous,
-        knative_domain,
-        overlay,
-        templates,
-        output_dir,
-        sync_waves=sync_waves,
-    )
+    request = make_request(given, output_dir, sync_waves)
     files = planned_files(request)
     changes = diffing.compare(diffing.rendered_objects(output_dir), files)
     if out_format == "json":
@@ -349,14 +335,7 @@ def _json_change(change: diffing.ObjectChange) -> dict[str, Any]:
     help="The committed rendered folder.",
 )
 def check(
-    paths: Sequence[str],
-    namespace: str | None,
-    config_files: Sequence[str],
-    no_passthrough: bool,
-    previous: Sequence[str],
-    knative_domain: str | None,
-    overlay: str | None,
-    templates: Path | None,
+    given: InputOptions,
     sync_waves: bool,
     output_dir: Path,
 ) -> None:
@@ -366,24 +345,13 @@ def check(
     Example:
       kserve-gitops check apps/ -o rendered/ || echo "run: kserve-gitops render apps/ -o rendered/"
     """
-    request = make_request(
-        paths,
-        namespace,
-        config_files,
-        no_passthrough,
-        previous,
-        knative_domain,
-        overlay,
-        templates,
-        output_dir,
-        sync_waves=sync_waves,
-    )
+    request = make_request(given, output_dir, sync_waves)
     stale = diffing.stale_files(output_dir, planned_files(request))
     for rel in stale:
         click.echo(f"stale: {output_dir / rel}")
     if stale:
         click.echo(
-            f"{len(stale)} file(s) out of date: run kserve-gitops render {' '.join(paths)} "
+            f"{len(stale)} file(s) out of date: run kserve-gitops render {' '.join(given.paths)} "
             f"-o {output_dir}",
             err=True,
         )
@@ -394,14 +362,7 @@ def check(
 @cli.command(context_settings=CONTEXT)
 @input_options
 def urls(
-    paths: Sequence[str],
-    namespace: str | None,
-    config_files: Sequence[str],
-    no_passthrough: bool,
-    previous: Sequence[str],
-    knative_domain: str | None,
-    overlay: str | None,
-    templates: Path | None,
+    given: InputOptions,
 ) -> None:
     """Print the URL and cluster-local address KServe would report for each InferenceService.
 
@@ -412,16 +373,7 @@ def urls(
     Example:
       kserve-gitops urls examples/quickstart
     """
-    request = make_request(
-        paths,
-        namespace,
-        config_files,
-        no_passthrough,
-        previous,
-        knative_domain,
-        overlay,
-        templates,
-    )
+    request = make_request(given)
     result = run_pipeline(request)
     for admitted in sorted(result.admitted, key=lambda a: (a.namespace, a.loaded.name)):
         name = f"{admitted.namespace}/{admitted.loaded.name}"
