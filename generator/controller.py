@@ -29,9 +29,11 @@ from generator.components.transformer import build_explainer, build_transformer
 from generator.config import Config
 from generator.credentials.sources import SecretIndex
 from generator.errors import Invalid
+from generator.goruntime import strconv
 from generator.reconcilers import knative, raw
 from generator.reconcilers.ingress import httproute, kube_ingress, virtual_service
 from generator.render import Renderer
+from generator.utils.utils import get_force_stop_runtime as is_stopped
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +84,6 @@ def get_deployment_mode(annotations: Mapping[str, str], default_mode: str) -> st
     if mode in {m.value for m in constants.DeploymentMode}:
         return str(mode)
     return default_mode
-
-
-def is_stopped(annotations: Mapping[str, str]) -> bool:
-    """Port of `GetForceStopRuntime`: the stop annotation is "true", case-insensitively."""
-    return annotations.get(constants.STOP_ANNOTATION_KEY, "").lower() == "true"
 
 
 def annotations_of(obj: Mapping[str, Any]) -> dict[str, str]:
@@ -244,21 +241,13 @@ def validate_initial_scale_annotation(
     if value is None:
         return isvc
     try:
-        scale = _go_atoi(value)
+        scale = strconv.atoi(value)
     except ValueError:
         scale = None
     if scale is not None and (allow_zero_initial_scale or scale != 0):
         return isvc
     del annotations[INITIAL_SCALE_ANNOTATION_KEY]
     return {**isvc, "metadata": {**isvc["metadata"], "annotations": annotations}}
-
-
-def _go_atoi(text: str) -> int:
-    """strconv.Atoi: an optional sign and decimal digits, nothing else."""
-    digits = text[1:] if text[:1] in "+-" else text
-    if not digits.isascii() or not digits.isdigit():
-        raise ValueError(text)
-    return int(text)
 
 
 def component_builds(

@@ -35,7 +35,6 @@ from generator.controller import (
     ReconcileContext,
     annotations_of,
     get_deployment_mode,
-    is_stopped,
     validate_initial_scale_annotation,
 )
 from generator.errors import Invalid, Notice, Problem, field_path
@@ -44,6 +43,7 @@ from generator.output import Rendered, mark_managed
 from generator.reconcilers.knative import set_autoscaling_annotations
 from generator.reconcilers.raw import reconcile_raw_kube
 from generator.render import Renderer, TemplateError, template_problem
+from generator.utils.utils import get_force_stop_runtime as is_stopped
 
 if TYPE_CHECKING:  # the pipeline calls this module, never the reverse at run time
     from generator.pipeline import Admitted

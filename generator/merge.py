@@ -29,6 +29,7 @@ from generator import constants as c
 from generator.data import copy_data
 from generator.errors import Invalid
 from generator.gotemplate import GoTemplateError, render_go_template
+from generator.utils.utils import is_gpu_enabled
 
 ERR_NO_CONTAINER_FOUND = "no container configuration found in selected serving runtime"
 ERR_INVALID_PLACEHOLDER = "failed to replace placeholders in serving runtime {} Container {}"
@@ -333,14 +334,6 @@ def replace_placeholders(container: Mapping[str, Any], meta: Mapping[str, Any]) 
     if not isinstance(result, dict):
         raise MergeError("invalid JSON after placeholders: not an object")
     return result
-
-
-def is_gpu_enabled(resources: Mapping[str, Any]) -> bool:
-    """Port of `pkg/utils.IsGPUEnabled`: an NVIDIA GPU (or MIG slice) among the limits."""
-    limits = resources.get("limits") or {}
-    return c.NVIDIA_GPU_RESOURCE_TYPE in limits or any(
-        str(name).startswith(c.NVIDIA_MIG_GPU_RESOURCE_TYPE_PREFIX) for name in limits
-    )
 
 
 def update_image_tag(

@@ -19,6 +19,8 @@ from typing import Any
 from generator import constants as c
 from generator.config.quantity import QuantityError, parse_quantity
 from generator.errors import Invalid
+from generator.goruntime.strconv import quote as go_quote
+from generator.utils.utils import is_gpu_enabled
 
 # --- error texts (component.go, predictor_tfserving.go, predictor_torchserve.go) ---
 MIN_REPLICAS_SHOULD_BE_LESS_THAN_MAX_ERROR = "'MinReplicas' cannot be greater than MaxReplicas"
@@ -103,25 +105,6 @@ def key_path(base: str, key: str) -> str:
     if re.fullmatch(r"[A-Za-z0-9_-]+", key):
         return f"{base}.{key}"
     return f'{base}["{key}"]'
-
-
-def go_quote(text: str) -> str:
-    """Go's `%q` of a string (`strconv.Quote`), as KServe's messages print names."""
-    escapes = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f",
-               "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}  # fmt: skip
-    out = []
-    for char in text:
-        if char in escapes:
-            out.append(escapes[char])
-        elif char.isprintable():
-            out.append(char)
-        elif ord(char) < 0x80:
-            out.append(f"\\x{ord(char):02x}")
-        elif ord(char) < 0x10000:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(f"\\U{ord(char):08x}")
-    return '"' + "".join(out) + '"'
 
 
 def env_var(container: Mapping[str, Any], name: str) -> tuple[int, Mapping[str, Any]] | None:
@@ -231,14 +214,6 @@ def validate_storage_spec(impl: Implementation) -> Invalid | None:
     return Invalid(
         f"{impl.field}.storage.parameters.type",
         UNSUPPORTED_STORAGE_SPEC_FORMAT_ERROR.format(prefixes, storage_type),
-    )
-
-
-def is_gpu_enabled(resources: Mapping[str, Any]) -> bool:
-    """Port of `utils.IsGPUEnabled`: an NVIDIA GPU (or MIG slice) among the limits."""
-    limits = mapping(resources.get("limits"))
-    return c.NVIDIA_GPU_RESOURCE_TYPE in limits or any(
-        str(name).startswith(c.NVIDIA_MIG_GPU_RESOURCE_TYPE_PREFIX) for name in limits
     )
 
 

@@ -11,13 +11,14 @@ the webhook's denial as a one-element list, as KServe denies with its first fail
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator import constants as c
 from generator.errors import Invalid
-from generator.gpu import gpu_resource_types_by_annotation
+from generator.goruntime.strconv import quote as _go_quote
+from generator.utils import env_policy
+from generator.utils.utils import has_unknown_gpu_resource_type
 
 INVALID_PRIORITY_ERROR = "same priority assigned for the model format {}"
 INVALID_PRIORITY_SERVING_RUNTIME_ERROR = "{} in the servingruntimes {} and {} in namespace {}"
@@ -45,14 +46,7 @@ DISALLOWED_WORKER_SPEC_PIPELINE_PARALLEL_SIZE_ENV_ERROR = (
 DISALLOWED_WORKER_SPEC_TENSOR_PARALLEL_SIZE_ENV_ERROR = (
     "setting TENSOR_PARALLEL_SIZE in environment variables is not allowed"
 )
-DEFAULT_BLOCKED_ENV_VARS = c.DEFAULT_BLOCKED_ENV_VARS
-_BASIC_RESOURCE_TYPES = frozenset({"cpu", "memory", "storage", "ephemeral-storage"})
 _CLUSTER_KIND = "ClusterServingRuntime"
-
-
-def _go_quote(text: str) -> str:
-    """Go's %q for the plain names these messages quote."""
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _auto_select(entry: Mapping[str, Any]) -> bool:
@@ -108,21 +102,6 @@ def validate_serving_runtime_priority(
             if None not in priorities and priorities[0] == priorities[1]:
                 return INVALID_PRIORITY_ERROR.format(new.get("name", ""))
     return None
-
-
-def has_unknown_gpu_resource_type(
-    resources: Mapping[str, Any],
-    annotations: Mapping[str, str],
-    gpu_resource_types: Sequence[str] = c.DEFAULT_GPU_RESOURCE_TYPE_LIST,
-) -> bool | str:
-    """Port of `HasUnknownGpuResourceType`: a non-basic resource that is no known GPU type.
-
-    `gpu_resource_types` is KServe's global list (defaults plus the configured custom types)."""
-    allowed = gpu_resource_types_by_annotation(annotations, gpu_resource_types)
-    if isinstance(allowed, str):
-        return allowed
-    names = {*(resources.get("limits") or {}), *(resources.get("requests") or {})}
-    return bool(names - _BASIC_RESOURCE_TYPES - set(allowed))
 
 
 def _worker_containers(spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -186,17 +165,12 @@ def validate_multi_node_spec(
 
 
 def validate_blocked_env_vars(
-    spec: Mapping[str, Any], blocked: Sequence[str] = DEFAULT_BLOCKED_ENV_VARS
+    spec: Mapping[str, Any], blocked: Sequence[str] = c.DEFAULT_BLOCKED_ENV_VARS
 ) -> str | None:
-    """Port of `validateBlockedEnvVars` / `ValidateBlockedEnvVars` (containers, then workers)."""
-    for container in [*(spec.get("containers") or []), *_worker_containers(spec)]:
-        for env in container.get("env") or []:
-            if env.get("name") in blocked:
-                name = _go_quote(str(container.get("name", "")))
-                return (
-                    f"setting {env['name']} in container {name} is not allowed for security reasons"
-                )
-    return None
+    """Port of the ServingRuntime webhook's `validateBlockedEnvVars` (containers, then workers)."""
+    containers = [*(spec.get("containers") or []), *_worker_containers(spec)]
+    found = env_policy.validate_blocked_env_vars(containers, blocked)
+    return None if found is None else found[2]
 
 
 def validate_serving_runtime(

@@ -23,7 +23,6 @@ from generator.admission.component import (
     get_predictor_implementations,
     get_storage_uri,
     get_transformer_implementations,
-    go_quote,
     integer,
     key_path,
     mapping,
@@ -33,7 +32,9 @@ from generator.admission.component import (
     validate_implementation,
 )
 from generator.errors import Invalid
-from generator.gpu import gpu_resource_types_by_annotation
+from generator.goruntime.strconv import quote as go_quote
+from generator.utils import env_policy, utils
+from generator.utils.storage import find_common_parent_path
 
 ISVC_NAME_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
 INVALID_ISVC_NAME_FORMAT_ERROR = (
@@ -71,9 +72,7 @@ DISALLOWED_WORKER_SPEC_PIPELINE_PARALLEL_SIZE_ENV_ERROR = (
 DISALLOWED_WORKER_SPEC_TENSOR_PARALLEL_SIZE_ENV_ERROR = (
     _INVALID + "setting TENSOR_PARALLEL_SIZE in environment variables is not allowed"
 )
-DEFAULT_BLOCKED_ENV_VARS = c.DEFAULT_BLOCKED_ENV_VARS
 KBS_RESOURCE_ID = re.compile(r"kbs:///[a-zA-Z0-9_.-]+/[a-zA-Z0-9_.-]+/[a-zA-Z0-9_.-]+")
-BASIC_RESOURCE_TYPES = ("cpu", "memory", "storage", "ephemeral-storage")
 DNS1035_LABEL_MAX_LENGTH = 63
 # Legacy framework keys then `model`: the order of validatePredictor and
 # GetConfidentialSpecFromPredictor; predictorFrameworkContainer checks `model` first.
@@ -219,36 +218,31 @@ def validate_blocked_env_vars(isvc: Mapping[str, Any]) -> Invalid | None:
     explainer = _spec(isvc, "explainer")
     if explainer.get("art") is not None:
         containers.append((explainer["art"], "spec.explainer.art"))
-    for container, field in containers:
-        for index, env in enumerate(sequence(mapping(container).get("env"))):
-            env_name = mapping(env).get("name")
-            if env_name in DEFAULT_BLOCKED_ENV_VARS:
-                container_name = str(mapping(container).get("name") or "")
-                return Invalid(
-                    f"{field}.env[{index}].name",
-                    f"the InferenceService {go_quote(_name(isvc))} is invalid: setting {env_name} "
-                    f"in container {go_quote(container_name)} is not allowed for security reasons",
-                )
-    return None
+    found = env_policy.validate_blocked_env_vars([mapping(item) for item, _ in containers])
+    if found is None:
+        return None
+    container_index, env_index, message = found
+    return Invalid(
+        f"{containers[container_index][1]}.env[{env_index}].name",
+        f"the InferenceService {go_quote(_name(isvc))} is invalid: {message}",
+    )
 
 
-def has_unknown_gpu_resource_type(
+def _unknown_gpu_resource(
     isvc: Mapping[str, Any], resources: Any, field: str, gpu_resource_types: Sequence[str]
 ) -> Invalid | None:
-    """Port of `utils.HasUnknownGpuResourceType`: extended resources must be known GPU types."""
-    possible = [
-        (key_path(f"{field}.{part}", str(name)), name)
-        for part in ("limits", "requests")
-        for name in mapping(mapping(resources).get(part))
-        if name not in BASIC_RESOURCE_TYPES
-    ]
-    annotations = _annotations(isvc)
-    known = gpu_resource_types_by_annotation(annotations, gpu_resource_types)
-    if isinstance(known, str):
-        return Invalid(_annotation_field(c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY), known)
-    for name_field, name in possible:
-        if name not in known:
-            return Invalid(name_field, INVALID_UNKNOWN_GPU_TYPE_ERROR.format(go_quote(_name(isvc))))
+    """`utils.HasUnknownGpuResourceType` as the InferenceService validator reports it."""
+    unknown = utils.has_unknown_gpu_resource_type(
+        mapping(resources), _annotations(isvc), gpu_resource_types
+    )
+    if isinstance(unknown, str):
+        return Invalid(_annotation_field(c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY), unknown)
+    if unknown:
+        part, name = unknown[0]
+        return Invalid(
+            key_path(f"{field}.{part}", name),
+            INVALID_UNKNOWN_GPU_TYPE_ERROR.format(go_quote(_name(isvc))),
+        )
     return None
 
 
@@ -281,7 +275,7 @@ def validate_multi_node_variables(
     for index, container in enumerate(workers):
         resources = mapping(container).get("resources")
         resources_field = f"{field}.containers[{index}].resources"
-        found = has_unknown_gpu_resource_type(isvc, resources, resources_field, gpu_resource_types)
+        found = _unknown_gpu_resource(isvc, resources, resources_field, gpu_resource_types)
         if found is not None:
             return found
     return None
@@ -301,7 +295,7 @@ def _validate_multi_node_model(
         if (found := env_var(model, env_name)) is not None:
             return Invalid(f"{field}.env[{found[0]}].name", message.format(name))
     resources_field = f"{field}.resources"
-    gpu = has_unknown_gpu_resource_type(
+    gpu = _unknown_gpu_resource(
         isvc, model.get("resources"), resources_field, gpu_resource_types
     )
     if gpu is not None:
@@ -366,24 +360,6 @@ def validate_storage_uri_spec(uri: str, mount_path: str, field: str) -> Invalid 
             path_field, f"storage path cannot contain '..' for security reasons: {mount_path}"
         )
     return None
-
-
-def find_common_parent_path(paths: Sequence[str]) -> str:
-    """Port of `utils.FindCommonParentPath`: "/" when the paths share no leading directory."""
-    if len(paths) <= 1:
-        return paths[0] if paths else ""
-    parts = [path.strip("/").split("/") if path.strip("/") else [] for path in paths]
-    lengths = [len(p) for p in parts if p]
-    shortest = min(lengths) if lengths else 0
-    if shortest and not all(parts):
-        return "/"  # GitOps: KServe indexes past a path like "//" here and panics
-    common: list[str] = []
-    for level in range(shortest):
-        names = {p[level] for p in parts}
-        if len(names) != 1:
-            break
-        common.append(names.pop())
-    return "/" + "/".join(common) if common else "/"
 
 
 def validate_multiple_storage_uris_spec(entries: Sequence[Any], field: str) -> Invalid | None:

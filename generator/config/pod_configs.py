@@ -12,13 +12,13 @@ Ports the config getters of KServe v0.20.0: `GetStorageInitializerConfigs` (in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from generator.config.jsondecode import ConfigError, GoObject
 from generator.config.quantity import QuantityError, parse_quantity
+from generator.goruntime.strconv import quote as _go_quote
 
 __all__ = [
     "OCI_MODEL_MODE_FETCH",
@@ -43,11 +43,6 @@ OCI_MODEL_MODE_NATIVE = "native"
 OCI_MODEL_MODE_FETCH = "fetch"
 
 _RESOURCE_FIELDS = ("memoryRequest", "memoryLimit", "cpuRequest", "cpuLimit")
-
-
-def _go_quote(text: str) -> str:
-    """`%q` of a Go string (close enough for error texts)."""
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _check_quantities(obj: GoObject, values: Mapping[str, str], message: str) -> None:

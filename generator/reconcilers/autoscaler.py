@@ -16,10 +16,10 @@ from typing import Any
 from generator import constants as c
 from generator.config import Config
 from generator.errors import Invalid
-from generator.reconcilers.deployment import get_force_stop_runtime
 from generator.reconcilers.hpa import create_hpa, should_create_hpa
 from generator.reconcilers.keda import create_keda_scaled_object
 from generator.render import Renderer
+from generator.utils.utils import get_force_stop_runtime
 
 UNKNOWN_AUTOSCALER_CLASS_ERROR = "unknown autoscaler class type: {}"
 
@@ -35,9 +35,7 @@ def _hpa(
 def _keda(
     meta: Mapping[str, Any], ext: Mapping[str, Any] | None, config: Config, renderer: Renderer
 ) -> dict[str, Any]:
-    return create_keda_scaled_object(
-        meta, ext, config.autoscaler, config.otel_collector, renderer
-    )
+    return create_keda_scaled_object(meta, ext, config.autoscaler, config.otel_collector, renderer)
 
 
 # createAutoscaler's switch, as a table (NewHPAReconciler / NewKedaReconciler).

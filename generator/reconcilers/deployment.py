@@ -16,7 +16,6 @@ and `raw.py` passes the labelled meta on to the objects that share the map.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,8 +24,12 @@ from generator.config.configmap import DeployConfig
 from generator.config.quantity import QuantityError, parse_quantity
 from generator.data import copy_data
 from generator.errors import Invalid
-from generator.gpu import ANNOTATION_FIELD, gpu_resource_types_by_annotation
+from generator.goruntime import strconv
 from generator.render import Renderer
+from generator.utils.utils import (
+    ANNOTATION_FIELD,
+    gpu_resource_types_by_annotation,
+)
 
 TEMPLATE = "deployment.yaml.j2"
 DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30  # corev1.DefaultTerminationGracePeriodSeconds
@@ -34,7 +37,6 @@ DEFAULT_SCHEDULER_NAME = "default-scheduler"  # corev1.DefaultSchedulerName
 DEFAULT_READINESS_PORT = 8080
 _PROBED_CONTAINERS = (c.INFERENCE_SERVICE_CONTAINER_NAME, c.TRANSFORMER_CONTAINER_NAME)
 _ROLLING_UPDATE = "RollingUpdate"
-_INT = re.compile(r"[+-]?[0-9]+")  # what strconv.ParseInt(s, 10, 32) accepts
 
 
 def object_meta_values(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -45,11 +47,6 @@ def object_meta_values(meta: Mapping[str, Any]) -> dict[str, Any]:
         "labels": dict(meta.get("labels") or {}) or None,
         "annotations": dict(meta.get("annotations") or {}) or None,
     }
-
-
-def get_force_stop_runtime(annotations: Mapping[str, str]) -> bool:
-    """Port of `GetForceStopRuntime`: the stop annotation is "true", case-insensitively."""
-    return str(annotations.get(c.STOP_ANNOTATION_KEY, "")).lower() == "true"
 
 
 def pod_template_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -252,10 +249,8 @@ def add_gpu_resource(
 
 def _ray_node_count(value: str) -> int:
     """`StringToInt32` as createRawDeployment uses it: 0 when the value is not an int32."""
-    if not _INT.fullmatch(value):
-        return 0
-    number = int(value)
-    return number if -(2**31) <= number < 2**31 else 0
+    number = strconv.parse_int(value, 32)
+    return 0 if number is None else number
 
 
 def create_raw_deployment(

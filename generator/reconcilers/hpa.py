@@ -14,8 +14,9 @@ from typing import Any
 
 from generator import constants as c
 from generator.config.quantity import QuantityError, parse_quantity
-from generator.reconcilers.deployment import get_force_stop_runtime, object_meta_values
+from generator.reconcilers.deployment import object_meta_values
 from generator.render import Renderer
+from generator.utils.utils import get_force_stop_runtime
 
 TEMPLATE = "hpa.yaml.j2"
 UTILIZATION = "Utilization"

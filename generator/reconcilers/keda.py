@@ -9,12 +9,12 @@ Nothing here can fail once the config has parsed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from generator import constants as c
 from generator.config.configmap import AutoscalerConfig, OtelCollectorConfig
+from generator.goruntime import strconv
 from generator.reconcilers.deployment import object_meta_values
 from generator.render import Renderer
 
@@ -25,7 +25,6 @@ POD_METRIC = "PodMetric"
 UTILIZATION = "Utilization"
 AVERAGE_VALUE = "AverageValue"
 VALUE = "Value"
-_INT = re.compile(r"[+-]?[0-9]+")  # what strconv.ParseInt(s, 10, 32) accepts
 
 
 def get_original_string_mq(quantity: Any, default: str) -> str:
@@ -119,14 +118,6 @@ def get_keda_metrics(
     return triggers
 
 
-def _int32(text: str) -> int | None:
-    """`strconv.ParseInt(text, 10, 32)`, None on error."""
-    if not _INT.fullmatch(text):
-        return None
-    number = int(text)
-    return number if -(2**31) <= number < 2**31 else None
-
-
 def stabilization_windows(
     ext: Mapping[str, Any] | None, autoscaler_config: AutoscalerConfig
 ) -> tuple[int | None, int | None]:
@@ -138,9 +129,9 @@ def stabilization_windows(
         scale_down = (behavior.get("scaleDown") or {}).get("stabilizationWindowSeconds")
         scale_up = (behavior.get("scaleUp") or {}).get("stabilizationWindowSeconds")
     if scale_down is None:
-        scale_down = _int32(autoscaler_config.scale_down_stabilization_window_seconds)
+        scale_down = strconv.parse_int(autoscaler_config.scale_down_stabilization_window_seconds)
     if scale_up is None:
-        scale_up = _int32(autoscaler_config.scale_up_stabilization_window_seconds)
+        scale_up = strconv.parse_int(autoscaler_config.scale_up_stabilization_window_seconds)
     return scale_down, scale_up
 
 

@@ -37,6 +37,7 @@ from generator.gotemplate import GoTemplateError, render_go_template
 from generator.k8s_names import DNS1035_LABEL_MAX_LENGTH, fully_qualified_domain_name_errors
 from generator.reconcilers.ingress.domain import CLUSTER_DOMAIN
 from generator.render import Renderer
+from generator.utils.utils import get_force_stop_runtime
 
 TEMPLATE = "knative-service.yaml.j2"
 KIND = "Service"
@@ -135,8 +136,7 @@ def reconcile_ksvc(
 
     KServe reads the stop key in the template annotations: the component annotations.
     """
-    stop = (build.meta.get("annotations") or {}).get(constants.STOP_ANNOTATION_KEY, "")
-    if str(stop).lower() == "true":  # strings.EqualFold(val, "true")
+    if get_force_stop_runtime(build.meta.get("annotations")):
         return None
     return create_knative_service(build, config, renderer, previous_revision)
 

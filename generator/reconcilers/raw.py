@@ -31,11 +31,12 @@ from generator.config import Config
 from generator.config.configmap import IngressConfig
 from generator.errors import Invalid
 from generator.reconcilers.autoscaler import reconcile_autoscaler
-from generator.reconcilers.deployment import create_raw_deployment, get_force_stop_runtime
+from generator.reconcilers.deployment import create_raw_deployment
 from generator.reconcilers.ingress.domain import DomainError, generate_domain_name
 from generator.reconcilers.otel import create_otel_collector, otel_metric_names
 from generator.reconcilers.service import create_service
 from generator.render import Renderer
+from generator.utils.utils import get_force_stop_runtime
 
 UNSUPPORTED_WORKLOAD_MODE_ERROR = "unsupported deployment mode for workload: {}"
 _WORKLOAD_MODES = (c.DeploymentMode.STANDARD.value, c.LEGACY_RAW_DEPLOYMENT)

@@ -13,7 +13,6 @@ import pytest
 
 from generator.admission.component import validate_scaling_keda_comp_extension
 from generator.admission.validation import (
-    find_common_parent_path,
     validate_blocked_env_vars,
     validate_collocation_storage_uri,
     validate_create,
@@ -25,6 +24,7 @@ from generator.admission.validation import (
     validate_storage_uri_spec,
 )
 from generator.errors import Invalid
+from generator.utils.storage import find_common_parent_path
 
 MODE = "serving.kserve.io/deploymentMode"
 CLASS = "serving.kserve.io/autoscalerClass"

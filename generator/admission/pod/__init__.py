@@ -147,25 +147,6 @@ def parse_pvc_uri(uri: str) -> tuple[str, str]:
     return name, path
 
 
-def find_common_parent_path(paths: Sequence[str]) -> str:
-    """Port of `FindCommonParentPath`: the longest common directory prefix, "/" if none."""
-    if not paths:
-        return ""
-    if len(paths) == 1:
-        return paths[0]
-    parts = [p.strip("/").split("/") if p.strip("/") else [] for p in paths]
-    non_empty = [len(p) for p in parts if p]
-    common: list[str] = []
-    # unconfirmed: Go indexes every path up to the shortest non-empty one and would panic on an
-    # empty path ("/") among others; such a path simply ends the common prefix here.
-    for level in range(min(non_empty) if non_empty else 0):
-        names = {p[level] if level < len(p) else None for p in parts}
-        if len(names) != 1 or None in names:
-            break
-        common.append(parts[0][level])
-    return "/" + "/".join(common) if common else "/"
-
-
 @dataclass(frozen=True, slots=True)
 class StorageMountParams:
     """Port of `utils.StorageMountParams`."""

@@ -27,7 +27,6 @@ from generator.admission.pod import (
     annotations_of,
     apply_confidential_config,
     create_init_container_with_config,
-    find_common_parent_path,
     get_container_with_name,
     get_volume_name_from_path,
     go_dir,
@@ -52,6 +51,7 @@ from generator.credentials import CredentialBuilder
 from generator.credentials.s3 import AWS_CA_BUNDLE, AWS_CA_BUNDLE_CONFIGMAP
 from generator.credentials.sources import value_env
 from generator.merge import merge_container_with_patch
+from generator.utils.storage import find_common_parent_path
 
 CA_BUNDLE_VOLUME_NAME = "cabundle-cert"
 CA_BUNDLE_CONFIGMAP_NAME_ENV_VAR_KEY = "CA_BUNDLE_CONFIGMAP_NAME"

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator.config.configmap import IngressConfig
+from generator.goruntime.strconv import quote as _go_quote
 from generator.gotemplate import GoTemplateError, render_go_template
 from generator.k8s_names import dns1123_subdomain_errors, fully_qualified_domain_name_errors
 
@@ -63,8 +64,3 @@ def get_additional_hosts(
         hosts.append(host)
         seen.add(domain)
     return hosts
-
-
-def _go_quote(text: str) -> str:
-    """Go's %q for the plain strings a host can contain."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -21,7 +21,6 @@ from typing import Any
 from generator import constants as c
 from generator.config.configmap import InferenceServicesConfig, IngressConfig
 from generator.errors import Invalid
-from generator.reconcilers.deployment import get_force_stop_runtime
 from generator.reconcilers.ingress.domain import (
     CLUSTER_DOMAIN,
     DomainError,
@@ -30,6 +29,7 @@ from generator.reconcilers.ingress.domain import (
 )
 from generator.reconcilers.ingress.path import PathError, generate_url_path
 from generator.render import Renderer
+from generator.utils.utils import get_force_stop_runtime
 
 TEMPLATE = "httproute.yaml.j2"
 GATEWAY_GROUP = "gateway.networking.k8s.io"  # gwapiv1.GroupVersion.Group

@@ -19,7 +19,6 @@ from generator import constants as c
 from generator.config import Config
 from generator.config.configmap import IngressConfig
 from generator.errors import Invalid
-from generator.reconcilers.deployment import get_force_stop_runtime
 from generator.reconcilers.ingress.domain import DomainError, generate_domain_name
 from generator.reconcilers.ingress.httproute import (
     EXPLAINER_READY,
@@ -33,6 +32,7 @@ from generator.reconcilers.ingress.httproute import (
     reconcile_raw_http_routes,
 )
 from generator.render import Renderer
+from generator.utils.utils import get_force_stop_runtime
 
 TEMPLATE = "ingress.yaml.j2"
 CLUSTER_IP_NONE = "None"
@@ -142,9 +142,7 @@ def reconcile_kube_ingress(
 
 def services_by_name(objects: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     """The Services among rendered objects, by name: what KServe reads back from the cluster."""
-    return {
-        str(obj["metadata"]["name"]): obj for obj in objects if obj.get("kind") == "Service"
-    }
+    return {str(obj["metadata"]["name"]): obj for obj in objects if obj.get("kind") == "Service"}
 
 
 def reconcile_raw_ingress(

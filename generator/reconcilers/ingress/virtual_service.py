@@ -32,6 +32,7 @@ from generator.reconcilers.knative import (
     knative_url,
 )
 from generator.render import Renderer
+from generator.utils.utils import get_force_stop_runtime
 
 __all__ = [
     "DEFAULT_KNATIVE_DOMAIN_CONFIG",
@@ -162,7 +163,7 @@ def ingress_status(
     isvc: Mapping[str, Any], component_hosts: Mapping[str, str], ingress: IngressConfig
 ) -> dict[str, Any] | None:
     """`status.url` and `status.address` as Reconcile sets them, or None when it sets none."""
-    if is_stopped(isvc):
+    if get_force_stop_runtime(_meta(isvc).get("annotations")):
         return None
     url = get_service_url(isvc, component_hosts, ingress)
     if not get_service_host(isvc, component_hosts) or not url:
@@ -170,12 +171,6 @@ def ingress_status(
     prefix = get_host_prefix(isvc, ingress.disable_istio_virtual_host)
     address = "http://" + get_service_hostname(prefix, str(_meta(isvc).get("namespace", "")))
     return {"url": url, "address": {"url": address}}
-
-
-def is_stopped(isvc: Mapping[str, Any]) -> bool:
-    """Port of `GetForceStopRuntime` on the InferenceService."""
-    annotations = _meta(isvc).get("annotations") or {}
-    return str(annotations.get(constants.STOP_ANNOTATION_KEY, "")).lower() == "true"
 
 
 def _string_match(kind: str, value: str) -> dict[str, str]:
@@ -372,7 +367,7 @@ def reconcile_ingress(
     `config-domain` keys KServe reads for additional hosts (`DEFAULT_KNATIVE_DOMAIN_CONFIG`).
     """
     ingress = config.ingress
-    if is_stopped(isvc) or ingress.disable_istio_virtual_host:
+    if get_force_stop_runtime(_meta(isvc).get("annotations")) or ingress.disable_istio_virtual_host:
         return []
     objects: list[dict[str, Any]] = []
     if virtual_service_available:

@@ -21,7 +21,6 @@ from generator.admission.pod import (
     add_default_hugging_face_env_vars,
     add_or_replace_env,
     apply_confidential_config,
-    find_common_parent_path,
     get_container_with_name,
     get_volume_name_from_path,
     parse_pvc_uri,
@@ -42,6 +41,7 @@ from generator.config import builtin_layer, resolve
 from generator.config.pod_configs import CredentialConfig, GCSConfig, S3Config
 from generator.config.pod_configs import StorageInitializerConfig as SIConfig
 from generator.credentials import CredentialBuilder, CredentialError, SecretIndex
+from generator.utils.storage import find_common_parent_path
 
 BASE, _ = resolve([builtin_layer()])
 assert BASE is not None
