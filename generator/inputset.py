@@ -1,12 +1,14 @@
 """The input set beyond the InferenceServices: config layers, namespaces, schemas, duplicates,
 runtimes, Knative's ConfigMaps, storage containers and previous renders.
 
-Stage functions the pipeline calls before admission; each returns its problems.
+Stage functions the pipeline calls before admission; each returns its problems, and a stage that
+changes the input set returns a new one instead of rewriting it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -140,32 +142,44 @@ def _previous_documents(path: Path) -> tuple[list[Loaded], list[Problem]]:
     return load.read_file(path)
 
 
-def check_schemas(inputs: Inputs) -> list[Problem]:
-    """Strict CRD schema validation of every KServe document."""
+def check_schemas(inputs: Inputs) -> tuple[Inputs, list[Problem]]:
+    """Strict CRD schema validation of every KServe document.
+
+    Returns the input set without the objects that do not fit their schema (later stages only
+    see valid ones), normalised as the API server stores them, and the problems."""
     problems: list[Problem] = []
-    for kind_list in (
-        inputs.inference_services,
-        inputs.serving_runtimes,
-        inputs.cluster_serving_runtimes,
-        inputs.trained_models,
-        inputs.inference_graphs,
-    ):
-        bad: list[Loaded] = []
-        for item in kind_list:
+    kept: dict[str, list[Loaded]] = {}
+    for attribute in _SCHEMA_CHECKED:
+        kept[attribute] = []
+        for item in getattr(inputs, attribute):
             found = schema.check_object(item.doc)
-            if kind_list is inputs.inference_services:
+            if attribute == "inference_services":
                 # The API server runs mutating webhooks before it validates the schema, and
                 # KServe's defaulter fills some required fields (a custom container's name);
                 # admit() checks required fields again on the defaulted object.
                 found = [i for i in found if i.message != REQUIRED]
             problems += [item.problem(invalid) for invalid in found]
-            if found:
-                bad.append(item)
-        for item in bad:  # later stages only see objects that fit their schema
-            kind_list.remove(item)
-        # Explicit nulls dropped, as the API server stores the object.
-        kind_list[:] = [_normalized(item) for item in kind_list]
-    return problems
+            if not found:  # explicit nulls dropped, as the API server stores the object
+                kept[attribute].append(_normalized(item))
+    return _with_lists(inputs, kept), problems
+
+
+def _with_lists(inputs: Inputs, lists: Mapping[str, list[Loaded]]) -> Inputs:
+    """A copy of the input set with some of its lists replaced (the others are shared)."""
+    out = replace(inputs)
+    for attribute, items in lists.items():
+        setattr(out, attribute, items)
+    return out
+
+
+_SCHEMA_CHECKED = (
+    "inference_services",
+    "serving_runtimes",
+    "cluster_serving_runtimes",
+    "trained_models",
+    "inference_graphs",
+)
+_NAMESPACED = ("inference_services", "serving_runtimes", "trained_models", "inference_graphs")
 
 
 def _normalized(item: Loaded) -> Loaded:
@@ -175,18 +189,19 @@ def _normalized(item: Loaded) -> Loaded:
     return item if doc is item.doc else Loaded(dict(doc), item.source)
 
 
-def resolve_namespaces(inputs: Inputs, default_namespace: str | None) -> list[Problem]:
+def resolve_namespaces(
+    inputs: Inputs, default_namespace: str | None
+) -> tuple[Inputs, list[Problem]]:
     """Give namespaced KServe objects their namespace: metadata.namespace, else --namespace or
-    ARGOCD_APP_NAMESPACE. They are consumed, not emitted, so filling it in changes no output."""
+    ARGOCD_APP_NAMESPACE. They are consumed, not emitted, so filling it in changes no output.
+
+    Returns the input set with the namespaces filled in (objects without one dropped) and the
+    problems."""
     problems: list[Problem] = []
-    for kind_list in (
-        inputs.inference_services,
-        inputs.serving_runtimes,
-        inputs.trained_models,
-        inputs.inference_graphs,
-    ):
-        kept: list[Loaded] = []
-        for item in kind_list:
+    resolved: dict[str, list[Loaded]] = {}
+    for attribute in _NAMESPACED:
+        kept: list[Loaded] = resolved.setdefault(attribute, [])
+        for item in getattr(inputs, attribute):
             if item.namespace:
                 kept.append(item)
             elif default_namespace:
@@ -197,8 +212,7 @@ def resolve_namespaces(inputs: Inputs, default_namespace: str | None) -> list[Pr
             else:
                 invalid = Invalid("metadata.namespace", f"required: {NAMESPACE_HELP}")
                 problems.append(item.problem(invalid))
-        kind_list[:] = kept
-    return problems
+    return _with_lists(inputs, resolved), problems
 
 
 def check_duplicates(inputs: Inputs) -> list[Problem]:

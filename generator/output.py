@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from generator import constants, yamlemit
-from generator.errors import Source
+from generator import yamlemit
+from generator.records import Rendered as Rendered
+from generator.records import mark_managed as mark_managed
 
 # Apply order within one owner: what others reference comes first (kustomize's
 # defaultOrderFirst, lightkube's RANK_ORDER). Unlisted kinds go after, by name.
@@ -37,41 +37,6 @@ KIND_ORDER: dict[str, int] = {
     )
 }
 _UNRANKED = len(KIND_ORDER)
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """One output object, the InferenceService (or graph) it belongs to, and its input file."""
-
-    obj: dict[str, Any]
-    owner: str
-    source: Source
-
-    @property
-    def kind(self) -> str:
-        return str(self.obj.get("kind", ""))
-
-    @property
-    def name(self) -> str:
-        return str((self.obj.get("metadata") or {}).get("name", ""))
-
-    @property
-    def namespace(self) -> str:
-        return str((self.obj.get("metadata") or {}).get("namespace", "") or "")
-
-
-def mark_managed(obj: dict[str, Any]) -> dict[str, Any]:
-    """A rendered top-level object with the managed-by label.
-
-    GitOps: instead of the ownerReference KServe's controller sets (to the InferenceService or
-    graph, which the cluster does not hold: the garbage collector would delete the child).
-    """
-    meta = dict(obj.get("metadata") or {})
-    meta["labels"] = {
-        **(meta.get("labels") or {}),
-        constants.MANAGED_BY_LABEL_KEY: constants.MANAGED_BY_LABEL_VALUE,
-    }
-    return {**obj, "metadata": meta}
 
 
 def sort_key(item: Rendered) -> tuple[str, str, int, str, str, str]:

@@ -15,8 +15,6 @@ from typing import Any
 from generator import config as config_mod
 from generator import (
     constants,
-    controller,
-    graph,
     knative_features,
     load,
     overlays,
@@ -25,6 +23,9 @@ from generator import (
 )
 from generator.admission import defaults, validation
 from generator.components import meta
+from generator.controllers import inferencegraph as graph
+from generator.controllers import inferenceservice as controller
+from generator.controllers import trainedmodel
 from generator.credentials.sources import SecretIndex
 from generator.errors import (
     Invalid,
@@ -47,8 +48,10 @@ from generator.inputset import (
     storage_containers,
 )
 from generator.load import Inputs, Loaded
-from generator.output import Rendered, mark_managed, ordered
-from generator.reconcilers import knative, modelconfig
+from generator.output import ordered
+from generator.reconcilers import knative
+from generator.records import Admitted as Admitted
+from generator.records import Rendered, mark_managed
 from generator.render import Renderer, TemplateError, template_problem
 
 
@@ -65,20 +68,6 @@ class Request:
     knative_domain: str | None = None  # overrides config-domain's default domain
     overlay: str | None = None  # an overlay name (overlays/<name>/) or path
     sync_waves: bool = False  # Argo CD sync-wave annotations by kind (syncwaves.py)
-
-
-@dataclass(frozen=True, slots=True)
-class Admitted:
-    """An InferenceService after the admission webhooks: defaulted, validated, mode resolved."""
-
-    loaded: Loaded
-    isvc: dict[str, Any]
-    namespace: str
-    mode: str
-    runtime: str | None = None
-    url: str | None = None  # what KServe would report as status.url
-    address: str | None = None  # and status.address.url
-    knative_flags: tuple[str, ...] = ()  # config-features flags its Knative Services need
 
 
 @dataclass(slots=True)
@@ -106,8 +95,9 @@ def run(request: Request, progress: Progress | None = None) -> Result:
     extra_layers = [overlay.config] if overlay and overlay.config else []
     cfg, config_problems = resolve_config(inputs, request.config_files, extra_layers)
     problems += config_problems
-    problems += resolve_namespaces(inputs, request.namespace)
-    problems += check_schemas(inputs)
+    inputs, namespace_problems = resolve_namespaces(inputs, request.namespace)
+    inputs, schema_problems = check_schemas(inputs)
+    problems += namespace_problems + schema_problems
     problems += check_duplicates(inputs)
     index, runtime_problems = build_runtime_index(inputs)
     problems += runtime_problems
@@ -155,7 +145,7 @@ def run(request: Request, progress: Progress | None = None) -> Result:
     graph_objects, graph_problems, graph_notices = graph.render_inference_graphs(
         inputs, result.admitted, ctx
     )
-    model_configs, tm_problems, tm_notices = modelconfig.render_model_configs(
+    model_configs, tm_problems, tm_notices = trainedmodel.render_model_configs(
         inputs, result.admitted, ctx
     )
     rendered += graph_objects + model_configs

@@ -36,8 +36,7 @@ from generator.admission.inferencegraph import (
 from generator.admission.runtimes import RuntimeIndex
 from generator.config import Config, builtin_layer, resolve
 from generator.config.pod_configs import RouterConfig
-from generator.errors import Invalid
-from generator.graph import (
+from generator.controllers.inferencegraph import (
     ROUTER_READINESS_PROBE,
     ROUTER_SECURITY_CONTEXT,
     construct_for_raw_deployment,
@@ -47,6 +46,7 @@ from generator.graph import (
     graph_json,
     reconcile_graph,
 )
+from generator.errors import Invalid
 from generator.render import Renderer
 
 RENDERER = Renderer()

@@ -16,12 +16,13 @@ import kubernetes_validate
 from helpers import build_tree, require_shared
 from reconcilers.crd_schema import crd_errors
 
-from generator import controller, inputset, load, pipeline
+from generator import inputset, load, pipeline
+from generator.controllers import inferenceservice as controller
+from generator.controllers.inferencegraph import render_inference_graphs
+from generator.controllers.trainedmodel import render_model_configs
 from generator.errors import Problem
-from generator.graph import render_inference_graphs
 from generator.load import Inputs
 from generator.output import Rendered
-from generator.reconcilers.modelconfig import render_model_configs
 from generator.render import Renderer
 
 MMS_ISVC = """
@@ -56,8 +57,10 @@ def admitted_state(
     inputs = load.load(paths)
     cfg, problems = inputset.resolve_config(inputs, config_files)
     assert cfg is not None
-    problems += inputset.resolve_namespaces(inputs, "default")
-    problems += inputset.check_schemas(inputs)
+    inputs, found = inputset.resolve_namespaces(inputs, "default")
+    problems += found
+    inputs, found = inputset.check_schemas(inputs)
+    problems += found
     index, found = inputset.build_runtime_index(inputs)
     problems += found
     ctx = controller.ReconcileContext(cfg, index, Renderer())

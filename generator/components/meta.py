@@ -16,9 +16,9 @@ from typing import Any
 from generator import constants as c
 from generator.admission.component import UNSUPPORTED_STORAGE_URI_FORMAT_ERROR
 from generator.config import Config
+from generator.utils.isvc import is_mms_predictor
 
 URI_SCHEME_PLACEHOLDER = "<scheme-placeholder>"  # pkg/credentials: UriSchemePlaceholder
-MULTI_MODEL_SERVER_ENV = "MULTI_MODEL_SERVER"  # constants.CustomSpecMultiModelServerEnvVarKey
 MODEL_CONFIG_DIR = "/mnt/configs"  # constants.ModelConfigDir
 AGENT_MODEL_CONFIG_VOLUME_NAME_ANNOTATION_KEY = c.INTERNAL_PREFIX + "/configVolumeName"
 AGENT_MODEL_CONFIG_MOUNT_PATH_ANNOTATION_KEY = c.INTERNAL_PREFIX + "/configMountPath"
@@ -112,21 +112,6 @@ def add_batcher_annotations(batcher: Mapping[str, Any] | None, annotations: dict
         annotations[c.BATCHER_MAX_BATCH_SIZE_INTERNAL_ANNOTATION_KEY] = str(batcher["maxBatchSize"])
     if batcher.get("maxLatency") is not None:
         annotations[c.BATCHER_MAX_LATENCY_INTERNAL_ANNOTATION_KEY] = str(batcher["maxLatency"])
-
-
-def is_mms_predictor(predictor: Mapping[str, Any]) -> bool:
-    """Port of `IsMMSPredictor` for a defaulted predictor (`model` or custom containers)."""
-    containers = predictor.get("containers") or []
-    if containers:
-        env = containers[0].get("env") or []
-        return any(
-            e.get("name") == MULTI_MODEL_SERVER_ENV and e.get("value") == "true" for e in env
-        )
-    impl = predictor.get("model") or {}
-    if (impl.get("modelFormat") or {}).get("name") == "huggingface":
-        return False  # HuggingFace serves a model id without a storage URI
-    has_uri = impl.get("storageUri") is not None
-    return not has_uri and impl.get("storage") is None and not predictor.get("storageUris")
 
 
 def add_agent_annotations(isvc: Mapping[str, Any], annotations: dict[str, str]) -> bool:

@@ -17,10 +17,10 @@ from generator import merge
 from generator.admission import defaults, runtimes
 from generator.components import meta as m
 from generator.components import multinode
-from generator.components.component import ComponentBuild
 from generator.config import Config
 from generator.data import copy_data
 from generator.errors import Invalid
+from generator.records import ComponentBuild
 
 INFERENCE_SERVICE_NAME_ENV = "INFERENCE_SERVICE_NAME"  # constants.InferenceServiceNameEnvVarKey
 

@@ -13,10 +13,10 @@ from typing import Any
 from generator import constants as c
 from generator import merge
 from generator.components import meta as m
-from generator.components.component import ComponentBuild
 from generator.config import Config
 from generator.data import copy_data
 from generator.errors import Invalid
+from generator.records import ComponentBuild
 
 ARGUMENT_MODEL_NAME = "--model_name"
 ARGUMENT_PREDICTOR_HOST = "--predictor_host"

@@ -31,11 +31,11 @@ from urllib.parse import urlsplit
 import yaml
 
 from generator import constants
-from generator.components.component import ComponentBuild
 from generator.config import Config
 from generator.gotemplate import GoTemplateError, render_go_template
 from generator.k8s_names import DNS1035_LABEL_MAX_LENGTH, fully_qualified_domain_name_errors
 from generator.reconcilers.ingress.domain import CLUSTER_DOMAIN
+from generator.records import ComponentBuild
 from generator.render import Renderer
 from generator.utils.utils import get_force_stop_runtime
 

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator import constants as c
-from generator.components.component import ComponentBuild
 from generator.config import Config
 from generator.config.configmap import IngressConfig
 from generator.errors import Invalid
@@ -35,6 +34,7 @@ from generator.reconcilers.deployment import create_raw_deployment
 from generator.reconcilers.ingress.domain import DomainError, generate_domain_name
 from generator.reconcilers.otel import create_otel_collector, otel_metric_names
 from generator.reconcilers.service import create_service
+from generator.records import ComponentBuild
 from generator.render import Renderer
 from generator.utils.utils import get_force_stop_runtime
 

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from reconcilers.crd_schema import crd_errors
 
 from generator import constants
-from generator.components.component import ComponentBuild
 from generator.config import Config, builtin_layer, resolve
 from generator.reconcilers.knative import (
     MANAGED_KSVC_ANNOTATIONS,
@@ -31,6 +30,7 @@ from generator.reconcilers.knative import (
     set_autoscaling_annotations,
     stamp_revision_name,
 )
+from generator.records import ComponentBuild
 from generator.render import Renderer
 
 _RESOLVED, _ = resolve([builtin_layer()])

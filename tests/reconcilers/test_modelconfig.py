@@ -20,22 +20,20 @@ import kubernetes_validate
 import pytest
 
 from generator import constants as c
-from generator.config.quantity import parse_quantity
-from generator.errors import Invalid, Source
-from generator.load import Inputs, Loaded
-from generator.reconcilers.modelconfig import (
+from generator.admission.trainedmodel import (
     INVALID_STORAGE_URI_FORMAT_ERROR,
     INVALID_TM_MEMORY_MODIFICATION,
     INVALID_TM_NAME_FORMAT_ERROR,
     STORAGE_URI_PROTOCOLS,
     TM_REGEXP,
-    create_model_config,
-    is_memory_resource_available,
-    models_json,
-    render_model_configs,
     validate_trained_model,
     validate_trained_model_update,
 )
+from generator.config.quantity import parse_quantity
+from generator.controllers.trainedmodel import is_memory_resource_available, render_model_configs
+from generator.errors import Invalid, Source
+from generator.load import Inputs, Loaded
+from generator.reconcilers.modelconfig import create_model_config, models_json
 from generator.render import Renderer
 
 RENDERER = Renderer()

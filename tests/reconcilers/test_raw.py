@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from reconcilers.crd_schema import crd_errors
 
 from generator import constants as c
-from generator.components.component import ComponentBuild
 from generator.config import builtin_layer, resolve
 from generator.config.configmap import AutoscalerConfig, OtelCollectorConfig, ServiceConfig
 from generator.errors import Invalid
 from generator.reconcilers.raw import create_raw_url, reconcile_raw_kube
+from generator.records import ComponentBuild
 from generator.render import Renderer
 
 RENDERER = Renderer()

@@ -9,7 +9,6 @@ of `InjectBatcher` is not registered by the mutator, so it is not ported).
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from generator.admission.pod import (
 )
 from generator.config.pod_configs import AgentConfig, LoggerConfig, LoggerStorageSpec
 from generator.data import copy_data
+from generator.goruntime.json import marshal as go_marshal
 
 AGENT_ENABLE_FLAG = "--enable-puller"
 AGENT_CONFIG_DIR_ARG_NAME = "--config-dir"
@@ -98,14 +98,6 @@ def _storage_spec(storage: Mapping[str, Any]) -> LoggerStorageSpec:
         storage_key=storage.get("key"),
         service_account_name=storage.get("serviceAccountName"),
     )
-
-
-def go_marshal(value: Any) -> str:
-    """Go's `json.Marshal` text for already-ordered JSON data (HTML characters escaped)."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escape)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def probe_json(probe: Mapping[str, Any]) -> str:

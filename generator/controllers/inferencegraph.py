@@ -24,29 +24,28 @@ from generator.admission.inferencegraph import (
     graph_nodes,
     validate_inference_graph,
 )
-from generator.admission.pod.agent import go_marshal
 from generator.admission.runtimes import RuntimeIndex, get_protocol, get_serving_runtime
-from generator.components.component import ComponentBuild
-from generator.components.meta import is_mms_predictor
 from generator.config import Config, builtin_runtimes
 from generator.config.pod_configs import RouterConfig
 from generator.config.quantity import marshal_quantity, parse_quantity
-from generator.controller import (
+from generator.controllers.inferenceservice import (
     ReconcileContext,
     annotations_of,
     get_deployment_mode,
     validate_initial_scale_annotation,
 )
 from generator.errors import Invalid, Notice, Problem, field_path
+from generator.goruntime.json import marshal as go_marshal
 from generator.load import Inputs
-from generator.output import Rendered, mark_managed
 from generator.reconcilers.knative import set_autoscaling_annotations
 from generator.reconcilers.raw import reconcile_raw_kube
+from generator.records import ComponentBuild, Rendered, mark_managed
 from generator.render import Renderer, TemplateError, template_problem
+from generator.utils.isvc import is_mms_predictor
 from generator.utils.utils import get_force_stop_runtime as is_stopped
 
 if TYPE_CHECKING:  # the pipeline calls this module, never the reverse at run time
-    from generator.pipeline import Admitted
+    from generator.records import Admitted
 
 KNATIVE_TEMPLATE = "inference-graph-knative-service.yaml.j2"
 KSERVE_WORKLOAD_KIND = c.KSERVE_API_GROUP + "/kind"  # constants.KServeWorkloadKind

@@ -18,7 +18,6 @@ from generator.admission.pod import MutationContext
 from generator.admission.pod.mutator import apply_storage_uris, mutate_pod
 from generator.admission.runtimes import RuntimeIndex
 from generator.components import canary
-from generator.components.component import ComponentBuild
 from generator.components.predictor import (
     ResolvedModel,
     RuntimeChoice,
@@ -32,6 +31,7 @@ from generator.errors import Invalid
 from generator.goruntime import strconv
 from generator.reconcilers import knative, raw
 from generator.reconcilers.ingress import httproute, kube_ingress, virtual_service
+from generator.records import ComponentBuild
 from generator.render import Renderer
 from generator.utils.utils import get_force_stop_runtime as is_stopped
 
