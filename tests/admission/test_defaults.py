@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from helpers import require_shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -126,9 +126,7 @@ def custom_predictor(**container: Any) -> dict[str, Any]:
     ids=["isvc", "isvcWithoutContainerName"],
 )
 def test_custom_predictor_defaults_config(spec: dict[str, Any]) -> None:
-    config = InferenceServicesConfig(
-        resource=ResourceConfig("2", "4Gi", "2", "4Gi")
-    )
+    config = InferenceServicesConfig(resource=ResourceConfig("2", "4Gi", "2", "4Gi"))
     out = default_inference_service(make_isvc(spec), make_config(config))
     container = out["spec"]["predictor"]["containers"][0]
     assert container["resources"] == {
@@ -259,6 +257,8 @@ LOCAL_MODELS = [
     cache("model1", "gs://bucket/model", "gpu1", "gpu2"),
     cache("model2", "gs://bucket/model2", "gpu1", "gpu2"),
 ]
+
+
 def pytorch_v2(uri: str = "gs://bucket/model") -> dict[str, Any]:
     return {"predictor": {"pytorch": {"storageUri": uri, "protocolVersion": "v2"}}}
 
@@ -691,8 +691,9 @@ def test_runtime_defaults_prefer_the_server_type_annotation() -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=10,
 )
 _fields = st.sampled_from(
@@ -736,17 +737,9 @@ def test_defaulting_never_fails_never_mutates_and_is_idempotent(
     assert default_inference_service(once, config, LOCAL_MODELS) == once
 
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-
-
 def shared_file(relative: str) -> Path:
-    """A reference file; skipped locally without ../shared, required when CI is set."""
-    path = SHARED / relative
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is required when CI is set")
-        pytest.skip(f"{path} not present (the shared reference folder is not checked out)")
-    return path
+    """A file of the vendored reference data (tests/data/reference)."""
+    return require_shared("reference", *relative.split("/"))
 
 
 def test_published_examples_default_to_objects_the_crd_accepts() -> None:
