@@ -12,6 +12,11 @@ from typing import Any
 
 from generator import constants as c
 from generator import merge
+from generator.admission.component import (
+    get_explainer_implementations,
+    get_storage_uri,
+    get_transformer_implementations,
+)
 from generator.components import meta as m
 from generator.components.component import ComponentBuild
 from generator.config import Config
@@ -61,12 +66,12 @@ def _build(
     spec = isvc["spec"][component]
     disallowed = config.inference_services.service_annotation_disallowed_list
     annotations = m.without(isvc["metadata"].get("annotations"), disallowed)
-    uri = _storage_uri(spec)
+    uri, uri_field = _storage_uri(spec, component)
     if uri is not None:
         annotations[c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY] = uri
         error = m.validate_storage_uri(uri)
         if error is not None:
-            return Invalid(f"spec.{component}", error)
+            return Invalid(uri_field, error)
     m.add_logger_annotations(spec.get("logger"), annotations)
     if with_batcher:
         m.add_batcher_annotations(spec.get("batcher"), annotations)
@@ -91,12 +96,15 @@ def _with_pod_spec(build: ComponentBuild, pod_spec: dict[str, Any]) -> Component
     return ComponentBuild(build.component, build.meta, build.ext, pod_spec)
 
 
-def _storage_uri(spec: Mapping[str, Any]) -> str | None:
-    """The implementation's storage URI: ART's `storageUri`, or none for custom containers."""
-    art = spec.get("art")
-    if art is not None and art.get("storageUri"):
-        return str(art["storageUri"])
-    return None
+def _storage_uri(spec: Mapping[str, Any], component: str) -> tuple[str | None, str]:
+    """`GetImplementation().GetStorageUri()`: ART's `storageUri`, or a custom container's
+    STORAGE_URI env (the first container's), with the field that holds it."""
+    field = f"spec.{component}"
+    if component == c.TRANSFORMER:
+        found = get_transformer_implementations(spec, field)
+    else:
+        found = get_explainer_implementations(spec, field)
+    return get_storage_uri(found[0]) if found else (None, field)
 
 
 def _component_pod_spec(spec: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,100 @@
+"""Published KServe v0.20.0 samples that once rendered differently from a KServe install (issue 15).
+
+Each sample is a verbatim copy under tests/data/reference (origin in the PROVENANCE.md beside it);
+each test names the KServe behaviour the rendered objects must show.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from checker import check_text
+from helpers import REFERENCE
+
+from generator import cli
+from generator.errors import EXIT_OK
+
+FIDELITY = REFERENCE / "fidelity"
+EXAMPLES = REFERENCE / "examples"
+SOURCE_URI = "internal.serving.kserve.io/storage-initializer-sourceuri"
+STANDARD = 'deploy: \'{"defaultDeploymentMode": "Standard"}\'\n'
+
+
+def render(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, *paths: Path, mode: str = "Knative"
+) -> tuple[list[dict[str, Any]], str]:
+    """The rendered objects (checked by tests/checker.py) and stderr of one render."""
+    args = ["render", *map(str, paths), "--namespace", "default"]
+    if mode == "Standard":
+        config = tmp_path / "config.yaml"
+        config.write_text(STANDARD)
+        args += ["--config", str(config)]
+    with pytest.raises(SystemExit) as exited:
+        cli.main(args)
+    out, err = capsys.readouterr()
+    assert exited.value.code in (None, EXIT_OK), err
+    assert check_text(out, "rendered") == []
+    return [d for d in yaml.safe_load_all(out) if d], err
+
+
+def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = obj["spec"]["template"]["spec"]
+    return spec
+
+
+def workload(objects: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    kinds = ("Deployment", "Service")
+    found = [o for o in objects if o["kind"] in kinds and o["metadata"]["name"] == name]
+    (obj,) = [o for o in found if "template" in o["spec"]]
+    return obj
+
+
+def env_of(container: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e.get("value", "") for e in container.get("env") or []}
+
+
+# --- custom containers with STORAGE_URI (CustomPredictor/CustomTransformer.GetStorageUri) ---
+
+
+@pytest.mark.parametrize("mode", ["Knative", "Standard"])
+@pytest.mark.parametrize(
+    ("sample", "component", "uri"),
+    [
+        (
+            EXAMPLES / "kserve-samples" / "transformer-collocation.yaml",
+            "custom-transformer-collocation-predictor",
+            "gs://kfserving-examples/models/torchserve/image_classifier/v1",
+        ),
+        (
+            FIDELITY / "triton-bert-transformer.yaml",
+            "bert-v2-transformer",
+            "gs://kfserving-examples/models/triton/bert-transformer",
+        ),
+    ],
+)
+def test_storage_uri_env_gets_the_storage_initializer(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    sample: Path,
+    component: str,
+    uri: str,
+    mode: str,
+) -> None:
+    """The reconciler sets the source-URI annotation from STORAGE_URI; the pod webhook adds the
+    storage-initializer and rewrites the env to the mount path (storage_initializer_injector.go)."""
+    objects, _ = render(capsys, tmp_path, sample, mode=mode)
+    obj = workload(objects, component)
+    template = obj["spec"]["template"]
+    assert template["metadata"]["annotations"][SOURCE_URI] == uri
+    spec = pod_spec(obj)
+    (init,) = spec["initContainers"]
+    assert init["name"] == "storage-initializer"
+    assert init["args"] == [uri, "/mnt/models"]
+    (main,) = [x for x in spec["containers"] if x["name"] == "kserve-container"]
+    assert env_of(main)["STORAGE_URI"] == "/mnt/models"
+    assert {"name": "kserve-provision-location", "mountPath": "/mnt/models", "readOnly": True} in (
+        main["volumeMounts"]
+    )
