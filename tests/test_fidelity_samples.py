@@ -98,3 +98,20 @@ def test_storage_uri_env_gets_the_storage_initializer(
     assert {"name": "kserve-provision-location", "mountPath": "/mnt/models", "readOnly": True} in (
         main["volumeMounts"]
     )
+
+
+# --- the deprecated PodSpec alias serviceAccount ------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["Knative", "Standard"])
+def test_service_account_alias_becomes_service_account_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
+) -> None:
+    """pod-overrides.yaml sets `spec.predictor.serviceAccount`. The API server decodes it into
+    serviceAccountName for a Deployment; Knative's schema has no such field, so the revision
+    gets serviceAccountName too, and a warning asks for the real field."""
+    objects, err = render(capsys, tmp_path, FIDELITY / "pod-overrides.yaml", mode=mode)
+    spec = pod_spec(workload(objects, "tensorflow-pod-overrides-predictor"))
+    assert spec["serviceAccountName"] == "serving-admin"
+    assert "serviceAccount" not in spec
+    assert "spec.predictor.serviceAccount: the deprecated alias of serviceAccountName" in err
