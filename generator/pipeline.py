@@ -40,6 +40,7 @@ from generator.inputset import (
     build_runtime_index,
     check_duplicates,
     check_schemas,
+    kfserving_objects,
     knative_domain_config,
     previous_revisions,
     resolve_config,
@@ -65,6 +66,7 @@ class Request:
     knative_domain: str | None = None  # overrides config-domain's default domain
     overlay: str | None = None  # an overlay name (overlays/<name>/) or path
     sync_waves: bool = False  # Argo CD sync-wave annotations by kind (syncwaves.py)
+    strict: bool = False  # what is only warned about is refused (inputset.kfserving_objects)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,8 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         allow_zero_initial_scale(inputs),
     )
     result = Result()
+    kfserving_problems, result.warnings = kfserving_objects(inputs, request.strict)
+    problems += kfserving_problems
     rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
     for done, one in enumerate(admitted, 1):
         objects, decided, isvc_problems, notices = render_admitted(one, ctx)

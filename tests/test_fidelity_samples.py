@@ -6,6 +6,7 @@ each test names the KServe behaviour the rendered objects must show.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from checker import check_text
 from helpers import REFERENCE
 
 from generator import cli
-from generator.errors import EXIT_OK
+from generator.errors import EXIT_INVALID, EXIT_OK
 
 FIDELITY = REFERENCE / "fidelity"
 EXAMPLES = REFERENCE / "examples"
@@ -115,3 +116,39 @@ def test_service_account_alias_becomes_service_account_name(
     assert spec["serviceAccountName"] == "serving-admin"
     assert "serviceAccount" not in spec
     assert "spec.predictor.serviceAccount: the deprecated alias of serviceAccountName" in err
+
+
+# --- KFServing's retired API group serving.kubeflow.org ------------------------------------------
+
+KFSERVING = (
+    "apiVersion: serving.kubeflow.org/v1beta1 is KFServing's API group, which KServe v0.20.0 "
+    "does not serve (nothing reconciles this InferenceService); change apiVersion to "
+    "serving.kserve.io/v1beta1"
+)
+
+
+@pytest.mark.parametrize("sample", ["sklearn-iap-no-authz.yaml", "sklearn-iap-with-authz.yaml"])
+def test_kfserving_objects_are_warned_about_and_refused_with_strict(
+    capsys: pytest.CaptureFixture[str], sample: str
+) -> None:
+    """KServe's gcp-iap samples still use `serving.kubeflow.org/v1beta1`; no KServe v0.20.0
+    CRD serves that group. Without --strict: a warning, the object passes through unchanged;
+    with --strict: exit 2, the same message as a problem, nothing written."""
+    path = str(FIDELITY / sample)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["render", path, "--namespace", "default"])
+    out, err = capsys.readouterr()
+    assert exited.value.code in (None, EXIT_OK), err
+    (line,) = [x for x in err.splitlines() if "serving.kubeflow.org" in x]
+    assert line.startswith(f"warning: {path}:1: InferenceService ")
+    assert line.endswith(KFSERVING)
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    assert [d["apiVersion"] for d in docs if d["kind"] == "InferenceService"] == [
+        "serving.kubeflow.org/v1beta1"
+    ]
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["render", path, "--namespace", "default", "--strict"])
+    out, err = capsys.readouterr()
+    assert exited.value.code == EXIT_INVALID
+    assert out == ""
+    assert re.match(rf"{re.escape(path)}:1: InferenceService \S+: {re.escape(KFSERVING)}$", err)
