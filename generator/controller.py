@@ -29,7 +29,7 @@ from generator.components.transformer import build_explainer, build_transformer
 from generator.config import Config
 from generator.credentials.sources import SecretIndex
 from generator.errors import Invalid
-from generator.reconcilers import knative, raw
+from generator.reconcilers import deployment, knative, raw
 from generator.reconcilers.ingress import httproute, kube_ingress, virtual_service
 from generator.render import Renderer
 
@@ -126,8 +126,9 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
     )
     notes: list[str] = []
     mutated: list[ComponentBuild] = []
+    standard = mode == constants.DeploymentMode.STANDARD
     for build in builds:
-        done_build = mutate_component(build, isvc, mutation, notes)
+        done_build = mutate_component(build, isvc, mutation, notes, standard)
         if isinstance(done_build, Invalid):
             return done_build
         mutated.append(done_build)
@@ -150,12 +151,16 @@ def mutate_component(
     isvc: Mapping[str, Any],
     ctx: MutationContext,
     notes: list[str],
+    standard: bool = False,
 ) -> ComponentBuild | Invalid:
     """What KServe's webhook makes of the component's pods, inlined into its pod template.
 
     GitOps: with no webhook in the cluster, the injections (storage initializer, credentials,
     agent, …) must already be in the rendered template. KServe's controller first applies
-    `storageUris` itself (`CommonStorageInitialization` in the ksvc and raw reconcilers).
+    `storageUris` itself (`CommonStorageInitialization` in the ksvc and raw reconcilers). In
+    Standard mode the webhook sees pods of the Deployment, whose template the raw reconciler
+    has passed through `setDefaultPodSpec` (the default readiness probe the agent's
+    SERVING_READINESS_PROBE is built from), so the defaults come before the webhook.
     """
     field_path = f"spec.{build.component}"
     spec = isvc["spec"].get(build.component) or {}
@@ -171,12 +176,17 @@ def mutate_component(
     notes += warnings
     if problems:
         return problems[0]
+    if standard:
+        pod_spec = deployment.set_default_pod_spec(pod_spec)
     head = _mutated(build.meta, pod_spec, ctx, field_path, notes)
     if isinstance(head, Invalid):
         return head
     worker: dict[str, Any] | None = None
     if build.worker_meta is not None and build.worker_pod_spec is not None:
-        found = _mutated(build.worker_meta, build.worker_pod_spec, ctx, field_path, notes)
+        worker_spec = build.worker_pod_spec
+        if standard:
+            worker_spec = deployment.set_default_pod_spec(worker_spec)
+        found = _mutated(build.worker_meta, worker_spec, ctx, field_path, notes)
         if isinstance(found, Invalid):
             return found
         worker = found

@@ -152,3 +152,27 @@ def test_kfserving_objects_are_warned_about_and_refused_with_strict(
     assert exited.value.code == EXIT_INVALID
     assert out == ""
     assert re.match(rf"{re.escape(path)}:1: InferenceService \S+: {re.escape(KFSERVING)}$", err)
+
+
+# --- the agent in Standard mode: SERVING_READINESS_PROBE from setDefaultPodSpec's probe -------
+
+
+@pytest.mark.parametrize(
+    ("sample", "name"),
+    [("logger.yaml", "sklearn-iris-predictor"), ("batcher.yaml", "pytorch-batcher-predictor")],
+)
+def test_standard_mode_agent_carries_the_default_readiness_probe(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, sample: str, name: str
+) -> None:
+    """The webhook sees the Deployment's pod, whose kserve-container already has the TCP
+    readiness probe of the raw reconciler's setDefaultPodSpec; agent_injector.go passes that
+    probe to the agent as SERVING_READINESS_PROBE (JSON in Go's field order)."""
+    objects, _ = render(capsys, tmp_path, EXAMPLES / "kserve-samples" / sample, mode="Standard")
+    containers = {x["name"]: x for x in pod_spec(workload(objects, name))["containers"]}
+    probe = containers["kserve-container"]["readinessProbe"]
+    assert probe["tcpSocket"] == {"port": 8080}
+    assert env_of(containers["agent"])["SERVING_READINESS_PROBE"] == (
+        '{"tcpSocket":{"port":8080},"timeoutSeconds":1,"periodSeconds":10,'
+        '"successThreshold":1,"failureThreshold":3}'
+    )
+    assert containers["agent"]["readinessProbe"]["httpGet"]["path"] == "/"
