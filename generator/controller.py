@@ -109,7 +109,7 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
         if isinstance(found, Invalid):
             return found
         resolved, isvc = found, found.isvc
-    builds = component_builds(isvc, resolved, ctx.config)
+    builds = component_builds(isvc, resolved, ctx.config, ctx.storage_containers)
     if isinstance(builds, Invalid):
         return builds
     if mode == constants.DeploymentMode.STANDARD and isvc["spec"].get("canary"):
@@ -233,7 +233,7 @@ def canary_builds(
                 field_path = found.field.replace("spec.predictor", "spec.canary", 1)
                 return Invalid(field_path, found.message)
             resolved, canary_isvc = found, found.isvc
-        build = build_predictor(canary_isvc, resolved, ctx.config)
+        build = build_predictor(canary_isvc, resolved, ctx.config, ctx.storage_containers)
         if isinstance(build, Invalid):
             return build
         out.append(replace(build, ext={"minReplicas": replicas}, worker_meta=None,
@@ -272,14 +272,17 @@ def _go_atoi(text: str) -> int:
 
 
 def component_builds(
-    isvc: Mapping[str, Any], resolved: ResolvedModel | None, config: Config
+    isvc: Mapping[str, Any],
+    resolved: ResolvedModel | None,
+    config: Config,
+    storage_containers: Sequence[Mapping[str, Any]] = (),
 ) -> list[ComponentBuild] | Invalid:
     """Predictor, transformer and explainer, in the controller's order."""
-    builds = [build_predictor(isvc, resolved, config)]
+    builds = [build_predictor(isvc, resolved, config, storage_containers)]
     if isvc["spec"].get("transformer") is not None:
-        builds.append(build_transformer(isvc, config))
+        builds.append(build_transformer(isvc, config, storage_containers))
     if isvc["spec"].get("explainer") is not None:
-        builds.append(build_explainer(isvc, config))
+        builds.append(build_explainer(isvc, config, storage_containers))
     problems = [b for b in builds if isinstance(b, Invalid)]
     if problems:
         return problems[0]

@@ -176,3 +176,39 @@ def test_standard_mode_agent_carries_the_default_readiness_probe(
         '"successThreshold":1,"failureThreshold":3}'
     )
     assert containers["agent"]["readinessProbe"]["httpGet"]["path"] == "/"
+
+
+# --- ClusterStorageContainers of the input set (ValidateStorageURI, GetStorageContainerSpec) ---
+
+
+@pytest.mark.parametrize("mode", ["Knative", "Standard"])
+def test_a_repo_cluster_storage_container_serves_its_uri_scheme(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
+) -> None:
+    """The website's storage-containers page: a ClusterStorageContainer for model-registry://
+    and an InferenceService using it. ValidateStorageURI accepts the URI because a container
+    supports it, and the injector uses that container for the storage initializer."""
+    paths = [FIDELITY / "storage-containers-model-registry.yaml"]
+    paths.append(FIDELITY / "storage-containers-iris.yaml")
+    objects, _ = render(capsys, tmp_path, *paths, mode=mode)
+    spec = pod_spec(workload(objects, "iris-model-predictor"))
+    (init,) = spec["initContainers"]
+    assert init["name"] == "storage-initializer"
+    assert init["image"] == "kubeflow/model-registry-storage-initializer:latest"
+    assert init["args"] == ["model-registry://iris/v1", "/mnt/models"]
+    assert env_of(init)["MODEL_REGISTRY_SCHEME"] == "http"
+    assert "ClusterStorageContainer" not in [o["kind"] for o in objects]  # read, like runtimes
+
+
+def test_without_the_cluster_storage_container_the_uri_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = str(FIDELITY / "storage-containers-iris.yaml")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["render", path, "--namespace", "default"])
+    out, err = capsys.readouterr()
+    assert exited.value.code == EXIT_INVALID and out == ""
+    assert err.startswith(
+        f"{path}:10: InferenceService default/iris-model: spec.predictor.model.storageUri: "
+        "StorageURI not supported: "
+    )

@@ -8,7 +8,7 @@ protocol default), `buildPredictorResources`, `buildPodSpec` (in `merge.build_po
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,9 +92,13 @@ def _choice_key(isvc: Mapping[str, Any]) -> str:
 
 
 def build_predictor(
-    isvc: Mapping[str, Any], resolved: ResolvedModel | None, config: Config
+    isvc: Mapping[str, Any],
+    resolved: ResolvedModel | None,
+    config: Config,
+    storage_containers: Sequence[Mapping[str, Any]] = (),
 ) -> ComponentBuild | Invalid:
-    """Port of `buildPredictorResources` (+ `buildObjectMeta`) for a defaulted isvc."""
+    """Port of `buildPredictorResources` (+ `buildObjectMeta`) for a defaulted isvc;
+    `storage_containers` are the ClusterStorageContainers `ValidateStorageURI` consults."""
     predictor = isvc["spec"]["predictor"]
     disallowed = config.inference_services.service_annotation_disallowed_list
     annotations = m.without(isvc["metadata"].get("annotations"), disallowed)
@@ -103,7 +107,7 @@ def build_predictor(
     impl = predictor.get("model") or {}
     m.add_storage_spec_annotations(impl.get("storage"), annotations)
     m.add_agent_annotations(isvc, annotations)
-    problem = _add_storage_initializer_annotations(predictor, annotations)
+    problem = _add_storage_initializer_annotations(predictor, annotations, storage_containers)
     if problem is not None:
         return problem
     _add_confidential_annotations(predictor, annotations)
@@ -169,7 +173,9 @@ def build_predictor(
 
 
 def _add_storage_initializer_annotations(
-    predictor: Mapping[str, Any], annotations: dict[str, str]
+    predictor: Mapping[str, Any],
+    annotations: dict[str, str],
+    storage_containers: Sequence[Mapping[str, Any]],
 ) -> Invalid | None:
     """Port of `addStorageInitializerAnnotations` for `GetImplementation()`: the model's
     `storageUri`, or a custom predictor's STORAGE_URI env on kserve-container."""
@@ -179,7 +185,7 @@ def _add_storage_initializer_annotations(
         if c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY in annotations:
             return Invalid(uri_field, "must provide only one of storageUri and storage.path")
         annotations[c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY] = uri
-        error = m.validate_storage_uri(uri)
+        error = m.validate_storage_uri(uri, storage_containers)
         if error is not None:
             return Invalid(uri_field, error)
     if predictor.get("storageContainerName"):

@@ -7,7 +7,7 @@ switch) and the `GetContainer` of `transformer_custom.go`, `explainer_custom.go`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator import constants as c
@@ -28,12 +28,15 @@ ARGUMENT_PREDICTOR_HOST = "--predictor_host"
 ARGUMENT_HTTP_PORT = "--http_port"
 ARGUMENT_WORKERS = "--workers"
 INFERENCE_SERVICE_NAME_ENV = "INFERENCE_SERVICE_NAME"
+StorageContainers = Sequence[Mapping[str, Any]]  # ClusterStorageContainers, for ValidateStorageURI
 
 
-def build_transformer(isvc: Mapping[str, Any], config: Config) -> ComponentBuild | Invalid:
+def build_transformer(
+    isvc: Mapping[str, Any], config: Config, storage_containers: StorageContainers = ()
+) -> ComponentBuild | Invalid:
     """Port of `(*Transformer).Reconcile`'s build half (custom transformer containers)."""
     spec = isvc["spec"]["transformer"]
-    build = _build(isvc, c.TRANSFORMER, config, with_batcher=True)
+    build = _build(isvc, c.TRANSFORMER, config, True, storage_containers)
     if isinstance(build, Invalid):
         return build
     pod_spec = _component_pod_spec(spec)
@@ -45,10 +48,12 @@ def build_transformer(isvc: Mapping[str, Any], config: Config) -> ComponentBuild
     return _with_pod_spec(build, pod_spec)
 
 
-def build_explainer(isvc: Mapping[str, Any], config: Config) -> ComponentBuild | Invalid:
+def build_explainer(
+    isvc: Mapping[str, Any], config: Config, storage_containers: StorageContainers = ()
+) -> ComponentBuild | Invalid:
     """Port of `(*Explainer).Reconcile`'s build half (ART or custom explainer)."""
     spec = isvc["spec"]["explainer"]
-    build = _build(isvc, c.EXPLAINER, config, with_batcher=False)
+    build = _build(isvc, c.EXPLAINER, config, False, storage_containers)
     if isinstance(build, Invalid):
         return build
     pod_spec = _component_pod_spec(spec)
@@ -61,7 +66,11 @@ def build_explainer(isvc: Mapping[str, Any], config: Config) -> ComponentBuild |
 
 
 def _build(
-    isvc: Mapping[str, Any], component: str, config: Config, with_batcher: bool
+    isvc: Mapping[str, Any],
+    component: str,
+    config: Config,
+    with_batcher: bool,
+    storage_containers: StorageContainers,
 ) -> ComponentBuild | Invalid:
     spec = isvc["spec"][component]
     disallowed = config.inference_services.service_annotation_disallowed_list
@@ -69,7 +78,7 @@ def _build(
     uri, uri_field = _storage_uri(spec, component)
     if uri is not None:
         annotations[c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY] = uri
-        error = m.validate_storage_uri(uri)
+        error = m.validate_storage_uri(uri, storage_containers)
         if error is not None:
             return Invalid(uri_field, error)
     m.add_logger_annotations(spec.get("logger"), annotations)
