@@ -246,6 +246,20 @@ def check_duplicates(inputs: Inputs) -> list[Problem]:
     return problems
 
 
+def modelmesh_runtimes(inputs: Inputs) -> list[Loaded]:
+    """The input set's ServingRuntimes and ClusterServingRuntimes that ModelMesh can serve with.
+
+    GitOps: ModelMesh InferenceServices pass through to the in-cluster ModelMesh controller,
+    which needs their runtimes in the cluster too. ModelMesh only ever uses a runtime with
+    `multiModel: true` (modelmesh-serving `servingruntime_controller.go` gates every use on
+    `IsMultiModelRuntime`), so exactly those pass through unchanged, whatever
+    `--no-passthrough` says, like the InferenceServices they serve. They still take part in
+    KServe's own selection (`GetSupportingRuntimes` picks them for multi-model predictors).
+    """
+    found = inputs.serving_runtimes + inputs.cluster_serving_runtimes
+    return [i for i in found if runtimes.is_multi_model_runtime(i.doc.get("spec") or {})]
+
+
 def build_runtime_index(inputs: Inputs) -> tuple[runtimes.RuntimeIndex, list[Problem]]:
     """Namespace ServingRuntimes and ClusterServingRuntimes (built-in ones unless redefined)."""
     problems: list[Problem] = []

@@ -42,6 +42,7 @@ from generator.inputset import (
     check_schemas,
     kfserving_objects,
     knative_domain_config,
+    modelmesh_runtimes,
     previous_revisions,
     resolve_config,
     resolve_namespaces,
@@ -145,7 +146,9 @@ def run(request: Request, progress: Progress | None = None) -> Result:
     result = Result()
     kfserving_problems, result.warnings = kfserving_objects(inputs, request.strict)
     problems += kfserving_problems
-    rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
+    rendered: list[Rendered] = [
+        Rendered(p.doc, "", p.source) for p in inputs.passthrough + modelmesh_runtimes(inputs)
+    ]
     for done, one in enumerate(admitted, 1):
         objects, decided, isvc_problems, notices = render_admitted(one, ctx)
         rendered += objects

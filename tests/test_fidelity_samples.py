@@ -212,3 +212,41 @@ def test_without_the_cluster_storage_container_the_uri_is_refused(
         f"{path}:10: InferenceService default/iris-model: spec.predictor.model.storageUri: "
         "StorageURI not supported: "
     )
+
+
+# --- ModelMesh InferenceServices keep their runtimes ----------------------------------------
+
+
+@pytest.mark.parametrize("extra", [[], ["--no-passthrough"]])
+def test_modelmesh_runtime_passes_through_with_its_inference_service(
+    capsys: pytest.CaptureFixture[str], extra: list[str]
+) -> None:
+    """ModelMesh's mlserver-1.x ClusterServingRuntime (`multiModel: true`) and its example
+    InferenceService: both reach the cluster unchanged, where the ModelMesh controller serves
+    the InferenceService with that runtime."""
+    paths = [str(FIDELITY / "modelmesh-mlserver-1.x.yaml")]
+    paths.append(str(FIDELITY / "modelmesh-sklearn-mnist-isvc.yaml"))
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["render", *paths, "--namespace", "default", *extra])
+    out, err = capsys.readouterr()
+    assert exited.value.code in (None, EXIT_OK), err
+    docs = {d["kind"]: d for d in yaml.safe_load_all(out) if d}
+    assert sorted(docs) == ["ClusterServingRuntime", "InferenceService"]
+    (runtime,) = [d for d in yaml.safe_load_all(Path(paths[0]).read_text()) if d]
+    assert docs["ClusterServingRuntime"] == runtime
+    assert check_text(out) == []
+
+
+def test_a_runtime_modelmesh_cannot_use_is_still_consumed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Without `multiModel: true` ModelMesh never uses a runtime: it stays input only."""
+    text = (FIDELITY / "modelmesh-mlserver-1.x.yaml").read_text()
+    single = tmp_path / "runtime.yaml"
+    single.write_text(text.replace("multiModel: true", "multiModel: false"))
+    isvc = str(FIDELITY / "modelmesh-sklearn-mnist-isvc.yaml")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["render", str(single), isvc, "--namespace", "default"])
+    out, err = capsys.readouterr()
+    assert exited.value.code in (None, EXIT_OK), err
+    assert [d["kind"] for d in yaml.safe_load_all(out) if d] == ["InferenceService"]
