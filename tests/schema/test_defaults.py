@@ -5,7 +5,7 @@ KServe's controller reads the stored object (a container port's `protocol: TCP` 
 Service it creates). The fixtures below are written for these tests; the algorithm cases are
 those of k8s.io/apiextensions-apiserver `pkg/apiserver/schema/defaulting/algorithm_test.go`
 (`TestDefault`), written as defaults trees; the published examples and the CRDs come from
-`../shared` (skipped when absent, a failure when CI is set).
+tests/data/reference (vendored; see its README.md).
 """
 
 from __future__ import annotations
@@ -681,7 +681,7 @@ def test_the_generator_refuses_what_it_cannot_represent(node: dict[str, Any], me
         gen_schemas().defaults_tree(node, "Kind")
 
 
-# --- the published examples (../shared) ------------------------------------------------------
+# --- the published examples (tests/data/reference) -------------------------------------------
 
 
 def example_files() -> list[str]:

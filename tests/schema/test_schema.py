@@ -1,7 +1,7 @@
 """Strict CRD-schema validation of KServe objects (`generator.schema`).
 
 The fixtures below are written for these tests; the published examples, the KServe CRDs and the
-generator run come from `../shared` (skipped when absent, a failure when CI is set).
+generator run come from tests/data/reference (vendored; see its README.md).
 """
 
 from __future__ import annotations
@@ -566,7 +566,7 @@ def test_repeated_subschemas_become_definitions_and_single_uses_stay_inline() ->
     assert hoisted["definitions"]["liveness"] == probe
 
 
-# --- the published examples and the CRDs (../shared) ----------------------------------------
+# --- the published examples and the CRDs (tests/data/reference) -----------------------------
 
 INVALID_EXAMPLES = {
     "bloom-nodename.yaml": r"spec\.nodeName",
