@@ -61,6 +61,7 @@ class InputOptions:
     knative_domain: str | None
     overlay: str | None
     templates: Path | None
+    strict: bool
 
 
 INPUT_FIELDS = tuple(InputOptions.__dataclass_fields__)
@@ -105,6 +106,12 @@ def input_options(command: F) -> F:
             "--overlay",
             help="An environment overlay: NAME for overlays/NAME/overlay.yaml, or a path. "
             "Its config keys and patches apply after rendering.",
+        ),
+        click.option(
+            "--strict",
+            is_flag=True,
+            help="Refuse what is otherwise a warning: objects of KFServing's retired API "
+            "group serving.kubeflow.org, which KServe v0.20.0 does not serve.",
         ),
         click.option(
             "--templates",
@@ -154,6 +161,7 @@ def make_request(
         overlay=given.overlay,
         template_dir=given.templates,
         sync_waves=sync_waves,
+        strict=given.strict,
     )
 
 

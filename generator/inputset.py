@@ -16,7 +16,7 @@ from generator import config as config_mod
 from generator import load, schema, writer
 from generator.admission import runtimes, servingruntime
 from generator.admission.pod.storage_container import storage_containers_from
-from generator.errors import Invalid, Problem, Source
+from generator.errors import Invalid, Notice, Problem, Source
 from generator.load import Inputs, Loaded
 from generator.reconcilers import knative
 
@@ -39,6 +39,30 @@ def storage_containers(inputs: Inputs) -> tuple[Mapping[str, Any], ...]:
     for item in inputs.cluster_storage_containers:
         by_name[item.name] = item.doc
     return storage_containers_from(by_name.values())
+
+
+# The serving.kserve.io version that replaced each KFServing kind.
+KSERVE_VERSIONS = {"InferenceService": "v1beta1", "TrainedModel": "v1alpha1"}
+
+
+def kfserving_objects(inputs: Inputs, strict: bool) -> tuple[list[Problem], list[Notice]]:
+    """Objects of the old KFServing group: a KServe v0.20.0 cluster serves no such API, so
+    nothing would ever reconcile them. A warning (they pass through), or with `strict` a
+    problem, saying what to change."""
+    problems: list[Problem] = []
+    notices: list[Notice] = []
+    for item in inputs.kfserving:
+        version = KSERVE_VERSIONS.get(item.kind, "v1alpha1")
+        message = (
+            f"{item.api_version} is KFServing's API group, which KServe v0.20.0 does not serve "
+            f"(nothing reconciles this {item.kind}); change apiVersion to "
+            f"serving.kserve.io/{version}"
+        )
+        if strict:
+            problems.append(item.problem(Invalid("apiVersion", message)))
+        else:
+            notices.append(Notice(item.source, item.ref(), f"apiVersion: {message}"))
+    return problems, notices
 
 
 def resolve_config(
@@ -234,6 +258,20 @@ def check_duplicates(inputs: Inputs) -> list[Problem]:
             message = f"defined twice (also at {first.source})"
             problems.append(item.problem(Invalid("metadata.name", message)))
     return problems
+
+
+def modelmesh_runtimes(inputs: Inputs) -> list[Loaded]:
+    """The input set's ServingRuntimes and ClusterServingRuntimes that ModelMesh can serve with.
+
+    GitOps: ModelMesh InferenceServices pass through to the in-cluster ModelMesh controller,
+    which needs their runtimes in the cluster too. ModelMesh only ever uses a runtime with
+    `multiModel: true` (modelmesh-serving `servingruntime_controller.go` gates every use on
+    `IsMultiModelRuntime`), so exactly those pass through unchanged, whatever
+    `--no-passthrough` says, like the InferenceServices they serve. They still take part in
+    KServe's own selection (`GetSupportingRuntimes` picks them for multi-model predictors).
+    """
+    found = inputs.serving_runtimes + inputs.cluster_serving_runtimes
+    return [i for i in found if runtimes.is_multi_model_runtime(i.doc.get("spec") or {})]
 
 
 def build_runtime_index(inputs: Inputs) -> tuple[runtimes.RuntimeIndex, list[Problem]]:

@@ -104,8 +104,12 @@ class Inputs:
     service_accounts: list[Loaded] = field(default_factory=list)
     secrets: list[Loaded] = field(default_factory=list)  # plain Secrets: read, never emitted
     passthrough: list[Loaded] = field(default_factory=list)
+    kfserving: list[Loaded] = field(default_factory=list)  # serving.kubeflow.org: warned about
     problems: list[Problem] = field(default_factory=list)
 
+
+# KFServing's group, retired when the project became KServe (0.7); v0.20.0 serves none of it.
+KFSERVING_API_GROUP_PREFIX = "serving.kubeflow.org/"
 
 # Knative Serving's own ConfigMaps that decide the hosts of Knative Services.
 KNATIVE_CONFIG_MAPS = ("config-domain", "config-network", "config-features", "config-autoscaler")
@@ -212,6 +216,8 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
         if not isinstance(kind, str) or not kind:
             inputs.problems.append(item.problem(Invalid("kind", "required value")))
             continue
+        if api_version.startswith(KFSERVING_API_GROUP_PREFIX):
+            inputs.kfserving.append(item)  # and passes through like any other kind
         if api_version.startswith(KSERVE_API_GROUP_PREFIX) and kind in KSERVE_KINDS:
             getattr(inputs, KSERVE_KINDS[kind]).append(item)
         elif api_version.startswith(KSERVE_API_GROUP_PREFIX) and kind == "ClusterStorageContainer":

@@ -41,7 +41,9 @@ from generator.inputset import (
     build_runtime_index,
     check_duplicates,
     check_schemas,
+    kfserving_objects,
     knative_domain_config,
+    modelmesh_runtimes,
     previous_revisions,
     resolve_config,
     resolve_namespaces,
@@ -68,6 +70,7 @@ class Request:
     knative_domain: str | None = None  # overrides config-domain's default domain
     overlay: str | None = None  # an overlay name (overlays/<name>/) or path
     sync_waves: bool = False  # Argo CD sync-wave annotations by kind (syncwaves.py)
+    strict: bool = False  # what is only warned about is refused (inputset.kfserving_objects)
 
 
 @dataclass(slots=True)
@@ -131,7 +134,11 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         allow_zero_initial_scale(inputs),
     )
     result = Result()
-    rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
+    kfserving_problems, result.warnings = kfserving_objects(inputs, request.strict)
+    problems += kfserving_problems
+    rendered: list[Rendered] = [
+        Rendered(p.doc, "", p.source) for p in inputs.passthrough + modelmesh_runtimes(inputs)
+    ]
     for done, one in enumerate(admitted, 1):
         objects, decided, isvc_problems, notices = render_admitted(one, ctx)
         rendered += objects

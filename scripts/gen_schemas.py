@@ -39,7 +39,7 @@ import yaml
 from fastjsonschema.generator import CodeGenerator
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CRD_DIR = REPO_ROOT / ".." / "shared" / "reference" / "kserve" / "crd"
+DEFAULT_CRD_DIR = REPO_ROOT / "tests" / "data" / "reference" / "kserve" / "crd"
 DEFAULT_OUT = REPO_ROOT / "generator" / "schema"
 KSERVE_VERSION = "v0.20.0"
 GROUP = "serving.kserve.io"

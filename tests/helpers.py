@@ -1,4 +1,4 @@
-"""Test helpers: the repo root, `../shared` (skipped locally, required in CI), a tree builder."""
+"""Test helpers: the repo root, the vendored reference data (tests/data), a tree builder."""
 
 from __future__ import annotations
 
@@ -11,10 +11,19 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = (REPO_ROOT / ".." / "shared").resolve()
+# Third-party reference data the tests need, carried in the repository (see its README.md).
+DATA = REPO_ROOT / "tests" / "data"
+REFERENCE = DATA / "reference"
 
 
 def require_shared(*parts: str) -> Path:
-    """The path under ../shared; skip when absent locally, fail when CI is set."""
+    """Reference data: the repository's copy under tests/data, else the one under ../shared.
+
+    Only data the repository does not carry can be missing: skipped locally, a failure in CI.
+    """
+    vendored = DATA.joinpath(*parts)
+    if vendored.exists():
+        return vendored
     path = SHARED.joinpath(*parts)
     if not path.exists():
         message = f"{path} is absent (the shared reference data sits beside the repo)"

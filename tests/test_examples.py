@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from helpers import SHARED, require_shared
+from checker import check_files
+from helpers import REFERENCE, require_shared
 
 from generator import cli
 from generator.errors import EXIT_INVALID, EXIT_OK
 
-EXAMPLES = SHARED / "reference" / "examples"
-INVALID = SHARED / "reference" / "examples-invalid"
+EXAMPLES = REFERENCE / "examples"
+INVALID = REFERENCE / "examples-invalid"
 
 # file → a regex the problem line must match after "<file>:<line>: " (the field KServe rejects).
 INVALID_FIELDS = {
@@ -94,9 +93,8 @@ def test_every_rendered_example_passes_the_independent_checker(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], default_mode: str
 ) -> None:
     """What the published examples render, with either default deployment mode, validates
-    against the real CRDs and Kubernetes 1.34 schemas (tools/check_manifests.py, which shares
-    no code with the generator). Examples that set a mode keep theirs."""
-    checker = require_shared("tools", "check_manifests.py")
+    against the real CRDs and Kubernetes 1.34 schemas (tests/checker.py, which shares no code
+    with the generator). Examples that set a mode keep theirs."""
     config = tmp_path / "config.yaml"
     config.write_text(f'deploy: \'{{"defaultDeploymentMode": "{default_mode}"}}\'\n')
     outputs = []
@@ -113,10 +111,6 @@ def test_every_rendered_example_passes_the_independent_checker(
     kinds = {doc["kind"] for path in outputs for doc in yaml.safe_load_all(Path(path).read_text())}
     expected = "Deployment" if default_mode == "Standard" else "VirtualService"
     assert expected in kinds
-    done = subprocess.run(
-        [sys.executable, str(checker), "--per-file", *outputs],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    count, problems = check_files(outputs, per_file=True)
+    assert count > len(outputs)
+    assert problems == []

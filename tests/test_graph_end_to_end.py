@@ -1,9 +1,9 @@
-"""InferenceGraphs and TrainedModels from the shared KServe examples, through the real pipeline.
+"""InferenceGraphs and TrainedModels from the published KServe examples, through the real pipeline.
 
 The pipeline's own stages load, namespace, schema-check and admit the files and reconcile the
 InferenceServices; `render_inference_graphs` and `render_model_configs` then get the same
-`Inputs` and `Admitted` records the pipeline hands them. Skipped without ../shared, required in
-CI (`helpers.require_shared`).
+`Inputs` and `Admitted` records the pipeline hands them. The examples are the repository's
+copies under tests/data/reference (`helpers.require_shared`).
 """
 
 from __future__ import annotations

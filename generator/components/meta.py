@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from generator import constants as c
 from generator.admission.component import UNSUPPORTED_STORAGE_URI_FORMAT_ERROR
+from generator.admission.pod import MutationError
+from generator.admission.pod.storage_container import get_storage_container_spec
 from generator.config import Config
 from generator.utils.isvc import is_mms_predictor
 
@@ -137,10 +139,20 @@ _AZURE_BLOB_URI = re.compile(r"https://(.+?).blob.core.windows.net/(.+)")
 _HAS_SCHEME = re.compile(r"\w+?://")
 
 
-def validate_storage_uri(uri: str) -> str | None:
-    """Port of `ValidateStorageURI`: the error text, or None when the default initializer can
-    fetch it. # GitOps: ClusterStorageContainers are not read yet, so their schemes are not
-    accepted here."""
+def validate_storage_uri(
+    uri: str, storage_containers: Sequence[Mapping[str, Any]] = ()
+) -> str | None:
+    """Port of `ValidateStorageURI`: the error text, or None when a ClusterStorageContainer
+    supports the URI (`GetContainerSpecForStorageUri`; the built-in `default` and the input
+    set's, as `inputset.storage_containers` lists them) or the default initializer can fetch it.
+    """
+    try:
+        if get_storage_container_spec(uri, None, storage_containers) is not None:
+            return None
+    except MutationError as err:
+        return (
+            f"StorageURI not supported: error resolving storage container for {go_json(uri)}: {err}"
+        )
     if not _HAS_SCHEME.search(uri):
         return None  # a local path
     if AZURE_BLOB_URL in uri:

@@ -8,13 +8,14 @@ protocol default), `buildPredictorResources`, `buildPodSpec` (in `merge.build_po
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from generator import constants as c
 from generator import merge
 from generator.admission import defaults, runtimes
+from generator.admission.component import get_predictor_implementations, get_storage_uri
 from generator.components import meta as m
 from generator.components import multinode
 from generator.config import Config
@@ -91,9 +92,13 @@ def _choice_key(isvc: Mapping[str, Any]) -> str:
 
 
 def build_predictor(
-    isvc: Mapping[str, Any], resolved: ResolvedModel | None, config: Config
+    isvc: Mapping[str, Any],
+    resolved: ResolvedModel | None,
+    config: Config,
+    storage_containers: Sequence[Mapping[str, Any]] = (),
 ) -> ComponentBuild | Invalid:
-    """Port of `buildPredictorResources` (+ `buildObjectMeta`) for a defaulted isvc."""
+    """Port of `buildPredictorResources` (+ `buildObjectMeta`) for a defaulted isvc;
+    `storage_containers` are the ClusterStorageContainers `ValidateStorageURI` consults."""
     predictor = isvc["spec"]["predictor"]
     disallowed = config.inference_services.service_annotation_disallowed_list
     annotations = m.without(isvc["metadata"].get("annotations"), disallowed)
@@ -102,7 +107,7 @@ def build_predictor(
     impl = predictor.get("model") or {}
     m.add_storage_spec_annotations(impl.get("storage"), annotations)
     m.add_agent_annotations(isvc, annotations)
-    problem = _add_storage_initializer_annotations(impl, predictor, annotations)
+    problem = _add_storage_initializer_annotations(predictor, annotations, storage_containers)
     if problem is not None:
         return problem
     _add_confidential_annotations(predictor, annotations)
@@ -168,20 +173,21 @@ def build_predictor(
 
 
 def _add_storage_initializer_annotations(
-    impl: Mapping[str, Any], predictor: Mapping[str, Any], annotations: dict[str, str]
+    predictor: Mapping[str, Any],
+    annotations: dict[str, str],
+    storage_containers: Sequence[Mapping[str, Any]],
 ) -> Invalid | None:
-    """Port of `addStorageInitializerAnnotations`."""
-    uri = impl.get("storageUri")
+    """Port of `addStorageInitializerAnnotations` for `GetImplementation()`: the model's
+    `storageUri`, or a custom predictor's STORAGE_URI env on kserve-container."""
+    found = get_predictor_implementations(predictor, "spec.predictor")
+    uri, uri_field = get_storage_uri(found[0]) if found else (None, "spec.predictor")
     if uri is not None:
         if c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY in annotations:
-            return Invalid(
-                "spec.predictor.model.storageUri",
-                "must provide only one of storageUri and storage.path",
-            )
-        annotations[c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY] = str(uri)
-        error = m.validate_storage_uri(str(uri))
+            return Invalid(uri_field, "must provide only one of storageUri and storage.path")
+        annotations[c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY] = uri
+        error = m.validate_storage_uri(uri, storage_containers)
         if error is not None:
-            return Invalid("spec.predictor.model.storageUri", error)
+            return Invalid(uri_field, error)
     if predictor.get("storageContainerName"):
         annotations[c.STORAGE_CONTAINER_NAME_ANNOTATION_KEY] = str(
             predictor["storageContainerName"]

@@ -7,11 +7,16 @@ switch) and the `GetContainer` of `transformer_custom.go`, `explainer_custom.go`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator import constants as c
 from generator import merge
+from generator.admission.component import (
+    get_explainer_implementations,
+    get_storage_uri,
+    get_transformer_implementations,
+)
 from generator.components import meta as m
 from generator.config import Config
 from generator.data import copy_data
@@ -23,12 +28,15 @@ ARGUMENT_PREDICTOR_HOST = "--predictor_host"
 ARGUMENT_HTTP_PORT = "--http_port"
 ARGUMENT_WORKERS = "--workers"
 INFERENCE_SERVICE_NAME_ENV = "INFERENCE_SERVICE_NAME"
+StorageContainers = Sequence[Mapping[str, Any]]  # ClusterStorageContainers, for ValidateStorageURI
 
 
-def build_transformer(isvc: Mapping[str, Any], config: Config) -> ComponentBuild | Invalid:
+def build_transformer(
+    isvc: Mapping[str, Any], config: Config, storage_containers: StorageContainers = ()
+) -> ComponentBuild | Invalid:
     """Port of `(*Transformer).Reconcile`'s build half (custom transformer containers)."""
     spec = isvc["spec"]["transformer"]
-    build = _build(isvc, c.TRANSFORMER, config, with_batcher=True)
+    build = _build(isvc, c.TRANSFORMER, config, True, storage_containers)
     if isinstance(build, Invalid):
         return build
     pod_spec = _component_pod_spec(spec)
@@ -40,10 +48,12 @@ def build_transformer(isvc: Mapping[str, Any], config: Config) -> ComponentBuild
     return _with_pod_spec(build, pod_spec)
 
 
-def build_explainer(isvc: Mapping[str, Any], config: Config) -> ComponentBuild | Invalid:
+def build_explainer(
+    isvc: Mapping[str, Any], config: Config, storage_containers: StorageContainers = ()
+) -> ComponentBuild | Invalid:
     """Port of `(*Explainer).Reconcile`'s build half (ART or custom explainer)."""
     spec = isvc["spec"]["explainer"]
-    build = _build(isvc, c.EXPLAINER, config, with_batcher=False)
+    build = _build(isvc, c.EXPLAINER, config, False, storage_containers)
     if isinstance(build, Invalid):
         return build
     pod_spec = _component_pod_spec(spec)
@@ -56,17 +66,21 @@ def build_explainer(isvc: Mapping[str, Any], config: Config) -> ComponentBuild |
 
 
 def _build(
-    isvc: Mapping[str, Any], component: str, config: Config, with_batcher: bool
+    isvc: Mapping[str, Any],
+    component: str,
+    config: Config,
+    with_batcher: bool,
+    storage_containers: StorageContainers,
 ) -> ComponentBuild | Invalid:
     spec = isvc["spec"][component]
     disallowed = config.inference_services.service_annotation_disallowed_list
     annotations = m.without(isvc["metadata"].get("annotations"), disallowed)
-    uri = _storage_uri(spec)
+    uri, uri_field = _storage_uri(spec, component)
     if uri is not None:
         annotations[c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY] = uri
-        error = m.validate_storage_uri(uri)
+        error = m.validate_storage_uri(uri, storage_containers)
         if error is not None:
-            return Invalid(f"spec.{component}", error)
+            return Invalid(uri_field, error)
     m.add_logger_annotations(spec.get("logger"), annotations)
     if with_batcher:
         m.add_batcher_annotations(spec.get("batcher"), annotations)
@@ -91,12 +105,15 @@ def _with_pod_spec(build: ComponentBuild, pod_spec: dict[str, Any]) -> Component
     return ComponentBuild(build.component, build.meta, build.ext, pod_spec)
 
 
-def _storage_uri(spec: Mapping[str, Any]) -> str | None:
-    """The implementation's storage URI: ART's `storageUri`, or none for custom containers."""
-    art = spec.get("art")
-    if art is not None and art.get("storageUri"):
-        return str(art["storageUri"])
-    return None
+def _storage_uri(spec: Mapping[str, Any], component: str) -> tuple[str | None, str]:
+    """`GetImplementation().GetStorageUri()`: ART's `storageUri`, or a custom container's
+    STORAGE_URI env (the first container's), with the field that holds it."""
+    field = f"spec.{component}"
+    if component == c.TRANSFORMER:
+        found = get_transformer_implementations(spec, field)
+    else:
+        found = get_explainer_implementations(spec, field)
+    return get_storage_uri(found[0]) if found else (None, field)
 
 
 def _component_pod_spec(spec: Mapping[str, Any]) -> dict[str, Any]:

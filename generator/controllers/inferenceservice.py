@@ -29,7 +29,7 @@ from generator.config import Config
 from generator.credentials.sources import SecretIndex
 from generator.errors import Invalid
 from generator.goruntime import strconv
-from generator.reconcilers import knative, raw
+from generator.reconcilers import deployment, knative, raw
 from generator.reconcilers.ingress import httproute, kube_ingress, virtual_service
 from generator.records import ComponentBuild
 from generator.render import Renderer
@@ -106,7 +106,7 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
         if isinstance(found, Invalid):
             return found
         resolved, isvc = found, found.isvc
-    builds = component_builds(isvc, resolved, ctx.config)
+    builds = component_builds(isvc, resolved, ctx.config, ctx.storage_containers)
     if isinstance(builds, Invalid):
         return builds
     if mode == constants.DeploymentMode.STANDARD and isvc["spec"].get("canary"):
@@ -123,8 +123,9 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
     )
     notes: list[str] = []
     mutated: list[ComponentBuild] = []
+    standard = mode == constants.DeploymentMode.STANDARD
     for build in builds:
-        done_build = mutate_component(build, isvc, mutation, notes)
+        done_build = mutate_component(build, isvc, mutation, notes, standard)
         if isinstance(done_build, Invalid):
             return done_build
         mutated.append(done_build)
@@ -147,12 +148,16 @@ def mutate_component(
     isvc: Mapping[str, Any],
     ctx: MutationContext,
     notes: list[str],
+    standard: bool = False,
 ) -> ComponentBuild | Invalid:
     """What KServe's webhook makes of the component's pods, inlined into its pod template.
 
     GitOps: with no webhook in the cluster, the injections (storage initializer, credentials,
     agent, …) must already be in the rendered template. KServe's controller first applies
-    `storageUris` itself (`CommonStorageInitialization` in the ksvc and raw reconcilers).
+    `storageUris` itself (`CommonStorageInitialization` in the ksvc and raw reconcilers). In
+    Standard mode the webhook sees pods of the Deployment, whose template the raw reconciler
+    has passed through `setDefaultPodSpec` (the default readiness probe the agent's
+    SERVING_READINESS_PROBE is built from), so the defaults come before the webhook.
     """
     field_path = f"spec.{build.component}"
     spec = isvc["spec"].get(build.component) or {}
@@ -168,12 +173,17 @@ def mutate_component(
     notes += warnings
     if problems:
         return problems[0]
+    if standard:
+        pod_spec = deployment.set_default_pod_spec(pod_spec)
     head = _mutated(build.meta, pod_spec, ctx, field_path, notes)
     if isinstance(head, Invalid):
         return head
     worker: dict[str, Any] | None = None
     if build.worker_meta is not None and build.worker_pod_spec is not None:
-        found = _mutated(build.worker_meta, build.worker_pod_spec, ctx, field_path, notes)
+        worker_spec = build.worker_pod_spec
+        if standard:
+            worker_spec = deployment.set_default_pod_spec(worker_spec)
+        found = _mutated(build.worker_meta, worker_spec, ctx, field_path, notes)
         if isinstance(found, Invalid):
             return found
         worker = found
@@ -220,7 +230,7 @@ def canary_builds(
                 field_path = found.field.replace("spec.predictor", "spec.canary", 1)
                 return Invalid(field_path, found.message)
             resolved, canary_isvc = found, found.isvc
-        build = build_predictor(canary_isvc, resolved, ctx.config)
+        build = build_predictor(canary_isvc, resolved, ctx.config, ctx.storage_containers)
         if isinstance(build, Invalid):
             return build
         out.append(replace(build, ext={"minReplicas": replicas}, worker_meta=None,
@@ -251,14 +261,17 @@ def validate_initial_scale_annotation(
 
 
 def component_builds(
-    isvc: Mapping[str, Any], resolved: ResolvedModel | None, config: Config
+    isvc: Mapping[str, Any],
+    resolved: ResolvedModel | None,
+    config: Config,
+    storage_containers: Sequence[Mapping[str, Any]] = (),
 ) -> list[ComponentBuild] | Invalid:
     """Predictor, transformer and explainer, in the controller's order."""
-    builds = [build_predictor(isvc, resolved, config)]
+    builds = [build_predictor(isvc, resolved, config, storage_containers)]
     if isvc["spec"].get("transformer") is not None:
-        builds.append(build_transformer(isvc, config))
+        builds.append(build_transformer(isvc, config, storage_containers))
     if isvc["spec"].get("explainer") is not None:
-        builds.append(build_explainer(isvc, config))
+        builds.append(build_explainer(isvc, config, storage_containers))
     problems = [b for b in builds if isinstance(b, Invalid)]
     if problems:
         return problems[0]

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from helpers import require_shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -736,17 +736,9 @@ def test_defaulting_never_fails_never_mutates_and_is_idempotent(
     assert default_inference_service(once, config, LOCAL_MODELS) == once
 
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-
-
 def shared_file(relative: str) -> Path:
-    """A reference file; skipped locally without ../shared, required when CI is set."""
-    path = SHARED / relative
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is required when CI is set")
-        pytest.skip(f"{path} not present (the shared reference folder is not checked out)")
-    return path
+    """A file of the vendored reference data (tests/data/reference)."""
+    return require_shared("reference", *relative.split("/"))
 
 
 def test_published_examples_default_to_objects_the_crd_accepts() -> None:

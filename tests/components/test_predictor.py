@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from generator.admission.defaults import default_inference_service
 from generator.admission.runtimes import RuntimeIndex
 from generator.components.predictor import build_predictor, reconcile_model
@@ -203,3 +205,52 @@ def test_art_explainer_container_repeats_user_args() -> None:
         "foo-predictor.default", "--adversary_type", "SquareAttack", "--a", "1", "--b", "2",
         "--x", "--x",
     ]  # fmt: skip
+
+
+# --- GetImplementation().GetStorageUri(): a custom container's STORAGE_URI env ----------------
+
+SOURCE_URI = "internal.serving.kserve.io/storage-initializer-sourceuri"
+
+
+def _custom(env: list[dict[str, str]], name: str = "kserve-container") -> dict[str, Any]:
+    return {"containers": [{"name": name, "image": "c:1", "env": env}]}
+
+
+@pytest.mark.parametrize(
+    ("component", "build"),
+    [("predictor", build_predictor), ("transformer", build_transformer)],
+)
+def test_custom_container_storage_uri_sets_the_initializer_annotation(
+    component: str, build: Any
+) -> None:
+    """predictor.go / transformer.go: `GetStorageUri()` of the custom implementation (the
+    STORAGE_URI env, predictor_custom.go / transformer_custom.go) becomes the storage-initializer
+    source URI annotation, which makes the pod webhook inject the initializer."""
+    cfg = _config()
+    isvc = copy.deepcopy(FOO)
+    isvc["spec"][component] = _custom([{"name": "STORAGE_URI", "value": "gs://b/m"}])
+    isvc = default_inference_service(isvc, cfg)
+    found = build(isvc, None, cfg) if component == "predictor" else build(isvc, cfg)
+    assert not isinstance(found, Invalid)
+    assert found.meta["annotations"][SOURCE_URI] == "gs://b/m"
+
+
+def test_custom_predictor_without_storage_uri_gets_no_annotation() -> None:
+    cfg = _config()
+    isvc = copy.deepcopy(FOO)
+    isvc["spec"]["predictor"] = _custom([{"name": "OTHER", "value": "gs://b/m"}])
+    found = build_predictor(default_inference_service(isvc, cfg), None, cfg)
+    assert not isinstance(found, Invalid)
+    assert SOURCE_URI not in found.meta["annotations"]
+
+
+def test_custom_predictor_storage_uri_is_validated_at_its_env_field() -> None:
+    """addStorageInitializerAnnotations: ValidateStorageURI refuses an unknown scheme."""
+    cfg = _config()
+    isvc = copy.deepcopy(FOO)
+    env = [{"name": "A", "value": "1"}, {"name": "STORAGE_URI", "value": "foo://m"}]
+    isvc["spec"]["predictor"] = _custom(env)
+    found = build_predictor(default_inference_service(isvc, cfg), None, cfg)
+    assert isinstance(found, Invalid)
+    assert found.field == "spec.predictor.containers[0].env[1].value"
+    assert found.message.startswith("StorageURI not supported")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import pickle
 from pathlib import Path
 
-import pytest
 import yaml
+from helpers import require_shared
 
 from generator.config import (
     BUILTIN_SOURCE,
@@ -20,17 +19,10 @@ from generator.config import (
 )
 from generator.errors import Problem, Source
 
-RELEASE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "kserve" / "release"
-
 
 def release_file(name: str) -> Path:
-    """A file of the v0.20.0 release; skipped locally without ../shared, required in CI."""
-    path = RELEASE / name
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is required when CI is set")
-        pytest.skip(f"{path} not present (the shared reference folder is not checked out)")
-    return path
+    """A file of the v0.20.0 release, vendored under tests/data/reference/kserve/release."""
+    return require_shared("reference", "kserve", "release", name)
 
 
 def test_builtin_data_equals_the_release_config_map() -> None:

@@ -1,12 +1,12 @@
-"""Validate rendered custom resources against the real CRDs in ../shared/reference/crds.
+"""Validate rendered custom resources against the real CRDs in tests/data/reference/crds.
 
 The CRD's openAPIV3Schema is made strict the way the API server prunes and rejects unknown
 fields: every schema that lists `properties` and does not set
 `x-kubernetes-preserve-unknown-fields` (nor its own `additionalProperties`) gets
 `additionalProperties: false`. At the root, `apiVersion` and `kind` are strings and `metadata`
 is checked against a strict subset of ObjectMeta (the fields a manifest may set), as the API
-server ignores a CRD's own metadata schema. Tests using this skip when ../shared is absent and
-fail when CI is set (`helpers.require_shared`).
+server ignores a CRD's own metadata schema. The CRDs are the repository's copies
+(`helpers.require_shared`).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def _crd_files() -> list[Path]:
 
 @functools.cache
 def _crds() -> dict[tuple[str, str], dict[str, Any]]:
-    """(group, kind) -> CRD, from every CRD file under ../shared/reference/crds."""
+    """(group, kind) -> CRD, from every CRD file under tests/data/reference/crds."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for path in _crd_files():
         for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
@@ -96,7 +96,7 @@ def crd_validator(group: str, version: str, kind: str) -> jsonschema.protocols.V
     """The strict validator for one served version of a CRD."""
     crd = _crds().get((group, kind))
     if crd is None:
-        raise LookupError(f"no CRD for {kind}.{group} under ../shared/reference/crds")
+        raise LookupError(f"no CRD for {kind}.{group} under tests/data/reference/crds")
     for served in crd["spec"]["versions"]:
         if served["name"] == version and served.get("served", True):
             schema = root_schema(served["schema"]["openAPIV3Schema"])

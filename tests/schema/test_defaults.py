@@ -5,7 +5,7 @@ KServe's controller reads the stored object (a container port's `protocol: TCP` 
 Service it creates). The fixtures below are written for these tests; the algorithm cases are
 those of k8s.io/apiextensions-apiserver `pkg/apiserver/schema/defaulting/algorithm_test.go`
 (`TestDefault`), written as defaults trees; the published examples and the CRDs come from
-`../shared` (skipped when absent, a failure when CI is set).
+tests/data/reference (vendored; see its README.md).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import REPO_ROOT, require_shared
+from helpers import REFERENCE, REPO_ROOT, require_shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -681,13 +681,11 @@ def test_the_generator_refuses_what_it_cannot_represent(node: dict[str, Any], me
         gen_schemas().defaults_tree(node, "Kind")
 
 
-# --- the published examples (../shared) ------------------------------------------------------
+# --- the published examples (tests/data/reference) -------------------------------------------
 
 
 def example_files() -> list[str]:
-    folder = (REPO_ROOT / ".." / "shared" / "reference" / "examples").resolve()
-    if not folder.is_dir():
-        return ["<absent>"]
+    folder = REFERENCE / "examples"
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.yaml"))
 
 

@@ -1,7 +1,7 @@
 """Strict CRD-schema validation of KServe objects (`generator.schema`).
 
 The fixtures below are written for these tests; the published examples, the KServe CRDs and the
-generator run come from `../shared` (skipped when absent, a failure when CI is set).
+generator run come from tests/data/reference (vendored; see its README.md).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import copy
 import datetime
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import Any
 import fastjsonschema
 import pytest
 import yaml
+from helpers import REFERENCE, require_shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,20 +30,13 @@ from generator.errors import Invalid, field_path
 from generator.schema import KSERVE_KINDS, check_object, normalized, served_versions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT / ".." / "shared"
 PACKAGE = REPO_ROOT / "generator" / "schema"
 QUANTITY = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"  # noqa: E501
 
 
 def shared(*parts: str) -> Path:
-    """A path under ../shared: skip when it is absent, fail when CI is set."""
-    path = SHARED.joinpath(*parts).resolve()
-    if not path.exists():
-        message = f"{path} is absent (the shared reference data sits beside the repo)"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must have it")
-        pytest.skip(message)
-    return path
+    """A path of the vendored reference data (tests/data)."""
+    return require_shared(*parts)
 
 
 def load_all(text: str) -> list[Any]:
@@ -573,7 +566,7 @@ def test_repeated_subschemas_become_definitions_and_single_uses_stay_inline() ->
     assert hoisted["definitions"]["liveness"] == probe
 
 
-# --- the published examples and the CRDs (../shared) ----------------------------------------
+# --- the published examples and the CRDs (tests/data/reference) -----------------------------
 
 INVALID_EXAMPLES = {
     "bloom-nodename.yaml": r"spec\.nodeName",
@@ -590,9 +583,7 @@ INVALID_EXAMPLES = {
 
 
 def example_files() -> list[str]:
-    folder = (SHARED / "reference" / "examples").resolve()
-    if not folder.is_dir():
-        return ["<absent>"]
+    folder = REFERENCE / "examples"
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.yaml"))
 
 

@@ -65,6 +65,30 @@ def mutators_for(ctx: MutationContext) -> list[tuple[str, Mutator]]:
     return [(name, fn) for name, fn in MUTATORS if oci or name != "InjectModelcar"]
 
 
+def decode_service_account_alias(spec: dict[str, Any], field: str = "") -> list[str]:
+    """The deprecated PodSpec `serviceAccount`, as the API server decodes a pod template.
+
+    k8s.io/kubernetes `Convert_v1_PodSpec_To_core_PodSpec`: `serviceAccount` is an alias that
+    fills an empty `serviceAccountName` (the new field wins when both are set). A Deployment's
+    pods therefore run under it, and the webhook's credential lookup reads it. # GitOps: a
+    Knative Service's schema has no `serviceAccount`, so a v0.20.0 cluster prunes it there and
+    the revision runs as `default`; the alias is mapped in both modes (what the author meant)
+    and a warning says so. Edits `spec` in place; returns the warnings.
+    """
+    alias = spec.pop("serviceAccount", None)
+    if not alias:
+        return []
+    kept = spec.get("serviceAccountName")
+    if not kept:
+        spec["serviceAccountName"] = alias
+    where = f"{field}.serviceAccount" if field else "serviceAccount"
+    target = f"serviceAccountName {kept or alias!r}"
+    return [
+        f"{where}: the deprecated alias of serviceAccountName (Knative's schema drops it); "
+        f"rendered as {target}. Write serviceAccountName instead."
+    ]
+
+
 def need_mutate(pod: Mapping[str, Any]) -> bool:
     """Port of `needMutate`: only pods labelled with an InferenceService are touched."""
     labels = (pod.get("metadata") or {}).get("labels") or {}
@@ -83,9 +107,10 @@ def mutate_pod(
     does not get one.
     """
     mutated = copy_data(dict(pod))
+    spec = mutated.get("spec")
+    warnings = decode_service_account_alias(spec, field) if isinstance(spec, dict) else []
     if not need_mutate(mutated):
-        return mutated, [], []
-    warnings: list[str] = []
+        return mutated, [], warnings
     for name, injector in mutators_for(ctx):
         try:
             warnings += injector(mutated, ctx)

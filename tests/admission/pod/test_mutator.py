@@ -216,3 +216,58 @@ def test_apply_storage_uris() -> None:
         {"containers": []}, uris, {}, MutationContext(BASE, "default")
     )
     assert [p.message for p in problems] == ["Invalid configuration: cannot find container"]
+
+
+# --- the deprecated PodSpec alias serviceAccount (Convert_v1_PodSpec_To_core_PodSpec) -----------
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ({"serviceAccount": "a"}, {"serviceAccountName": "a"}),
+        ({"serviceAccount": "a", "serviceAccountName": "n"}, {"serviceAccountName": "n"}),
+        ({"serviceAccount": "a", "serviceAccountName": ""}, {"serviceAccountName": "a"}),
+        ({"serviceAccount": ""}, {}),
+        ({"serviceAccountName": "n"}, {"serviceAccountName": "n"}),
+    ],
+    ids=["alias fills the name", "the name wins", "empty name", "empty alias", "no alias"],
+)
+def test_service_account_alias_is_decoded_as_the_api_server_does(
+    spec: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    pod = copy.deepcopy(ISVC_POD)
+    pod["spec"].update(spec)
+    mutated, problems, warnings = mutate_pod(pod, MutationContext(BASE, "models"), "spec.predictor")
+    assert problems == []
+    assert {k: v for k, v in mutated["spec"].items() if k.startswith("serviceAccount")} == expected
+    assert bool(warnings) == bool(spec.get("serviceAccount"))
+    assert all(
+        w.startswith("spec.predictor.serviceAccount: the deprecated alias") for w in warnings
+    )
+
+
+def test_the_alias_names_the_service_account_whose_credentials_are_used() -> None:
+    """The pod webhook's credential builder reads serviceAccountName after decoding."""
+    account = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "sa", "namespace": "models"},
+        "secrets": [{"name": "s3creds"}],
+    }
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s3creds", "namespace": "models"},
+        "stringData": {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"},
+    }
+    pod = copy.deepcopy(ISVC_POD)
+    pod["metadata"]["annotations"] = {
+        c.STORAGE_INITIALIZER_SOURCE_URI_INTERNAL_ANNOTATION_KEY: "s3://bucket/model"
+    }
+    pod["spec"]["serviceAccount"] = "sa"
+    ctx = MutationContext(BASE, "models", SecretIndex.from_objects([secret, account]))
+    mutated, problems, _ = mutate_pod(pod, ctx)
+    assert problems == []
+    init = mutated["spec"]["initContainers"][0]
+    refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in init["env"] if "valueFrom" in e}
+    assert refs == {"s3creds"}
