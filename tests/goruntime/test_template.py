@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.config.configmap import IngressConfig
 from generator.goruntime.template import (
     GoTemplateError,
     TemplateExecError,
@@ -30,6 +31,7 @@ from generator.goruntime.template import (
     parse,
     render,
 )
+from generator.reconcilers.ingress.path import generate_url_path
 
 DATA = {
     "Name": "my-model",
@@ -337,6 +339,22 @@ def test_render_errors(template: str, message: str) -> None:
 def test_html_mode_refuses_text_outside_the_html_text_context() -> None:
     with pytest.raises(UnsupportedTemplateError, match="HTML text context"):
         render("<a href={{.Name}}>", DATA, name="t", html=True)
+
+
+def test_the_issue_template_passes_the_config_check_and_renders() -> None:
+    """Issue 11: `{{ if .Name }}` passed the check, then failed at reconcile."""
+    template = "{{ if .Name }}/x/{{ .Name }}{{ end }}"
+    config = IngressConfig.from_json(
+        json.dumps(
+            {
+                "kserveIngressGateway": "kserve/kserve-ingress-gateway",
+                "ingressGateway": "knative-serving/knative-ingress-gateway",
+                "ingressDomain": "example.com",
+                "pathTemplate": template,
+            }
+        )
+    )
+    assert generate_url_path("my-model", "ns", config) == "/x/my-model"
 
 
 @given(st.text().filter(lambda s: "{{" not in s), st.booleans())
