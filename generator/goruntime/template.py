@@ -179,7 +179,7 @@ def _unicode_verb(ch: str) -> str:
     return f"{code} '{ch}'" if ch.isprintable() else code
 
 
-State = Callable[[], "State | None"]
+_StateFn = Callable[[], "_StateFn | None"]
 
 
 class _Lexer:
@@ -198,7 +198,7 @@ class _Lexer:
 
     def next_item(self) -> _Item:
         self.item = _Item(_T.EOF, self.pos, "EOF", self.start_line)
-        state: State | None = self.lex_inside_action if self.inside_action else self.lex_text
+        state: _StateFn | None = self.lex_inside_action if self.inside_action else self.lex_text
         while state is not None:
             state = state()
         return self.item
@@ -280,7 +280,7 @@ class _Lexer:
 
     # -- states --
 
-    def lex_text(self) -> State | None:
+    def lex_text(self) -> _StateFn | None:
         x = self.input.find(_LEFT, self.pos)
         if x >= 0:
             if x > self.pos:
@@ -306,7 +306,7 @@ class _Lexer:
         self.emit(_T.EOF)
         return None
 
-    def lex_left_delim(self) -> State | None:
+    def lex_left_delim(self) -> _StateFn | None:
         self.pos += len(_LEFT)
         after_marker = 2 if self.has_left_trim(self.pos) else 0
         if self.input.startswith("/*", self.pos + after_marker):
@@ -321,7 +321,7 @@ class _Lexer:
         self.item = item
         return None
 
-    def lex_comment(self) -> State | None:
+    def lex_comment(self) -> _StateFn | None:
         self.pos += 2
         x = self.input.find("*/", self.pos)
         if x < 0:
@@ -340,7 +340,7 @@ class _Lexer:
         self.ignore()
         return self.lex_text
 
-    def lex_right_delim(self) -> State | None:
+    def lex_right_delim(self) -> _StateFn | None:
         _, trim = self.at_right_delim()
         if trim:
             self.pos += 2
@@ -354,7 +354,7 @@ class _Lexer:
         self.item = item
         return None
 
-    def lex_inside_action(self) -> State | None:  # noqa: C901 - one switch, as in Go
+    def lex_inside_action(self) -> _StateFn | None:  # noqa: C901 - one switch, as in Go
         delim, _ = self.at_right_delim()
         if delim:
             if self.paren_depth == 0:
@@ -363,7 +363,7 @@ class _Lexer:
             return None
         ch = self.next()
         simple = {"=": _T.ASSIGN, "|": _T.PIPE}
-        states: dict[str, State] = {
+        states: dict[str, _StateFn] = {
             '"': self.lex_quote,
             "`": self.lex_raw_quote,
             "$": self.lex_variable,
@@ -406,7 +406,7 @@ class _Lexer:
             self.errorf(f"unrecognized character in action: {_unicode_verb(ch)}")
         return None
 
-    def lex_space(self) -> State | None:
+    def lex_space(self) -> _StateFn | None:
         spaces = 0
         while _is_space(self.peek()):
             self.next()
@@ -418,7 +418,7 @@ class _Lexer:
         self.emit(_T.SPACE)
         return None
 
-    def lex_identifier(self) -> State | None:
+    def lex_identifier(self) -> _StateFn | None:
         while _is_alnum(ch := self.next()):
             pass
         self.backup()
@@ -433,16 +433,16 @@ class _Lexer:
             self.emit(_T.IDENTIFIER)
         return None
 
-    def lex_field(self) -> State | None:
+    def lex_field(self) -> _StateFn | None:
         return self.lex_field_or_variable(_T.FIELD)
 
-    def lex_variable(self) -> State | None:
+    def lex_variable(self) -> _StateFn | None:
         if self.at_terminator():  # "$" alone
             self.emit(_T.VARIABLE)
             return None
         return self.lex_field_or_variable(_T.VARIABLE)
 
-    def lex_field_or_variable(self, typ: _T) -> State | None:
+    def lex_field_or_variable(self, typ: _T) -> _StateFn | None:
         if self.at_terminator():  # "." or "$" alone
             self.emit(_T.VARIABLE if typ == _T.VARIABLE else _T.DOT)
             return None
@@ -455,7 +455,7 @@ class _Lexer:
             self.emit(typ)
         return None
 
-    def _lex_quoted(self, quote: str, typ: _T, what: str) -> State | None:
+    def _lex_quoted(self, quote: str, typ: _T, what: str) -> _StateFn | None:
         while True:
             ch = self.next()
             if ch == "\\":
@@ -469,13 +469,13 @@ class _Lexer:
                 self.emit(typ)
                 return None
 
-    def lex_char(self) -> State | None:
+    def lex_char(self) -> _StateFn | None:
         return self._lex_quoted("'", _T.CHAR_CONSTANT, "character constant")
 
-    def lex_quote(self) -> State | None:
+    def lex_quote(self) -> _StateFn | None:
         return self._lex_quoted('"', _T.STRING, "quoted string")
 
-    def lex_raw_quote(self) -> State | None:
+    def lex_raw_quote(self) -> _StateFn | None:
         end = self.input.find("`", self.pos)
         if end < 0:
             self.pos = len(self.input)
@@ -486,7 +486,7 @@ class _Lexer:
         self.emit(_T.RAW_STRING)
         return None
 
-    def lex_number(self) -> State | None:
+    def lex_number(self) -> _StateFn | None:
         if not self.scan_number():
             self.errorf(f"bad number syntax: {quote(self.input[self.start : self.pos])}")
             return None
@@ -1304,17 +1304,18 @@ class _Vet:
             raise self.fail(pipe, "variables")
         if len(pipe.cmds) > 1:
             raise self.fail(pipe.cmds[1], "pipelines")
-        self.command(pipe.cmds[0], root_dot)
+        self.command(pipe.cmds[0], pipe, root_dot)
 
-    def command(self, cmd: CommandNode, root_dot: bool) -> None:
+    def command(self, cmd: CommandNode, pipe: PipeNode, root_dot: bool) -> None:
         head, args = cmd.args[0], cmd.args[1:]
         if isinstance(head, IdentifierNode):
             self.call(head, cmd, args, root_dot)
             return
-        if args and isinstance(head, FieldNode):
+        if args and isinstance(head, FieldNode | ChainNode):
             raise self.fail(head, f"arguments after {head}")
-        if args:
-            raise self.exec_fail(head, head, f"can't give argument to non-function {head}")
+        if args:  # Go points at the enclosing pipeline when the head is one
+            at = pipe if isinstance(head, PipeNode) else head
+            raise self.exec_fail(at, at, f"can't give argument to non-function {head}")
         if isinstance(head, NilNode):
             raise self.exec_fail(head, head, "nil is not a command")
         self.operand(head, root_dot)

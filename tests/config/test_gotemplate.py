@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from generator.config.configmap import IngressConfig
+from generator.config.jsondecode import ConfigError
 from generator.goruntime.template import (
     TemplateSyntaxError,
     UnsupportedTemplateError,
@@ -79,3 +83,20 @@ def test_invalid_templates(text: str, message: str) -> None:
         check(text, "path-template")
     assert str(err.value).startswith("template: path-template:1: ")
     assert message in str(err.value)
+
+
+def test_the_ingress_config_refuses_a_path_template_rendering_would_fail_on() -> None:
+    """Go parses it and KServe loads the config; the render would fail, so loading does here."""
+    config = {
+        "kserveIngressGateway": "kserve/kserve-ingress-gateway",
+        "ingressGateway": "knative-serving/knative-ingress-gateway",
+        "ingressDomain": "example.com",
+        "pathTemplate": '/{{ printf "%s" .Name }}',
+    }
+    with pytest.raises(ConfigError) as err:
+        IngressConfig.from_json(json.dumps(config))
+    assert err.value.message == (
+        "invalid ingress config, pathTemplate: "
+        "template: path-template:1: unsupported in kserve-gitops: function 'printf'"
+    )
+    assert err.value.json_path == "pathTemplate"
