@@ -7,7 +7,8 @@ the ingress config (`NewIngressConfig`), and executes templates in `reconcilers/
 a container's JSON text). Knative's `domain-template` is the same language.
 
 `parse` ports Go's `text/template/parse` (`lex.go`, `parse.go`, the parts of `node.go` that can
-fail): it accepts exactly what Go's Parse accepts and raises Go's error text otherwise. `check`
+fail): it accepts what Go's Parse accepts (up to MAX_NESTING levels of nesting) and raises Go's
+error text otherwise. `check`
 adds the subset test: a template Go accepts but `execute` cannot run raises
 `UnsupportedTemplateError` ("unsupported in kserve-gitops") from both, so the config check and
 rendering always agree. `execute` ports `text/template/exec.go` and `funcs.go` for: text,
@@ -532,10 +533,10 @@ class _SyntaxErr(Exception):
     """strconv.ErrSyntax and friends: the text of the error."""
 
 
-def _unquote_char(text: str, quote: str) -> tuple[int, bool, str]:
+def _unquote_char(text: str, delimiter: str) -> tuple[int, bool, str]:
     """strconv.UnquoteChar: (value, whether it is a byte escape, the rest of `text`)."""
     ch = text[0]
-    if ch == quote:
+    if ch == delimiter:
         raise _SyntaxErr("invalid syntax")
     if ch != "\\":
         return ord(ch), False, text[1:]
@@ -545,7 +546,7 @@ def _unquote_char(text: str, quote: str) -> tuple[int, bool, str]:
     if ch in _SIMPLE_ESCAPES:
         return ord(_SIMPLE_ESCAPES[ch]), False, rest
     if ch in ("'", '"'):
-        if ch != quote:
+        if ch != delimiter:
             raise _SyntaxErr("invalid syntax")
         return ord(ch), False, rest
     width = {"x": 2, "u": 4, "U": 8}.get(ch)
@@ -631,8 +632,8 @@ def _parse_int(text: str) -> int | None:
     return sign * magnitude
 
 
-_DECIMAL_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_HEX_FLOAT = re.compile(r"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+")
+_DECIMAL_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_HEX_FLOAT = re.compile(r"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+")
 
 
 def _parse_float(text: str) -> float | None:
@@ -844,13 +845,21 @@ _OPERAND_START = frozenset(
 _NOT_EXECUTABLE = (BoolNode, DotNode, NilNode, NumberNode, StringNode)
 
 
+# unicode.IsSpace: Unicode's White_Space property.
+_GO_WHITE_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def _is_empty_tree(node: Node | None) -> bool:
     if node is None or isinstance(node, CommentNode):
         return True
     if isinstance(node, ListNode):
         return all(_is_empty_tree(n) for n in node.nodes)
     if isinstance(node, TextNode):
-        return not node.text.strip(" \t\n\v\f\r\x85\xa0")
+        return not node.text.strip(_GO_WHITE_SPACE)  # bytes.TrimSpace
     return False
 
 
