@@ -26,6 +26,7 @@ a nil map. Values may be str, int, bool, None or mappings of those.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -1671,11 +1672,23 @@ def execute(tree: Tree, data: Mapping[str, Any], *, html: bool = False) -> str:
     outside html/template's HTML text context), TemplateExecError for failures on this data.
     """
     _vet(tree, html)
+    return _run(tree, data, html)
+
+
+def _run(tree: Tree, data: Mapping[str, Any], html: bool) -> str:
     state = _State(tree, html)
     state.walk(_Struct(data), tree.root)
     return "".join(state.out)
 
 
+@functools.lru_cache(maxsize=1024)
+def _prepared(text: str, name: str, html: bool) -> Tree:
+    """A parsed and vetted tree; the same config templates render once per object."""
+    tree = parse(text, name)
+    _vet(tree, html)
+    return tree
+
+
 def render(text: str, data: Mapping[str, Any], *, name: str, html: bool = False) -> str:
     """Parse and execute in one step; any GoTemplateError propagates."""
-    return execute(parse(text, name), data, html=html)
+    return _run(_prepared(text, name, html), data, html)
