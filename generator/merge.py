@@ -28,7 +28,7 @@ from typing import Any
 from generator import constants as c
 from generator.data import copy_data
 from generator.errors import Invalid
-from generator.gotemplate import GoTemplateError, render_go_template
+from generator.goruntime.template import GoTemplateError, render
 from generator.utils.utils import is_gpu_enabled
 
 ERR_NO_CONTAINER_FOUND = "no container configuration found in selected serving runtime"
@@ -326,7 +326,7 @@ def replace_placeholders(container: Mapping[str, Any], meta: Mapping[str, Any]) 
         raise MergeError(f"could not marshal container: {err}") from err
     for char, escaped in _JSON_HTML_ESCAPES:
         text = text.replace(char, escaped)
-    rendered = render_go_template(text, _object_meta_data(meta), html=True, name="container-tmpl")
+    rendered = render(text, _object_meta_data(meta), html=True, name="container-tmpl")
     try:
         result = json.loads(rendered)
     except ValueError as err:

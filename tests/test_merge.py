@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.errors import Invalid
-from generator.gotemplate import GoTemplateError
+from generator.goruntime.template import GoTemplateError
 from generator.merge import (
     MergeError,
     add_env_var_to_pod_spec,
@@ -426,7 +426,7 @@ def test_replace_placeholders_go_behaviour(arg, expected):
 @pytest.mark.parametrize(
     ("arg", "error", "message"),
     [
-        ('{{ index .Labels "a/b" }}', GoTemplateError, "unrecognized character in action"),
+        ('{{ index .Labels "a/b" }}', GoTemplateError, r'unexpected "\\\\" in operand'),
         ("{{.UID}}", GoTemplateError, "can't evaluate field UID"),
         ("{{.Labels.bs}}", MergeError, "invalid JSON after placeholders"),
     ],

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from generator.config.gotemplate import TemplateSyntaxError, check_template
 from generator.config.jsondecode import GoObject
+from generator.goruntime.template import TemplateSyntaxError, UnsupportedTemplateError, check
 
 DEFAULT_DOMAIN_TEMPLATE = "{{ .Name }}-{{ .Namespace }}.{{ .IngressDomain }}"
 DEFAULT_INGRESS_DOMAIN = "example.com"
@@ -104,12 +104,15 @@ class IngressConfig:
             raise obj.error("ingressGateway", "invalid ingress config - ingressGateway is required")
         if self.path_template:
             try:
-                check_template(self.path_template)
+                check(self.path_template, "path-template")
             except TemplateSyntaxError as err:
                 raise obj.error(
-                    "pathTemplate",
-                    "invalid ingress config, unable to parse pathTemplate: "
-                    f"template: path-template: {err}",
+                    "pathTemplate", f"invalid ingress config, unable to parse pathTemplate: {err}"
+                ) from None
+            except UnsupportedTemplateError as err:
+                # GitOps: Go parses it, but rendering here would fail; say so at load time.
+                raise obj.error(
+                    "pathTemplate", f"invalid ingress config, pathTemplate: {err}"
                 ) from None
             if not self.ingress_domain:
                 raise obj.error(

@@ -32,7 +32,7 @@ import yaml
 
 from generator import constants
 from generator.config import Config
-from generator.gotemplate import GoTemplateError, render_go_template
+from generator.goruntime.template import GoTemplateError, render
 from generator.k8s_names import DNS1035_LABEL_MAX_LENGTH, fully_qualified_domain_name_errors
 from generator.reconcilers.ingress.domain import CLUSTER_DOMAIN
 from generator.records import ComponentBuild
@@ -356,7 +356,7 @@ def _check_domain_template(template: str) -> None:
     """Port of `checkDomainTemplate`: a trial render must give a bare host."""
     data = dict(Name="foo", Namespace="bar", Domain="baz.com", Annotations=None, Labels=None)
     try:
-        text = render_go_template(template, data, name="domain-template")
+        text = render(template, data, name="domain-template")
         url = urlsplit("https://" + text)
         host = url.hostname
     except (GoTemplateError, ValueError) as err:
@@ -383,7 +383,7 @@ def domain_name_from_template(
     data = dict(Name=name, Namespace=namespace, Domain=domain, Annotations=dict(annotations))
     data["Labels"] = dict(labels)
     try:
-        host = render_go_template(template, data, name="domain-template")
+        host = render(template, data, name="domain-template")
     except GoTemplateError as err:
         raise KnativeDomainError(
             f"domain name error: error executing the DomainTemplate: {err}"

@@ -330,7 +330,7 @@ def test_path_template_parse_error_names_the_template() -> None:
         IngressConfig.from_json(f'{{{BOTH_GATEWAYS}, "pathTemplate": "{{{{ .Name }}"}}')
     assert err.value.message == (
         "invalid ingress config, unable to parse pathTemplate: "
-        "template: path-template: unclosed action"
+        'template: path-template:1: unexpected "}" in operand'
     )
     assert err.value.json_path == "pathTemplate"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.config.configmap import IngressConfig
 from generator.goruntime.strconv import quote as _go_quote
-from generator.gotemplate import GoTemplateError, render_go_template
+from generator.goruntime.template import GoTemplateError, render
 from generator.k8s_names import dns1123_subdomain_errors, fully_qualified_domain_name_errors
 
 CLUSTER_DOMAIN = "cluster.local"  # knative.dev/pkg/network.GetClusterDomainName's default
@@ -33,7 +33,7 @@ def generate_domain_name(
         "Labels": dict(meta.get("labels") or {}),
     }
     try:
-        host = render_go_template(ingress.domain_template, values, name="domain-template")
+        host = render(ingress.domain_template, values, name="domain-template")
     except GoTemplateError as err:
         raise DomainError(f"error rendering the domain template: {err}") from err
     errors = fully_qualified_domain_name_errors("url", host)

@@ -6,7 +6,7 @@ import re
 from urllib.parse import unquote
 
 from generator.config.configmap import IngressConfig
-from generator.gotemplate import GoTemplateError, render_go_template
+from generator.goruntime.template import GoTemplateError, render
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -22,7 +22,7 @@ def generate_url_path(name: str, namespace: str, ingress: IngressConfig) -> str:
         return ""
     values = {"Name": name, "Namespace": namespace}
     try:
-        text = render_go_template(ingress.path_template, values, name="url-template")
+        text = render(ingress.path_template, values, name="url-template")
     except GoTemplateError as err:
         raise PathError(f"error rendering the url template: {err}") from err
     return _request_uri_path(text)
