@@ -88,6 +88,7 @@ class Result:
     objects: list[Rendered] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
     admitted: list[Admitted] = field(default_factory=list)
+    context: controller.ReconcileContext | None = None  # config and runtimes (cluster status)
 
 
 Progress = Callable[[int, int], None]  # (InferenceServices rendered, total)
@@ -140,7 +141,7 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         storage_containers(inputs),
         allow_zero_initial_scale(inputs),
     )
-    result = Result()
+    result = Result(context=ctx)
     rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
     for done, one in enumerate(admitted, 1):
         objects, decided, isvc_problems, notices = render_admitted(one, ctx)
