@@ -11,6 +11,7 @@ canary splits traffic with) taken from the render.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from generator.cluster.isvc_status import (
     INGRESS_READY,
     LATEST_DEPLOYMENT_READY,
     PREDICTOR,
+    READY,
     READY_CONDITIONS,
     ROUTES_READY,
     STOPPED,
@@ -107,11 +109,31 @@ def is_stopped(observed: Observed) -> bool:
     return virtual_service.is_stopped(observed.isvc)
 
 
-def compute(observed: Observed) -> Outcome:
+RECONCILES = 3  # a settled status repeats after two; the third only confirms it
+
+
+def settle(observed: Observed) -> Outcome:
+    """The status once reconciles stop changing it, as the cluster shows it at rest.
+
+    KServe starts each reconcile from the status it wrote last, and some rules read the
+    conditions the previous one left (the model is Loaded only once the InferenceService was
+    Ready), so one pass from nothing is not what `kubectl get isvc` shows.
+    """
+    outcome = compute(observed)
+    for _ in range(RECONCILES - 1):
+        again = compute(observed, outcome.status)
+        if again.status.as_json("") == outcome.status.as_json(""):
+            return again
+        outcome = again
+    return outcome
+
+
+def compute(observed: Observed, previous: IsvcStatus | None = None) -> Outcome:
     """The status after one reconcile of the InferenceService against the observed children."""
-    status = IsvcStatus()
+    status = copy.deepcopy(previous) if previous is not None else IsvcStatus()
     outcome = Outcome(status)
-    status.initialize_conditions()
+    if status.get_condition(READY) is None:
+        status.initialize_conditions()
     if observed.mode == KNATIVE and not observed.knative_available:
         outcome.notes.append(
             "Knative Serving is not available in the cluster (no serving.knative.dev/v1 "
@@ -170,6 +192,9 @@ def reconcile_component(observed: Observed, status: IsvcStatus, component: str) 
         if not stopped:
             status.propagate_status(component, service_status)
     if stopped:
+        before = status.get_condition(READY_CONDITIONS[component])
+        if before is not None and before.is_false and before.reason == STOPPED_REASON:
+            return status  # already marked stopped by an earlier reconcile
         if component == PREDICTOR:
             # KServe clears the whole status, keeping only the deployment mode
             status = IsvcStatus(deployment_mode=status.deployment_mode)

@@ -123,7 +123,7 @@ def report_one(
         virtual_service,
     )
     observed = _with_pods(cluster, observed)
-    outcome = observe.compute(observed)
+    outcome = observe.settle(observed)
     report.status = outcome.status.as_json(_transition_time(now))
     report.notes += outcome.notes
     report.created = _earliest(
