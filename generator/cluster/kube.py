@@ -72,6 +72,7 @@ class Cluster:
     server: str
     module: Any
     _discovered: dict[str, dict[str, Resource] | None] = field(default_factory=dict)
+    _no_dry_run: bool = False
 
     # --- requests ----------------------------------------------------------------------------
 
@@ -176,12 +177,16 @@ class Cluster:
     def dry_run_apply(self, resource: Resource, obj: Mapping[str, Any]) -> dict[str, Any] | None:
         """Server-side apply with dryRun=All: the object as the server would store it, or None
         when the server does not allow it (then the caller compares on the client)."""
+        if self._no_dry_run:
+            return None
         meta = obj.get("metadata") or {}
         path = resource.path(str(meta.get("namespace") or ""), str(meta.get("name") or ""))
         query = [("dryRun", "All"), ("fieldManager", DRY_RUN_MANAGER), ("force", "true")]
         code, doc = self.request(
             "PATCH", path, query, body=dict(obj), content_type="application/apply-patch+yaml"
         )
+        if code in (405, 415):
+            self._no_dry_run = True  # the server has no server-side apply: stop asking
         return doc if code == 200 and isinstance(doc, dict) else None
 
 

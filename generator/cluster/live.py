@@ -139,8 +139,15 @@ def _scopes(resource: Resource, namespaces: Iterable[str]) -> list[str | None]:
 def compare(
     cluster: Cluster, objects: Sequence[Mapping[str, Any]], namespaces: Iterable[str]
 ) -> list[ObjectChange]:
-    """Changed and new objects in render order, then the pruned ones by path."""
+    """Changed and new objects in render order, then the pruned ones."""
     changes = [x for x in (compare_object(cluster, obj) for obj in objects) if x is not None]
     scope = set(namespaces) | {identity(obj)[2] for obj in objects if identity(obj)[2]}
     gone = pruned(cluster, (identity(obj) for obj in objects), scope)
-    return changes + sorted(gone, key=lambda x: x.path)
+    return changes + sorted(gone, key=_apply_order)
+
+
+def _apply_order(change: ObjectChange) -> tuple[str, int, str, str]:
+    """Pruned objects in the order a render lists them: namespace, kind rank, name."""
+    obj = change.old or {}
+    _, kind, namespace, name = identity(obj)
+    return (namespace, output.KIND_ORDER.get(kind, len(output.KIND_ORDER)), kind, name)
