@@ -122,13 +122,18 @@ def report_one(
         knative,
         virtual_service,
     )
-    observed = _with_pods(cluster, observed)
-    outcome = observe.settle(observed)
-    report.status = outcome.status.as_json(_transition_time(now))
-    report.notes += outcome.notes
     report.created = _earliest(
         str((x.get("metadata") or {}).get("creationTimestamp") or "") for x in live.values()
     )
+    observed = _with_pods(cluster, observed)
+    try:
+        outcome = observe.settle(observed)
+    except (AttributeError, TypeError, ValueError) as err:
+        # a child whose status is not what its kind defines (a hand-made or broken object)
+        report.notes.append(f"cannot read the status of its children: {type(err).__name__}")
+        return report
+    report.status = outcome.status.as_json(_transition_time(now))
+    report.notes += outcome.notes
     return report
 
 

@@ -537,3 +537,27 @@ def test_without_the_cluster_extra_says_how_to_install_it(
         f"kserve-gitops: `{name}` needs the Kubernetes client, which is not installed: "
         "pip install 'kserve-gitops[cluster]'\n"
     )
+
+
+def test_a_child_with_a_malformed_status_is_a_warning(
+    canary: tuple[Path, Path, str, str], kubeconfig: Path, apiserver: FakeApiServer
+) -> None:
+    apps, rendered, _, _ = canary
+    key = ("serving.knative.dev/v1", "services", "kserve-test", "sklearn-iris-predictor")
+    apiserver.objects[key]["status"] = {"traffic": [{"percent": "ninety"}], "conditions": "x"}
+    done = run("status", str(apps), "--previous", str(rendered), "--kubeconfig", str(kubeconfig))
+    assert done.exit_code == 0
+    assert done.stderr == (
+        "warning: InferenceService kserve-test/sklearn-iris: cannot read the status of its "
+        "children: ValueError\n"
+    )
+    assert done.stdout.splitlines()[1].split() == ["sklearn-iris", "3h"]
+
+
+def test_render_needs_no_cluster_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `kubernetes` client is only for the cluster commands: rendering never imports it."""
+    monkeypatch.setitem(sys.modules, "kubernetes", None)
+    build_tree(tmp_path, {"apps/iris.yaml": iris("gs://bucket/model")})
+    done = run("render", str(tmp_path / "apps"))
+    assert done.exit_code == 0
+    assert "kind: Service" in done.stdout
