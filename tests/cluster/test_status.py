@@ -23,7 +23,11 @@ from helpers import build_tree
 from generator import pipeline
 from generator.cli import cli
 
-THREE_HOURS_AGO = (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+def three_hours_ago() -> str:
+    """A creationTimestamp that kubectl shows as AGE 3h for the next minute."""
+    return (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 STANDARD_INPUT = """
     apiVersion: serving.kserve.io/v1beta1
@@ -111,7 +115,7 @@ def sync(server: FakeApiServer, result: pipeline.Result, **statuses: dict[str, A
     would write (keyed by kind), as Argo CD or Flux plus the cluster would."""
     for item in result.objects:
         obj = copy.deepcopy(item.obj)
-        obj["metadata"]["creationTimestamp"] = THREE_HOURS_AGO
+        obj["metadata"]["creationTimestamp"] = three_hours_ago()
         if item.kind in statuses:
             obj["status"] = copy.deepcopy(statuses[item.kind])
         server.add(obj)
@@ -444,7 +448,7 @@ def test_model_mesh_reads_the_inference_service_status(
             "apiVersion": "serving.kserve.io/v1beta1",
             "kind": "InferenceService",
             "metadata": {"name": "sklearn-iris", "namespace": "kserve-test",
-                         "creationTimestamp": THREE_HOURS_AGO},
+                         "creationTimestamp": three_hours_ago()},
             "status": written,
         }
     )  # fmt: skip
