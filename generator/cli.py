@@ -20,6 +20,7 @@ import click
 
 from generator import KSERVE_VERSION, __version__, output, pipeline, writer
 from generator import diff as diffing
+from generator.cluster import commands as cluster_commands
 from generator.errors import (
     EXIT_CHANGES,
     EXIT_INTERNAL,
@@ -134,6 +135,25 @@ def input_options(command: F) -> F:
 
 def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def cluster_options(command: F) -> F:
+    """--kubeconfig and --context, passed on as one Target."""
+
+    @functools.wraps(command)
+    def with_target(*args: Any, **kwargs: Any) -> Any:
+        target = cluster_commands.Target(kwargs.pop("kubeconfig"), kwargs.pop("context"))
+        return command(*args, target=target, **kwargs)
+
+    wrapped: Any = click.option(
+        "--context", help="The kubeconfig context [default: the current context]."
+    )(with_target)
+    wrapped = click.option(
+        "--kubeconfig",
+        type=click.Path(dir_okay=False),
+        help="The kubeconfig file [default: $KUBECONFIG, ~/.kube/config, else in-cluster].",
+    )(wrapped)
+    return cast(F, wrapped)
 
 
 sync_waves_option = click.option(
@@ -270,10 +290,16 @@ def render(
 @click.option(
     "-o",
     "--output-dir",
-    required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="The rendered folder to compare with.",
+    help="The rendered folder to compare with (required without --live).",
 )
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Compare with the objects in the cluster instead: what a sync would create, change "
+    "or prune (by the managed-by label). Needs the `cluster` extra.",
+)
+@cluster_options
 @click.option("--no-color", is_flag=True, help="No colour even on a terminal.")
 @click.option(
     "--output",
@@ -286,19 +312,32 @@ def render(
 def diff(
     given: InputOptions,
     sync_waves: bool,
-    output_dir: Path,
+    output_dir: Path | None,
+    live: bool,
+    target: cluster_commands.Target,
     no_color: bool,
     out_format: str,
 ) -> None:
-    """Show what `render -o DIR` would change in DIR, object by object.
+    """Show what `render -o DIR` would change in DIR (or, with --live, in the cluster).
 
-    Exit status: 0 no change, 1 changes, 2 invalid input (like `git diff --exit-code`).
+    Exit status: 0 no change, 1 changes, 2 invalid input or a cluster error (like
+    `git diff --exit-code`).
 
     \b
     Examples:
       kserve-gitops diff apps/ -o rendered/
       kserve-gitops diff apps/ -o rendered/ --output json | jq .
+      kserve-gitops diff apps/ --live --context prod
     """
+    if live:
+        cluster = cluster_commands.connect("diff --live", target)
+        result = run_pipeline(make_request(given, output_dir, sync_waves))
+        namespaces = [given.namespace] if given.namespace else []
+        color = not no_color and sys.stdout.isatty()
+        cluster_commands.diff_live(cluster, result, namespaces, color, out_format)
+        return
+    if output_dir is None:
+        raise click.UsageError("Missing option '-o' / '--output-dir' (or compare with --live).")
     request = make_request(given, output_dir, sync_waves)
     files = planned_files(request)
     changes = diffing.compare(diffing.rendered_objects(output_dir), files)
@@ -313,6 +352,52 @@ def diff(
             click.echo(diffing.unified(change, color), nl=False)
     if changes:
         raise click.exceptions.Exit(EXIT_CHANGES)
+
+
+@cli.command(context_settings=CONTEXT)
+@input_options
+@cluster_options
+@click.option(
+    "-o",
+    "--output",
+    "out_format",
+    type=click.Choice(["table", "yaml", "json"]),
+    default="table",
+    show_default=True,
+    help="The `kubectl get isvc` table, or the InferenceService status objects KServe would write.",
+)
+@click.option("-w", "--watch", is_flag=True, help="After the first listing, print changes.")
+@click.option(
+    "-A", "--all-namespaces", is_flag=True, help="Show the NAMESPACE column, as kubectl -A."
+)
+@click.option("--watch-interval", type=float, default=2.0, hidden=True)
+@click.option("--watch-limit", type=int, default=0, hidden=True)
+def status(
+    given: InputOptions,
+    target: cluster_commands.Target,
+    out_format: str,
+    watch: bool,
+    all_namespaces: bool,
+    watch_interval: float,
+    watch_limit: int,
+) -> None:
+    """Show what `kubectl get isvc` would show, from the InferenceServices' children in the
+    cluster, computed as KServe's controller computes the status. Needs the `cluster` extra.
+
+    Missing children, children not managed by kserve-gitops and a cluster without Knative are
+    warnings per InferenceService on stderr. A cluster error exits 2.
+
+    \b
+    Examples:
+      kserve-gitops status apps/
+      kserve-gitops status apps/ --context prod -o yaml
+      kserve-gitops status apps/ -w
+    """
+    cluster = cluster_commands.connect("status", target)
+    options = cluster_commands.StatusOptions(
+        out_format, watch, all_namespaces, watch_interval, watch_limit
+    )
+    cluster_commands.status(cluster, lambda: run_pipeline(make_request(given)), options)
 
 
 def planned_files(request: pipeline.Request) -> dict[str, str]:

@@ -80,6 +80,7 @@ class Result:
     objects: list[Rendered] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
     admitted: list[Admitted] = field(default_factory=list)
+    context: controller.ReconcileContext | None = None  # config and runtimes (cluster status)
 
 
 Progress = Callable[[int, int], None]  # (InferenceServices rendered, total)
@@ -133,7 +134,7 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         storage_containers(inputs),
         allow_zero_initial_scale(inputs),
     )
-    result = Result()
+    result = Result(context=ctx)
     kfserving_problems, result.warnings = kfserving_objects(inputs, request.strict)
     problems += kfserving_problems
     rendered: list[Rendered] = [
