@@ -39,6 +39,7 @@ from generator.cluster.isvc_status import (
 from generator.config.ingress import IngressConfig
 from generator.reconcilers import raw
 from generator.reconcilers.ingress import httproute, kube_ingress, virtual_service
+from generator.utils.utils import get_force_stop_runtime
 
 KNATIVE = c.DeploymentMode.KNATIVE.value
 STANDARD = c.DeploymentMode.STANDARD.value
@@ -106,7 +107,7 @@ def component_name(observed: Observed, component: str) -> str:
 
 
 def is_stopped(observed: Observed) -> bool:
-    return virtual_service.is_stopped(observed.isvc)
+    return get_force_stop_runtime((observed.isvc.get("metadata") or {}).get("annotations"))
 
 
 RECONCILES = 3  # a settled status repeats after two; the third only confirms it
