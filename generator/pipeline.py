@@ -23,7 +23,7 @@ from generator import (
     schema,
     syncwaves,
 )
-from generator.admission import defaults, validation
+from generator.admission import defaults, runtimes, validation
 from generator.components import meta
 from generator.credentials.sources import SecretIndex
 from generator.errors import (
@@ -41,6 +41,7 @@ from generator.inputset import (
     check_duplicates,
     check_schemas,
     knative_domain_config,
+    namespace_passthrough,
     previous_revisions,
     resolve_config,
     resolve_namespaces,
@@ -65,6 +66,7 @@ class Request:
     knative_domain: str | None = None  # overrides config-domain's default domain
     overlay: str | None = None  # an overlay name (overlays/<name>/) or path
     sync_waves: bool = False  # Argo CD sync-wave annotations by kind (syncwaves.py)
+    default_deployment_mode: str | None = None  # sets deploy.defaultDeploymentMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ class Admitted:
     url: str | None = None  # what KServe would report as status.url
     address: str | None = None  # and status.address.url
     knative_flags: tuple[str, ...] = ()  # config-features flags its Knative Services need
+    mode_reason: str = ""  # why this mode (--explain)
+    runtime_reason: str = ""  # why this runtime (--explain)
 
 
 @dataclass(slots=True)
@@ -104,9 +108,12 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         if overlay is None:
             raise ProblemsFound(problems)
     extra_layers = [overlay.config] if overlay and overlay.config else []
-    cfg, config_problems = resolve_config(inputs, request.config_files, extra_layers)
+    cfg, config_problems = resolve_config(
+        inputs, request.config_files, extra_layers, request.default_deployment_mode
+    )
     problems += config_problems
     problems += resolve_namespaces(inputs, request.namespace)
+    namespace_passthrough(inputs, request.namespace)
     problems += check_schemas(inputs)
     problems += check_duplicates(inputs)
     index, runtime_problems = build_runtime_index(inputs)
@@ -140,7 +147,7 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         storage_containers(inputs),
         allow_zero_initial_scale(inputs),
     )
-    result = Result()
+    result = Result(warnings=list(inputs.notes))
     rendered: list[Rendered] = [Rendered(p.doc, "", p.source) for p in inputs.passthrough]
     for done, one in enumerate(admitted, 1):
         objects, decided, isvc_problems, notices = render_admitted(one, ctx)
@@ -234,7 +241,24 @@ def admit(item: Loaded, cfg: config_mod.Config) -> tuple[Admitted | None, list[P
     mode = controller.get_deployment_mode(
         controller.annotations_of(isvc), cfg.deploy.default_deployment_mode
     )
-    return Admitted(item, isvc, item.namespace, mode), []
+    # The reason reads the annotations as written: the defaulter adds the mode annotation.
+    why = mode_reason(controller.annotations_of(item.doc), cfg)
+    return Admitted(item, isvc, item.namespace, mode, mode_reason=why), []
+
+
+def mode_reason(annotations: Mapping[str, str], cfg: config_mod.Config) -> str:
+    """Where the mode came from: the InferenceService's annotation, else the config default."""
+    written = annotations.get(constants.DEPLOYMENT_MODE)
+    if written and controller.get_deployment_mode(annotations, ""):
+        return f"set by its {constants.DEPLOYMENT_MODE} annotation"
+    origin = cfg.origin.get("deploy", config_mod.BUILTIN_SOURCE)
+    where = (
+        "KServe's built-in inferenceservice-config"
+        if origin == config_mod.BUILTIN_SOURCE
+        else str(origin)
+    )
+    why = f"{written!r} in its annotation is not a mode" if written else "no annotation"
+    return f"{why}, so deploy.defaultDeploymentMode of {where}"
 
 
 def as_written(invalid: Invalid, original: Mapping[str, Any]) -> Invalid:
@@ -268,8 +292,35 @@ def render_admitted(
     objects = [Rendered(mark_managed(obj), owner, admitted.loaded.source) for obj in result.objects]
     ref = admitted.loaded.ref()
     notices = [Notice(admitted.loaded.source, ref, note) for note in result.notes]
-    decided = replace(admitted, runtime=result.runtime, url=result.url, address=result.address)
+    decided = replace(
+        admitted,
+        runtime=result.runtime,
+        url=result.url,
+        address=result.address,
+        runtime_reason=runtime_reason(admitted, result.runtime, ctx.index),
+    )
     return objects, decided, [], notices
+
+
+def runtime_reason(admitted: Admitted, runtime: str | None, index: runtimes.RuntimeIndex) -> str:
+    """Why the predictor got its runtime: named by the InferenceService, or auto-selected as
+    `reconcileModel` selects (GetSupportingRuntimes, first match)."""
+    predictor = (admitted.isvc.get("spec") or {}).get("predictor") or {}
+    model = predictor.get("model")
+    if not runtime or not isinstance(model, Mapping):
+        return ""
+    if model.get("runtime"):
+        return "named by spec.predictor.model.runtime"
+    multinode = predictor.get("workerSpec") is not None
+    found = runtimes.get_supporting_runtimes(model, admitted.namespace, index, False, multinode)
+    fmt = model.get("modelFormat") or {}
+    wanted = str(fmt.get("name", "")) + (f" {fmt['version']}" if fmt.get("version") else "")
+    names = ", ".join(name for name, _, _ in found)
+    return (
+        f"auto-selected for modelFormat {wanted} and protocol {runtimes.get_protocol(model)}, "
+        f"the first of the runtimes that support it [{names}], the namespace's ServingRuntimes "
+        "before ClusterServingRuntimes, each by priority"
+    )
 
 
 def with_field_lines(problems: Sequence[Problem]) -> list[Problem]:

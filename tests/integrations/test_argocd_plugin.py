@@ -310,10 +310,12 @@ def test_generate_puts_objects_without_namespace_in_the_app_namespace(
     done = generate(app, argocd_environ(sidecar_env, "models", namespace="serving"))
     assert done.returncode == 0, done.stderr
     docs = documents(done.stdout)
-    rendered = [d for d in docs if d["kind"] != "ConfigMap"]
-    assert rendered and {d["metadata"]["namespace"] for d in rendered} == {"serving"}
-    # Passed-through objects stay as written; Argo CD applies them to its destination namespace.
-    assert [d["metadata"] for d in docs if d["kind"] == "ConfigMap"] == [{"name": "settings"}]
+    # Passed-through namespaced objects get it too (issue 16: -n and ARGOCD_APP_NAMESPACE
+    # apply to every namespaced object, as the README says).
+    assert docs and {d["metadata"]["namespace"] for d in docs} == {"serving"}
+    assert [d["metadata"] for d in docs if d["kind"] == "ConfigMap"] == [
+        {"name": "settings", "namespace": "serving"}
+    ]
 
 
 def _kinds(stdout: str) -> set[str]:
