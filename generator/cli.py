@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -36,8 +37,19 @@ from generator.validate import validate
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+DEBUG_HELP = "Show the Python traceback of internal errors."
+DEPLOYMENT_MODES = ("Knative", "Standard", "ModelMesh", "Serverless", "RawDeployment")
+
+
 @click.group(context_settings=CONTEXT)
-@click.option("--debug", is_flag=True, help="Show the Python traceback of internal errors.")
+@click.option("--debug", is_flag=True, help=DEBUG_HELP)
+@click.version_option(
+    __version__,
+    "--version",
+    prog_name="kserve-gitops",
+    message=f"%(prog)s %(version)s (KServe {KSERVE_VERSION})",
+    help="Print the version and the KServe release it ports, and exit.",
+)
 def cli(debug: bool) -> None:
     """Render what KServe's controller would create, as static manifests for GitOps.
 
@@ -63,13 +75,33 @@ class InputOptions:
     overlay: str | None
     templates: Path | None
     strict: bool
+    default_deployment_mode: str | None
 
 
 INPUT_FIELDS = tuple(InputOptions.__dataclass_fields__)
+PREVIOUS_HELP = (
+    "An earlier render (YAML stream or rendered folder) whose Knative revisions a canary "
+    "splits traffic with"
+)
 
 
 def input_options(command: F) -> F:
-    """Add the input options to a command, which receives them as one InputOptions first."""
+    """Add the input options to a command that has -o, which receives them as one
+    InputOptions first."""
+    return _with_inputs(command, PREVIOUS_HELP + " [default: the -o folder, if it exists].")
+
+
+def input_options_without_output(command: F) -> F:
+    """The input options for a command without -o (nothing to default --previous to)."""
+    return _with_inputs(command, PREVIOUS_HELP + ".")
+
+
+debug_option = click.option(
+    "--debug", "debug", is_flag=True, help=DEBUG_HELP + " Same as kserve-gitops --debug."
+)
+
+
+def _with_inputs(command: F, previous_help: str) -> F:
     options = [
         click.argument("paths", nargs=-1, required=True, type=click.Path()),
         click.option(
@@ -92,12 +124,13 @@ def input_options(command: F) -> F:
             help="Drop input objects that are not KServe kinds instead of passing them through.",
         ),
         click.option(
-            "--previous",
-            multiple=True,
-            type=click.Path(),
-            help="An earlier render (YAML stream or rendered folder) whose Knative revisions a "
-            "canary splits traffic with [default: the -o folder, if it exists].",
+            "--default-deployment-mode",
+            type=click.Choice(DEPLOYMENT_MODES),
+            help="The mode of InferenceServices without the serving.kserve.io/deploymentMode "
+            "annotation: sets defaultDeploymentMode of the deploy config key, after --config "
+            "files and before an overlay's config.",
         ),
+        click.option("--previous", multiple=True, type=click.Path(), help=previous_help),
         click.option(
             "--knative-domain",
             help="The domain of Knative Services when the input has no config-domain "
@@ -120,10 +153,12 @@ def input_options(command: F) -> F:
             help="A folder of templates that replace shipped ones of the same name "
             "(e.g. knative-service.yaml.j2).",
         ),
+        debug_option,
     ]
 
     @functools.wraps(command)
     def with_inputs(**kwargs: Any) -> Any:
+        kwargs.pop("debug")  # main() reads --debug wherever it is given
         given = InputOptions(**{name: _frozen(kwargs.pop(name)) for name in INPUT_FIELDS})
         return command(given, **kwargs)
 
@@ -182,6 +217,7 @@ def make_request(
         template_dir=given.templates,
         sync_waves=sync_waves,
         strict=given.strict,
+        default_deployment_mode=given.default_deployment_mode,
     )
 
 
@@ -300,7 +336,9 @@ def render(
     "or prune (by the managed-by label). Needs the `cluster` extra.",
 )
 @cluster_options
-@click.option("--no-color", is_flag=True, help="No colour even on a terminal.")
+@click.option(
+    "--no-color", is_flag=True, help="No colour even on a terminal (as does NO_COLOR set)."
+)
 @click.option(
     "--output",
     "out_format",
@@ -344,7 +382,7 @@ def diff(
     if out_format == "json":
         click.echo(json.dumps([_json_change(c) for c in changes], indent=2, sort_keys=True))
     else:
-        color = not no_color and sys.stdout.isatty()
+        color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
         for change in changes:
             click.echo(f"{change.change}: {change.path} ({change.identity})")
             for line in diffing.summary(change):
@@ -443,17 +481,23 @@ def check(
     for rel in stale:
         click.echo(f"stale: {output_dir / rel}")
     if stale:
-        click.echo(
-            f"{len(stale)} file(s) out of date: run kserve-gitops render {' '.join(given.paths)} "
-            f"-o {output_dir}",
-            err=True,
-        )
+        command = [
+            "kserve-gitops",
+            "render",
+            *render_args(given, sync_waves),
+            "-o",
+            str(output_dir),
+        ]
+        # After `--` a path such as `-` or `-x` cannot be read as an option.
+        dashed = any(p.startswith("-") for p in given.paths)
+        command += ["--", *given.paths] if dashed else list(given.paths)
+        click.echo(f"{len(stale)} file(s) out of date: run {shlex.join(command)}", err=True)
         raise click.exceptions.Exit(EXIT_CHANGES)
     click.echo(f"{output_dir}: up to date", err=True)
 
 
 @cli.command(context_settings=CONTEXT)
-@input_options
+@input_options_without_output
 def urls(
     given: InputOptions,
 ) -> None:
@@ -471,6 +515,30 @@ def urls(
     for admitted in sorted(result.admitted, key=lambda a: (a.namespace, a.loaded.name)):
         name = f"{admitted.namespace}/{admitted.loaded.name}"
         click.echo(f"{name}\t{admitted.mode}\t{admitted.url or '-'}\t{admitted.address or '-'}")
+
+
+def render_args(given: InputOptions, sync_waves: bool) -> list[str]:
+    """The options that change what render writes, as given: following the check's fix hint
+    must render the output the check compared with."""
+    args: list[str] = []
+    for value, flag in (
+        (given.namespace, "--namespace"),
+        (given.knative_domain, "--knative-domain"),
+        (given.overlay, "--overlay"),
+        (given.templates, "--templates"),
+        (given.default_deployment_mode, "--default-deployment-mode"),
+    ):
+        if value is not None:
+            args += [flag, str(value)]
+    for config_file in given.config_files:
+        args += ["--config", config_file]
+    for previous in given.previous:
+        args += ["--previous", previous]
+    if given.no_passthrough:
+        args.append("--no-passthrough")
+    if sync_waves:
+        args.append("--sync-waves")
+    return args
 
 
 def write_rendered(root: Path, result: pipeline.Result) -> writer.WriteReport:
@@ -507,11 +575,13 @@ def report_line(root: Path, report: writer.WriteReport) -> str:
 def explain_line(admitted: pipeline.Admitted) -> str:
     """One stderr line saying what admission decided for an InferenceService."""
     ref = f"InferenceService {admitted.namespace}/{admitted.loaded.name}"
-    parts = [f"explain: {admitted.loaded.source}: {ref}: mode {admitted.mode}"]
+    why = f" ({admitted.mode_reason})" if admitted.mode_reason else ""
+    parts = [f"explain: {admitted.loaded.source}: {ref}: mode {admitted.mode}{why}"]
     if admitted.mode == "ModelMesh":
         parts.append("passed through unchanged: the in-cluster ModelMesh controller owns it")
     if admitted.runtime:
-        parts.append(f"runtime {admitted.runtime}")
+        why = f" ({admitted.runtime_reason})" if admitted.runtime_reason else ""
+        parts.append(f"runtime {admitted.runtime}{why}")
     if admitted.knative_flags:
         parts.append("needs Knative config-features " + ", ".join(admitted.knative_flags))
     return "; ".join(parts)

@@ -7,13 +7,14 @@ changes the input set returns a new one instead of rewriting it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from generator import config as config_mod
-from generator import load, schema, writer
+from generator import load, schema, scope, writer
 from generator.admission import runtimes, servingruntime
 from generator.admission.pod.storage_container import storage_containers_from
 from generator.errors import Invalid, Notice, Problem, Source
@@ -69,8 +70,10 @@ def resolve_config(
     inputs: Inputs,
     config_files: Sequence[str],
     extra_layers: Sequence[config_mod.ConfigLayer] = (),
+    default_deployment_mode: str | None = None,
 ) -> tuple[config_mod.Config | None, list[Problem]]:
-    """Built-in ◁ the repo's inferenceservice-config ◁ --config files ◁ overlay, key by key."""
+    """Built-in ◁ the repo's inferenceservice-config ◁ --config files ◁
+    --default-deployment-mode ◁ overlay, key by key."""
     layers = [config_mod.builtin_layer()]
     problems: list[Problem] = []
     if len(inputs.config_maps) > 1:
@@ -89,8 +92,30 @@ def resolve_config(
             layer, layer_problems = _config_layer(item)
             layers.append(layer)
             problems += layer_problems
+    if default_deployment_mode:
+        layers.append(deployment_mode_layer(layers, default_deployment_mode))
     cfg, resolve_problems = config_mod.resolve([*layers, *extra_layers])
     return cfg, problems + resolve_problems
+
+
+DEPLOYMENT_MODE_SOURCE = Source("--default-deployment-mode")
+
+
+def deployment_mode_layer(
+    layers: Sequence[config_mod.ConfigLayer], mode: str
+) -> config_mod.ConfigLayer:
+    """The `deploy` key with only defaultDeploymentMode changed: the rest of the effective
+    deploy config (e.g. deploymentRolloutStrategy) is kept. A `deploy` value that is not a
+    JSON object is left for the config parser to report, unchanged."""
+    text = next((lay.data["deploy"] for lay in reversed(layers) if "deploy" in lay.data), "{}")
+    try:
+        deploy = json.loads(text)
+    except ValueError:
+        deploy = None
+    if not isinstance(deploy, dict):
+        return config_mod.ConfigLayer(DEPLOYMENT_MODE_SOURCE, {})
+    deploy["defaultDeploymentMode"] = mode
+    return config_mod.ConfigLayer(DEPLOYMENT_MODE_SOURCE, {"deploy": json.dumps(deploy)})
 
 
 def _config_layer(item: Loaded) -> tuple[config_mod.ConfigLayer, list[Problem]]:
@@ -237,6 +262,25 @@ def resolve_namespaces(
                 invalid = Invalid("metadata.namespace", f"required: {NAMESPACE_HELP}")
                 problems.append(item.problem(invalid))
     return _with_lists(inputs, resolved), problems
+
+
+def namespace_passthrough(inputs: Inputs, default_namespace: str | None) -> Inputs:
+    """Passed-through namespaced objects without metadata.namespace get --namespace (or
+    ARGOCD_APP_NAMESPACE), as `kustomize build` with `namespace:` would give it; cluster-scoped
+    kinds (scope.py) keep none. Returns the input set with the new passthrough list."""
+    if not default_namespace:
+        return inputs
+    crds = scope.crd_scopes(item.doc for item in inputs.passthrough)
+    passthrough = list(inputs.passthrough)
+    for i, item in enumerate(passthrough):
+        meta = item.doc.get("metadata")
+        if item.namespace or not isinstance(meta, Mapping):
+            continue
+        if scope.is_cluster_scoped(item.api_version, item.kind, crds):
+            continue
+        doc = {**item.doc, "metadata": {**meta, "namespace": default_namespace}}
+        passthrough[i] = Loaded(doc, item.source)
+    return _with_lists(inputs, {"passthrough": passthrough})
 
 
 def check_duplicates(inputs: Inputs) -> list[Problem]:

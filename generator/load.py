@@ -9,6 +9,7 @@ server's strict decoding rejects them; a silent "last one wins" hides typos).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 
 from generator import constants
-from generator.errors import Invalid, ObjectRef, Problem, Source
+from generator.errors import Invalid, Notice, ObjectRef, Problem, Source
 
 try:  # libyaml is an order of magnitude faster; fall back so a bare install still works
     from yaml import CSafeLoader as _BaseLoader
@@ -27,6 +28,20 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 INPUT_SUFFIXES = (".yaml", ".yml", ".json")
 RENDERED_DIR_MARKER = ".kserve-gitops-index.json"  # writer.INDEX_NAME
 KSERVE_API_GROUP_PREFIX = constants.KSERVE_API_GROUP + "/"
+STDIN = "-"  # an input path meaning standard input, as for kubectl and kustomize
+STDIN_SOURCE = "<stdin>"
+# The names kustomize reads a folder's kustomization from (konfig.RecognizedKustomizationFileNames).
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+KUSTOMIZE_API_GROUP_PREFIX = "kustomize.config.k8s.io/"
+KUSTOMIZATION_NOTE = (
+    "a kustomize file, skipped: kserve-gitops reads every file of the folder itself and applies "
+    "no kustomize resources, patches or generators (run `kustomize build` first to use them)"
+)
+NO_FILES_NOTE = (
+    "no .yaml, .yml or .json files here (hidden folders and render -o output are skipped)"
+)
+HELM_RENDER = "render the chart with `helm template` and give kserve-gitops its output"
+HELM_HINT = "a Helm template? " + HELM_RENDER
 
 
 class InputLoader(_BaseLoader):
@@ -106,6 +121,7 @@ class Inputs:
     passthrough: list[Loaded] = field(default_factory=list)
     kfserving: list[Loaded] = field(default_factory=list)  # serving.kubeflow.org: warned about
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Notice] = field(default_factory=list)  # skipped files, an empty input set
 
 
 # KFServing's group, retired when the project became KServe (0.7); v0.20.0 serves none of it.
@@ -202,19 +218,45 @@ def read_file(path: Path) -> tuple[list[Loaded], list[Problem]]:
         return [], [Problem(Source(display), None, "", f"not UTF-8 text: {err.reason}")]
     except OSError as err:
         return [], [Problem(Source(display), None, "", f"cannot read: {err.strerror}")]
-    return parse_stream(text, display)
+    docs, problems = parse_stream(text, display)
+    if problems and "{{" in text:
+        problems = [_with_hint(p, HELM_HINT) for p in problems]
+    return docs, problems
+
+
+def _with_hint(problem: Problem, hint: str) -> Problem:
+    return Problem(problem.source, problem.obj, problem.field, f"{problem.message} ({hint})")
+
+
+def _helm_file(item: Loaded) -> bool:
+    """Chart.yaml (its apiVersion, v2, is Helm's) or a file beside it such as values.yaml."""
+    path = Path(item.source.path)
+    return path.name in ("Chart.yaml", "Chart.yml") or (path.parent / "Chart.yaml").is_file()
+
+
+def not_an_object(item: Loaded) -> Problem:
+    """A document without apiVersion and kind: say what it is rather than name an empty object."""
+    path = Path(item.source.path)
+    if path.name in ("Chart.yaml", "Chart.yml"):
+        message = f"a Helm chart's Chart.yaml, not a Kubernetes object ({HELM_RENDER})"
+    elif (path.parent / "Chart.yaml").is_file():
+        message = f"Helm chart values, not a Kubernetes object ({HELM_RENDER})"
+    else:
+        message = "not a Kubernetes object: it has no apiVersion and no kind"
+    return Problem(item.source, None, "", message)
 
 
 def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
     """Sort documents into the kinds the pipeline reads; others pass through unchanged."""
     inputs = Inputs()
     for item in docs:
-        api_version, kind = item.doc.get("apiVersion"), item.doc.get("kind")
-        if not isinstance(api_version, str) or not api_version:
-            inputs.problems.append(item.problem(Invalid("apiVersion", "required value")))
+        unreadable = _unidentified(item)
+        if unreadable is not None:
+            inputs.problems.append(unreadable)
             continue
-        if not isinstance(kind, str) or not kind:
-            inputs.problems.append(item.problem(Invalid("kind", "required value")))
+        api_version, kind = str(item.doc["apiVersion"]), str(item.doc["kind"])
+        if api_version.startswith(KUSTOMIZE_API_GROUP_PREFIX):
+            inputs.notes.append(Notice(item.source, None, KUSTOMIZATION_NOTE))
             continue
         if api_version.startswith(KFSERVING_API_GROUP_PREFIX):
             inputs.kfserving.append(item)  # and passes through like any other kind
@@ -246,17 +288,65 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
     return inputs
 
 
+def _unidentified(item: Loaded) -> Problem | None:
+    """Why a document cannot be classified (no string apiVersion or kind), else None."""
+    api_version, kind = item.doc.get("apiVersion"), item.doc.get("kind")
+    if (not api_version and not kind) or (not (api_version and kind) and _helm_file(item)):
+        return not_an_object(item)
+    if not isinstance(api_version, str) or not api_version:
+        return _identity_problem(item, "apiVersion")
+    if not isinstance(kind, str) or not kind:
+        return _identity_problem(item, "kind")
+    return None
+
+
+def _identity_problem(item: Loaded, missing: str) -> Problem:
+    """apiVersion or kind missing: name the object only as far as it names itself."""
+    ref = item.ref() if item.kind and item.name else None
+    return Problem(item.source, ref, missing, "required value")
+
+
 def load(paths: Sequence[str], passthrough: bool = True) -> Inputs:
-    """discover → parse → classify; problems are collected, never raised."""
-    files, problems = discover(paths)
+    """discover → parse → classify; problems are collected, never raised. `-` is stdin."""
+    files, problems = discover([p for p in paths if p != STDIN])
+    notes = [Notice(Source(p), None, KUSTOMIZATION_NOTE) for p in _kustomizations(files)]
+    notes += _empty_folder_notes(paths, files)
+    files = [f for f in files if f.name not in KUSTOMIZATION_FILES]
     docs: list[Loaded] = []
+    if STDIN in paths:
+        stdin_docs, stdin_problems = parse_stream(sys.stdin.read(), STDIN_SOURCE)
+        docs.extend(stdin_docs)
+        problems.extend(stdin_problems)
     for path in files:
         file_docs, file_problems = read_file(path)
         docs.extend(file_docs)
         problems.extend(file_problems)
     inputs = classify(docs, passthrough)
     inputs.problems[:0] = problems
+    if not docs and not problems:
+        message = "the input set has no objects: nothing to render"
+        notes.append(Notice(Source(" ".join(paths)), None, message))
+    inputs.notes[:0] = notes
     return inputs
+
+
+def _kustomizations(files: Sequence[Path]) -> list[str]:
+    return [f.as_posix() for f in files if f.name in KUSTOMIZATION_FILES]
+
+
+def _empty_folder_notes(paths: Sequence[str], files: Sequence[Path]) -> list[Notice]:
+    """Say so when a folder given holds no input file (a typo, or the wrong suffixes)."""
+    return [
+        Notice(Source(given), None, NO_FILES_NOTE)
+        for given in paths
+        if given != STDIN
+        and Path(given).is_dir()
+        and not any(_under(f, Path(given)) for f in files)
+    ]
+
+
+def _under(file: Path, root: Path) -> bool:
+    return file == root or root in file.parents
 
 
 def locate_field_from_line(path: str, doc_line: int, field_path: str) -> int:

@@ -21,7 +21,7 @@ from generator import (
     schema,
     syncwaves,
 )
-from generator.admission import defaults, validation
+from generator.admission import defaults, runtimes, validation
 from generator.components import meta
 from generator.controllers import inferencegraph as graph
 from generator.controllers import inferenceservice as controller
@@ -44,6 +44,7 @@ from generator.inputset import (
     kfserving_objects,
     knative_domain_config,
     modelmesh_runtimes,
+    namespace_passthrough,
     previous_revisions,
     resolve_config,
     resolve_namespaces,
@@ -71,6 +72,7 @@ class Request:
     overlay: str | None = None  # an overlay name (overlays/<name>/) or path
     sync_waves: bool = False  # Argo CD sync-wave annotations by kind (syncwaves.py)
     strict: bool = False  # what is only warned about is refused (inputset.kfserving_objects)
+    default_deployment_mode: str | None = None  # sets deploy.defaultDeploymentMode
 
 
 @dataclass(slots=True)
@@ -97,9 +99,12 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         if overlay is None:
             raise ProblemsFound(problems)
     extra_layers = [overlay.config] if overlay and overlay.config else []
-    cfg, config_problems = resolve_config(inputs, request.config_files, extra_layers)
+    cfg, config_problems = resolve_config(
+        inputs, request.config_files, extra_layers, request.default_deployment_mode
+    )
     problems += config_problems
     inputs, namespace_problems = resolve_namespaces(inputs, request.namespace)
+    inputs = namespace_passthrough(inputs, request.namespace)
     inputs, schema_problems = check_schemas(inputs)
     problems += namespace_problems + schema_problems
     problems += check_duplicates(inputs)
@@ -134,9 +139,10 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         storage_containers(inputs),
         allow_zero_initial_scale(inputs),
     )
-    result = Result(context=ctx)
-    kfserving_problems, result.warnings = kfserving_objects(inputs, request.strict)
+    result = Result(context=ctx, warnings=list(inputs.notes))
+    kfserving_problems, kfserving_warnings = kfserving_objects(inputs, request.strict)
     problems += kfserving_problems
+    result.warnings += kfserving_warnings
     rendered: list[Rendered] = [
         Rendered(p.doc, "", p.source) for p in inputs.passthrough + modelmesh_runtimes(inputs)
     ]
@@ -232,7 +238,24 @@ def admit(item: Loaded, cfg: config_mod.Config) -> tuple[Admitted | None, list[P
     mode = controller.get_deployment_mode(
         controller.annotations_of(isvc), cfg.deploy.default_deployment_mode
     )
-    return Admitted(item, isvc, item.namespace, mode), []
+    # The reason reads the annotations as written: the defaulter adds the mode annotation.
+    why = mode_reason(controller.annotations_of(item.doc), cfg)
+    return Admitted(item, isvc, item.namespace, mode, mode_reason=why), []
+
+
+def mode_reason(annotations: Mapping[str, str], cfg: config_mod.Config) -> str:
+    """Where the mode came from: the InferenceService's annotation, else the config default."""
+    written = annotations.get(constants.DEPLOYMENT_MODE)
+    if written and controller.get_deployment_mode(annotations, ""):
+        return f"set by its {constants.DEPLOYMENT_MODE} annotation"
+    origin = cfg.origin.get("deploy", config_mod.BUILTIN_SOURCE)
+    where = (
+        "KServe's built-in inferenceservice-config"
+        if origin == config_mod.BUILTIN_SOURCE
+        else str(origin)
+    )
+    why = f"{written!r} in its annotation is not a mode" if written else "no annotation"
+    return f"{why}, so deploy.defaultDeploymentMode of {where}"
 
 
 def as_written(invalid: Invalid, original: Mapping[str, Any]) -> Invalid:
@@ -266,8 +289,35 @@ def render_admitted(
     objects = [Rendered(mark_managed(obj), owner, admitted.loaded.source) for obj in result.objects]
     ref = admitted.loaded.ref()
     notices = [Notice(admitted.loaded.source, ref, note) for note in result.notes]
-    decided = replace(admitted, runtime=result.runtime, url=result.url, address=result.address)
+    decided = replace(
+        admitted,
+        runtime=result.runtime,
+        url=result.url,
+        address=result.address,
+        runtime_reason=runtime_reason(admitted, result.runtime, ctx.index),
+    )
     return objects, decided, [], notices
+
+
+def runtime_reason(admitted: Admitted, runtime: str | None, index: runtimes.RuntimeIndex) -> str:
+    """Why the predictor got its runtime: named by the InferenceService, or auto-selected as
+    `reconcileModel` selects (GetSupportingRuntimes, first match)."""
+    predictor = (admitted.isvc.get("spec") or {}).get("predictor") or {}
+    model = predictor.get("model")
+    if not runtime or not isinstance(model, Mapping):
+        return ""
+    if model.get("runtime"):
+        return "named by spec.predictor.model.runtime"
+    multinode = predictor.get("workerSpec") is not None
+    found = runtimes.get_supporting_runtimes(model, admitted.namespace, index, False, multinode)
+    fmt = model.get("modelFormat") or {}
+    wanted = str(fmt.get("name", "")) + (f" {fmt['version']}" if fmt.get("version") else "")
+    names = ", ".join(name for name, _, _ in found)
+    return (
+        f"auto-selected for modelFormat {wanted} and protocol {runtimes.get_protocol(model)}, "
+        f"the first of the runtimes that support it [{names}], the namespace's ServingRuntimes "
+        "before ClusterServingRuntimes, each by priority"
+    )
 
 
 def with_field_lines(problems: Sequence[Problem]) -> list[Problem]:

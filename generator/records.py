@@ -52,6 +52,8 @@ class Admitted:
     url: str | None = None  # what KServe would report as status.url
     address: str | None = None  # and status.address.url
     knative_flags: tuple[str, ...] = ()  # config-features flags its Knative Services need
+    mode_reason: str = ""  # why this mode (--explain)
+    runtime_reason: str = ""  # why this runtime (--explain)
 
 
 @dataclass(frozen=True, slots=True)

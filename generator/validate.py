@@ -41,8 +41,8 @@ def _import(name: str) -> Any:
         return importlib.import_module(name)
     except ImportError as err:
         raise click.UsageError(
-            f"validate --crds needs the kubernetes-validate package ({err}); "
-            "install it with: pip install kubernetes-validate"
+            f"validate --crds needs the jsonschema and kubernetes-validate packages ({err}); "
+            "install them with: pip install 'kserve-gitops[validate]'"
         ) from err
 
 
@@ -252,6 +252,11 @@ def _explain(error: Any) -> Iterator[tuple[list[Any], str]]:
     show_default=True,
     help="Kubernetes version of the built-in kinds' schemas.",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show the Python traceback of internal errors. Same as kserve-gitops --debug.",
+)
 def validate(
     paths: Sequence[str],
     namespace: str | None,
@@ -260,6 +265,7 @@ def validate(
     crd_dirs: Sequence[Path],
     ignore_missing_schemas: bool,
     kubernetes_version: str,
+    debug: bool,
 ) -> None:
     """Check the InferenceServices under PATHS; with --crds, also every rendered object's schema.
 
@@ -287,11 +293,14 @@ def validate(
         if problems:
             raise ProblemsFound(problems)
     checked = "inputs and rendered objects" if schemas is not None else "inputs"
-    click.echo(
-        f"valid: {checked} ({len(result.admitted)} InferenceServices, "
-        f"{len(result.objects)} objects)",
-        err=True,
-    )
+    counts = f"{counted(len(result.admitted), 'InferenceService')}, "
+    counts += counted(len(result.objects), "object")
+    click.echo(f"valid: {checked} ({counts})", err=True)
 
 
-__all__ = ["Schemas", "crd_root_schema", "to_json_schema", "validate"]
+def counted(n: int, noun: str) -> str:
+    """`1 InferenceService`, `2 InferenceServices`."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+__all__ = ["Schemas", "counted", "crd_root_schema", "to_json_schema", "validate"]

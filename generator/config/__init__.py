@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -91,6 +91,8 @@ class Config:
     multi_node: MultiNodeConfig
     service: ServiceConfig
     data: Mapping[str, str]
+    # Which layer each key came from, so --explain can say why a default applied.
+    origin: Mapping[str, Source] = field(default_factory=dict)
 
 
 @functools.cache
@@ -212,6 +214,7 @@ def resolve(layers: Sequence[ConfigLayer]) -> tuple[Config | None, list[Problem]
         multi_node=r.parse(MultiNodeConfig.KEY, MultiNodeConfig.from_json, MultiNodeConfig()),
         service=r.parse(ServiceConfig.KEY, ServiceConfig.from_json, ServiceConfig()),
         data=r.data,
+        origin={key: layer.source for key, layer in r.origin.items()},
     )
     if r.problems:
         return None, sorted(r.problems)

@@ -10,10 +10,15 @@
 #   default-deployment-mode   PARAM_DEFAULT_DEPLOYMENT_MODE  ARGOCD_ENV_KSERVE_DEFAULT_DEPLOYMENT_MODE
 #   knative-domain            PARAM_KNATIVE_DOMAIN           ARGOCD_ENV_KSERVE_KNATIVE_DOMAIN
 #   sync-waves (true|false)   PARAM_SYNC_WAVES               ARGOCD_ENV_KSERVE_SYNC_WAVES
+#   allow-empty (true|false)  PARAM_ALLOW_EMPTY              ARGOCD_ENV_KSERVE_ALLOW_EMPTY
 #   paths (array)             PARAM_PATHS_0, PARAM_PATHS_1…  ARGOCD_ENV_KSERVE_PATHS (space-separated)
 #   config (map)              ARGOCD_APP_PARAMETERS (JSON: map keys keep their spelling)
 # Objects without a namespace get the Application's destination namespace: kserve-gitops reads
 # ARGOCD_APP_NAMESPACE itself.
+#
+# Parameters are user input (Argo CD: "sanitize/escape user input"): every option value is
+# passed as --option=VALUE, every path must exist inside the repository and comes after `--`,
+# so no parameter can become an option.
 set -eu
 
 fail() {
@@ -21,82 +26,123 @@ fail() {
     exit 2
 }
 
+flag() { # NAME VALUE: true or false
+    case $2 in
+    true) echo true ;;
+    false | '') echo false ;;
+    *) fail "$1 must be true or false, not \"$2\"" ;;
+    esac
+}
+
 overlay=${PARAM_OVERLAY:-${ARGOCD_ENV_KSERVE_OVERLAY:-}}
 mode=${PARAM_DEFAULT_DEPLOYMENT_MODE:-${ARGOCD_ENV_KSERVE_DEFAULT_DEPLOYMENT_MODE:-}}
 domain=${PARAM_KNATIVE_DOMAIN:-${ARGOCD_ENV_KSERVE_KNATIVE_DOMAIN:-}}
-waves=${PARAM_SYNC_WAVES:-${ARGOCD_ENV_KSERVE_SYNC_WAVES:-false}}
+waves=$(flag sync-waves "${PARAM_SYNC_WAVES:-${ARGOCD_ENV_KSERVE_SYNC_WAVES:-false}}")
+allow_empty=$(flag allow-empty "${PARAM_ALLOW_EMPTY:-${ARGOCD_ENV_KSERVE_ALLOW_EMPTY:-false}}")
 
-# The repository root is the source folder minus ARGOCD_APP_SOURCE_PATH; extra input paths and
-# the overlay may not leave the repository (Argo CD: "sanitize/escape user input").
+# The repository root is the source folder minus ARGOCD_APP_SOURCE_PATH ("." or empty: the
+# source folder itself); input paths and the overlay may not leave it.
 root=$(pwd -P)
 set -f
-if [ -n "${ARGOCD_APP_SOURCE_PATH:-}" ]; then
-    IFS=/
-    for part in $ARGOCD_APP_SOURCE_PATH; do
-        case $part in '' | .) ;; *) root=$(dirname "$root") ;; esac
-    done
-    unset IFS
-fi
+IFS=/
+for part in ${ARGOCD_APP_SOURCE_PATH:-}; do
+    case $part in
+    '' | .) ;;
+    ..) fail "ARGOCD_APP_SOURCE_PATH \"$ARGOCD_APP_SOURCE_PATH\" leaves the repository" ;;
+    *) root=$(dirname -- "$root") ;;
+    esac
+done
+unset IFS
 
-inside_repo() {
-    [ -n "${ARGOCD_APP_SOURCE_PATH:-}" ] || return 0
-    dir=$1
-    [ -d "$dir" ] || dir=$(dirname -- "$1")
-    real=$(cd -- "$dir" 2>/dev/null && pwd -P) || fail "$1: no such file or directory"
-    case $real/ in "${root%/}"/*) ;; *) fail "$1 is outside the repository" ;; esac
+inside_repo() { # WHAT PATH: PATH exists and resolves (symlinks too) to a place in the repository
+    [ -e "$2" ] || fail "$1 \"$2\": no such file or directory"
+    real=$(realpath -e -- "$2") || fail "$1 \"$2\": cannot be resolved"
+    case $real in
+    "${root%/}" | "${root%/}"/*) ;;
+    *) fail "$1 \"$2\" is outside the repository" ;;
+    esac
 }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-set -- render .
+# Paths first, checked, kept in $tmp/paths one per line (the options come before them).
+: >"$tmp/paths"
 i=0
 while :; do
     eval "path=\${PARAM_PATHS_$i:-}" # $i is a number: only the variable's name is built
     [ -n "$path" ] || break
-    inside_repo "$path"
-    set -- "$@" "$path"
+    inside_repo "paths[$i]" "$path"
+    case $path in *'
+'*) fail "paths[$i] holds a line break" ;; esac
+    printf '%s\n' "$path" >>"$tmp/paths"
     i=$((i + 1))
 done
 if [ "$i" = 0 ]; then
     for path in ${ARGOCD_ENV_KSERVE_PATHS:-}; do
-        inside_repo "$path"
-        set -- "$@" "$path"
+        inside_repo "KSERVE_PATHS entry" "$path"
+        printf '%s\n' "$path" >>"$tmp/paths"
     done
 fi
 
+set -- render
 if [ -n "${ARGOCD_APP_PARAMETERS:-}" ]; then
-    # The `config` map, read from the JSON form: PARAM_CONFIG_* names are upper-cased.
+    # The `config` map, read from the JSON form: PARAM_CONFIG_* names are upper-cased. Any
+    # other shape than Argo CD's is one line on stderr, never a traceback.
     python3 -c '
 import json, os, sys
-params = json.loads(os.environ["ARGOCD_APP_PARAMETERS"]) or []
+
+def refuse(why):
+    print("kserve-gitops plugin: ARGOCD_APP_PARAMETERS " + why, file=sys.stderr)
+    sys.exit(2)
+
+try:
+    params = json.loads(os.environ["ARGOCD_APP_PARAMETERS"])
+except ValueError as err:
+    refuse(f"is not JSON ({err})")
+if params is None:
+    params = []
+if not isinstance(params, list):
+    refuse("is not a JSON list of parameters")
 config = {}
-for param in params:
-    if param.get("name") == "config":
-        config.update(param.get("map") or {})
+for i, param in enumerate(params):
+    if not isinstance(param, dict):
+        refuse(f"item {i} is not an object")
+    if param.get("name") != "config":
+        continue
+    values = param.get("map") or {}
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        refuse("config: map must map inferenceservice-config keys to JSON text")
+    config.update(values)
 json.dump(config, sys.stdout, sort_keys=True)
-' >"$tmp/config.json" || fail "ARGOCD_APP_PARAMETERS is not the JSON Argo CD sends"
-    [ "$(cat "$tmp/config.json")" = "{}" ] || set -- "$@" --config "$tmp/config.json"
+' >"$tmp/config.json" || exit 2
+    [ "$(cat "$tmp/config.json")" = "{}" ] || set -- "$@" --config="$tmp/config.json"
 fi
-if [ -n "$mode" ]; then
-    case $mode in
-    Knative | Serverless | Standard | RawDeployment | ModelMesh) ;;
-    *) fail "default-deployment-mode must be Knative, Standard or ModelMesh, not \"$mode\"" ;;
-    esac
-    printf "deploy: '{\"defaultDeploymentMode\": \"%s\"}'\n" "$mode" >"$tmp/mode.yaml"
-    set -- "$@" --config "$tmp/mode.yaml"
-fi
+[ -z "$mode" ] || set -- "$@" --default-deployment-mode="$mode"
 if [ -n "$overlay" ]; then
-    inside_repo "$overlay"
-    set -- "$@" --overlay "$overlay"
+    # A path, or a NAME for overlays/NAME/overlay.yaml; either must stay in the repository.
+    if [ -e "$overlay" ]; then
+        inside_repo overlay "$overlay"
+    else
+        case $overlay in
+        */*) inside_repo overlay "$overlay" ;;
+        *) [ ! -e "overlays/$overlay" ] || inside_repo overlay "overlays/$overlay" ;;
+        esac
+    fi
+    set -- "$@" --overlay="$overlay"
 fi
-[ -z "$domain" ] || set -- "$@" --knative-domain "$domain"
-case $waves in
-true) set -- "$@" --sync-waves ;;
-false | '') ;;
-*) fail "sync-waves must be true or false, not \"$waves\"" ;;
-esac
+[ -z "$domain" ] || set -- "$@" --knative-domain="$domain"
+[ "$waves" = false ] || set -- "$@" --sync-waves
+set -- "$@" -- .
+while IFS= read -r path; do set -- "$@" "$path"; done <"$tmp/paths"
 
 echo "kserve-gitops plugin: app ${ARGOCD_APP_NAME:-?} at ${ARGOCD_APP_REVISION:-?}:" \
     "kserve-gitops $*" >&2
-kserve-gitops "$@"
+kserve-gitops "$@" >"$tmp/manifests.yaml"
+# No object at all would make Argo CD prune everything the Application has: refuse that unless
+# the Application says it means it.
+if ! grep -q '[^[:space:]-]' "$tmp/manifests.yaml" && [ "$allow_empty" = false ]; then
+    fail "nothing to render in ${ARGOCD_APP_SOURCE_PATH:-.}: Argo CD would delete every" \
+        "object of the Application; set the allow-empty parameter to \"true\" if that is meant"
+fi
+cat "$tmp/manifests.yaml"

@@ -10,8 +10,12 @@
 #   KSERVE_ARGS        more options for render/diff/check, space-separated (optional)
 #   KSERVE_COMMIT_MESSAGE, KSERVE_PUSH (true|false)   commit mode only
 # On pull requests (GITHUB_EVENT_NAME=pull_request) `kserve-gitops diff` goes to the job
-# summary ($GITHUB_STEP_SUMMARY) first, whatever the mode. `changed=true|false` goes to
-# $GITHUB_OUTPUT.
+# summary ($GITHUB_STEP_SUMMARY) first, whatever the mode, cut to stay under GitHub's 1 MiB
+# limit per step (SUMMARY_LIMIT_BYTES, for tests). `changed=true|false` goes to $GITHUB_OUTPUT.
+#
+# Commit mode on a pull request commits onto the pull request's head branch, never onto the
+# merge commit actions/checkout checks out; a pull request from a fork is skipped (its branch
+# is not this repository's to push to).
 set -eu
 
 paths=${KSERVE_PATHS:?KSERVE_PATHS: the input paths are required}
@@ -37,6 +41,25 @@ output() {
     [ -z "${GITHUB_OUTPUT:-}" ] || echo "$1" >>"$GITHUB_OUTPUT"
 }
 
+# GitHub drops a step summary over 1 MiB whole: keep ours well under it.
+limit=${SUMMARY_LIMIT_BYTES:-1000000}
+
+summarize_diff() { # DIFF_FILE: a diff block, cut at a line end when it would pass the limit
+    size=$(wc -c <"$1")
+    room=$((limit - 400)) # the heading, the fences and the note
+    printf '### kserve-gitops: changes to `%s`\n\n```diff\n' "$out"
+    if [ "$size" -le "$room" ]; then
+        cat "$1"
+        printf '```\n'
+        return
+    fi
+    head -c "$room" "$1" | sed '$d' # the last line may be cut: drop it
+    printf '```\n\n'
+    printf '**Truncated**: the diff has %s bytes; the job summary shows the first %s. ' \
+        "$size" "$room"
+    printf 'Run `kserve-gitops diff` locally for all of it.\n'
+}
+
 if [ "${GITHUB_EVENT_NAME:-}" = pull_request ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     diff_file=$(mktemp)
     trap 'rm -f "$diff_file"' EXIT
@@ -45,13 +68,7 @@ if [ "${GITHUB_EVENT_NAME:-}" = pull_request ] && [ -n "${GITHUB_STEP_SUMMARY:-}
     case $status in
     0) printf '### kserve-gitops: `%s` is unchanged by this pull request\n' "$out" \
         >>"$GITHUB_STEP_SUMMARY" ;;
-    1)
-        {
-            printf '### kserve-gitops: changes to `%s`\n\n```diff\n' "$out"
-            cat "$diff_file"
-            printf '```\n'
-        } >>"$GITHUB_STEP_SUMMARY"
-        ;;
+    1) summarize_diff "$diff_file" >>"$GITHUB_STEP_SUMMARY" ;;
     *) exit "$status" ;; # invalid input: the problems are on stderr already
     esac
 fi
@@ -66,6 +83,30 @@ if [ "$mode" = check ]; then
     [ "$status" = 0 ] || exit "$status"
     output changed=false
     exit 0
+fi
+
+# The pull request's head (branch, commit, repository), from the event payload.
+pr_head() {
+    python3 -c '
+import json, os, sys
+head = json.load(open(os.environ["GITHUB_EVENT_PATH"]))["pull_request"]["head"]
+print((head.get("repo") or {}).get("full_name") or "")
+' 2>/dev/null
+}
+
+if [ "${GITHUB_EVENT_NAME:-}" = pull_request ]; then
+    head_repo=$(pr_head) || head_repo=
+    if [ -z "$head_repo" ] || [ "$head_repo" != "${GITHUB_REPOSITORY:-}" ]; then
+        echo "::warning title=kserve-gitops::commit mode skipped: the pull request comes from" \
+            "${head_repo:-a fork or a deleted repository}, whose branch this workflow cannot" \
+            "push to; use mode: check for such pull requests"
+        output changed=false
+        exit 0
+    fi
+    branch=${GITHUB_HEAD_REF:?GITHUB_HEAD_REF: the pull request branch is unknown}
+    # actions/checkout checked out the merge commit refs/pull/N/merge: commit on the branch.
+    git fetch --quiet origin "refs/heads/$branch"
+    git checkout --quiet --detach FETCH_HEAD
 fi
 
 kserve-gitops render "$@" -o "$out"
@@ -83,5 +124,10 @@ echo "kserve-gitops: committed $(git rev-parse --short HEAD) ($out)" >&2
 output changed=true
 if [ "${KSERVE_PUSH:-true}" = true ]; then
     branch=${GITHUB_HEAD_REF:-${GITHUB_REF_NAME:-$(git symbolic-ref --short HEAD)}}
-    git push --quiet origin "HEAD:refs/heads/$branch"
+    if ! git push --quiet origin "HEAD:refs/heads/$branch"; then
+        echo "::error title=kserve-gitops::$branch moved while this run rendered it (another" \
+            "run or a new push); the newer run renders it. Give the workflow a concurrency" \
+            "group (docs/github-action.md)"
+        exit 1
+    fi
 fi

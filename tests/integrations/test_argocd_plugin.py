@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import subprocess
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +168,7 @@ def test_every_announced_parameter_is_read_by_generate() -> None:
 
 def test_the_image_installs_what_the_plugin_runs() -> None:
     dockerfile = (ARGOCD / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
+    assert re.search(r"^FROM python:3\.11-slim@sha256:[0-9a-f]{64}$", dockerfile, re.M)
     assert re.search(r"^USER 999$", dockerfile, re.M)
     assert re.search(r'^ENTRYPOINT \["/var/run/argocd/argocd-cmp-server"\]$', dockerfile, re.M)
     config = r"^COPY integrations/argocd/plugin\.yaml /home/argocd/cmp-server/config/plugin\.yaml$"
@@ -222,6 +221,10 @@ def test_the_kustomize_component_adds_the_sidecar(tmp_path: Path) -> None:
     assert "emptyDir" in volumes[mounts["/tmp"]]
     assert mounts["/tmp"] not in {"var-files", "plugins", "tmp"}  # not the repo-server's /tmp
     assert {c["name"] for c in pod["containers"]} == {"argocd-repo-server", "kserve-gitops"}
+    # The sidecar lands first; kubectl logs/exec must still default to the repo-server.
+    assert pod["containers"][0]["name"] == "kserve-gitops"
+    annotations = yaml.safe_load(done.stdout)["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["kubectl.kubernetes.io/default-container"] == "argocd-repo-server"
 
 
 # --- discover -------------------------------------------------------------------------------
@@ -236,22 +239,67 @@ ISVC = """
 """
 
 
+MARKER = ".kserve-gitops.yaml"
+CONFIGMAP_MENTIONING_ISVC = """
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: notes}
+    data:
+      example.yaml: |
+        kind: InferenceService
+"""
+
+
 @pytest.mark.parametrize(
     ("files", "matches"),
     [
-        ({"apps/iris.yaml": ISVC}, True),
-        ({"iris.json": json.dumps(yaml.safe_load(textwrap.dedent(ISVC)))}, True),
-        ({"iris.yml": "kind: 'InferenceService'  # quoted\n"}, True),
-        ({"deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\n"}, False),
-        ({"list.yaml": "kind: InferenceServiceList\n"}, False),
-        ({".hidden/iris.yaml": ISVC}, False),
-        ({"notes.txt": "kind: InferenceService\n"}, False),
-        # A folder render -o wrote (a ModelMesh InferenceService passes through) is Argo CD's.
-        ({".kserve-gitops-index.json": "{}", "iris.yaml": ISVC}, False),
+        ({MARKER: "{}\n", "apps/iris.yaml": ISVC}, True),
+        ({MARKER: "{}\n"}, True),  # opted in; generate then refuses the empty render
+        # Not opted in: Argo CD's own detection (or another plugin) keeps these.
+        ({"iris.yaml": ISVC}, False),
+        ({"notes.yaml": CONFIGMAP_MENTIONING_ISVC}, False),
+        (
+            {
+                "Chart.yaml": "apiVersion: v2\nname: models\nversion: 0.1.0\n",
+                "templates/isvc.yaml": ISVC,
+            },
+            False,
+        ),
+        ({"kustomization.yaml": "resources: [iris.yaml]\n", "iris.yaml": ISVC}, False),
+        # A marker never turns a Helm chart, a kustomize folder or rendered output into ours.
+        (
+            {
+                MARKER: "{}\n",
+                "Chart.yaml": "apiVersion: v2\nname: models\nversion: 0.1.0\n",
+                "templates/isvc.yaml": ISVC,
+            },
+            False,
+        ),
+        (
+            {MARKER: "{}\n", "kustomization.yaml": "resources: [iris.yaml]\n", "iris.yaml": ISVC},
+            False,
+        ),
+        ({MARKER: "{}\n", "kustomization.yml": "resources: []\n"}, False),
+        ({MARKER: "{}\n", "Kustomization": "resources: []\n"}, False),
+        ({MARKER: "{}\n", ".kserve-gitops-index.json": "{}", "iris.yaml": ISVC}, False),
+        ({"apps/" + MARKER: "{}\n", "apps/iris.yaml": ISVC}, False),  # only the app folder's own
     ],
-    ids=["yaml", "json", "quoted", "other-kinds", "list-kind", "hidden", "not-yaml", "rendered"],
+    ids=[
+        "marker",
+        "marker-only",
+        "plain-folder",
+        "configmap-mentions-isvc",
+        "helm-chart",
+        "kustomize-folder",
+        "marker-in-chart",
+        "marker-in-kustomize",
+        "kustomization-yml",
+        "Kustomization",
+        "rendered",
+        "marker-in-subfolder",
+    ],
 )
-def test_discover_matches_folders_with_inference_services(
+def test_discover_claims_only_folders_that_opt_in(
     tmp_path: Path, tool_env: dict[str, str], files: dict[str, str], matches: bool
 ) -> None:
     app = build_tree(tmp_path / "app", files)
@@ -310,10 +358,12 @@ def test_generate_puts_objects_without_namespace_in_the_app_namespace(
     done = generate(app, argocd_environ(sidecar_env, "models", namespace="serving"))
     assert done.returncode == 0, done.stderr
     docs = documents(done.stdout)
-    rendered = [d for d in docs if d["kind"] != "ConfigMap"]
-    assert rendered and {d["metadata"]["namespace"] for d in rendered} == {"serving"}
-    # Passed-through objects stay as written; Argo CD applies them to its destination namespace.
-    assert [d["metadata"] for d in docs if d["kind"] == "ConfigMap"] == [{"name": "settings"}]
+    # Passed-through namespaced objects get it too (issue 16: -n and ARGOCD_APP_NAMESPACE
+    # apply to every namespaced object, as the README says).
+    assert docs and {d["metadata"]["namespace"] for d in docs} == {"serving"}
+    assert [d["metadata"] for d in docs if d["kind"] == "ConfigMap"] == [
+        {"name": "settings", "namespace": "serving"}
+    ]
 
 
 def _kinds(stdout: str) -> set[str]:
@@ -435,3 +485,171 @@ def test_generate_refuses_bad_parameters(
     assert done.returncode != 0
     assert done.stdout == ""
     assert message in done.stderr, done.stderr
+
+
+# --- hostile input --------------------------------------------------------------------------
+
+
+def _snapshot(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("app_path", "parameters", "plugin_env", "message"),
+    [
+        # Options smuggled in as paths: each must be an existing path, so none gets through.
+        (
+            "apps/models",
+            [{"name": "paths", "array": ["--output-dir=x"]}],
+            {},
+            'paths[0] "--output-dir=x": no such file or directory',
+        ),
+        (
+            "apps/models",
+            [{"name": "paths", "array": ["--output-dir=.."]}],
+            {},
+            "no such file or directory",
+        ),
+        (
+            "apps/models",
+            None,
+            {"KSERVE_PATHS": "-o. --no-passthrough"},
+            'KSERVE_PATHS entry "-o.": no such file or directory',
+        ),
+        # An app at the repository root (source path "."): ".." leaves the repository.
+        (".", [{"name": "paths", "array": [".."]}], {}, 'paths[0] ".." is outside the repository'),
+        ("", None, {"KSERVE_PATHS": ".."}, "is outside the repository"),
+        ("apps/models", [{"name": "paths", "array": ["link"]}], {}, "is outside the repository"),
+    ],
+    ids=[
+        "output-dir-option",
+        "output-dir-parent",
+        "env-options",
+        "root-dotdot",
+        "unset-dotdot",
+        "symlink-out",
+    ],
+)
+def test_generate_refuses_paths_that_are_not_repository_paths(
+    tmp_path: Path,
+    sidecar_env: dict[str, str],
+    app_path: str,
+    parameters: list[dict[str, Any]] | None,
+    plugin_env: dict[str, str],
+    message: str,
+) -> None:
+    repo = tmp_path / "repo"
+    app = build_tree(repo / app_path, {"iris.yaml": ISVC})
+    (tmp_path / "outside").mkdir()
+    (app / "link").symlink_to(tmp_path / "outside")
+    before = _snapshot(tmp_path)
+    done = generate(app, argocd_environ(sidecar_env, app_path, parameters, plugin_env))
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert _snapshot(tmp_path) == before  # nothing written, no staging folder left
+
+
+def test_generate_passes_paths_after_a_double_dash(
+    tmp_path: Path, sidecar_env: dict[str, str]
+) -> None:
+    """A folder whose name looks like an option is still only a path."""
+    repo = tmp_path / "repo"
+    app = build_tree(repo / "apps" / "models", {"iris.yaml": ISVC})
+    extra = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\n"
+    build_tree(repo / "apps" / "models" / "--no-passthrough", {"settings.yaml": extra})
+    parameters = [{"name": "paths", "array": ["--no-passthrough"]}]
+    done = generate(app, argocd_environ(sidecar_env, "apps/models", parameters))
+    assert done.returncode == 0, done.stderr
+    names = [(d["kind"], d["metadata"]["name"]) for d in documents(done.stdout)]
+    assert ("ConfigMap", "extra") in names  # read as an input folder, twice over: not an option
+    assert " -- . --no-passthrough" in done.stderr  # the command line logged
+
+
+@pytest.mark.parametrize(
+    ("files", "parameters"),
+    [
+        ({MARKER: "{}\n"}, None),
+        ({"README.md": "# models\n"}, None),
+        ({"empty.yaml": "---\n"}, [{"name": "allow-empty", "string": "false"}]),
+    ],
+    ids=["marker-only", "no-yaml", "empty-documents"],
+)
+def test_generate_refuses_an_empty_render(
+    tmp_path: Path,
+    sidecar_env: dict[str, str],
+    files: dict[str, str],
+    parameters: list[dict[str, Any]] | None,
+) -> None:
+    app = build_tree(tmp_path / "repo" / "models", files)
+    done = generate(app, argocd_environ(sidecar_env, "models", parameters))
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""  # Argo CD keeps the last good manifests instead of pruning them
+    assert "nothing to render in models" in done.stderr
+    assert "allow-empty" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("parameters", "plugin_env"),
+    [([{"name": "allow-empty", "string": "true"}], {}), (None, {"KSERVE_ALLOW_EMPTY": "true"})],
+    ids=["parameter", "env"],
+)
+def test_generate_allows_an_empty_render_when_asked(
+    tmp_path: Path,
+    sidecar_env: dict[str, str],
+    parameters: list[dict[str, Any]] | None,
+    plugin_env: dict[str, str],
+) -> None:
+    app = build_tree(tmp_path / "repo" / "models", {MARKER: "{}\n"})
+    done = generate(app, argocd_environ(sidecar_env, "models", parameters, plugin_env))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{not json", "is not JSON"),
+        ('{"name": "config"}', "is not a JSON list of parameters"),
+        ("[1]", "item 0 is not an object"),
+        ('[{"name": "config", "map": "deploy"}]', "config: map must map"),
+        (
+            '[{"name": "config", "map": {"deploy": {"defaultDeploymentMode": "Standard"}}}]',
+            "config: map must map",
+        ),
+    ],
+    ids=["not-json", "object", "number-item", "map-string", "map-nested"],
+)
+def test_generate_reports_malformed_parameters_in_one_line(
+    tmp_path: Path, sidecar_env: dict[str, str], raw: str, message: str
+) -> None:
+    app = build_tree(tmp_path / "repo" / "models", {"iris.yaml": ISVC})
+    env = {**argocd_environ(sidecar_env, "models"), "ARGOCD_APP_PARAMETERS": raw}
+    done = generate(app, env)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kserve-gitops plugin: ARGOCD_APP_PARAMETERS")
+    assert message in lines[0], lines
+
+
+# --- the sample ApplicationSet ----------------------------------------------------------------
+
+
+def test_the_sample_applicationset_re_renders_a_team_only_when_its_inputs_change() -> None:
+    """ "Re-renders only that team" needs Argo CD's manifest-generate-paths annotation to list
+    every input the plugin reads: the app folder, the extra paths and the overlay."""
+    sample = REPO_ROOT / "examples" / "gitops-repo"
+    appset = yaml.safe_load((sample / "argocd" / "applicationset.yaml").read_text())
+    template = appset["spec"]["template"]
+    annotation = template["metadata"]["annotations"]["argocd.argoproj.io/manifest-generate-paths"]
+    listed = annotation.split(";")
+    assert "." in listed
+    team = sample / "apps" / "team-a"  # any team: the generator's folders are siblings
+    covered = {(team / p).resolve() if not p.startswith("/") else (sample / p[1:]).resolve()
+               for p in listed}  # fmt: skip
+    for param in template["spec"]["source"]["plugin"]["parameters"]:
+        inputs = {"overlay": [param.get("string")], "paths": param.get("array")}.get(param["name"])
+        for value in inputs or []:
+            assert (team / value).resolve() in covered, value

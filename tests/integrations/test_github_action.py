@@ -3,6 +3,7 @@ throwaway git repository with a bare "origin", as a runner would run it."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -198,3 +199,147 @@ def test_invalid_input_fails_both_modes_with_exit_2(repo: Path, tool_env: dict[s
         assert "InferenceService team-a/broken" in done.stderr
     assert git(repo, "rev-parse", "HEAD") == before
     assert run_action(repo, tool_env, "deploy").returncode == 2
+
+
+# --- pinning, summaries, pull requests (issue 16) -------------------------------------------
+
+FULL_SHA = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+
+
+def test_every_action_the_composite_action_uses_is_pinned_by_full_sha() -> None:
+    uses = [step["uses"] for step in action()["runs"]["steps"] if "uses" in step]
+    assert uses
+    for ref in uses:
+        assert FULL_SHA.match(ref), ref
+    # actions/setup-python v5.6.0; the tag comment keeps the pin reviewable.
+    text = (REPO_ROOT / "action.yml").read_text()
+    assert "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0" in text
+
+
+def test_check_hint_names_the_overlay_used(repo: Path, tool_env: dict[str, str]) -> None:
+    assert run_action(repo, tool_env, "commit").returncode == 0  # rendered without the overlay
+    sample = REPO_ROOT / "examples" / "gitops-repo" / "overlays" / "staging"
+    shutil.copytree(sample, repo / "overlays" / "prod")
+    done = run_action(repo, tool_env, "check", KSERVE_OVERLAY="prod")
+    assert done.returncode == 1, done.stderr
+    assert "run kserve-gitops render apps config --overlay prod -o rendered" in done.stdout
+    assert "--overlay prod" in done.stderr  # the CLI's own hint says it too
+
+
+def test_a_large_diff_is_cut_below_the_summary_limit(repo: Path, tool_env: dict[str, str]) -> None:
+    summary = repo.parent / "summary.md"
+    done = run_action(repo, tool_env, "check", GITHUB_EVENT_NAME="pull_request",
+                      GITHUB_STEP_SUMMARY=str(summary), SUMMARY_LIMIT_BYTES="3000")  # fmt: skip
+    assert done.returncode == 1, done.stderr  # nothing rendered yet: a long diff
+    text = summary.read_text()
+    assert len(text.encode()) <= 3000
+    assert text.startswith("### kserve-gitops: changes to `rendered`\n\n```diff\n")
+    assert "\n```\n\n**Truncated**: the diff has " in text
+    assert text.endswith("Run `kserve-gitops diff` locally for all of it.\n")
+
+
+def test_the_default_summary_limit_is_below_githubs_1_mib() -> None:
+    match = re.search(r"limit=\$\{SUMMARY_LIMIT_BYTES:-(\d+)\}", SCRIPT.read_text())
+    assert match and int(match.group(1)) < 1024 * 1024
+
+
+def _pull_request(repo: Path, head_repo: str) -> dict[str, str]:
+    """A pull request from branch `feature`, checked out as actions/checkout does: the merge
+    commit of refs/pull/1/merge, detached. Returns the environment GitHub gives the step."""
+    ident = ["-c", "user.name=dev", "-c", "user.email=dev@example.com"]
+    git(repo, "checkout", "--quiet", "-b", "feature")
+    isvc = repo / "apps" / "team-a" / "sklearn-iris.yaml"
+    isvc.write_text(isvc.read_text().replace("sklearn/1.0/model", "sklearn/2.0/model"))
+    git(repo, *ident, "commit", "--quiet", "-am", "model 2.0")
+    git(repo, "push", "--quiet", "origin", "feature")
+    git(repo, "checkout", "--quiet", "main")
+    (repo / "notes.txt").write_text("a commit on main the pull request does not have\n")
+    git(repo, "add", "notes.txt")
+    git(repo, *ident, "commit", "--quiet", "-m", "notes")
+    git(repo, "push", "--quiet", "origin", "main")
+    git(repo, "checkout", "--quiet", "--detach", "main")
+    git(repo, *ident, "merge", "--quiet", "--no-ff", "-m", "Merge feature into main", "feature")
+    event = repo.parent / "event.json"
+    head = {"ref": "feature", "sha": git(repo, "rev-parse", "feature"),
+            "repo": {"full_name": head_repo}}  # fmt: skip
+    event.write_text(json.dumps({"pull_request": {"number": 1, "head": head}}))
+    return {
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "example/models",
+        "GITHUB_HEAD_REF": "feature",
+        "GITHUB_REF_NAME": "1/merge",
+    }
+
+
+def test_commit_mode_on_a_pull_request_commits_onto_its_branch_not_the_merge(
+    repo: Path, tool_env: dict[str, str]
+) -> None:
+    env = _pull_request(repo, "example/models")
+    merge = git(repo, "rev-parse", "HEAD")
+    feature_before = git(repo.parent / "origin.git", "rev-parse", "feature")
+    done = run_action(repo, tool_env, "commit", **env)
+    assert done.returncode == 0, done.stderr
+    origin = repo.parent / "origin.git"
+    feature = git(origin, "rev-parse", "feature")
+    assert feature != feature_before
+    assert git(origin, "rev-parse", f"{feature}^@").splitlines() == [feature_before]  # one parent
+    history = git(origin, "rev-list", "feature").splitlines()
+    assert merge not in history  # the merge commit was not pushed
+    assert "notes.txt" not in git(origin, "ls-tree", "--name-only", feature)
+    changed = git(origin, "diff-tree", "--no-commit-id", "--name-only", "-r", feature)
+    assert changed and all(p.startswith("rendered/") for p in changed.splitlines())
+    assert git(origin, "rev-parse", "main") != feature
+
+
+def test_commit_mode_skips_a_pull_request_from_a_fork(repo: Path, tool_env: dict[str, str]) -> None:
+    env = _pull_request(repo, "someone/models")
+    head = git(repo, "rev-parse", "HEAD")
+    refs = git(repo.parent / "origin.git", "show-ref")
+    done = run_action(repo, tool_env, "commit", **env)
+    assert done.returncode == 0, done.stderr
+    assert "::warning title=kserve-gitops::commit mode skipped" in done.stdout
+    assert "someone/models" in done.stdout
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo.parent / "origin.git", "show-ref") == refs  # nothing pushed
+    assert outputs(repo)[-1] == "changed=false"
+
+
+def test_a_rejected_push_says_the_branch_moved(repo: Path, tool_env: dict[str, str]) -> None:
+    other = repo.parent / "other"
+    subprocess.run(["git", "clone", "--quiet", str(repo.parent / "origin.git"), str(other)],
+                   check=True, capture_output=True)  # fmt: skip
+    (other / "late.txt").write_text("pushed while the action rendered\n")
+    git(other, "add", "late.txt")
+    git(other, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "late")
+    git(other, "push", "--quiet", "origin", "main")
+    done = run_action(repo, tool_env, "commit")
+    assert done.returncode == 1
+    assert "::error title=kserve-gitops::main moved while this run rendered it" in done.stdout
+
+
+def _documented_workflow() -> dict[str, Any]:
+    text = (REPO_ROOT / "docs" / "github-action.md").read_text()
+    block = re.search(r"```yaml\n(# \.github/workflows/render\.yml\n.*?)```", text, re.S)
+    assert block, "docs/github-action.md shows a workflow"
+    doc = yaml.safe_load(block.group(1))
+    assert isinstance(doc, dict)
+    return doc
+
+
+def test_the_documented_workflow_runs_one_render_per_branch_at_a_time() -> None:
+    workflow = _documented_workflow()
+    concurrency = workflow["concurrency"]
+    assert "github.head_ref || github.ref" in concurrency["group"]
+    assert concurrency["cancel-in-progress"] is False  # a half-pushed render is never cancelled
+    for step in workflow["jobs"]["render"]["steps"]:
+        assert FULL_SHA.match(step["uses"]) or step["uses"].startswith("example/kserve-gitops@")
+
+
+def test_no_claim_of_a_pull_request_comment() -> None:
+    """The action writes the diff to the job summary; it posts no comment, and says so."""
+    for path in (REPO_ROOT / "README.md", REPO_ROOT / "docs" / "github-action.md"):
+        text = path.read_text()
+        assert "job summary" in text, path
+        claims = r"posts? (the )?diff|posts? (a|one|the) (PR|pull request) comment"
+        assert not re.search(claims, text, re.I), path

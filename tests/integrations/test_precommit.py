@@ -3,10 +3,14 @@ args a user configures, render and check a repository the way pre-commit runs th
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +89,67 @@ def test_render_then_check_hooks_in_a_repository(
     stale = run_hook("kserve-gitops-check", sample_repo, tool_env)
     assert stale.returncode == 1
     assert "stale: rendered/staging/team-a/xgboost-iris/" in stale.stdout
+
+
+# --- installing the hooks (issue 16) --------------------------------------------------------
+
+
+def _pre_commit() -> str:
+    found = Path(sys.executable).parent / "pre-commit"  # the test extra installs it
+    if not found.exists():
+        if os.environ.get("CI"):
+            pytest.fail("pre-commit is missing: the test extra installs it")
+        pytest.skip("pre-commit is not installed (pip install pre-commit)")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    return str(found)
+
+
+def test_pre_commit_try_repo_installs_and_runs_the_hook(
+    sample_repo: Path, tool_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`pre-commit try-repo` clones this repository, pip-installs it in a fresh virtualenv
+    (language: python) and runs the hook there. try-repo gives the hook no args, so the
+    kserve-gitops it installed answers with its usage error: the hook's own console script ran.
+    Needs PyPI (pip installs the dependencies), as a first `pre-commit install` does."""
+    pre_commit = _pre_commit()
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=dev", "-c", "user.email=dev@example.com", *args],
+                       cwd=sample_repo, check=True, capture_output=True)  # fmt: skip
+
+    git("init", "--quiet", "-b", "main")
+    git("add", ".")
+    git("commit", "--quiet", "-m", "apps")
+    env = {**tool_env, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    done = subprocess.run(
+        [pre_commit, "try-repo", str(REPO_ROOT), "kserve-gitops-check", "--all-files"],
+        cwd=sample_repo, env=env, capture_output=True, text=True, check=False, timeout=900,
+    )  # fmt: skip
+    out = done.stdout + done.stderr
+    assert "An unexpected error has occurred" not in out, out
+    assert "- hook id: kserve-gitops-check" in out, out
+    assert "Usage: kserve-gitops check [OPTIONS] PATHS..." in out, out  # the installed CLI ran
+
+
+def _default_dependencies() -> list[str]:
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    return [re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0].lower() for d in project["dependencies"]]
+
+
+@pytest.mark.skipif(
+    "kubernetes" in _default_dependencies(),
+    reason="kubernetes is still a default dependency: issue 17 moves it to an extra",
+)
+def test_the_hook_install_does_not_pull_the_cluster_client(tool_env: dict[str, str]) -> None:
+    """What pre-commit's `pip install .` of this repository resolves to, without installing."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+         "--report", "-", str(REPO_ROOT)],
+        env=tool_env, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    names = {item["metadata"]["name"].lower() for item in report["install"]}
+    assert "kserve-gitops" in names
+    assert "kubernetes" not in names, sorted(names)

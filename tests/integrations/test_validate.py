@@ -96,7 +96,7 @@ def test_valid_inputs_print_nothing_on_stdout(tmp_path: Path) -> None:
     done = kserve_gitops(str(tmp_path / "apps"))
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
-    assert "valid: inputs (1 InferenceServices" in done.stderr
+    assert "valid: inputs (1 InferenceService, " in done.stderr  # singular (issue 16)
 
 
 def test_invalid_inference_service_exits_2(tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_a_clear_error_without_kubernetes_validate(tmp_path: Path) -> None:
     build_tree(tmp_path, {"apps/iris.yaml": ISVC, "crds/widget.yaml": WIDGET_CRD})
     done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path, block="kubernetes_validate")
     assert done.returncode == 2
-    assert "pip install kubernetes-validate" in done.stderr
+    assert "pip install 'kserve-gitops[validate]'" in done.stderr  # the extra (issue 16)
     assert done.stdout == ""
     plain = kserve_gitops("apps", cwd=tmp_path, block="kubernetes_validate")
     assert plain.returncode == 0, plain.stderr  # only --crds needs it
