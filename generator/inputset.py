@@ -149,6 +149,8 @@ def check_schemas(inputs: Inputs) -> list[Problem]:
         inputs.cluster_serving_runtimes,
         inputs.trained_models,
         inputs.inference_graphs,
+        inputs.llm_inference_services,
+        inputs.llm_inference_service_configs,
     ):
         bad: list[Loaded] = []
         for item in kind_list:
@@ -184,6 +186,8 @@ def resolve_namespaces(inputs: Inputs, default_namespace: str | None) -> list[Pr
         inputs.serving_runtimes,
         inputs.trained_models,
         inputs.inference_graphs,
+        inputs.llm_inference_services,
+        inputs.llm_inference_service_configs,
     ):
         kept: list[Loaded] = []
         for item in kind_list:
@@ -211,6 +215,8 @@ def check_duplicates(inputs: Inputs) -> list[Problem]:
         + inputs.cluster_serving_runtimes
         + inputs.trained_models
         + inputs.inference_graphs
+        + inputs.llm_inference_services
+        + inputs.llm_inference_service_configs
         + inputs.passthrough
     )
     for item in every:

@@ -46,6 +46,7 @@ from generator.inputset import (
     resolve_namespaces,
     storage_containers,
 )
+from generator.llmisvc import reconcile as llm_reconcile
 from generator.load import Inputs, Loaded
 from generator.output import Rendered, mark_managed, ordered
 from generator.reconcilers import knative, modelconfig
@@ -65,6 +66,10 @@ class Request:
     knative_domain: str | None = None  # overrides config-domain's default domain
     overlay: str | None = None  # an overlay name (overlays/<name>/) or path
     sync_waves: bool = False  # Argo CD sync-wave annotations by kind (syncwaves.py)
+    # LLMInferenceServices: passed through unchanged for a cluster that runs KServe's
+    # LLMInferenceService controller, else rendered (generator/llmisvc/)
+    llmisvc_passthrough: bool = False
+    llmisvc_options: llm_reconcile.Options = field(default_factory=llm_reconcile.Options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +164,9 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         inputs, result.admitted, ctx
     )
     rendered += graph_objects + model_configs
+    llm_objects, llm_problems = _render_llm_inference_services(inputs, cfg, request, ctx)
+    rendered += llm_objects
+    problems += llm_problems
     problems += graph_problems + tm_problems
     result.warnings += graph_notices + tm_notices
     if overlay is not None:
@@ -173,6 +181,27 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         rendered = syncwaves.annotate_rendered(rendered)
     result.objects = ordered(rendered)
     return result
+
+
+def _render_llm_inference_services(
+    inputs: Inputs, cfg: config_mod.Config, request: Request, ctx: controller.ReconcileContext
+) -> tuple[list[Rendered], list[Problem]]:
+    """LLMInferenceServices and their configs: rendered, or passed through when asked."""
+    if request.llmisvc_passthrough:
+        items = inputs.llm_inference_services + inputs.llm_inference_service_configs
+        return [Rendered(i.doc, "", i.source) for i in items], []
+    try:
+        return llm_reconcile.render_all(
+            inputs.llm_inference_services,
+            inputs.llm_inference_service_configs,
+            inputs.passthrough,
+            cfg,
+            ctx.secrets,
+            ctx.renderer,
+            request.llmisvc_options,
+        )
+    except TemplateError as err:
+        return [], [template_problem(err, ctx.renderer)]
 
 
 def check_knative_features(
