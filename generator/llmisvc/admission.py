@@ -289,15 +289,27 @@ def _cel(spec: Mapping[str, Any]) -> list[Invalid]:
         if workload.get("replicas") is not None and workload.get("scaling") is not None:
             found.append(
                 Invalid(
-                    base, 'Invalid value: "object": replicas and scaling are mutually exclusive'
+                    base,
+                    'Invalid value: "object": replicas and scaling are mutually exclusive; use '
+                    "scaling for autoscaled deployments or replicas for static deployments",
                 )
             )
     return found
 
 
-def multi_node_fields(spec: Mapping[str, Any]) -> list[Invalid]:
+MANAGED_DRA_ANNOTATION: Final = "serving.kserve.io/exp-dra-device-class"
+
+
+def multi_node_fields(
+    spec: Mapping[str, Any], annotations: Mapping[str, Any] | None = None
+) -> list[Invalid]:
     """What the next issue renders: a worker (LeaderWorkerSet), prefill, scaling, LoRA, …"""
-    later = "is not rendered yet (multi-node, prefill/decode and the other extensions follow)"
+    later = (
+        "not rendered yet: this release renders single-node LLMInferenceServices; multi-node, "
+        "prefill/decode, scaling, LoRA, KV-cache offloading, tracing and managed DRA follow"
+    )
+    if MANAGED_DRA_ANNOTATION in (annotations or {}):
+        return [Invalid(f"metadata.annotations[{MANAGED_DRA_ANNOTATION}]", later)]
     keys = ("worker", "prefill", "scaling", "kvCacheOffloading")
     found = [Invalid(f"spec.{key}", later) for key in keys if spec.get(key) is not None]
     if ((spec.get("model") or {}).get("lora") or {}).get("adapters"):

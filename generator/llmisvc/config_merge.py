@@ -430,10 +430,10 @@ def template_data(
     llmsvc: Mapping[str, Any], merged_spec: Mapping[str, Any], gcfg: GlobalConfig
 ) -> _GoStruct:
     """The struct ReplaceVariables executes the config over: the service and GlobalConfig."""
-    meta = llmsvc["metadata"]
+    meta = llmsvc.get("metadata") or {}
     router = merged_spec.get("router")
     scheduler = router.get("scheduler") if isinstance(router, dict) else None
-    pool = inference_pool_name(scheduler, str(meta["name"]))
+    pool = inference_pool_name(scheduler, str(meta.get("name") or ""))
     namespace = str(meta.get("namespace") or "")
     return _GoStruct(
         ObjectMeta=meta,

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator import constants
+from generator import schema
 from generator.config import Config
 from generator.credentials import CredentialBuilder, SecretIndex
 from generator.errors import Invalid, Problem
@@ -54,7 +54,7 @@ def config_index(
     index = ConfigIndex()
     problems: list[Problem] = []
     for item in configs:
-        doc = admission.to_v1alpha2(item.doc)
+        doc = converted(item.doc)
         if (doc.get("spec") or {}).get("baseRefs"):
             message = "baseRefs are not allowed in LLMInferenceServiceConfig"
             problems.append(item.problem(Invalid("spec.baseRefs", message)))
@@ -92,10 +92,20 @@ def render_all(
     return rendered, problems
 
 
+def converted(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """As the API server serves a v1alpha1 object at v1alpha2: converted, then the v1alpha2
+    schema's structural defaults applied (v1alpha2 input had them applied on load)."""
+    if doc.get("apiVersion") == admission.V1ALPHA2:
+        return dict(doc)
+    return dict(schema.apply_defaults(admission.to_v1alpha2(doc)))
+
+
 def admit(item: Loaded) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Conversion, defaulting and validation of one LLMInferenceService."""
-    doc = admission.set_defaults(admission.to_v1alpha2(item.doc))
-    found = admission.validate(doc) + admission.multi_node_fields(doc.get("spec") or {})
+    doc = admission.set_defaults(converted(item.doc))
+    found = admission.validate(doc) + admission.multi_node_fields(
+        doc.get("spec") or {}, doc["metadata"].get("annotations")
+    )
     if found:
         return None, [item.problem(i) for i in found]
     return doc, []
@@ -202,5 +212,3 @@ def _has_pool(spec: Mapping[str, Any]) -> bool:
 
 
 __all__ = ["Options", "admit", "global_config", "render_all", "render_one"]
-
-_ = constants
