@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import yaml
 
-from generator import constants
+from generator import constants, schema
 from generator.llmisvc import gotmpl, strategic
 
 CONFIG_PREFIX: Final = "kserve-"  # LLM_INFERENCE_SERVICE_CONFIG_PREFIX's default
@@ -64,12 +64,14 @@ def child_name(parent: str, suffix: str) -> str:
 
 @cache
 def builtin_presets() -> dict[str, dict[str, Any]]:
-    """The ten well-known LLMInferenceServiceConfigs v0.20.0 installs in the KServe namespace."""
+    """The ten well-known LLMInferenceServiceConfigs v0.20.0 installs in the KServe namespace,
+    as the API server stores them: with the CRD's structural defaults (e.g. a backendRef's
+    `group: ""` and `weight: 1`)."""
     folder = resources.files(__package__).joinpath("presets")
     out: dict[str, dict[str, Any]] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            doc = yaml.safe_load(entry.read_text(encoding="utf-8"))
+            doc = schema.apply_defaults(yaml.safe_load(entry.read_text(encoding="utf-8")))
             out[doc["metadata"]["name"]] = doc
     return out
 
