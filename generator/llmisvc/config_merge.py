@@ -226,8 +226,8 @@ def combine(
     name, namespace = str(meta["name"]), str(meta.get("namespace") or "")
     spec = llmsvc["spec"]
     resolved = copy.deepcopy(spec)
-    for ref in spec.get("baseRefs") or []:
-        cfg = index.get(namespace, str(ref.get("name", "")))
+    for i, ref in enumerate(spec.get("baseRefs") or []):
+        cfg = _base_ref(index, namespace, str(ref.get("name", "")), i)
         resolved = _merge(resolved, cfg.get("spec") or {})
     resolved_name = (resolved.get("model") or {}).get("name")
     if resolved_name is not None:
@@ -237,7 +237,11 @@ def combine(
     specs: list[dict[str, Any]] = []
     applied: list[tuple[str, str]] = []
     for i, ref_name in enumerate([*wellknown, *user_refs]):
-        cfg = index.get(namespace, ref_name)
+        cfg = (
+            index.get(namespace, ref_name)
+            if i < len(wellknown)
+            else _base_ref(index, namespace, ref_name, i - len(wellknown))
+        )
         specs.append(cfg.get("spec") or {})
         applied.append((ref_name, "Preset" if i < len(wellknown) else "UserRef"))
     merged = merge_all([*specs, spec])
@@ -253,6 +257,13 @@ def combine(
     merged = replace_variables(llmsvc, {"metadata": copy.deepcopy(meta), "spec": merged}, gcfg)
     _rewrite_route(merged, llmsvc, index)
     return Combined(merged, tuple(applied))
+
+
+def _base_ref(index: ConfigIndex, namespace: str, name: str, position: int) -> dict[str, Any]:
+    try:
+        return index.get(namespace, name)
+    except CombineError as err:
+        raise CombineError(str(err), f"spec.baseRefs[{position}].name") from err
 
 
 def merge_all(specs: list[dict[str, Any]]) -> dict[str, Any]:
