@@ -61,6 +61,7 @@ class InputOptions:
     knative_domain: str | None
     overlay: str | None
     templates: Path | None
+    llmisvc_passthrough: bool
 
 
 INPUT_FIELDS = tuple(InputOptions.__dataclass_fields__)
@@ -112,6 +113,12 @@ def input_options(command: F) -> F:
             help="A folder of templates that replace shipped ones of the same name "
             "(e.g. knative-service.yaml.j2).",
         ),
+        click.option(
+            "--llmisvc-passthrough",
+            is_flag=True,
+            help="Pass LLMInferenceServices (and their configs) through unchanged, for a "
+            "cluster that runs KServe's LLMInferenceService controller.",
+        ),
     ]
 
     @functools.wraps(command)
@@ -154,6 +161,7 @@ def make_request(
         overlay=given.overlay,
         template_dir=given.templates,
         sync_waves=sync_waves,
+        llmisvc_passthrough=given.llmisvc_passthrough,
     )
 
 

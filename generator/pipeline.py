@@ -69,7 +69,6 @@ class Request:
     # LLMInferenceServices: passed through unchanged for a cluster that runs KServe's
     # LLMInferenceService controller, else rendered (generator/llmisvc/)
     llmisvc_passthrough: bool = False
-    llmisvc_options: llm_reconcile.Options = field(default_factory=llm_reconcile.Options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +163,12 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         inputs, result.admitted, ctx
     )
     rendered += graph_objects + model_configs
-    llm_objects, llm_problems = _render_llm_inference_services(inputs, cfg, request, ctx)
+    llm_objects, llm_problems, llm_notices = _render_llm_inference_services(
+        inputs, cfg, request, ctx
+    )
     rendered += llm_objects
     problems += llm_problems
+    result.warnings += llm_notices
     problems += graph_problems + tm_problems
     result.warnings += graph_notices + tm_notices
     if overlay is not None:
@@ -185,23 +187,26 @@ def run(request: Request, progress: Progress | None = None) -> Result:
 
 def _render_llm_inference_services(
     inputs: Inputs, cfg: config_mod.Config, request: Request, ctx: controller.ReconcileContext
-) -> tuple[list[Rendered], list[Problem]]:
+) -> tuple[list[Rendered], list[Problem], list[Notice]]:
     """LLMInferenceServices and their configs: rendered, or passed through when asked."""
-    if request.llmisvc_passthrough:
+    options, problems = llm_reconcile.options_from_config(cfg.data)
+    if request.llmisvc_passthrough or options.passthrough:
         items = inputs.llm_inference_services + inputs.llm_inference_service_configs
-        return [Rendered(i.doc, "", i.source) for i in items], []
+        notices = llm_reconcile.passed_through(items, request.llmisvc_passthrough)
+        return [Rendered(i.doc, "", i.source) for i in items], problems, notices
     try:
-        return llm_reconcile.render_all(
+        objects, found = llm_reconcile.render_all(
             inputs.llm_inference_services,
             inputs.llm_inference_service_configs,
             inputs.passthrough,
             cfg,
             ctx.secrets,
             ctx.renderer,
-            request.llmisvc_options,
+            options,
         )
     except TemplateError as err:
-        return [], [template_problem(err, ctx.renderer)]
+        return [], [*problems, template_problem(err, ctx.renderer)], []
+    return objects, problems + found, []
 
 
 def check_knative_features(

@@ -9,6 +9,7 @@ Deployment, Service and InferencePool, and the HTTPRoute `<name>-kserve-route`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,23 +17,71 @@ from typing import Any
 from generator import schema
 from generator.config import Config
 from generator.credentials import CredentialBuilder, SecretIndex
-from generator.errors import Invalid, Problem
+from generator.errors import Invalid, Notice, Problem, Source
 from generator.llmisvc import admission, router, scheduler, workload
 from generator.llmisvc.config_merge import CombineError, ConfigIndex, GlobalConfig, combine
 from generator.load import Loaded
 from generator.output import Rendered, mark_managed
 from generator.render import Renderer
 
+# kserve-gitops' own key in inferenceservice-config (KServe ignores keys it does not read)
+CONFIG_KEY = "llmisvcRender"
+CONFIG_SOURCE = Source("<inferenceservice-config>")
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    """What a render decides that KServe reads from the live cluster (GitOps departures)."""
+    """What a render decides that KServe reads from the live cluster (GitOps departures),
+    from the `llmisvcRender` key of the repo's inferenceservice-config (or a --config file)."""
 
+    passthrough: bool = False  # leave LLMInferenceServices to KServe's own controller
     inference_pool_api: str = "v1"  # the HTTPRoute's InferencePool group (route status)
     emit_inferencepool_v1alpha2: bool = False  # KServe asks discovery for the v1alpha2 CRD
     tls_issuer_kind: str = "ClusterIssuer"
     tls_issuer_name: str = "kserve-llm-self-signed"
     cluster_domain: str = "cluster.local"
+
+
+_OPTION_FIELDS = {
+    "passthrough": ("passthrough", bool),
+    "inferencePoolAPI": ("inference_pool_api", str),
+    "emitInferencePoolV1alpha2": ("emit_inferencepool_v1alpha2", bool),
+    "tlsIssuerKind": ("tls_issuer_kind", str),
+    "tlsIssuerName": ("tls_issuer_name", str),
+    "clusterDomain": ("cluster_domain", str),
+}
+
+
+def options_from_config(data: Mapping[str, Any]) -> tuple[Options, list[Problem]]:
+    """The `llmisvcRender` key: a JSON object of the fields above, each optional."""
+    text = data.get(CONFIG_KEY)
+    if text is None:
+        return Options(), []
+
+    def problem(path: str, message: str) -> tuple[Options, list[Problem]]:
+        field = f"data.{CONFIG_KEY}" + (f".{path}" if path else "")
+        return Options(), [Problem(CONFIG_SOURCE, None, field, message)]
+
+    try:
+        obj = json.loads(str(text))
+    except json.JSONDecodeError as err:
+        return problem("", f"not JSON: {err.msg}")
+    if not isinstance(obj, dict):
+        return problem("", "must be a JSON object")
+    values: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key not in _OPTION_FIELDS:
+            return problem(key, f"unknown field; known: {', '.join(sorted(_OPTION_FIELDS))}")
+        name, kind = _OPTION_FIELDS[key]
+        if not isinstance(value, kind):
+            return problem(key, f"must be a {'boolean' if kind is bool else 'string'}")
+        values[name] = value
+    options = Options(**values)
+    if options.inference_pool_api not in ("v1", "v1alpha2"):
+        return problem("inferencePoolAPI", 'must be "v1" or "v1alpha2"')
+    if options.tls_issuer_kind not in ("Issuer", "ClusterIssuer"):
+        return problem("tlsIssuerKind", 'must be "Issuer" or "ClusterIssuer"')
+    return options, []
 
 
 def global_config(cfg: Config) -> GlobalConfig:
@@ -211,4 +260,27 @@ def _has_pool(spec: Mapping[str, Any]) -> bool:
     return isinstance(found, dict) and found.get("pool") is not None
 
 
-__all__ = ["Options", "admit", "global_config", "render_all", "render_one"]
+def passed_through(items: Sequence[Loaded], flag: bool) -> list[Notice]:
+    """What the render says about LLMInferenceServices it leaves to KServe's controller."""
+    why = "--llmisvc-passthrough" if flag else f"{CONFIG_KEY}.passthrough"
+    return [
+        Notice(
+            i.source,
+            i.ref(),
+            f"passed through unchanged ({why}): KServe's LLMInferenceService controller "
+            "must run in the cluster to serve it",
+        )
+        for i in items
+        if i.kind == "LLMInferenceService"
+    ]
+
+
+__all__ = [
+    "Options",
+    "admit",
+    "global_config",
+    "options_from_config",
+    "passed_through",
+    "render_all",
+    "render_one",
+]
