@@ -104,7 +104,10 @@ class ConfigIndex:
     config_maps: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
 
     def get(self, namespace: str, name: str) -> dict[str, Any]:
-        """Port of `getConfig`: the service's namespace first, then the KServe namespace."""
+        """Port of `getConfig`: the service's namespace first, then the KServe namespace.
+
+        GitOps: the preset names are the current ones; KServe pins them in the service's
+        `status.annotations` on its first reconcile, which is what a render is."""
         for ns in (namespace, constants.KSERVE_NAMESPACE):
             found = self.configs.get((ns, name))
             if found is not None:

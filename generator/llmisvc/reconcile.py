@@ -124,7 +124,10 @@ def render_all(
     renderer: Renderer,
     options: Options,
 ) -> tuple[list[Rendered], list[Problem]]:
-    """Every LLMInferenceService's children, or the problems that stop them."""
+    """Every LLMInferenceService's children, or the problems that stop them.
+
+    GitOps: no ownerReferences (the owner is not in the cluster) and no check that referenced
+    Gateways exist (`validateRouterReferences` reads the cluster)."""
     index, problems = config_index(configs, others)
     gcfg = global_config(cfg)
     storage = workload.Storage(cfg.storage_initializer, CredentialBuilder(cfg.credentials, secrets))

@@ -1,11 +1,12 @@
 """The managed HTTPRoute (`router.go: expectedHTTPRoute`) and the workload certificate.
 
 GitOps departures (docs/porting-notes.md):
-- KServe picks the HTTPRoute's InferencePool API group from the live route's status; a render
-  takes it from an option (`v1` by default: group `inference.networking.k8s.io` and the
-  `serving.kserve.io/inference-pool-migrated: v1` annotation KServe then sets).
-- KServe writes a self-signed key into Secret `<name>-kserve-self-signed-certs` at run time; a
-  render never writes a private key: it emits a cert-manager Certificate for that Secret.
+- GitOps: KServe picks the HTTPRoute's InferencePool API group from the live route's
+  status; a render takes it from an option (`v1` by default: group
+  `inference.networking.k8s.io` and the `serving.kserve.io/inference-pool-migrated: v1`
+  annotation KServe then sets).
+- GitOps: KServe writes a self-signed key into Secret `<name>-kserve-self-signed-certs` at run
+  time; a render never writes a private key: it emits a cert-manager Certificate for it.
 """
 
 from __future__ import annotations

@@ -182,8 +182,10 @@ def attach_model_artifacts(
     model_path: str,
     account_name: str | None = None,
 ) -> None:
-    """Port of `attachModelArtifacts` for hf://, s3:// and pvc:// (first-create semantics:
-    the storage-initializer image is the configured one, HF variables always added)."""
+    """Port of `attachModelArtifacts` for hf://, s3:// and pvc://.
+
+    GitOps: first-create semantics (no live Deployment): the storage-initializer image is the
+    configured one and the HF variables are always added."""
     spec = llmsvc["spec"]
     uri = str((spec.get("model") or {}).get("uri") or "")
     scheme, sep, _ = uri.partition("://")
