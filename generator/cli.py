@@ -372,7 +372,8 @@ def check(
 def urls(
     given: InputOptions,
 ) -> None:
-    """Print the URL and cluster-local address KServe would report for each InferenceService.
+    """Print the URL and cluster-local address KServe would report for each InferenceService
+    (and LLMInferenceService, mode column `LLMInferenceService`).
 
     Columns: namespace/name, mode, status.url, status.address.url ("-" where KServe sets
     none, e.g. when stopped or for ModelMesh).
@@ -386,6 +387,9 @@ def urls(
     for admitted in sorted(result.admitted, key=lambda a: (a.namespace, a.loaded.name)):
         name = f"{admitted.namespace}/{admitted.loaded.name}"
         click.echo(f"{name}\t{admitted.mode}\t{admitted.url or '-'}\t{admitted.address or '-'}")
+    for llm in sorted(result.llm_statuses, key=lambda s: (s.namespace, s.name)):
+        name = f"{llm.namespace}/{llm.name}"
+        click.echo(f"{name}\tLLMInferenceService\t{llm.url or '-'}\t{llm.address or '-'}")
 
 
 def write_rendered(root: Path, result: pipeline.Result) -> writer.WriteReport:

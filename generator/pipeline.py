@@ -92,6 +92,7 @@ class Result:
     objects: list[Rendered] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
     admitted: list[Admitted] = field(default_factory=list)
+    llm_statuses: list[llm_reconcile.Status] = field(default_factory=list)  # LLMInferenceServices
 
 
 Progress = Callable[[int, int], None]  # (InferenceServices rendered, total)
@@ -164,7 +165,7 @@ def run(request: Request, progress: Progress | None = None) -> Result:
     )
     rendered += graph_objects + model_configs
     llm_objects, llm_problems, llm_notices = _render_llm_inference_services(
-        inputs, cfg, request, ctx
+        inputs, cfg, request, ctx, result.llm_statuses
     )
     rendered += llm_objects
     problems += llm_problems
@@ -186,7 +187,11 @@ def run(request: Request, progress: Progress | None = None) -> Result:
 
 
 def _render_llm_inference_services(
-    inputs: Inputs, cfg: config_mod.Config, request: Request, ctx: controller.ReconcileContext
+    inputs: Inputs,
+    cfg: config_mod.Config,
+    request: Request,
+    ctx: controller.ReconcileContext,
+    statuses: list[llm_reconcile.Status],
 ) -> tuple[list[Rendered], list[Problem], list[Notice]]:
     """LLMInferenceServices and their configs: rendered, or passed through when asked."""
     options, problems = llm_reconcile.options_from_config(cfg.data)
@@ -203,6 +208,7 @@ def _render_llm_inference_services(
             ctx.secrets,
             ctx.renderer,
             options,
+            statuses,
         )
     except TemplateError as err:
         return [], [*problems, template_problem(err, ctx.renderer)], []

@@ -115,6 +115,16 @@ def config_index(
     return index, problems
 
 
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What KServe would report for one rendered LLMInferenceService (`kserve-gitops urls`)."""
+
+    namespace: str
+    name: str
+    url: str | None
+    address: str | None
+
+
 def render_all(
     services: Sequence[Loaded],
     configs: Sequence[Loaded],
@@ -123,6 +133,7 @@ def render_all(
     secrets: SecretIndex,
     renderer: Renderer,
     options: Options,
+    statuses: list[Status] | None = None,
 ) -> tuple[list[Rendered], list[Problem]]:
     """Every LLMInferenceService's children, or the problems that stop them.
 
@@ -140,6 +151,8 @@ def render_all(
     for item in services:
         objects, found = render_one(item, index, gcfg, storage, gateways, renderer, options)
         problems += found
+        if statuses is not None and objects:
+            statuses.append(_status(item, objects, gateways, gcfg, options))
         rendered += [Rendered(mark_managed(obj), item.name, item.source) for obj in objects]
     return rendered, problems
 
@@ -258,6 +271,19 @@ def _children(
     return out
 
 
+def _status(
+    item: Loaded,
+    objects: Sequence[Mapping[str, Any]],
+    gateways: Sequence[Mapping[str, Any]],
+    gcfg: GlobalConfig,
+    options: Options,
+) -> Status:
+    route = next((o for o in objects if o.get("kind") == "HTTPRoute"), None)
+    doc = {"metadata": {"name": item.name, "namespace": item.namespace}}
+    url, address = router.status_urls(doc, route, gateways, gcfg, options.cluster_domain)
+    return Status(item.namespace, item.name, url, address)
+
+
 def _has_pool(spec: Mapping[str, Any]) -> bool:
     found = (spec.get("router") or {}).get("scheduler")
     return isinstance(found, dict) and found.get("pool") is not None
@@ -280,6 +306,7 @@ def passed_through(items: Sequence[Loaded], flag: bool) -> list[Notice]:
 
 __all__ = [
     "Options",
+    "Status",
     "admit",
     "global_config",
     "options_from_config",

@@ -176,6 +176,128 @@ def certificate(
     }
 
 
+WILDCARD_HOSTNAME: Final = "inference"  # GATEWAY_API_WILDCARD_HOSTNAME's default
+
+
+def status_urls(
+    llmsvc: Mapping[str, Any],
+    route: Mapping[str, Any] | None,
+    gateways: Sequence[Mapping[str, Any]],
+    gcfg: GlobalConfig,
+    cluster_domain: str,
+) -> tuple[str | None, str | None]:
+    """(status.url, the first status.addresses URL) as `updateRoutingStatus` reports them.
+
+    Without a route: no URL and the workload Service's address. With the managed route: the
+    path-based URL on each parent Gateway found in the input set whose listener or route names
+    a host (`DiscoverURLs`, `preferPathBasedURL`). GitOps: such a Gateway is assumed to have an
+    address; its backing Service (the internal address) is live state, so no address."""
+    meta = llmsvc["metadata"]
+    name, namespace = str(meta["name"]), str(meta.get("namespace") or "")
+    if route is None:
+        scheme = "https" if gcfg.enable_tls else "http"
+        host = f"{workload_service_name(name)}.{namespace}.svc.{cluster_domain}"
+        return None, f"{scheme}://{host}"
+    spec = route["spec"]
+    urls: list[str] = []
+    for parent in spec.get("parentRefs") or []:
+        gateway = _gateway(gateways, parent, namespace)
+        if gateway is None:
+            continue
+        for path in _route_paths(spec, gcfg.model_based_routing_header_name):
+            for listener in _listeners(gateway, parent.get("sectionName"), gcfg.url_scheme):
+                scheme = _scheme(str(listener.get("protocol", "")))
+                hosts = _hostnames(spec, listener)
+                port = int(listener.get("port") or 0)
+                default = (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
+                for host in sorted(hosts):
+                    hostport = host if default or not port else f"{host}:{port}"
+                    urls.append(f"{scheme}://{hostport}{path}")
+    if not urls:
+        return None, None
+    urls.sort()
+    prefix = f"/{namespace}/{name}"
+    path_based = [u for u in urls if u.split("://", 1)[1].partition("/")[2].startswith(prefix[1:])]
+    return (path_based or urls)[0], None
+
+
+def _gateway(
+    gateways: Sequence[Mapping[str, Any]], parent: Mapping[str, Any], namespace: str
+) -> Mapping[str, Any] | None:
+    want = (str(parent.get("namespace") or namespace), str(parent.get("name") or ""))
+    for gateway in gateways:
+        meta = gateway.get("metadata") or {}
+        if (str(meta.get("namespace") or ""), str(meta.get("name") or "")) == want:
+            return gateway
+    return None
+
+
+def _scheme(protocol: str) -> str:
+    """`schemeForProtocol`."""
+    return {"HTTP": "http", "HTTPS": "https", "TLS": "https"}.get(protocol, "")
+
+
+def _listeners(gateway: Mapping[str, Any], section: Any, preferred: str) -> list[Mapping[str, Any]]:
+    """`selectListeners`: the named listener, else the HTTP-capable ones, preferred scheme
+    first, then https."""
+    listeners = list((gateway.get("spec") or {}).get("listeners") or [])
+    if section is not None:
+        return [item for item in listeners if item.get("name") == section][:1]
+    capable = [item for item in listeners if _scheme(str(item.get("protocol", "")))]
+
+    def precedence(item: Mapping[str, Any]) -> int:
+        scheme = _scheme(str(item.get("protocol", "")))
+        return 0 if scheme == preferred else 1 if scheme == "https" else 2
+
+    return sorted(capable, key=precedence)
+
+
+def _hostnames(spec: Mapping[str, Any], listener: Mapping[str, Any]) -> list[str]:
+    """`extractHostnamesForListener` without the Gateway's status addresses."""
+    hosts = [str(h) for h in spec.get("hostnames") or [] if h and h != "*"]
+    given = str(listener.get("hostname") or "")
+    if not hosts and given:
+        wildcard = given.startswith("*.")
+        hosts = [f"{WILDCARD_HOSTNAME}.{given[2:]}" if wildcard else given]
+    return hosts
+
+
+def _route_paths(spec: Mapping[str, Any], header: str) -> list[str]:
+    """`extractRoutePaths`: the shallowest path of each kind (path, publisher, model routing),
+    Service-backed rules first."""
+    buckets: dict[str, tuple[list[str], list[str]]] = {
+        "path": ([], []),
+        "publisher": ([], []),
+        "model": ([], []),
+    }
+    for rule in spec.get("rules") or []:
+        service = any(
+            ref.get("kind", "Service") == "Service" for ref in rule.get("backendRefs") or []
+        )
+        for match in rule.get("matches") or []:
+            path = str((match.get("path") or {}).get("value") or "/")
+            headers = match.get("headers") or []
+            if not headers:
+                kind = "publisher" if path.startswith("/publishers/") else "path"
+            elif header and any(h.get("name") == header for h in headers):
+                kind = "model"
+            else:
+                continue
+            buckets[kind][0 if service else 1].append(path)
+
+    def depth(path: str) -> tuple[int, int]:
+        return path.count("/"), len(path)
+
+    found = []
+    for service_paths, other_paths in buckets.values():
+        paths = service_paths or other_paths
+        if paths:
+            found.append(min(paths, key=depth))
+    if not found:
+        return ["/"]
+    return list(dict.fromkeys(sorted(found, key=depth)))
+
+
 __all__ = [
     "POOL_GROUPS",
     "certificate",
@@ -183,4 +305,5 @@ __all__ = [
     "http_route",
     "model_based_routing_enabled",
     "router_labels",
+    "status_urls",
 ]

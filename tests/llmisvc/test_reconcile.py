@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from helpers import build_tree
 
-from generator import pipeline
+from generator import cli, pipeline
 from generator.errors import ProblemsFound
 from generator.llmisvc.reconcile import Options, options_from_config
 
@@ -247,3 +247,45 @@ data:
         "apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\n"
         "plugins:\n- type: queue-scorer\n",
     ]
+
+
+GATEWAY = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: kserve-ingress-gateway, namespace: kserve}
+spec:
+  gatewayClassName: envoy
+  listeners:
+    - {name: http, protocol: HTTP, port: 8080, hostname: "*.example.com"}
+    - {name: https, protocol: HTTPS, port: 443, hostname: "*.example.com"}
+"""
+
+
+def test_status_url_from_a_gateway_in_the_input_set(tmp_path: Path) -> None:
+    # router_discovery.go: DiscoverURLs + router.go: preferPathBasedURL; a wildcard listener
+    # hostname becomes inference.<domain>; the path-based URL wins; http is the urlScheme.
+    result = run(tmp_path, {"llmisvc.yaml": LLMISVC, "gateway.yaml": GATEWAY})
+    (status,) = result.llm_statuses
+    assert (status.url, status.address) == ("http://inference.example.com:8080/ns/tiny", None)
+
+
+def test_status_address_without_a_route(tmp_path: Path) -> None:
+    # router.go: updateRoutingStatus without router.route: the workload Service's address
+    text = LLMISVC.replace("router: {scheduler: {}, route: {}, gateway: {}}", "replicas: 1")
+    (status,) = run(tmp_path, {"llmisvc.yaml": text}).llm_statuses
+    assert (status.url, status.address) == (
+        None,
+        "http://tiny-kserve-workload-svc.ns.svc.cluster.local",
+    )
+
+
+def test_urls_command_lists_llm_inference_services(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = build_tree(tmp_path / "in", {"llmisvc.yaml": LLMISVC, "gateway.yaml": GATEWAY})
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["urls", str(root)])
+    assert exited.value.code in (0, None)
+    assert capsys.readouterr().out == (
+        "ns/tiny\tLLMInferenceService\thttp://inference.example.com:8080/ns/tiny\t-\n"
+    )
