@@ -199,6 +199,7 @@ def _render_llm_inference_services(
         items = inputs.llm_inference_services + inputs.llm_inference_service_configs
         notices = llm_reconcile.passed_through(items, request.llmisvc_passthrough)
         return [Rendered(i.doc, "", i.source) for i in items], problems, notices
+    notices: list[Notice] = []
     try:
         objects, found = llm_reconcile.render_all(
             inputs.llm_inference_services,
@@ -209,10 +210,11 @@ def _render_llm_inference_services(
             ctx.renderer,
             options,
             statuses,
+            notices,
         )
     except TemplateError as err:
         return [], [*problems, template_problem(err, ctx.renderer)], []
-    return objects, problems + found, []
+    return objects, problems + found, notices
 
 
 def check_knative_features(

@@ -134,6 +134,7 @@ def render_all(
     renderer: Renderer,
     options: Options,
     statuses: list[Status] | None = None,
+    notices: list[Notice] | None = None,
 ) -> tuple[list[Rendered], list[Problem]]:
     """Every LLMInferenceService's children, or the problems that stop them.
 
@@ -153,6 +154,10 @@ def render_all(
         problems += found
         if statuses is not None and objects:
             statuses.append(_status(item, objects, gateways, gcfg, options))
+        if notices is not None and objects and gateways:
+            notices += [
+                Notice(item.source, item.ref(), m) for m in missing_gateways(objects, gateways)
+            ]
         rendered += [Rendered(mark_managed(obj), item.name, item.source) for obj in objects]
     return rendered, problems
 
@@ -268,6 +273,32 @@ def _children(
     if route is not None:
         add("llmisvc-httproute.yaml.j2", "HTTPRoute", route)
     del index
+    return out
+
+
+def missing_gateways(
+    objects: Sequence[Mapping[str, Any]], gateways: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """`validateManagedHTTPRouteSpec`'s check, against the Gateways of the input set (GitOps:
+    only when it holds some; KServe would stop before creating any router object)."""
+    route = next((o for o in objects if o.get("kind") == "HTTPRoute"), None)
+    if route is None:
+        return []
+    namespace = str(route["metadata"].get("namespace") or "")
+    have = {
+        (str((g.get("metadata") or {}).get("namespace") or ""), str(g["metadata"].get("name")))
+        for g in gateways
+    }
+    out = []
+    for parent in (route.get("spec") or {}).get("parentRefs") or []:
+        if parent.get("kind", "Gateway") != "Gateway":
+            continue
+        key = (str(parent.get("namespace") or namespace), str(parent.get("name") or ""))
+        if key not in have:
+            out.append(
+                f"Managed HTTPRoute references non-existent Gateway {key[0]}/{key[1]} "
+                "(not in the input set)"
+            )
     return out
 
 

@@ -289,3 +289,16 @@ def test_urls_command_lists_llm_inference_services(
     assert capsys.readouterr().out == (
         "ns/tiny\tLLMInferenceService\thttp://inference.example.com:8080/ns/tiny\t-\n"
     )
+
+
+def test_gateway_named_by_the_route_is_checked_when_the_input_set_holds_gateways(
+    tmp_path: Path,
+) -> None:
+    # router_validation.go: validateManagedHTTPRouteSpec; only Gateways in the input set count
+    other = GATEWAY.replace("name: kserve-ingress-gateway", "name: other-gateway")
+    result = run(tmp_path, {"llmisvc.yaml": LLMISVC, "gateway.yaml": other})
+    assert [w.message for w in result.warnings] == [
+        "Managed HTTPRoute references non-existent Gateway kserve/kserve-ingress-gateway "
+        "(not in the input set)"
+    ]
+    assert run(tmp_path / "2", {"llmisvc.yaml": LLMISVC}).warnings == []
