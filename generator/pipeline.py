@@ -197,8 +197,8 @@ def _render_llm_inference_services(
     options, problems = llm_reconcile.options_from_config(cfg.data)
     if request.llmisvc_passthrough or options.passthrough:
         items = inputs.llm_inference_services + inputs.llm_inference_service_configs
-        notices = llm_reconcile.passed_through(items, request.llmisvc_passthrough)
-        return [Rendered(i.doc, "", i.source) for i in items], problems, notices
+        said = llm_reconcile.passed_through(items, request.llmisvc_passthrough)
+        return [Rendered(i.doc, "", i.source) for i in items], problems, said
     notices: list[Notice] = []
     try:
         objects, found = llm_reconcile.render_all(
