@@ -21,6 +21,7 @@ from typing import Any, Final
 import yaml
 
 from generator import constants, schema
+from generator.config.quantity import marshal_quantity
 from generator.llmisvc import gotmpl, strategic
 
 CONFIG_PREFIX: Final = "kserve-"  # LLM_INFERENCE_SERVICE_CONFIG_PREFIX's default
@@ -276,7 +277,41 @@ def merge_all(specs: list[dict[str, Any]]) -> dict[str, Any]:
     out = copy.deepcopy(specs[0])
     for spec in specs[1:]:
         out = _merge(out, spec)
-    return out
+    return go_quantities(out)
+
+
+def go_quantities(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec's resource quantities as Go's `resource.Quantity` marshals them (`cpu: 6` in
+    a preset is the string "6" after MergeSpecs' JSON round trip)."""
+    pods = [spec.get("template"), spec.get("worker")]
+    prefill = spec.get("prefill")
+    if isinstance(prefill, dict):
+        pods += [prefill.get("template"), prefill.get("worker")]
+    scheduler = (spec.get("router") or {}).get("scheduler")
+    if isinstance(scheduler, dict):
+        pods.append(scheduler.get("template"))
+    for pod in pods:
+        if not isinstance(pod, dict):
+            continue
+        lists = [pod.get(k) or [] for k in ("containers", "initContainers", "ephemeralContainers")]
+        resources = [c.get("resources") for group in lists for c in group if isinstance(c, dict)]
+        resources.append(pod.get("resources"))
+        for res in resources:
+            if isinstance(res, dict):
+                _quantities(res.get("limits"))
+                _quantities(res.get("requests"))
+        _quantities(pod.get("overhead"))
+        for volume in pod.get("volumes") or []:
+            empty = volume.get("emptyDir") if isinstance(volume, dict) else None
+            if isinstance(empty, dict) and "sizeLimit" in empty:
+                empty["sizeLimit"] = marshal_quantity(empty["sizeLimit"])
+    return spec
+
+
+def _quantities(values: Any) -> None:
+    if isinstance(values, dict):
+        for name, value in values.items():
+            values[name] = marshal_quantity(value)
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -118,25 +118,61 @@ def apply_patch(
 
 
 def _merge_list(original: list[Any], patch: list[Any], item_type: str, merge_key: str) -> list[Any]:
-    """`mergeSliceWithoutSpecialElements`: merge the item with the same key, else append."""
-    out = list(original)
+    """`mergeSlice` for a list of maps with a merge key: each patch item merged into the
+    original item with its key, else appended (`mergeSliceWithoutSpecialElements`), then the
+    order enforced (`normalizeElementOrder`): the patch's items in patch order, the others in
+    their original order, interleaved by their original positions (`mergeSortedSlice`)."""
+    merged = list(original)
     for item in patch:
         if not isinstance(item, dict):
             raise MergeError(f"cannot merge lists without merge key for {item_type}")
         if merge_key not in item:
             raise MergeError(f"map: {item} does not contain declared merge key: {merge_key}")
-        index = next(
-            (
-                i
-                for i, o in enumerate(out)
-                if isinstance(o, dict) and o.get(merge_key) == item[merge_key]
-            ),
-            None,
-        )
-        if index is None:
-            out.append(_without_nulls(copy.deepcopy(item)))
+        index = _index(merged, item[merge_key], merge_key)
+        if index < 0:
+            merged.append(_without_nulls(copy.deepcopy(item)))
         else:
-            out[index] = apply_patch(copy.deepcopy(out[index]), item, item_type)
+            merged[index] = apply_patch(copy.deepcopy(merged[index]), item, item_type)
+    patch_keys = [item[merge_key] for item in patch]
+    in_patch = [m for m in merged if isinstance(m, dict) and m.get(merge_key) in patch_keys]
+    server_only = [
+        m for m in merged if not (isinstance(m, dict) and m.get(merge_key) in patch_keys)
+    ]
+    in_patch.sort(key=lambda m: _index(patch, m.get(merge_key), merge_key))
+    server_only.sort(key=lambda m: _index(original, _key(m, merge_key), merge_key))
+    return _merge_sorted(server_only, in_patch, original, merge_key)
+
+
+def _key(item: Any, merge_key: str) -> Any:
+    return item.get(merge_key) if isinstance(item, dict) else item
+
+
+def _index(items: list[Any], value: Any, merge_key: str) -> int:
+    return next((i for i, o in enumerate(items) if _key(o, merge_key) == value), -1)
+
+
+def _merge_sorted(left: list[Any], right: list[Any], order: list[Any], merge_key: str) -> list[Any]:
+    """`mergeSortedSlice`: each item of `left` goes before the first item of `right` that
+    comes after it in `order`; items `order` lacks never move ahead."""
+    out: list[Any] = []
+    i = j = 0
+    while i < len(left) or j < len(right):
+        if j >= len(right):
+            out.append(left[i])
+            i += 1
+            continue
+        if i >= len(left):
+            out.append(right[j])
+            j += 1
+            continue
+        li = _index(order, _key(left[i], merge_key), merge_key)
+        ri = _index(order, _key(right[j], merge_key), merge_key)
+        if li >= 0 and ri >= 0 and li < ri:
+            out.append(left[i])
+            i += 1
+        else:
+            out.append(right[j])
+            j += 1
     return out
 
 

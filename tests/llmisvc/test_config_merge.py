@@ -594,3 +594,37 @@ def test_child_name_hashes_long_names() -> None:
     name = cm.child_name(long, "-kserve-workload-svc")
     assert len(name) == 63 and name.endswith("-kserve-workload-svc")
     assert cm.child_name("short", "-epp-sa") == "short-epp-sa"
+
+
+def test_merge_specs_orders_a_merged_list_as_strategicpatch_does() -> None:
+    # strategicpatch mergeSlice → normalizeElementOrder/mergeSortedSlice: the patch's items in
+    # patch order, the others where they were (checked against KServe's MergeSpecs on the
+    # opt-125m CPU sample: its env lands between the preset's).
+    base = y("""
+template:
+  containers:
+  - name: main
+    env: [{name: HOME, value: /home}, {name: VLLM_LOGGING_LEVEL, value: INFO},
+          {name: HF_HUB_CACHE, value: /models}]
+""")
+    override = y("""
+template:
+  containers:
+  - name: main
+    env: [{name: VLLM_LOGGING_LEVEL, value: DEBUG}, {name: VLLM_CPU_KVCACHE_SPACE, value: "1"}]
+""")
+    env = cm.merge_all([base, override])["template"]["containers"][0]["env"]
+    assert [e["name"] for e in env] == [
+        "HOME",
+        "VLLM_LOGGING_LEVEL",
+        "VLLM_CPU_KVCACHE_SPACE",
+        "HF_HUB_CACHE",
+    ]
+    assert env[1]["value"] == "DEBUG"
+
+
+def test_merge_specs_writes_quantities_as_go_marshals_them() -> None:
+    # A preset's `cpu: 6` is the string "6" after MergeSpecs' typed JSON round trip.
+    spec = {"template": {"containers": [{"name": "main", "resources": {"limits": {"cpu": 6}}}]}}
+    merged = cm.merge_all([spec, {}])
+    assert merged["template"]["containers"][0]["resources"]["limits"] == {"cpu": "6"}
