@@ -76,6 +76,7 @@ class InputOptions:
     templates: Path | None
     strict: bool
     default_deployment_mode: str | None
+    llmisvc_passthrough: bool
 
 
 INPUT_FIELDS = tuple(InputOptions.__dataclass_fields__)
@@ -154,6 +155,12 @@ def _with_inputs(command: F, previous_help: str) -> F:
             "(e.g. knative-service.yaml.j2).",
         ),
         debug_option,
+        click.option(
+            "--llmisvc-passthrough",
+            is_flag=True,
+            help="Pass LLMInferenceServices (and their configs) through unchanged, for a "
+            "cluster that runs KServe's LLMInferenceService controller.",
+        ),
     ]
 
     @functools.wraps(command)
@@ -218,6 +225,7 @@ def make_request(
         sync_waves=sync_waves,
         strict=given.strict,
         default_deployment_mode=given.default_deployment_mode,
+        llmisvc_passthrough=given.llmisvc_passthrough,
     )
 
 
@@ -501,7 +509,8 @@ def check(
 def urls(
     given: InputOptions,
 ) -> None:
-    """Print the URL and cluster-local address KServe would report for each InferenceService.
+    """Print the URL and cluster-local address KServe would report for each InferenceService
+    (and LLMInferenceService, mode column `LLMInferenceService`).
 
     Columns: namespace/name, mode, status.url, status.address.url ("-" where KServe sets
     none, e.g. when stopped or for ModelMesh).
@@ -515,6 +524,9 @@ def urls(
     for admitted in sorted(result.admitted, key=lambda a: (a.namespace, a.loaded.name)):
         name = f"{admitted.namespace}/{admitted.loaded.name}"
         click.echo(f"{name}\t{admitted.mode}\t{admitted.url or '-'}\t{admitted.address or '-'}")
+    for llm in sorted(result.llm_statuses, key=lambda s: (s.namespace, s.name)):
+        name = f"{llm.namespace}/{llm.name}"
+        click.echo(f"{name}\tLLMInferenceService\t{llm.url or '-'}\t{llm.address or '-'}")
 
 
 def render_args(given: InputOptions, sync_waves: bool) -> list[str]:

@@ -227,8 +227,17 @@ _SCHEMA_CHECKED = (
     "cluster_serving_runtimes",
     "trained_models",
     "inference_graphs",
+    "llm_inference_services",
+    "llm_inference_service_configs",
 )
-_NAMESPACED = ("inference_services", "serving_runtimes", "trained_models", "inference_graphs")
+_NAMESPACED = (
+    "inference_services",
+    "serving_runtimes",
+    "trained_models",
+    "inference_graphs",
+    "llm_inference_services",
+    "llm_inference_service_configs",
+)
 
 
 def _normalized(item: Loaded) -> Loaded:
@@ -293,6 +302,8 @@ def check_duplicates(inputs: Inputs) -> list[Problem]:
         + inputs.cluster_serving_runtimes
         + inputs.trained_models
         + inputs.inference_graphs
+        + inputs.llm_inference_services
+        + inputs.llm_inference_service_configs
         + inputs.passthrough
     )
     for item in every:

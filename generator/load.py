@@ -113,6 +113,8 @@ class Inputs:
     cluster_serving_runtimes: list[Loaded] = field(default_factory=list)
     trained_models: list[Loaded] = field(default_factory=list)
     inference_graphs: list[Loaded] = field(default_factory=list)
+    llm_inference_services: list[Loaded] = field(default_factory=list)
+    llm_inference_service_configs: list[Loaded] = field(default_factory=list)
     config_maps: list[Loaded] = field(default_factory=list)  # inferenceservice-config
     knative_config_maps: list[Loaded] = field(default_factory=list)  # config-domain, … (Knative)
     cluster_storage_containers: list[Loaded] = field(default_factory=list)
@@ -137,6 +139,8 @@ KSERVE_KINDS = {
     "ClusterServingRuntime": "cluster_serving_runtimes",
     "TrainedModel": "trained_models",
     "InferenceGraph": "inference_graphs",
+    "LLMInferenceService": "llm_inference_services",
+    "LLMInferenceServiceConfig": "llm_inference_service_configs",
 }
 
 

@@ -50,6 +50,7 @@ from generator.inputset import (
     resolve_namespaces,
     storage_containers,
 )
+from generator.llmisvc import reconcile as llm_reconcile
 from generator.load import Inputs, Loaded
 from generator.output import ordered
 from generator.reconcilers import knative
@@ -73,6 +74,9 @@ class Request:
     sync_waves: bool = False  # Argo CD sync-wave annotations by kind (syncwaves.py)
     strict: bool = False  # what is only warned about is refused (inputset.kfserving_objects)
     default_deployment_mode: str | None = None  # sets deploy.defaultDeploymentMode
+    # LLMInferenceServices: passed through unchanged for a cluster that runs KServe's
+    # LLMInferenceService controller, else rendered (generator/llmisvc/)
+    llmisvc_passthrough: bool = False
 
 
 @dataclass(slots=True)
@@ -83,6 +87,7 @@ class Result:
     warnings: list[Notice] = field(default_factory=list)
     admitted: list[Admitted] = field(default_factory=list)
     context: controller.ReconcileContext | None = None  # config and runtimes (cluster status)
+    llm_statuses: list[llm_reconcile.Status] = field(default_factory=list)  # LLMInferenceServices
 
 
 Progress = Callable[[int, int], None]  # (InferenceServices rendered, total)
@@ -163,6 +168,12 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         inputs, result.admitted, ctx
     )
     rendered += graph_objects + model_configs
+    llm_objects, llm_problems, llm_notices = _render_llm_inference_services(
+        inputs, cfg, request, ctx, result.llm_statuses
+    )
+    rendered += llm_objects
+    problems += llm_problems
+    result.warnings += llm_notices
     problems += graph_problems + tm_problems
     result.warnings += graph_notices + tm_notices
     if overlay is not None:
@@ -177,6 +188,37 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         rendered = syncwaves.annotate_rendered(rendered)
     result.objects = ordered(rendered)
     return result
+
+
+def _render_llm_inference_services(
+    inputs: Inputs,
+    cfg: config_mod.Config,
+    request: Request,
+    ctx: controller.ReconcileContext,
+    statuses: list[llm_reconcile.Status],
+) -> tuple[list[Rendered], list[Problem], list[Notice]]:
+    """LLMInferenceServices and their configs: rendered, or passed through when asked."""
+    options, problems = llm_reconcile.options_from_config(cfg.data)
+    if request.llmisvc_passthrough or options.passthrough:
+        items = inputs.llm_inference_services + inputs.llm_inference_service_configs
+        said = llm_reconcile.passed_through(items, request.llmisvc_passthrough)
+        return [Rendered(i.doc, "", i.source) for i in items], problems, said
+    notices: list[Notice] = []
+    try:
+        objects, found = llm_reconcile.render_all(
+            inputs.llm_inference_services,
+            inputs.llm_inference_service_configs,
+            inputs.passthrough,
+            cfg,
+            ctx.secrets,
+            ctx.renderer,
+            options,
+            statuses,
+            notices,
+        )
+    except TemplateError as err:
+        return [], [*problems, template_problem(err, ctx.renderer)], []
+    return objects, problems + found, notices
 
 
 def check_knative_features(

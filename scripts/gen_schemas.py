@@ -49,6 +49,8 @@ CRD_PLURALS = (
     "clusterservingruntimes",
     "trainedmodels",
     "inferencegraphs",
+    "llminferenceservices",
+    "llminferenceserviceconfigs",
 )
 # Subschemas that occur more than once and whose JSON is at least this long become definitions.
 HOIST_MIN_CHARS = 60
@@ -192,7 +194,12 @@ def convert(node: Schema, where: str) -> Schema:
     elif extra is False or (out.get("type") == "object" and not preserve and extra is None):
         # An object without preserve-unknown-fields keeps only its declared fields.
         out["additionalProperties"] = False
-    out.update({key: node[key] for key in sorted(COPIED & set(node))})
+    out.update(
+        {
+            key: escape_class_dollars(node[key]) if key == "pattern" else node[key]
+            for key in sorted(COPIED & set(node))
+        }
+    )
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         if node.get(bound) is True and limit in out:  # OpenAPI v3's flag; draft 7's number
             out[bound] = out.pop(limit)
@@ -201,6 +208,26 @@ def convert(node: Schema, where: str) -> Schema:
         if "enum" in out:
             out["enum"] = [*out["enum"], None]
     return out
+
+
+def escape_class_dollars(pattern: str) -> str:
+    """A `$` inside a character class (Gateway API's path pattern) written `\\$`: fastjsonschema
+    rewrites every bare `$` to an end anchor, which Python's re refuses inside a class."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        elif char == "$" and in_class:
+            out.append("\\")
+        out.append(char)
+    return "".join(out)
 
 
 def _as_list(value: str | list[str]) -> list[str]:
@@ -425,7 +452,10 @@ def generate(crd_dir: Path) -> dict[str, str]:
     kinds: dict[str, Any] = {}
     for plural in CRD_PLURALS:
         crd_file = f"{GROUP}_{plural}.yaml"
-        crd = load_crd(crd_dir / crd_file)
+        crd_path = crd_dir / crd_file
+        if not crd_path.exists():  # the LLMInferenceService CRDs sit in ../llmisvc/crd
+            crd_path = crd_dir.parent / "llmisvc" / "crd" / crd_file
+        crd = load_crd(crd_path)
         kind = crd["spec"]["names"]["kind"]
         modules: dict[str, str] = {}
         for version in crd["spec"]["versions"]:

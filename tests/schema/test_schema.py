@@ -111,6 +111,19 @@ spec:
       steps:
         - {serviceName: ranker, name: rank}
         - {serviceName: ranker-b, name: rerank, data: $response, dependency: Hard}
+---
+apiVersion: serving.kserve.io/v1alpha2
+kind: LLMInferenceService
+metadata: {name: tiny-llm}
+spec:
+  model: {uri: "hf://facebook/opt-125m"}
+  router: {route: {}}
+---
+apiVersion: serving.kserve.io/v1alpha1
+kind: LLMInferenceServiceConfig
+metadata: {name: tiny-llm-config}
+spec:
+  model: {uri: "hf://facebook/opt-125m"}
 """
 
 
@@ -133,7 +146,11 @@ def test_kinds_and_served_versions() -> None:
         "ClusterServingRuntime",
         "TrainedModel",
         "InferenceGraph",
+        "LLMInferenceService",
+        "LLMInferenceServiceConfig",
     } == KSERVE_KINDS
+    assert served_versions("LLMInferenceService") == ("v1alpha1", "v1alpha2")
+    assert served_versions("LLMInferenceServiceConfig") == ("v1alpha1", "v1alpha2")
     assert served_versions("InferenceService") == ("v1beta1",)
     assert served_versions("ServingRuntime") == ("v1alpha1",)
     assert served_versions("Deployment") == ()
@@ -152,13 +169,24 @@ def test_valid_objects_of_every_kind_have_no_problem() -> None:
         {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {}},
         {"apiVersion": "apps/v1", "kind": "InferenceService", "spec": 1},
         {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "nodeName": "x"},
-        {"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LLMInferenceService", "x": 1},
+        # LLMInferenceService is checked since issue 20 (test_llm_unknown_field_is_named)
+        {"apiVersion": "serving.kserve.io/v1alpha1", "kind": "LocalModelCache", "x": 1},
         {"kind": "InferenceService"},
         {"apiVersion": 1, "kind": "InferenceService"},
     ],
 )
 def test_objects_that_are_not_kserve_crd_kinds_are_not_checked(doc: dict[str, Any]) -> None:
     assert check_object(doc) == []
+
+
+def test_llm_unknown_field_is_named() -> None:
+    # KServe v0.20.0's kv-cache-offloading sample writes spec.workload, which neither served
+    # version declares: strict field validation names it.
+    doc = load_all(OTHER_KINDS)[-2]
+    doc = {**doc, "spec": {**doc["spec"], "workload": {}}}
+    assert [(i.field, i.message) for i in check_object(doc)] == [
+        ("spec.workload", 'unknown field "workload"')
+    ]
 
 
 def test_any_mapping_is_accepted_and_never_modified() -> None:

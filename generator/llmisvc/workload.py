@@ -1,0 +1,287 @@
+"""The single-node workload: `workload_single_node.go: expectedSingleNodeMainDeployment`, the
+workload Service (`workload.go: reconcileWorkloadService`) and model storage
+(`workload_storage.go: attachModelArtifacts` for hf://, s3:// and pvc://).
+
+`llmsvc` here is the service after `combine`: its spec is the merged config spec.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from generator import constants as c
+from generator.admission.pod import (
+    StorageMountParams,
+    add_default_hugging_face_env_vars,
+    add_env_vars,
+    add_model_mount,
+    create_init_container_with_config,
+    get_container_with_name,
+    parse_pvc_uri,
+)
+from generator.config.pod_configs import StorageInitializerConfig
+from generator.credentials import CredentialBuilder
+from generator.credentials.builder import CredentialError
+from generator.llmisvc.config_merge import (
+    ANNOTATION_MODEL_BASED_ROUTING_ENABLED,
+    child_name,
+    workload_label_selector,
+    workload_service_name,
+)
+
+COMPONENT_WORKLOAD: Final = "llminferenceservice-workload"
+PART_OF: Final = "llminferenceservice"
+ROUTING_SIDECAR: Final = "llm-d-routing-sidecar"
+_PASSED_ANNOTATIONS: Final = (
+    "prometheus.io/scrape",
+    "prometheus.io/port",
+    "prometheus.io/path",
+    "prometheus.io/scheme",
+)
+# propagateDeploymentMetadata's approved prefixes (KueueAPIGroupName, LocalModelLabel)
+_ANNOTATION_PREFIXES: Final = (
+    "k8s.v1.cni.cncf.io",
+    "kueue.x-k8s.io",
+    "prometheus.io",
+    "internal.serving.kserve.io/localmodel",
+)
+TOKENIZER_ONLY_DOWNLOAD: Final = {
+    "name": "STORAGE_ALLOW_PATTERNS",
+    "value": '["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", '
+    '"vocab.json", "merges.txt", "config.json", "generation_config.json"]',
+}
+_LABEL_PREFIXES: Final = ("kueue.x-k8s.io", "internal.serving.kserve.io/localmodel")
+
+
+class WorkloadError(ValueError):
+    """What KServe's workload reconcile fails on, with the spec field to blame."""
+
+    def __init__(self, message: str, field: str = "spec") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """What attachModelArtifacts reads beside the service."""
+
+    config: StorageInitializerConfig
+    credentials: CredentialBuilder
+
+
+def single_node_labels(name: str) -> dict[str, str]:
+    """Port of `singleNodeLabels`."""
+    return {
+        "app.kubernetes.io/component": COMPONENT_WORKLOAD,
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/part-of": PART_OF,
+    }
+
+
+def _prefixed(source: Mapping[str, str], prefixes: tuple[str, ...]) -> dict[str, str]:
+    return {k: v for k, v in source.items() if any(k.startswith(p) for p in prefixes)}
+
+
+def main_deployment(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str, Any]:
+    """Port of `expectedSingleNodeMainDeployment` (single node, no prefill).
+
+    KServe builds one Go map for the Deployment's labels, its selector and the pod labels, then
+    adds the approved-prefix labels and `spec.labels` through the pod template: all three carry
+    them (so `spec.labels` can move the selector, as the multi-vendor sample relies on).
+    """
+    meta = llmsvc["metadata"]
+    spec = llmsvc["spec"]
+    name, namespace = str(meta["name"]), str(meta.get("namespace") or "")
+    svc_annotations: Mapping[str, str] = meta.get("annotations") or {}
+    svc_labels: Mapping[str, str] = meta.get("labels") or {}
+    labels = single_node_labels(name)
+    labels["kserve.io/component"] = "workload"
+    labels["llm-d.ai/role"] = "decode" if spec.get("prefill") is not None else "both"
+    pod_annotations = {k: svc_annotations[k] for k in _PASSED_ANNOTATIONS if k in svc_annotations}
+    deployment_annotations = _prefixed(svc_annotations, _ANNOTATION_PREFIXES)
+    pod_annotations.update(deployment_annotations)
+    labels.update(_prefixed(svc_labels, _LABEL_PREFIXES))
+    labels.update(spec.get("labels") or {})
+    pod_annotations.update(
+        {
+            k: v
+            for k, v in (spec.get("annotations") or {}).items()
+            if k != ANNOTATION_MODEL_BASED_ROUTING_ENABLED
+        }
+    )
+    pod_spec: dict[str, Any] | None = None
+    template = spec.get("template")
+    if isinstance(template, dict):
+        pod_spec = copy.deepcopy(template)
+        if get_container_with_name(pod_spec.get("initContainers"), ROUTING_SIDECAR):
+            raise WorkloadError(
+                "the routing sidecar (and its ServiceAccount, Role and RoleBinding) is rendered "
+                "with prefill/decode, which follows in the next issue",
+                "spec.template.initContainers",
+            )
+        attach_model_artifacts(llmsvc, pod_spec, storage, "main", c.DEFAULT_MODEL_LOCAL_MOUNT_PATH)
+    deployment_spec: dict[str, Any] = {
+        "selector": {"matchLabels": dict(labels)},
+        "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec or {}},
+    }
+    if pod_annotations:
+        deployment_spec["template"]["metadata"]["annotations"] = pod_annotations
+    if spec.get("replicas") is not None:
+        deployment_spec["replicas"] = spec["replicas"]
+    return {
+        "name": child_name(name, "-kserve"),
+        "namespace": namespace,
+        "labels": dict(labels),
+        "annotations": deployment_annotations or None,
+        "spec": deployment_spec,
+    }
+
+
+def workload_service(llmsvc: Mapping[str, Any], enable_tls: bool) -> dict[str, Any]:
+    """Port of `reconcileWorkloadService`'s expected Service."""
+    meta = llmsvc["metadata"]
+    spec = llmsvc["spec"]
+    name = str(meta["name"])
+    protocol = "https" if enable_tls else "http"
+    labels = single_node_labels(name)
+    labels.update(spec.get("labels") or {})
+    annotations = {
+        k: v
+        for k, v in (spec.get("annotations") or {}).items()
+        if k != ANNOTATION_MODEL_BASED_ROUTING_ENABLED
+    }
+    return {
+        "name": workload_service_name(name),
+        "namespace": str(meta.get("namespace") or ""),
+        "labels": labels,
+        "annotations": annotations or None,
+        "spec": {
+            "ports": [
+                {
+                    "name": protocol,
+                    "protocol": "TCP",
+                    "appProtocol": protocol,
+                    "port": 8000,
+                    "targetPort": 8000,
+                }
+            ],
+            "selector": workload_label_selector(name),
+            "type": "ClusterIP",
+        },
+    }
+
+
+def attach_model_artifacts(
+    llmsvc: Mapping[str, Any],
+    pod_spec: dict[str, Any],
+    storage: Storage,
+    container: str,
+    model_path: str,
+    account_name: str | None = None,
+) -> None:
+    """Port of `attachModelArtifacts` for hf://, s3:// and pvc://.
+
+    GitOps: first-create semantics (no live Deployment): the storage-initializer image is the
+    configured one and the HF variables are always added."""
+    spec = llmsvc["spec"]
+    uri = str((spec.get("model") or {}).get("uri") or "")
+    scheme, sep, _ = uri.partition("://")
+    if not sep:
+        raise WorkloadError(f"invalid model URI: {uri}", "spec.model.uri")
+    enabled = (spec.get("storageInitializer") or {}).get("enabled")
+    if enabled is False:
+        return
+    if scheme == "pvc":
+        pvc_name, pvc_path = parse_pvc_uri(uri)
+        add_model_mount(
+            StorageMountParams(model_path, c.PVC_SOURCE_MOUNT_NAME, True, pvc_path, pvc_name),
+            container,
+            pod_spec,
+        )
+        _strip_storage_initializer(pod_spec)
+    elif scheme in ("hf", "s3"):
+        _attach_storage_initializer(
+            llmsvc, uri, pod_spec, storage, container, model_path, account_name
+        )
+    else:
+        raise WorkloadError(
+            f"unsupported schema in model URI: {uri} (oci:// follows in the next issue)",
+            "spec.model.uri",
+        )
+
+
+def _strip_storage_initializer(pod_spec: dict[str, Any]) -> dict[str, Any] | None:
+    """Port of `extractAndStripStorageInitializer`."""
+    inits = pod_spec.get("initContainers") or []
+    found = [i for i in inits if i.get("name") == c.STORAGE_INITIALIZER_CONTAINER_NAME]
+    if "initContainers" in pod_spec:
+        pod_spec["initContainers"] = [
+            i for i in inits if i.get("name") != c.STORAGE_INITIALIZER_CONTAINER_NAME
+        ]
+        if not pod_spec["initContainers"]:
+            del pod_spec["initContainers"]
+    return found[-1] if found else None
+
+
+def _attach_storage_initializer(
+    llmsvc: Mapping[str, Any],
+    uri: str,
+    pod_spec: dict[str, Any],
+    storage: Storage,
+    container: str,
+    model_path: str,
+    account_name: str | None,
+) -> None:
+    """`attachStorageInitializer` then the credentials of `attachHfModelArtifact` /
+    `attachS3ModelArtifact`."""
+    meta = llmsvc["metadata"]
+    user = _strip_storage_initializer(pod_spec)
+    if user is not None:
+        raise WorkloadError(
+            "a storage-initializer init container in the template is merged by KServe with a "
+            "strategic patch that is not ported yet",
+            "spec.template.initContainers",
+        )
+    init = create_init_container_with_config(
+        storage.config, [uri, c.DEFAULT_MODEL_LOCAL_MOUNT_PATH]
+    )
+    pod_spec.setdefault("initContainers", []).append(init)
+    add_model_mount(
+        StorageMountParams(
+            c.DEFAULT_MODEL_LOCAL_MOUNT_PATH, c.STORAGE_INITIALIZER_VOLUME_NAME, False
+        ),
+        init["name"],
+        pod_spec,
+    )
+    add_model_mount(
+        StorageMountParams(model_path, c.STORAGE_INITIALIZER_VOLUME_NAME, True),
+        container,
+        pod_spec,
+    )
+    init = pod_spec["initContainers"][-1]
+    namespace = str(meta.get("namespace") or "")
+    account_name = account_name or str(pod_spec.get("serviceAccountName") or "default")
+    account = storage.credentials.index.service_account(namespace, account_name)
+    if account is None and account_name != "default":
+        raise WorkloadError(
+            f"failed to fetch existing single node main service account "
+            f"{namespace}/{account_name}: not in the input set",
+            "spec.template.serviceAccountName",
+        )
+    if account is not None:
+        try:
+            storage.credentials.create_secret_volume_and_env_from_service_account(
+                account, meta.get("annotations"), init, pod_spec.setdefault("volumes", [])
+            )
+        except CredentialError as err:
+            raise WorkloadError(str(err), "spec.template.serviceAccountName") from err
+    if uri.startswith("hf://"):
+        add_default_hugging_face_env_vars(init)
+    if container == "tokenizer":
+        add_env_vars(init, [TOKENIZER_ONLY_DOWNLOAD])
+
+
+__all__ = ["Storage", "WorkloadError", "main_deployment", "workload_service"]
