@@ -130,7 +130,7 @@ def _previous_documents(path: Path) -> tuple[list[Loaded], list[Problem]]:
     if path.is_dir():
         docs: list[Loaded] = []
         problems: list[Problem] = []
-        for rel in sorted(writer.read_index(path)["files"]):
+        for rel in writer.existing_files(path):  # validated; files deleted by hand left out
             found, bad = load.read_file(path / rel)
             docs += found
             problems += bad
