@@ -293,7 +293,7 @@ def render(
             click.echo(f"removed the leftover of an interrupted render: {leftover}", err=True)
         click.echo(report_line(output_dir, report), err=True)
         for kept in report.kept:
-            click.echo(f"left alone (not written by kserve-gitops): {output_dir / kept}", err=True)
+            click.echo(f"left alone (not written by kserve-gitops): {output_dir}/{kept}", err=True)
         return
     request = make_request(given, output_dir, sync_waves)
     result = run_pipeline(request, explain)

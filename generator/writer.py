@@ -417,6 +417,7 @@ def write_tree(
     problems = preflight(root, tree, ours_before)
     if problems:
         raise ProblemsFound(problems)
+    same = _unchanged(root, tree, old_index, files)
     theirs = _theirs(tree, ours_before)
     generated = kustomizations(files)
     staging = _staging(root)
@@ -436,7 +437,13 @@ def write_tree(
         raise
     step("swapped")
     _remove(staging)
-    return _report(old_index, tree, files, theirs, recovered)
+    return WriteReport(
+        written=sorted(r for r in files if r not in same),
+        pruned=sorted(r for r in old_index.files if r not in files),
+        kept=_reported(theirs),
+        unchanged=len(same),
+        recovered=recovered,
+    )
 
 
 def _fill(
@@ -504,23 +511,20 @@ def _carry_modes(staging: Path, root: Path, tree: Mapping[str, _Entry]) -> None:
             target.chmod(stat.S_IMODE(entry.mode))
 
 
-def _report(
-    old_index: Index,
-    tree: Mapping[str, _Entry],
-    files: Mapping[str, str],
-    theirs: Sequence[_Entry],
-    recovered: list[str],
-) -> WriteReport:
-    old = {rel: meta.get("sha256") for rel, meta in old_index.files.items()}
-    # A file deleted by hand counts as written even when the index still has its hash.
-    same = {r for r in files if old.get(r) == sha256(files[r]) and r in tree}
-    return WriteReport(
-        written=sorted(r for r in files if r not in same),
-        pruned=sorted(r for r in old if r not in files),
-        kept=_reported(theirs),
-        unchanged=len(same),
-        recovered=recovered,
-    )
+def _unchanged(
+    root: Path, tree: Mapping[str, _Entry], old_index: Index, files: Mapping[str, str]
+) -> set[str]:
+    """Our files whose bytes stay the same; one deleted or edited by hand counts as written."""
+    same = set()
+    for rel, text in files.items():
+        entry = tree.get(rel)
+        if entry is None or not stat.S_ISREG(entry.mode):
+            continue
+        if old_index.files.get(rel, {}).get("sha256") != sha256(text):
+            continue
+        if (root / rel).read_text(encoding="utf-8") == text:
+            same.add(rel)
+    return same
 
 
 def _relative(source: str, root: Path) -> str:
