@@ -149,3 +149,13 @@ def test_removing_a_namespace_prunes_its_shard_and_consumer_entry(
     (appset,) = _docs(sample_repo / "argocd" / "production.yaml")
     assert not any("team-b" in name for name in argo_applications(sample_repo, appset))
     check_consumers(sample_repo)
+
+
+def test_the_shipped_consumers_are_the_ones_the_sample_uses() -> None:
+    """integrations/ ships what the sample repository runs (and this file tests)."""
+    pairs = [
+        ("argocd/shards-applicationset.yaml", "argocd/production.yaml"),
+        ("flux/shards-kustomization.yaml", "flux/production.yaml"),
+    ]
+    for shipped, sample in pairs:
+        assert _docs(REPO_ROOT / "integrations" / shipped) == _docs(SAMPLE / sample)
