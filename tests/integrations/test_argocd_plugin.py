@@ -248,8 +248,13 @@ ISVC = """
         ({"notes.txt": "kind: InferenceService\n"}, False),
         # A folder render -o wrote (a ModelMesh InferenceService passes through) is Argo CD's.
         ({".kserve-gitops-index.json": "{}", "iris.yaml": ISVC}, False),
+        # ... and so is each namespace shard of it (the index is in the folder above).
+        ({"../.kserve-gitops-index.json": "{}", "iris/iris.yaml": ISVC}, False),
     ],
-    ids=["yaml", "json", "quoted", "other-kinds", "list-kind", "hidden", "not-yaml", "rendered"],
+    ids=[
+        *("yaml", "json", "quoted", "other-kinds", "list-kind", "hidden", "not-yaml"),
+        *("rendered", "shard"),
+    ],
 )
 def test_discover_matches_folders_with_inference_services(
     tmp_path: Path, tool_env: dict[str, str], files: dict[str, str], matches: bool
@@ -265,7 +270,8 @@ def test_discover_matches_folders_with_inference_services(
 def test_discover_matches_the_sample_team_folders(sample_repo: Path, tool_env: dict[str, str]):
     command = argv(plugin()["spec"]["discover"]["find"])
     for folder, matches in [("apps/team-a", True), ("apps/team-b", True), ("config", False),
-                            ("rendered/production", False), ("argocd", False)]:  # fmt: skip
+                            ("rendered/production", False), ("rendered/production/team-a", False),
+                            ("argocd", False)]:  # fmt: skip
         done = subprocess.run(command, cwd=sample_repo / folder, env=tool_env,
                               capture_output=True, text=True, check=False)  # fmt: skip
         assert done.returncode == 0 and bool(done.stdout.strip()) is matches, folder
