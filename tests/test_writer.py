@@ -194,3 +194,15 @@ def test_fault_injection_env_var_kills_at_the_named_step(tmp_path: Path) -> None
         assert consistent(out) in (before, after)
     subprocess.run([console_script(), "render", str(src), "-o", str(out)], check=True)
     assert consistent(out) == after != before
+
+
+def test_a_failed_write_leaves_dir_untouched_and_nothing_beside_it(tmp_path: Path) -> None:
+    """E.g. a file name the file system refuses: the error propagates, the staging tree goes."""
+    root = tmp_path / "rendered"
+    writer.write_tree(root, *writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)])[:2])
+    before = consistent(root)
+    too_long = "ns/_passthrough/" + "x" * 300 + ".yaml"
+    with pytest.raises(OSError):
+        writer.write_tree(root, {too_long: "kind: ConfigMap\n"}, {too_long: "in.yaml"})
+    assert consistent(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
