@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from generator import KSERVE_VERSION, __version__, flux, output, pipeline, writer
+from generator import KSERVE_VERSION, __version__, dirlock, flux, output, pipeline, writer
 from generator import diff as diffing
 from generator.errors import (
     EXIT_CHANGES,
@@ -257,7 +257,7 @@ def _has_canary(admitted: pipeline.Admitted) -> bool:
 @click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
-    default=writer.DEFAULT_LOCK_TIMEOUT,
+    default=dirlock.DEFAULT_LOCK_TIMEOUT,
     show_default=True,
     help="Seconds to wait for another render into the same folder to finish (then exit 2).",
 )
@@ -286,7 +286,7 @@ def render(
     flux_to = flux_settings(flux_path, flux_source)
     if output_dir is not None:
         # One writer at a time, from reading the previous render to the swap.
-        with writer.locked(output_dir, lock_timeout):
+        with dirlock.locked(output_dir, lock_timeout):
             result = run_pipeline(make_request(given, output_dir, sync_waves), explain)
             report = write_rendered(output_dir, result, flux_to)
         for leftover in report.recovered:

@@ -19,7 +19,7 @@ import jsonpatch
 import yaml
 from deepdiff import DeepDiff
 
-from generator import writer
+from generator import rendered_index, writer
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -59,7 +59,9 @@ def _load(text: str) -> Any:
 def rendered_objects(root: Path) -> dict[str, str]:
     """The files this tool wrote into `root` (per its validated index): path → text."""
     root = writer.resolve_dir(root)
-    return {rel: (root / rel).read_text(encoding="utf-8") for rel in writer.existing_files(root)}
+    return {
+        rel: (root / rel).read_text(encoding="utf-8") for rel in rendered_index.existing_files(root)
+    }
 
 
 def compare(old: Mapping[str, str], new: Mapping[str, str]) -> list[ObjectChange]:
@@ -152,7 +154,7 @@ def stale_files(root: Path, files: Mapping[str, str]) -> list[str]:
     root = writer.resolve_dir(root)
     expected = {**files, **writer.kustomizations(files)}
     stale = []
-    for rel in sorted(set(expected) | writer.read_index(root).ours()):
+    for rel in sorted(set(expected) | rendered_index.read_index(root).ours()):
         path = root / rel
         want = expected.get(rel)
         try:

@@ -14,7 +14,8 @@ complete render or the new one. Where the exchange is not available, two renames
 an interrupted swap is finished or rolled back on the next run. Everything the index does not
 list (a person's files, symlinks, empty folders, folder modes) is carried over untouched; only
 files this tool wrote are ever pruned. One writer at a time: `locked()` holds an advisory lock
-on DIR's parent folder around plan, write and swap.
+on DIR's parent folder around plan, write and swap (dirlock.py); the index is read and checked
+by rendered_index.py.
 """
 
 from __future__ import annotations
@@ -22,26 +23,27 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import stat
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from generator.errors import Invalid, Problem, ProblemsFound, Source
 from generator.output import Rendered, dump_yaml
+from generator.rendered_index import (
+    INDEX_NAME,
+    INDEX_VERSION,
+    KUSTOMIZATION,
+    Index,
+    read_index,
+)
 
-INDEX_NAME = ".kserve-gitops-index.json"
-KUSTOMIZATION = "kustomization.yaml"
-INDEX_VERSION = 2
 PASSTHROUGH_DIR = "_passthrough"
 CLUSTER_DIR = "_cluster"
 FLUX_DIR = "_flux"  # Flux Kustomizations for the shards (render --flux-path); not a shard itself
@@ -49,13 +51,8 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Groups whose kinds are spelled bare in file names; others get `.<group>` after the kind.
 BUILTIN_GROUPS = frozenset({"", "apps", "autoscaling", "batch", "networking.k8s.io", "policy"})
 _SAFE_PART = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
-# What an index entry may be made of: our own folder and file names, nothing else.
-_INDEX_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 NAME_MAX = 255  # bytes in one file name on Linux file systems (ext4, xfs, btrfs, tmpfs)
 _HASH_CHARS = 12
-_INDEX_MAX_BYTES = 256 * 1024 * 1024
-DEFAULT_LOCK_TIMEOUT = 300.0  # seconds
 
 # Test hook: called with a step name at each point where a crash must leave DIR consistent.
 CrashHook = Callable[[str], None]
@@ -80,20 +77,6 @@ class Plan(NamedTuple):
     sources: dict[str, str]
     problems: list[Problem]
     objects: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Index:
-    """A rendered directory's index: our files (path → sha256, source) and kustomizations."""
-
-    files: dict[str, dict[str, Any]]
-    kustomizations: frozenset[str]
-
-    def ours(self) -> set[str]:
-        return set(self.files) | set(self.kustomizations)
-
-
-EMPTY_INDEX = Index({}, frozenset())
 
 
 def relative_path(item: Rendered) -> str | Invalid:
@@ -146,117 +129,6 @@ def plan(items: Sequence[Rendered]) -> Plan:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-# --- the index -------------------------------------------------------------------------------
-
-
-def read_index(root: Path) -> Index:
-    """The validated index of a rendered directory; empty when there is none.
-
-    Raises ProblemsFound (exit 2) when the index is malformed or any entry could make us read,
-    print or delete something outside DIR or something that is not a file we wrote.
-    """
-    path = root / INDEX_NAME
-    try:
-        info = path.lstat()
-    except FileNotFoundError:
-        return EMPTY_INDEX
-    except OSError as err:
-        raise _bad_index(root, f"cannot read it: {err.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise _bad_index(root, "it is not a regular file")
-    if info.st_size > _INDEX_MAX_BYTES:
-        raise _bad_index(root, f"it is larger than {_INDEX_MAX_BYTES} bytes")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise _bad_index(root, f"not valid JSON ({err})") from None
-    found = _parse_index(doc)
-    if isinstance(found, str):
-        raise _bad_index(root, found)
-    for rel in sorted(found.ours()):
-        message = check_entry(root, rel)
-        if message:
-            raise _bad_index(root, f"entry {rel!r}: {message}")
-    return found
-
-
-def _bad_index(root: Path, detail: str) -> ProblemsFound:
-    message = (
-        f"invalid index: {detail}; restore it (e.g. `git checkout -- {root / INDEX_NAME}`) "
-        "or remove the folder and render again"
-    )
-    return ProblemsFound([Problem(Source(str(root / INDEX_NAME)), None, "", message)])
-
-
-def _parse_index(doc: Any) -> Index | str:
-    """The index document's shape (not yet its paths on disk), or what is wrong with it."""
-    if not isinstance(doc, dict):
-        return "not a JSON object"
-    version = doc.get("version")
-    if version not in (1, INDEX_VERSION) or isinstance(version, bool):
-        return f"unknown version {version!r}"
-    files = doc.get("files")
-    if not isinstance(files, dict):
-        return "`files` is not an object"
-    for rel, meta in files.items():
-        if not isinstance(meta, dict) or not isinstance(meta.get("sha256"), str):
-            return f"entry {rel!r}: no sha256"
-        if not _SHA256.fullmatch(meta["sha256"]):
-            return f"entry {rel!r}: sha256 is not 64 hex digits"
-        if not isinstance(meta.get("source"), str | None):
-            return f"entry {rel!r}: source is not a string"
-        if not is_index_path(rel):
-            return f"entry {rel!r}: not a relative path inside the folder"
-    if version == 1:  # before shards: only the root kustomization was ours
-        return Index(dict(files), frozenset({KUSTOMIZATION}))
-    kustomizations = doc.get("kustomizations")
-    if not isinstance(kustomizations, list):
-        return "`kustomizations` is not a list"
-    for rel in kustomizations:
-        if not isinstance(rel, str) or not is_index_path(rel) or rel.count("/") > 1:
-            return f"kustomization {rel!r}: not a kustomization.yaml of the folder or a shard"
-        if PurePosixPath(rel).name != KUSTOMIZATION or rel in files:
-            return f"kustomization {rel!r}: not a kustomization.yaml of the folder or a shard"
-    return Index(dict(files), frozenset(kustomizations))
-
-
-def is_index_path(rel: Any) -> bool:
-    """A relative POSIX path of our own names: no `..`, no absolute path, no empty part."""
-    if not isinstance(rel, str) or not rel or len(rel) > 4096:
-        return False
-    parts = rel.split("/")
-    return all(_INDEX_PART.fullmatch(p) and p != INDEX_NAME for p in parts)
-
-
-def check_entry(root: Path, rel: str) -> str:
-    """What is wrong with an index path on disk ("" if nothing): every folder on the way must be
-    a real folder (a symlink could lead out of DIR) and the file, if there, a regular file."""
-    path = root
-    parts = rel.split("/")
-    for i, part in enumerate(parts):
-        path = path / part
-        try:
-            mode = path.lstat().st_mode
-        except FileNotFoundError:
-            return ""  # deleted by hand: shows as added, is written again
-        except OSError as err:
-            return f"cannot inspect {path}: {err.strerror}"
-        last = i == len(parts) - 1
-        if stat.S_ISLNK(mode):
-            return "is or passes through a symlink"
-        if not last and not stat.S_ISDIR(mode):
-            return f"{'/'.join(parts[: i + 1])} is not a folder"
-        if last and not stat.S_ISREG(mode):
-            return "is not a regular file"
-    return ""
-
-
-def existing_files(root: Path) -> list[str]:
-    """The files the index lists that are on disk (validated; deleted ones left out)."""
-    index = read_index(root)
-    return sorted(rel for rel in index.files if (root / rel).is_file())
 
 
 # --- kustomizations --------------------------------------------------------------------------
@@ -375,23 +247,23 @@ def preflight(root: Path, tree: Mapping[str, _Entry], ours: set[str]) -> list[Pr
     while not parent.exists():
         parent = parent.parent
     if not os.access(parent, os.W_OK | os.X_OK):
-        problems.append(_not_writable(parent, "the new tree is built beside DIR, in"))
+        problems.append(not_writable(parent, "the new tree is built beside DIR, in"))
     if root.exists() and not root.is_dir():
         problems.append(Problem(Source(str(root)), None, "", "exists and is not a folder"))
         return problems
     for rel, entry in sorted(tree.items()):
         path = root / rel
         if stat.S_ISDIR(entry.mode) and not os.access(path, os.W_OK | os.X_OK):
-            problems.append(_not_writable(path, "every folder in DIR is replaced, including"))
+            problems.append(not_writable(path, "every folder in DIR is replaced, including"))
         elif stat.S_ISREG(entry.mode) and rel not in ours and not os.access(path, os.R_OK):
             message = "cannot be read to carry it over; make it readable or move it away"
             problems.append(Problem(Source(str(path)), None, "", message))
     if root.is_dir() and not os.access(root, os.W_OK | os.X_OK):
-        problems.insert(0, _not_writable(root, "render -o replaces"))
+        problems.insert(0, not_writable(root, "render -o replaces"))
     return problems
 
 
-def _not_writable(path: Path, why: str) -> Problem:
+def not_writable(path: Path, why: str) -> Problem:
     message = f"read-only: {why} this folder; nothing was changed"
     return Problem(Source(str(path)), None, "", message)
 
@@ -607,74 +479,3 @@ def _rename_exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(b))
-
-
-# --- one writer at a time --------------------------------------------------------------------
-
-
-@contextmanager
-def locked(root: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold an exclusive advisory lock for writing DIR, waiting up to `timeout` seconds.
-
-    The lock is flock(2) on DIR's parent folder: DIR itself is swapped out by every render (a
-    lock on it would be left behind on the old tree) and a lock file would show in `git
-    status`. Renders into sibling folders therefore take turns, which is harmless.
-    """
-    target = resolve_dir(root)
-    parent = target.parent
-    problem = _creatable(parent)
-    if problem:
-        raise ProblemsFound([problem])
-    parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        _acquire(fd, root, timeout)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _creatable(folder: Path) -> Problem | None:
-    existing = folder
-    while not existing.exists():
-        existing = existing.parent
-    if existing != folder and not os.access(existing, os.W_OK | os.X_OK):
-        return _not_writable(existing, "render -o creates DIR's parent in")
-    return None
-
-
-def _acquire(fd: int, root: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    pause = 0.02
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                holder = _lock_holder(fd)
-                who = f"pid {holder}" if holder else "another process"
-                message = (
-                    f"another kserve-gitops render is writing here ({who}); waited "
-                    f"{timeout:g}s (--lock-timeout)"
-                )
-                raise ProblemsFound([Problem(Source(str(root)), None, "", message)]) from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.5)
-
-
-def _lock_holder(fd: int) -> int | None:
-    """The pid holding a flock on the folder open as `fd`, from /proc/locks (Linux)."""
-    info = os.fstat(fd)
-    wanted = f"{os.major(info.st_dev):02x}:{os.minor(info.st_dev):02x}:{info.st_ino}"
-    try:
-        lines = Path("/proc/locks").read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        fields = line.split()
-        if "FLOCK" in fields and "->" not in fields and wanted in fields:
-            pid = fields[fields.index(wanted) - 1]
-            if pid.isdigit() and int(pid) != os.getpid():
-                return int(pid)
-    return None
