@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from generator import KSERVE_VERSION, __version__, output, pipeline, writer
+from generator import KSERVE_VERSION, __version__, dirlock, flux, output, pipeline, writer
 from generator import diff as diffing
 from generator.cluster import commands as cluster_commands
 from generator.errors import (
@@ -206,6 +206,34 @@ sync_waves_option = click.option(
 )
 
 
+def flux_options(command: F) -> F:
+    """`--flux-path` and `--flux-source`: Flux Kustomizations per shard in DIR/_flux/."""
+    path = click.option(
+        "--flux-path",
+        help="Also write one Flux Kustomization per shard into DIR/_flux/; PATH is DIR's "
+        "path inside the Git source (e.g. ./rendered/production).",
+    )
+    source = click.option(
+        "--flux-source",
+        default=flux.DEFAULT_SOURCE,
+        show_default=True,
+        help="The GitRepository [NAMESPACE/]NAME the Kustomizations read; they go in its "
+        "namespace.",
+    )
+    return path(source(command))
+
+
+def flux_settings(path: str | None, source: str) -> flux.FluxOptions | None:
+    if path is None:
+        return None
+    found = flux.parse_source(source)
+    if found is None:
+        raise click.BadParameter("expected [NAMESPACE/]NAME", param_hint="--flux-source")
+    if not flux.valid_path(path):
+        raise click.BadParameter("a relative path without '..'", param_hint="--flux-path")
+    return flux.FluxOptions(path, *found)
+
+
 def make_request(
     given: InputOptions, output_dir: Path | None = None, sync_waves: bool = False
 ) -> pipeline.Request:
@@ -298,12 +326,23 @@ def _has_canary(admitted: pipeline.Admitted) -> bool:
     is_flag=True,
     help="Say on stderr, per InferenceService, which mode and runtime were chosen and why.",
 )
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=dirlock.DEFAULT_LOCK_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for another render into the same folder to finish (then exit 2).",
+)
+@flux_options
 def render(
     given: InputOptions,
     sync_waves: bool,
     fmt: str,
     output_dir: Path | None,
     explain: bool,
+    lock_timeout: float,
+    flux_path: str | None,
+    flux_source: str,
 ) -> None:
     """Render the InferenceServices under PATHS and print the manifests on stdout.
 
@@ -316,14 +355,20 @@ def render(
       kserve-gitops render apps/ -n team-a --config prod-config.yaml --format json
       kserve-gitops render apps/ -o rendered/
     """
-    request = make_request(given, output_dir, sync_waves)
-    result = run_pipeline(request, explain)
+    flux_to = flux_settings(flux_path, flux_source)
     if output_dir is not None:
-        report = write_rendered(output_dir, result)
+        # One writer at a time, from reading the previous render to the swap.
+        with dirlock.locked(output_dir, lock_timeout):
+            result = run_pipeline(make_request(given, output_dir, sync_waves), explain)
+            report = write_rendered(output_dir, result, flux_to)
+        for leftover in report.recovered:
+            click.echo(f"removed the leftover of an interrupted render: {leftover}", err=True)
         click.echo(report_line(output_dir, report), err=True)
         for kept in report.kept:
-            click.echo(f"left alone (not written by kserve-gitops): {output_dir / kept}", err=True)
+            click.echo(f"left alone (not written by kserve-gitops): {output_dir}/{kept}", err=True)
         return
+    request = make_request(given, output_dir, sync_waves)
+    result = run_pipeline(request, explain)
     text = output.json_list(result.objects) if fmt == "json" else output.yaml_stream(result.objects)
     click.echo(text, nl=False)
 
@@ -355,6 +400,7 @@ def render(
     show_default=True,
     help="text: summary and unified diff; json: an RFC 6902 patch per changed object.",
 )
+@flux_options
 def diff(
     given: InputOptions,
     sync_waves: bool,
@@ -363,6 +409,8 @@ def diff(
     target: cluster_commands.Target,
     no_color: bool,
     out_format: str,
+    flux_path: str | None,
+    flux_source: str,
 ) -> None:
     """Show what `render -o DIR` would change in DIR (or, with --live, in the cluster).
 
@@ -385,7 +433,7 @@ def diff(
     if output_dir is None:
         raise click.UsageError("Missing option '-o' / '--output-dir' (or compare with --live).")
     request = make_request(given, output_dir, sync_waves)
-    files = planned_files(request)
+    files = planned_files(request, flux_settings(flux_path, flux_source))
     changes = diffing.compare(diffing.rendered_objects(output_dir), files)
     if out_format == "json":
         click.echo(json.dumps([_json_change(c) for c in changes], indent=2, sort_keys=True))
@@ -446,12 +494,16 @@ def status(
     cluster_commands.status(cluster, lambda: run_pipeline(make_request(given)), options)
 
 
-def planned_files(request: pipeline.Request) -> dict[str, str]:
+def planned_files(
+    request: pipeline.Request, flux_to: flux.FluxOptions | None = None
+) -> dict[str, str]:
     """What `render -o` would write: relative path → text."""
-    files, _, problems = writer.plan(run_pipeline(request).objects)
-    if problems:
-        raise ProblemsFound(problems)
-    return files
+    planned = writer.plan(run_pipeline(request).objects)
+    if planned.problems:
+        raise ProblemsFound(planned.problems)
+    if flux_to is None:
+        return planned.files
+    return {**planned.files, **flux.files(planned.files, flux_to)}
 
 
 def _json_change(change: diffing.ObjectChange) -> dict[str, Any]:
@@ -473,10 +525,13 @@ def _json_change(change: diffing.ObjectChange) -> dict[str, Any]:
     type=click.Path(file_okay=False, path_type=Path),
     help="The committed rendered folder.",
 )
+@flux_options
 def check(
     given: InputOptions,
     sync_waves: bool,
     output_dir: Path,
+    flux_path: str | None,
+    flux_source: str,
 ) -> None:
     """CI gate: exit 1 and list the stale files when DIR is not what `render -o DIR` writes.
 
@@ -485,7 +540,8 @@ def check(
       kserve-gitops check apps/ -o rendered/ || echo "run: kserve-gitops render apps/ -o rendered/"
     """
     request = make_request(given, output_dir, sync_waves)
-    stale = diffing.stale_files(output_dir, planned_files(request))
+    files = planned_files(request, flux_settings(flux_path, flux_source))
+    stale = diffing.stale_files(output_dir, files)
     for rel in stale:
         click.echo(f"stale: {output_dir / rel}")
     if stale:
@@ -553,15 +609,19 @@ def render_args(given: InputOptions, sync_waves: bool) -> list[str]:
     return args
 
 
-def write_rendered(root: Path, result: pipeline.Result) -> writer.WriteReport:
+def write_rendered(
+    root: Path, result: pipeline.Result, flux_to: flux.FluxOptions | None = None
+) -> writer.WriteReport:
     """Plan the files, refuse conflicts with a person's files, then swap the tree in."""
-    files, sources, problems = writer.plan(result.objects)
+    files, sources, problems, objects = writer.plan(result.objects)
+    if flux_to is not None:
+        files = {**files, **flux.files(files, flux_to)}
     for rel in writer.conflicts(root, files):
         message = f"{root / rel} exists and was not written by kserve-gitops; move it away"
         problems.append(Problem(Source(str(root / rel)), None, "", message))
     if problems:
         raise ProblemsFound(problems)
-    return writer.write_tree(root, files, sources, crash=_crash_hook())
+    return writer.write_tree(root, files, sources, crash=_crash_hook(), objects=objects)
 
 
 def _crash_hook() -> writer.CrashHook | None:

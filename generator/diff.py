@@ -19,7 +19,7 @@ import jsonpatch
 import yaml
 from deepdiff import DeepDiff
 
-from generator import writer
+from generator import rendered_index, writer
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -57,14 +57,11 @@ def _load(text: str) -> Any:
 
 
 def rendered_objects(root: Path) -> dict[str, str]:
-    """The files this tool wrote into `root` (per its index): path → text."""
-    texts = {}
-    for rel in writer.read_index(root)["files"]:
-        try:
-            texts[rel] = (root / rel).read_text(encoding="utf-8")
-        except OSError:
-            continue  # deleted by hand: shows as added
-    return texts
+    """The files this tool wrote into `root` (per its validated index): path → text."""
+    root = writer.resolve_dir(root)
+    return {
+        rel: (root / rel).read_text(encoding="utf-8") for rel in rendered_index.existing_files(root)
+    }
 
 
 def compare(old: Mapping[str, str], new: Mapping[str, str]) -> list[ObjectChange]:
@@ -153,35 +150,18 @@ def json_patch(change: ObjectChange) -> list[dict[str, Any]]:
 
 
 def stale_files(root: Path, files: Mapping[str, str]) -> list[str]:
-    """Files that `render -o root` would add, change or remove (kustomization and index too)."""
-    expected = dict(files)
-    expected[writer.KUSTOMIZATION] = writer.kustomization(
-        sorted(set(files) | _kept_manifests(root, files))
-    )
-    ours = set(writer.read_index(root)["files"]) | {writer.KUSTOMIZATION}
+    """Files that `render -o root` would add, change or remove (kustomizations too)."""
+    root = writer.resolve_dir(root)
+    expected = {**files, **writer.kustomizations(files)}
     stale = []
-    for rel in sorted(set(expected) | ours):
+    for rel in sorted(set(expected) | rendered_index.read_index(root).ours()):
         path = root / rel
         want = expected.get(rel)
         try:
-            have = path.read_text(encoding="utf-8")
+            regular = path.is_file() and not path.is_symlink()
+            have = path.read_text(encoding="utf-8") if regular else None
         except OSError:
             have = None
         if want != have:
             stale.append(rel)
     return stale
-
-
-def _kept_manifests(root: Path, files: Mapping[str, str]) -> set[str]:
-    ours = set(writer.read_index(root)["files"]) | {writer.KUSTOMIZATION, writer.INDEX_NAME}
-    if not root.is_dir():
-        return set()
-    return {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.name.endswith(writer.MANIFEST_SUFFIXES)
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        and p.relative_to(root).as_posix() not in ours
-        and p.relative_to(root).as_posix() not in files
-    }

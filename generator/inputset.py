@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import config as config_mod
-from generator import load, schema, scope, writer
+from generator import load, rendered_index, schema, scope
 from generator.admission import runtimes, servingruntime
 from generator.admission.pod.storage_container import storage_containers_from
 from generator.errors import Invalid, Notice, Problem, Source
@@ -181,7 +181,7 @@ def _previous_documents(path: Path) -> tuple[list[Loaded], list[Problem]]:
     if path.is_dir():
         docs: list[Loaded] = []
         problems: list[Problem] = []
-        for rel in sorted(writer.read_index(path)["files"]):
+        for rel in rendered_index.existing_files(path):  # validated; files deleted by hand left out
             found, bad = load.read_file(path / rel)
             docs += found
             problems += bad

@@ -1,15 +1,21 @@
-"""The rendered directory that Argo CD or Flux syncs: one file per object, atomic, pruned, indexed.
+"""The rendered directory that Argo CD or Flux syncs: one file per object, sharded, atomic, pruned.
 
 Layout: `DIR/<namespace>/<inferenceservice>/<kind>-<name>.yaml`, input objects passed through
-under `DIR/<namespace>/_passthrough/`, cluster-scoped objects under `DIR/_cluster/`, a
-`kustomization.yaml` listing every manifest file, and `.kserve-gitops-index.json` recording
-which input file produced which output and its content hash.
+under `DIR/<namespace>/_passthrough/`, cluster-scoped objects under `DIR/_cluster/`. Every
+top-level folder is a shard with its own `kustomization.yaml` listing exactly its files, so a
+namespace builds, applies and reviews on its own (`kustomize build` grows much faster than
+linearly with the objects in one build, kubernetes-sigs/kustomize#5084). `DIR/kustomization.yaml`
+lists the shard folders; `.kserve-gitops-index.json` records which input produced which file,
+with its content hash, and which kustomizations this tool wrote.
 
 Atomicity: the new tree is built beside DIR and exchanged with it in one `renameat2(2)`
 RENAME_EXCHANGE call, so a process killed at any moment leaves DIR holding either the old
 complete render or the new one. Where the exchange is not available, two renames are used and
-an interrupted swap is finished or rolled back on the next run. Files the index does not list
-(a person's own) are carried over untouched; only files this tool wrote are ever pruned.
+an interrupted swap is finished or rolled back on the next run. Everything the index does not
+list (a person's files, symlinks, empty folders, folder modes) is carried over untouched; only
+files this tool wrote are ever pruned. One writer at a time: `locked()` holds an advisory lock
+on DIR's parent folder around plan, write and swap (dirlock.py); the index is read and checked
+by rendered_index.py.
 """
 
 from __future__ import annotations
@@ -22,23 +28,31 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from generator.errors import Invalid, Problem
+from generator.errors import Invalid, Problem, ProblemsFound, Source
 from generator.output import Rendered, dump_yaml
+from generator.rendered_index import (
+    INDEX_NAME,
+    INDEX_VERSION,
+    KUSTOMIZATION,
+    Index,
+    read_index,
+)
 
-INDEX_NAME = ".kserve-gitops-index.json"
-KUSTOMIZATION = "kustomization.yaml"
-INDEX_VERSION = 1
 PASSTHROUGH_DIR = "_passthrough"
 CLUSTER_DIR = "_cluster"
+FLUX_DIR = "_flux"  # Flux Kustomizations for the shards (render --flux-path); not a shard itself
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Groups whose kinds are spelled bare in file names; others get `.<group>` after the kind.
 BUILTIN_GROUPS = frozenset({"", "apps", "autoscaling", "batch", "networking.k8s.io", "policy"})
 _SAFE_PART = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
+NAME_MAX = 255  # bytes in one file name on Linux file systems (ext4, xfs, btrfs, tmpfs)
+_HASH_CHARS = 12
 
 # Test hook: called with a step name at each point where a crash must leave DIR consistent.
 CrashHook = Callable[[str], None]
@@ -50,8 +64,19 @@ class WriteReport:
 
     written: list[str] = field(default_factory=list)  # paths (relative to DIR) new or changed
     pruned: list[str] = field(default_factory=list)  # our files no longer rendered
-    kept: list[str] = field(default_factory=list)  # files a person put there, left alone
+    kept: list[str] = field(default_factory=list)  # a person's files, links, folders (`x/`)
     unchanged: int = 0
+    recovered: list[str] = field(default_factory=list)  # leftovers of a killed run, cleaned
+
+
+class Plan(NamedTuple):
+    """What `render -o` would write: path → text, path → input file, problems, and for file
+    names shortened to fit the file system, path → the object they hold."""
+
+    files: dict[str, str]
+    sources: dict[str, str]
+    problems: list[Problem]
+    objects: dict[str, str]
 
 
 def relative_path(item: Rendered) -> str | Invalid:
@@ -68,69 +93,179 @@ def relative_path(item: Rendered) -> str | Invalid:
         return Invalid("metadata.name", "required value")
     folder = item.namespace or CLUSTER_DIR
     owner = item.owner or PASSTHROUGH_DIR
-    return f"{folder}/{owner}/{kind}-{item.name}.yaml"
+    return f"{folder}/{owner}/{file_name(f'{kind}-{item.name}')}"
 
 
-def plan(items: Sequence[Rendered]) -> tuple[dict[str, str], dict[str, str], list[Problem]]:
-    """(relative path → text, relative path → input file) for the objects, or problems."""
-    files: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    problems: list[Problem] = []
+def file_name(stem: str) -> str:
+    """`stem.yaml`, or where that exceeds NAME_MAX a prefix of the stem and a hash of all of it
+    (a legal object name is up to 253 characters; the kind and group come on top)."""
+    name = f"{stem}.yaml"
+    if len(name.encode("utf-8")) <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:_HASH_CHARS]
+    keep = NAME_MAX - len(".yaml") - 1 - _HASH_CHARS
+    return f"{stem[:keep]}-{digest}.yaml"
+
+
+def plan(items: Sequence[Rendered]) -> Plan:
+    """The files for the objects (relative path → text, → input file), or problems."""
+    found = Plan({}, {}, [], {})
     for item in items:
         rel = relative_path(item)
         if isinstance(rel, Invalid):
-            problems.append(Problem(item.source, None, rel.field, rel.message))
+            found.problems.append(Problem(item.source, None, rel.field, rel.message))
             continue
-        if rel in files:
+        if rel in found.files:
             message = f"two objects would be written to {rel}"
-            problems.append(Problem(item.source, None, "metadata.name", message))
+            found.problems.append(Problem(item.source, None, "metadata.name", message))
             continue
-        files[rel] = dump_yaml(item.obj)
-        sources[rel] = item.source.path
-    return files, sources, problems
+        found.files[rel] = dump_yaml(item.obj)
+        found.sources[rel] = item.source.path
+        if not rel.endswith(f"-{item.name}.yaml"):
+            ns = f"{item.namespace}/" if item.namespace else ""
+            found.objects[rel] = f"{item.obj.get('apiVersion')} {item.kind} {ns}{item.name}"
+    return found
 
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def read_index(root: Path) -> dict[str, Any]:
-    """The index of a rendered directory; empty when there is none (or it is unreadable)."""
-    try:
-        index = json.loads((root / INDEX_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"files": {}}
-    if not isinstance(index, dict) or not isinstance(index.get("files"), dict):
-        return {"files": {}}
-    return index
+# --- kustomizations --------------------------------------------------------------------------
 
 
-def kustomization(paths: Sequence[str]) -> str:
-    """A kustomization listing the manifest files, so `kustomize build DIR` takes them as is."""
+def shard_of(rel: str) -> str:
+    """The top-level folder (namespace, `_cluster` or `_flux`) a rendered file belongs to."""
+    return rel.split("/", 1)[0]
+
+
+def kustomization(paths: Iterable[str], what: str = "every manifest file in this folder") -> str:
+    """A kustomization listing `paths`, so `kustomize build` takes them as they are."""
     doc = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": sorted(paths),
     }
-    return "# Written by kserve-gitops; lists every manifest file in this folder.\n" + dump_yaml(
-        doc
-    )
+    return f"# Written by kserve-gitops; lists {what}.\n" + dump_yaml(doc)
 
 
-def _all_files(root: Path) -> list[str]:
+def kustomizations(files: Iterable[str]) -> dict[str, str]:
+    """The kustomization of each shard (its files, relative to it) and of DIR (its shards)."""
+    by_shard: dict[str, list[str]] = {}
+    for rel in files:
+        shard, _, inner = rel.partition("/")
+        by_shard.setdefault(shard, []).append(inner)
+    out = {f"{shard}/{KUSTOMIZATION}": kustomization(inner) for shard, inner in by_shard.items()}
+    shards = [s for s in by_shard if s != FLUX_DIR]
+    out[KUSTOMIZATION] = kustomization(shards, "the shard folders; each builds on its own")
+    return out
+
+
+# --- the tree on disk ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    rel: str
+    mode: int  # st_mode from lstat
+
+
+def _scan(root: Path) -> dict[str, _Entry]:
+    """Every file, symlink and folder under root (not following symlinks), by relative path."""
+    found: dict[str, _Entry] = {}
     if not root.is_dir():
-        return []
-    return sorted(
-        (Path(folder) / name).relative_to(root).as_posix()
-        for folder, _, files in os.walk(root)
-        for name in files
-    )
+        return found
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = f"{prefix}{entry.name}"
+                mode = entry.stat(follow_symlinks=False).st_mode
+                found[rel] = _Entry(rel, mode)
+                if stat.S_ISDIR(mode):
+                    stack.append((Path(entry.path), rel + "/"))
+    return found
+
+
+def _ancestors(rel: str) -> Iterator[str]:
+    parts = rel.split("/")
+    for i in range(1, len(parts)):
+        yield "/".join(parts[:i])
+
+
+def _theirs(tree: Mapping[str, _Entry], ours: set[str]) -> list[_Entry]:
+    """What a person put in DIR: entries that are neither our files nor folders holding them."""
+    our_folders = {a for rel in ours for a in _ancestors(rel)}
+    return [
+        e
+        for rel, e in sorted(tree.items())
+        if rel not in ours and rel not in our_folders and rel != INDEX_NAME
+    ]
+
+
+def _reported(theirs: Sequence[_Entry]) -> list[str]:
+    """A person's entries, each once: a folder that is wholly theirs stands for its contents."""
+    folders = {e.rel for e in theirs if stat.S_ISDIR(e.mode)}
+    out = []
+    for e in theirs:
+        if any(a in folders for a in _ancestors(e.rel)):
+            continue
+        out.append(e.rel + "/" if stat.S_ISDIR(e.mode) else e.rel)
+    return out
 
 
 def conflicts(root: Path, files: Mapping[str, str]) -> list[str]:
-    """Paths we would write over that a person put there (the index does not list them)."""
-    ours = set(read_index(root)["files"]) | {KUSTOMIZATION}
-    return sorted(rel for rel in files if rel not in ours and (root / rel).exists())
+    """Paths we would write over (or through) that a person put there."""
+    root = resolve_dir(root)
+    ours = read_index(root).ours()
+    wanted = set(files) | set(kustomizations(files))
+    found = set()
+    for rel in wanted:
+        path = root / rel
+        if rel not in ours and (path.exists() or path.is_symlink()):
+            found.add(rel)
+        for folder in _ancestors(rel):
+            where = root / folder
+            if where.is_symlink() or (where.exists() and not where.is_dir()):
+                found.add(folder)
+    return sorted(found)
+
+
+def resolve_dir(root: Path) -> Path:
+    """DIR as an absolute path, a symlinked DIR as its target (the link itself stays)."""
+    root = root.absolute()
+    return Path(os.path.realpath(root)) if root.is_symlink() else root
+
+
+def preflight(root: Path, tree: Mapping[str, _Entry], ours: set[str]) -> list[Problem]:
+    """What would stop the write half-way, found before anything changes: a folder we cannot
+    write (DIR's parent, DIR or any folder in it, all of which the swap replaces) or a person's
+    file we cannot read to carry over."""
+    problems = []
+    parent = root.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        problems.append(not_writable(parent, "the new tree is built beside DIR, in"))
+    if root.exists() and not root.is_dir():
+        problems.append(Problem(Source(str(root)), None, "", "exists and is not a folder"))
+        return problems
+    for rel, entry in sorted(tree.items()):
+        path = root / rel
+        if stat.S_ISDIR(entry.mode) and not os.access(path, os.W_OK | os.X_OK):
+            problems.append(not_writable(path, "every folder in DIR is replaced, including"))
+        elif stat.S_ISREG(entry.mode) and rel not in ours and not os.access(path, os.R_OK):
+            message = "cannot be read to carry it over; make it readable or move it away"
+            problems.append(Problem(Source(str(path)), None, "", message))
+    if root.is_dir() and not os.access(root, os.W_OK | os.X_OK):
+        problems.insert(0, not_writable(root, "render -o replaces"))
+    return problems
+
+
+def not_writable(path: Path, why: str) -> Problem:
+    message = f"read-only: {why} this folder; nothing was changed"
+    return Problem(Source(str(path)), None, "", message)
 
 
 def write_tree(
@@ -138,60 +273,136 @@ def write_tree(
     files: Mapping[str, str],
     sources: Mapping[str, str],
     crash: CrashHook | None = None,
+    objects: Mapping[str, str] | None = None,
 ) -> WriteReport:
-    """Replace the rendered directory `root` with `files`, atomically; keep a person's files."""
+    """Replace the rendered directory `root` with `files`, atomically; keep a person's things.
+
+    The caller holds `locked(root)`. Raises ProblemsFound, with nothing changed, for an invalid
+    index or a folder that cannot be written.
+    """
     step = crash or (lambda _name: None)
-    root = root.absolute()
-    recover(root)
+    root = resolve_dir(root)
+    recovered = recover(root)
     old_index = read_index(root)
-    ours_before = set(old_index["files"]) | {KUSTOMIZATION}
-    existing = set(_all_files(root)) - {INDEX_NAME}
-    kept = sorted(p for p in existing if p not in ours_before and p not in files)
-    staging = root.with_name(f".{root.name}.kserve-gitops-new")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    step("staging-created")
-    for rel in kept:  # a person's files come along untouched
-        _copy(root / rel, staging / rel)
-    for rel, text in files.items():
+    ours_before = old_index.ours()
+    tree = _scan(root) if root.is_dir() and not root.is_symlink() else {}
+    problems = preflight(root, tree, ours_before)
+    if problems:
+        raise ProblemsFound(problems)
+    same = _unchanged(root, tree, old_index, files)
+    theirs = _theirs(tree, ours_before)
+    generated = kustomizations(files)
+    staging = _staging(root)
+    _remove(staging)
+    try:
+        staging.mkdir(parents=True)
+        step("staging-created")
+        _fill(staging, root, files, generated, theirs)
+        step("files-written")
+        _write_index(staging, root, files, sources, generated, objects or {})
+        _carry_modes(staging, root, tree)
+        _fsync_tree(staging)
+        step("staging-complete")
+        _swap(staging, root, step)
+    except Exception:
+        _remove(staging)  # e.g. no space left: DIR is untouched, nothing left beside it
+        raise
+    step("swapped")
+    _remove(staging)
+    return WriteReport(
+        written=sorted(r for r in files if r not in same),
+        pruned=sorted(r for r in old_index.files if r not in files),
+        kept=_reported(theirs),
+        unchanged=len(same),
+        recovered=recovered,
+    )
+
+
+def _fill(
+    staging: Path,
+    root: Path,
+    files: Mapping[str, str],
+    generated: Mapping[str, str],
+    theirs: Sequence[_Entry],
+) -> None:
+    for entry in theirs:  # a person's folders, files and symlinks come along untouched
+        target = staging / entry.rel
+        if stat.S_ISDIR(entry.mode):
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / entry.rel, target, follow_symlinks=False)
+    for rel, text in {**files, **generated}.items():
         target = staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    step("files-written")
-    manifests = sorted(set(files) | {p for p in kept if p.endswith(MANIFEST_SUFFIXES)})
-    (staging / KUSTOMIZATION).write_text(kustomization(manifests), encoding="utf-8")
+
+
+def _write_index(
+    staging: Path,
+    root: Path,
+    files: Mapping[str, str],
+    sources: Mapping[str, str],
+    generated: Mapping[str, str],
+    objects: Mapping[str, str],
+) -> None:
+    entries: dict[str, dict[str, Any]] = {}
+    for rel in sorted(files):
+        source = sources.get(rel)
+        entry: dict[str, Any] = {
+            "sha256": sha256(files[rel]),
+            "source": _relative(source, root) if source else None,
+        }
+        if rel in objects:
+            entry["object"] = objects[rel]  # the file name was shortened to fit
+        entries[rel] = entry
     index = {
         "version": INDEX_VERSION,
         "generator": "kserve-gitops",
-        "files": {
-            rel: {"sha256": sha256(files[rel]), "source": _relative(sources[rel], root)}
-            for rel in sorted(files)
-        },
+        "files": entries,
+        "kustomizations": sorted(generated),
     }
     (staging / INDEX_NAME).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
-    _fsync_tree(staging)
-    step("staging-complete")
-    _swap(staging, root, step)
-    step("swapped")
-    shutil.rmtree(staging, ignore_errors=True)
-    old_files = {rel: meta.get("sha256") for rel, meta in old_index["files"].items()}
-    return WriteReport(
-        written=sorted(r for r in files if old_files.get(r) != sha256(files[r])),
-        pruned=sorted(r for r in old_files if r not in files),
-        kept=kept,
-        unchanged=sum(1 for r in files if old_files.get(r) == sha256(files[r])),
-    )
+
+
+def _carry_modes(staging: Path, root: Path, tree: Mapping[str, _Entry]) -> None:
+    """Folders (and our files) that were there keep their permission bits (e.g. 0700)."""
+    if root.is_dir():
+        staging.chmod(stat.S_IMODE(root.stat().st_mode))
+    for rel, entry in tree.items():
+        if stat.S_ISLNK(entry.mode):
+            continue
+        target = staging / rel
+        try:
+            now = target.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(now) or stat.S_IMODE(now) == stat.S_IMODE(entry.mode):
+            continue
+        if stat.S_ISDIR(now) == stat.S_ISDIR(entry.mode):
+            target.chmod(stat.S_IMODE(entry.mode))
+
+
+def _unchanged(
+    root: Path, tree: Mapping[str, _Entry], old_index: Index, files: Mapping[str, str]
+) -> set[str]:
+    """Our files whose bytes stay the same; one deleted or edited by hand counts as written."""
+    same = set()
+    for rel, text in files.items():
+        entry = tree.get(rel)
+        if entry is None or not stat.S_ISREG(entry.mode):
+            continue
+        if old_index.files.get(rel, {}).get("sha256") != sha256(text):
+            continue
+        if (root / rel).read_text(encoding="utf-8") == text:
+            same.add(rel)
+    return same
 
 
 def _relative(source: str, root: Path) -> str:
     """An input path as seen from the rendered folder, so the index does not depend on the
     directory the command ran in or how the path was spelled."""
     return Path(os.path.relpath(Path(source).absolute(), root)).as_posix()
-
-
-def _copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(src, dst, follow_symlinks=False)
 
 
 def _fsync_tree(root: Path) -> None:
@@ -203,8 +414,19 @@ def _fsync_tree(root: Path) -> None:
                     os.fsync(handle.fileno())
 
 
+def _staging(root: Path) -> Path:
+    return root.with_name(f".{root.name}.kserve-gitops-new")
+
+
 def _backup(root: Path) -> Path:
     return root.with_name(f".{root.name}.kserve-gitops-old")
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
 
 
 def _swap(staging: Path, root: Path, step: CrashHook) -> None:
@@ -212,7 +434,7 @@ def _swap(staging: Path, root: Path, step: CrashHook) -> None:
     if root.exists() and _rename_exchange(staging, root):
         return
     backup = _backup(root)
-    shutil.rmtree(backup, ignore_errors=True)
+    _remove(backup)
     if root.exists():
         root.rename(backup)
         step("old-moved-aside")
@@ -222,12 +444,19 @@ def _swap(staging: Path, root: Path, step: CrashHook) -> None:
         backup.rename(staging)
 
 
-def recover(root: Path) -> None:
-    """Finish what an interrupted two-rename swap left: put the old tree back if DIR is gone."""
-    backup = _backup(root)
-    if backup.exists() and not root.exists():
+def recover(root: Path) -> list[str]:
+    """Clean what a killed run left beside DIR (call with the lock held): put the old tree back
+    if an interrupted two-rename swap left DIR missing, remove staging and backup trees."""
+    found = []
+    backup, staging = _backup(root), _staging(root)
+    if backup.is_dir() and not backup.is_symlink() and not root.exists():
         backup.rename(root)
-    shutil.rmtree(backup, ignore_errors=True)
+        found.append(f"{backup} (moved back to {root.name})")
+    for leftover in (backup, staging):
+        if leftover.exists() or leftover.is_symlink():
+            _remove(leftover)
+            found.append(str(leftover))
+    return found
 
 
 _RENAME_EXCHANGE = 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -52,14 +53,42 @@ def test_kubectl_kustomize_yields_the_rendered_objects(tmp_path: Path) -> None:
         assert doc == by_key[_key(doc)]
 
 
-def test_the_kustomization_lists_exactly_the_manifest_files(tmp_path: Path) -> None:
+def test_the_kustomizations_list_exactly_the_rendered_files(tmp_path: Path) -> None:
+    """The root lists the shard folders; each shard lists its rendered files and nothing a
+    person put there (issue 13: their files are theirs, `kubectl kustomize` keeps working)."""
+    quickstart = str(REPO_ROOT / "examples" / "quickstart")
     out = tmp_path / "rendered"
-    assert run("render", str(REPO_ROOT / "examples" / "quickstart"), "-o", str(out)).returncode == 0
-    build_tree(out, {"mine/policy.yaml": "kind: X\n", "mine/README.md": "notes\n"})
-    assert run("render", str(REPO_ROOT / "examples" / "quickstart"), "-o", str(out)).returncode == 0
-    listed = yaml.safe_load((out / writer.KUSTOMIZATION).read_text())["resources"]
-    present = sorted(
-        p.relative_to(out).as_posix() for p in out.rglob("*.yaml") if p.name != writer.KUSTOMIZATION
-    )
-    assert listed == present
-    assert "mine/policy.yaml" in listed
+    assert run("render", quickstart, "-o", str(out)).returncode == 0
+    build_tree(out, {"mine/policy.yaml": "kind: X\n", "mine/README.md": "notes\n",
+                     "kserve-test/notes.yaml": "kind: Y\n"})  # fmt: skip
+    assert run("render", quickstart, "-o", str(out)).returncode == 0
+    shards = yaml.safe_load((out / writer.KUSTOMIZATION).read_text())["resources"]
+    assert shards == ["kserve-test"]
+    listed = yaml.safe_load((out / "kserve-test" / writer.KUSTOMIZATION).read_text())["resources"]
+    indexed = json.loads((out / writer.INDEX_NAME).read_text())["files"]
+    assert [f"kserve-test/{r}" for r in listed] == sorted(indexed)
+    assert "notes.yaml" not in listed
+
+
+def test_every_shard_builds_alone_with_exactly_its_objects(tmp_path: Path) -> None:
+    kubectl = _kubectl()
+    docs = [f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: ns-{i % 3}}}\n"
+            for i in range(9)]  # fmt: skip
+    docs.append("apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-0}\n")
+    inputs = [str(REPO_ROOT / "examples" / "quickstart"), str(tmp_path / "apps")]
+    build_tree(tmp_path / "apps", {"all.yaml": "---\n".join(docs)})
+    out = tmp_path / "rendered"
+    assert run("render", *inputs, "-o", str(out)).returncode == 0
+    streamed = list(yaml.safe_load_all(run("render", *inputs).stdout))
+    shards = yaml.safe_load((out / writer.KUSTOMIZATION).read_text())["resources"]
+    assert shards == ["_cluster", "kserve-test", "ns-0", "ns-1", "ns-2"]
+    seen = []
+    for shard in shards:
+        built = subprocess.run([kubectl, "kustomize", str(out / shard)], capture_output=True,
+                               text=True, check=False)  # fmt: skip
+        assert built.returncode == 0, built.stderr
+        objects = list(yaml.safe_load_all(built.stdout))
+        namespaces = {_key(d)[2] for d in objects}
+        assert namespaces == ({"None"} if shard == "_cluster" else {shard})
+        seen += map(_key, objects)
+    assert sorted(seen) == sorted(map(_key, streamed))

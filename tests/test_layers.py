@@ -7,6 +7,7 @@ import ast
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,16 @@ def test_no_import_cycle() -> None:
 
 def test_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_module_has_a_layer() -> None:
+    """A new top-level module must be placed in the layers, or the contract would not see it."""
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c["type"] == "layers")
+    layered = {name.strip() for layer in layers for name in layer.split(":")}
+    package = REPO_ROOT / "generator"
+    top = {f"generator.{p.stem}" for p in package.glob("*.py")}
+    top |= {f"generator.{p.name}" for p in package.iterdir() if (p / "__init__.py").exists()}
+    top -= {"generator.__init__", "generator.__main__"}
+    assert sorted(top - layered) == []

@@ -76,9 +76,11 @@ def test_render_commit_edit_diff_render_check_delete(tmp_path: Path) -> None:
     assert (
         f"left alone (not written by kserve-gitops): {out}/team/networkpolicy.yaml" in done.stderr
     )
-    resources = yaml.safe_load((out / "kustomization.yaml").read_text())["resources"]
-    assert "team/networkpolicy.yaml" in resources
-    assert not any(r.startswith("team/iris/") for r in resources)
+    assert yaml.safe_load((out / "kustomization.yaml").read_text())["resources"] == ["team"]
+    resources = yaml.safe_load((out / "team/kustomization.yaml").read_text())["resources"]
+    # The person's file stays theirs: our kustomizations list only what we rendered.
+    assert "networkpolicy.yaml" not in resources and resources
+    assert all(r.startswith("wine/") for r in resources)
 
 
 def test_invalid_isvc_among_100_valid_leaves_dir_byte_identical(tmp_path: Path) -> None:

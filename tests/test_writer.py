@@ -30,24 +30,31 @@ def _obj(kind: str, name: str, ns: str = "ns", api: str = "v1") -> dict[str, obj
 
 
 def consistent(root: Path) -> dict[str, str]:
-    """Assert DIR is complete and agrees with its index; return path → text of its files."""
+    """Assert DIR is complete and agrees with its index; return path → text of its files.
+
+    Complete: every indexed file has its hash; the root kustomization lists exactly the shard
+    folders and each shard's kustomization exactly the rendered files under it."""
     index = json.loads((root / writer.INDEX_NAME).read_text())
     texts = {}
     for rel, meta in index["files"].items():
         text = (root / rel).read_text()
         assert writer.sha256(text) == meta["sha256"], rel
         texts[rel] = text
-    resources = yaml.safe_load((root / writer.KUSTOMIZATION).read_text())["resources"]
-    present = sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file()
-        and p.suffix in (".yaml", ".yml", ".json")
-        and not p.name.startswith(".")
-        and p.name != writer.KUSTOMIZATION
-    )
-    assert resources == present
+    shards = sorted({rel.split("/")[0] for rel in texts} - {writer.FLUX_DIR})
+    assert _resources(root) == shards
+    listed = [f"{shard}/{r}" for shard in shards for r in _resources(root / shard)]
+    assert listed == sorted(r for r in texts if not r.startswith(f"{writer.FLUX_DIR}/"))
+    expected = {"kustomization.yaml", *(f"{s}/kustomization.yaml" for s in shards)}
+    if any(r.startswith(f"{writer.FLUX_DIR}/") for r in texts):
+        expected.add(f"{writer.FLUX_DIR}/kustomization.yaml")
+    assert set(index["kustomizations"]) == expected
     return texts
+
+
+def _resources(folder: Path) -> list[str]:
+    resources = yaml.safe_load((folder / writer.KUSTOMIZATION).read_text())["resources"]
+    assert isinstance(resources, list)
+    return resources
 
 
 @pytest.mark.parametrize(
@@ -76,7 +83,7 @@ def test_names_that_would_escape_or_hide_are_refused(name: str) -> None:
 def test_write_prune_and_keep_a_persons_file(tmp_path: Path) -> None:
     root = tmp_path / "rendered"
     first = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("a", "b")]
-    files, sources, problems = writer.plan(first)
+    files, sources, problems, _ = writer.plan(first)
     assert problems == []
     report = writer.write_tree(root, files, sources)
     assert report.written == [
@@ -85,7 +92,7 @@ def test_write_prune_and_keep_a_persons_file(tmp_path: Path) -> None:
     ]
     build_tree(root, {"ns/extra.yaml": "apiVersion: v1\nkind: ConfigMap\n", "NOTES.md": "mine\n"})
     assert writer.conflicts(root, files) == []
-    files, sources, _ = writer.plan(first[:1])
+    files, sources, _, _ = writer.plan(first[:1])
     report = writer.write_tree(root, files, sources)
     assert report.pruned == ["ns/_passthrough/configmap-b.yaml"]
     assert report.kept == ["NOTES.md", "ns/extra.yaml"]
@@ -94,13 +101,14 @@ def test_write_prune_and_keep_a_persons_file(tmp_path: Path) -> None:
     assert not (root / "ns/_passthrough/configmap-b.yaml").exists()
     texts = consistent(root)
     assert list(texts) == ["ns/_passthrough/configmap-a.yaml"]
-    assert "ns/extra.yaml" in yaml.safe_load((root / writer.KUSTOMIZATION).read_text())["resources"]
+    # A person's manifest is theirs to deploy (issue 13): never listed by our kustomizations.
+    assert _resources(root / "ns") == ["_passthrough/configmap-a.yaml"]
 
 
 def test_a_persons_file_in_the_way_is_a_conflict(tmp_path: Path) -> None:
     root = tmp_path / "rendered"
     build_tree(root, {"ns/_passthrough/configmap-a.yaml": "mine\n"})
-    files, _, _ = writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)])
+    files = writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)]).files
     assert writer.conflicts(root, files) == ["ns/_passthrough/configmap-a.yaml"]
 
 
@@ -122,7 +130,7 @@ def test_a_crash_at_any_step_leaves_old_or_new(tmp_path: Path, step: str) -> Non
             raise Crash
 
     new = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("b", "c")]
-    files, sources, _ = writer.plan(new)
+    files, sources, _, _ = writer.plan(new)
     with pytest.raises(Crash):
         writer.write_tree(root, files, sources, crash=crash)
     after = consistent(root)
@@ -186,3 +194,15 @@ def test_fault_injection_env_var_kills_at_the_named_step(tmp_path: Path) -> None
         assert consistent(out) in (before, after)
     subprocess.run([console_script(), "render", str(src), "-o", str(out)], check=True)
     assert consistent(out) == after != before
+
+
+def test_a_failed_write_leaves_dir_untouched_and_nothing_beside_it(tmp_path: Path) -> None:
+    """E.g. a file name the file system refuses: the error propagates, the staging tree goes."""
+    root = tmp_path / "rendered"
+    writer.write_tree(root, *writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)])[:2])
+    before = consistent(root)
+    too_long = "ns/_passthrough/" + "x" * 300 + ".yaml"
+    with pytest.raises(OSError):
+        writer.write_tree(root, {too_long: "kind: ConfigMap\n"}, {too_long: "in.yaml"})
+    assert consistent(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]

@@ -16,6 +16,9 @@ render | check | diff) ;;
 esac
 kserve_gitops=${KSERVE_GITOPS:-kserve-gitops}
 
-for env in staging production; do
-    "$kserve_gitops" "$command" apps config --overlay "$env" -o "rendered/$env"
-done
+# --flux-path writes one Flux Kustomization per shard into rendered/<env>/_flux (flux/<env>.yaml
+# applies them); production also gets Argo CD sync waves for argocd/production.yaml.
+"$kserve_gitops" "$command" apps config --overlay staging -o rendered/staging \
+    --flux-path ./rendered/staging --flux-source flux-system/models
+"$kserve_gitops" "$command" apps config --overlay production -o rendered/production \
+    --flux-path ./rendered/production --flux-source flux-system/models --sync-waves

@@ -283,6 +283,8 @@ CONFIGMAP_MENTIONING_ISVC = """
         ({MARKER: "{}\n", "Kustomization": "resources: []\n"}, False),
         ({MARKER: "{}\n", ".kserve-gitops-index.json": "{}", "iris.yaml": ISVC}, False),
         ({"apps/" + MARKER: "{}\n", "apps/iris.yaml": ISVC}, False),  # only the app folder's own
+        # A namespace shard of a rendered folder (the index is in the folder above).
+        ({MARKER: "{}\n", "../.kserve-gitops-index.json": "{}", "iris.yaml": ISVC}, False),
     ],
     ids=[
         "marker",
@@ -297,6 +299,7 @@ CONFIGMAP_MENTIONING_ISVC = """
         "Kustomization",
         "rendered",
         "marker-in-subfolder",
+        "marker-in-shard",
     ],
 )
 def test_discover_claims_only_folders_that_opt_in(
@@ -313,7 +316,8 @@ def test_discover_claims_only_folders_that_opt_in(
 def test_discover_matches_the_sample_team_folders(sample_repo: Path, tool_env: dict[str, str]):
     command = argv(plugin()["spec"]["discover"]["find"])
     for folder, matches in [("apps/team-a", True), ("apps/team-b", True), ("config", False),
-                            ("rendered/production", False), ("argocd", False)]:  # fmt: skip
+                            ("rendered/production", False), ("rendered/production/team-a", False),
+                            ("argocd", False)]:  # fmt: skip
         done = subprocess.run(command, cwd=sample_repo / folder, env=tool_env,
                               capture_output=True, text=True, check=False)  # fmt: skip
         assert done.returncode == 0 and bool(done.stdout.strip()) is matches, folder

@@ -25,7 +25,9 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 def manifests(env: str) -> list[Path]:
     root = SAMPLE / "rendered" / env
-    return sorted(p for p in root.rglob("*.yaml") if p.name != "kustomization.yaml")
+    # The Flux Kustomizations under _flux are the consumer, not rendered KServe objects.
+    return sorted(p for p in root.rglob("*.yaml")
+                  if p.name != "kustomization.yaml" and p.parent.name != "_flux")  # fmt: skip
 
 
 def render_sh(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -95,7 +97,7 @@ def test_the_sample_has_every_kind_of_service_the_readme_promises() -> None:
     assert "Standard" in modes
 
 
-def test_flux_applies_each_rendered_folder() -> None:
+def test_flux_applies_each_rendered_folder_through_its_shard_kustomizations() -> None:
     (source,) = load(SAMPLE / "flux" / "source.yaml")
     assert source["apiVersion"] == "source.toolkit.fluxcd.io/v1"
     assert source["kind"] == "GitRepository"
@@ -104,16 +106,28 @@ def test_flux_applies_each_rendered_folder() -> None:
         assert kustomization["apiVersion"] == "kustomize.toolkit.fluxcd.io/v1"
         assert kustomization["kind"] == "Kustomization"
         spec = kustomization["spec"]
-        assert spec["path"] == f"./rendered/{env}" and spec["prune"] is True
+        assert spec["path"] == f"./rendered/{env}/_flux" and spec["prune"] is True
         assert spec["sourceRef"] == {"kind": "GitRepository", "name": source["metadata"]["name"]}
         assert (SAMPLE / spec["path"] / "kustomization.yaml").is_file()
+        for shard in load_all(SAMPLE / spec["path"]):
+            assert shard["spec"]["sourceRef"] == spec["sourceRef"]
+            assert shard["metadata"]["namespace"] == source["metadata"]["namespace"]
 
 
-def test_argo_cd_application_syncs_the_production_folder() -> None:
-    (app,) = load(SAMPLE / "argocd" / "application.yaml")
-    assert (app["apiVersion"], app["kind"]) == ("argoproj.io/v1alpha1", "Application")
-    path = app["spec"]["source"]["path"]
-    assert path == "rendered/production" and (SAMPLE / path / "kustomization.yaml").is_file()
+def load_all(folder: Path) -> list[dict[str, Any]]:
+    return [d for p in sorted(folder.glob("*.yaml")) if p.name != "kustomization.yaml"
+            for d in load(p)]  # fmt: skip
+
+
+def test_argo_cd_applicationset_syncs_each_production_shard() -> None:
+    (appset,) = load(SAMPLE / "argocd" / "production.yaml")
+    assert (appset["apiVersion"], appset["kind"]) == ("argoproj.io/v1alpha1", "ApplicationSet")
+    (generator,) = appset["spec"]["generators"]
+    assert generator["git"]["directories"][0] == {"path": "rendered/production/*"}
+    source = appset["spec"]["template"]["spec"]["source"]
+    assert "plugin" not in source and source["path"] == "{{ .path.path }}"
+    for shard in ("_cluster", "team-a", "team-b"):
+        assert (SAMPLE / "rendered" / "production" / shard / "kustomization.yaml").is_file()
 
 
 def test_argo_cd_applicationset_renders_each_team_with_the_plugin() -> None:

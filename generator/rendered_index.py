@@ -1,0 +1,150 @@
+"""The index of a rendered directory, `.kserve-gitops-index.json`, read so that it cannot be
+turned against the user.
+
+It lists the files `render -o` wrote (path → sha256, input file) and the kustomizations it
+wrote. Only files it lists are ever pruned, and `diff` prints their content, so a hand-edited
+entry such as `../input/secret.yaml`, `/dev/zero` or a path through a symlink out of DIR would
+make us read, print or delete something that is not ours: every entry must be a relative path
+of plain names inside DIR with no symlink on the way, and a regular file if it is there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from generator.errors import Problem, ProblemsFound, Source
+
+INDEX_NAME = ".kserve-gitops-index.json"
+KUSTOMIZATION = "kustomization.yaml"
+INDEX_VERSION = 2  # 2: shards, with `kustomizations`; 1 (read, never written): one kustomization
+# What an index entry may be made of: our own folder and file names, nothing else.
+_INDEX_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_INDEX_MAX_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """A rendered directory's index: our files (path → sha256, source) and kustomizations."""
+
+    files: dict[str, dict[str, Any]]
+    kustomizations: frozenset[str]
+
+    def ours(self) -> set[str]:
+        return set(self.files) | set(self.kustomizations)
+
+
+EMPTY_INDEX = Index({}, frozenset())
+
+
+def read_index(root: Path) -> Index:
+    """The validated index of a rendered directory; empty when there is none.
+
+    Raises ProblemsFound (exit 2) when the index is malformed or any entry could make us read,
+    print or delete something outside DIR or something that is not a file we wrote.
+    """
+    path = root / INDEX_NAME
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return EMPTY_INDEX
+    except OSError as err:
+        raise _bad_index(root, f"cannot read it: {err.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _bad_index(root, "it is not a regular file")
+    if info.st_size > _INDEX_MAX_BYTES:
+        raise _bad_index(root, f"it is larger than {_INDEX_MAX_BYTES} bytes")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise _bad_index(root, f"not valid JSON ({err})") from None
+    found = _parse_index(doc)
+    if isinstance(found, str):
+        raise _bad_index(root, found)
+    for rel in sorted(found.ours()):
+        message = check_entry(root, rel)
+        if message:
+            raise _bad_index(root, f"entry {rel!r}: {message}")
+    return found
+
+
+def _bad_index(root: Path, detail: str) -> ProblemsFound:
+    message = (
+        f"invalid index: {detail}; restore it (e.g. `git checkout -- {root / INDEX_NAME}`) "
+        "or remove the folder and render again"
+    )
+    return ProblemsFound([Problem(Source(str(root / INDEX_NAME)), None, "", message)])
+
+
+def _parse_index(doc: Any) -> Index | str:
+    """The index document's shape (not yet its paths on disk), or what is wrong with it."""
+    if not isinstance(doc, dict):
+        return "not a JSON object"
+    version = doc.get("version")
+    if version not in (1, INDEX_VERSION) or isinstance(version, bool):
+        return f"unknown version {version!r}"
+    files = doc.get("files")
+    if not isinstance(files, dict):
+        return "`files` is not an object"
+    for rel, meta in files.items():
+        if not isinstance(meta, dict) or not isinstance(meta.get("sha256"), str):
+            return f"entry {rel!r}: no sha256"
+        if not _SHA256.fullmatch(meta["sha256"]):
+            return f"entry {rel!r}: sha256 is not 64 hex digits"
+        if not isinstance(meta.get("source"), str | None):
+            return f"entry {rel!r}: source is not a string"
+        if not is_index_path(rel):
+            return f"entry {rel!r}: not a relative path inside the folder"
+    if version == 1:  # before shards: only the root kustomization was ours
+        return Index(dict(files), frozenset({KUSTOMIZATION}))
+    kustomizations = doc.get("kustomizations")
+    if not isinstance(kustomizations, list):
+        return "`kustomizations` is not a list"
+    for rel in kustomizations:
+        if not isinstance(rel, str) or not is_index_path(rel) or rel.count("/") > 1:
+            return f"kustomization {rel!r}: not a kustomization.yaml of the folder or a shard"
+        if PurePosixPath(rel).name != KUSTOMIZATION or rel in files:
+            return f"kustomization {rel!r}: not a kustomization.yaml of the folder or a shard"
+    return Index(dict(files), frozenset(kustomizations))
+
+
+def is_index_path(rel: Any) -> bool:
+    """A relative POSIX path of our own names: no `..`, no absolute path, no empty part."""
+    if not isinstance(rel, str) or not rel or len(rel) > 4096:
+        return False
+    parts = rel.split("/")
+    return all(_INDEX_PART.fullmatch(p) and p != INDEX_NAME for p in parts)
+
+
+def check_entry(root: Path, rel: str) -> str:
+    """What is wrong with an index path on disk ("" if nothing): every folder on the way must be
+    a real folder (a symlink could lead out of DIR) and the file, if there, a regular file."""
+    path = root
+    parts = rel.split("/")
+    for i, part in enumerate(parts):
+        path = path / part
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            return ""  # deleted by hand: shows as added, is written again
+        except OSError as err:
+            return f"cannot inspect {path}: {err.strerror}"
+        last = i == len(parts) - 1
+        if stat.S_ISLNK(mode):
+            return "is or passes through a symlink"
+        if not last and not stat.S_ISDIR(mode):
+            return f"{'/'.join(parts[: i + 1])} is not a folder"
+        if last and not stat.S_ISREG(mode):
+            return "is not a regular file"
+    return ""
+
+
+def existing_files(root: Path) -> list[str]:
+    """The files the index lists that are on disk (validated; deleted ones left out)."""
+    index = read_index(root)
+    return sorted(rel for rel in index.files if (root / rel).is_file())
