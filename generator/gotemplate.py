@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,10 @@ class _Index:
 _Node = str | _Field | _Index
 
 
+# Go templates come from KServe's config (domainTemplate, pathTemplate, …): a few dozen characters.
+SOURCE_LIMIT: ContextVar[int] = ContextVar("SOURCE_LIMIT", default=64 * 1024)
+
+
 def render_go_template(
     template: str, data: Mapping[str, Any], *, html: bool = False, name: str = "template"
 ) -> str:
@@ -90,8 +95,12 @@ def render_go_template(
 
 
 def _parse(template: str, name: str) -> list[_Node]:
+    limit = SOURCE_LIMIT.get()
+    if len(template) > limit:
+        raise GoTemplateError(f"template: {name}: longer than {limit} characters")
     nodes: list[_Node] = []
     pos, trim_next = 0, False
+    line, counted = 1, 0  # lines are counted incrementally: recounting from 0 is quadratic
     while True:
         start = template.find(_LEFT, pos)
         text = template[pos:] if start < 0 else template[pos:start]
@@ -107,7 +116,8 @@ def _parse(template: str, name: str) -> list[_Node]:
             body += 2
         if text:
             nodes.append(text)
-        line = template.count("\n", 0, start) + 1
+        line += template.count("\n", counted, start)
+        counted = start
         if template.startswith("/*", body):
             pos, trim_next = _skip_comment(template, body, name, line)
             continue
