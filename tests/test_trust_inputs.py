@@ -110,11 +110,8 @@ def test_limits_are_one_value_with_documented_defaults() -> None:
 
 def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
     folder = _write(tmp_path, HEAD + "data: {a: b}\n")
-    token = load.LIMITS.set(load.Limits(file_bytes=64))
-    try:
-        assert_refused(invoke("render", str(folder)), "x.yaml:", "larger than 64 bytes")
-    finally:
-        load.LIMITS.reset(token)
+    outcome = invoke("render", str(folder), "--max-file-bytes", "64")
+    assert_refused(outcome, "x.yaml:", "larger than 64 bytes")
 
 
 def test_a_fifo_named_yaml_is_refused_without_blocking(tmp_path: Path) -> None:
