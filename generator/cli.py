@@ -6,6 +6,8 @@ or usage, 3 internal error (traceback only with --debug), 130 interrupted.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -19,8 +21,9 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from generator import KSERVE_VERSION, __version__, dirlock, flux, output, pipeline, writer
+from generator import KSERVE_VERSION, __version__, dirlock, flux, load, output, pipeline, writer
 from generator import diff as diffing
+from generator import render as templates
 from generator.cluster import commands as cluster_commands
 from generator.errors import (
     EXIT_CHANGES,
@@ -32,6 +35,8 @@ from generator.errors import (
     ProblemsFound,
     Source,
 )
+from generator.goruntime import template as gotemplate
+from generator.signals import EXIT_TERMINATED, Terminated
 from generator.validate import validate
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -84,6 +89,70 @@ PREVIOUS_HELP = (
     "An earlier render (YAML stream or rendered folder) whose Knative revisions a canary "
     "splits traffic with"
 )
+
+
+# --max-* flag → (the limits value it sets, its field); defaults and meaning in SECURITY.md.
+LIMIT_FLAGS: dict[str, tuple[str, str, str]] = {
+    "max_file_bytes": ("load", "file_bytes", "Largest input file, in bytes."),
+    "max_documents_per_file": ("load", "documents_per_file", "Most YAML documents in one file."),
+    "max_documents": ("load", "documents_total", "Most YAML documents in all PATHS."),
+    "max_alias_expansions": (
+        "load",
+        "alias_expansions",
+        "Most node visits through YAML aliases in one document.",
+    ),
+    "max_depth": ("load", "nesting_depth", "Deepest nesting of a YAML document."),
+    "max_scalar_chars": ("load", "scalar_chars", "Longest YAML string, in characters."),
+    "max_number_digits": ("load", "number_digits", "Most digits of an integer."),
+    "max_template_output": ("render", "output_chars", "Largest output of one template render."),
+    "max_template_steps": ("render", "steps", "Most steps of one template render."),
+}
+
+
+def _limit_options() -> list[Callable[[Any], Any]]:
+    defaults = {"load": load.DEFAULT_LIMITS, "render": templates.DEFAULT_RENDER_LIMITS}
+    options = [
+        click.option(
+            "--" + param.replace("_", "-"),
+            type=click.IntRange(min=1),
+            default=getattr(defaults[target], field),
+            show_default=True,
+            hidden=True,  # listed in SECURITY.md; --help stays about what to render
+            help=text,
+        )
+        for param, (target, field, text) in LIMIT_FLAGS.items()
+    ]
+    options.append(
+        click.option(
+            "--max-go-template-chars",
+            type=click.IntRange(min=1),
+            default=gotemplate.SOURCE_LIMIT.get(),
+            show_default=True,
+            hidden=True,
+            help="Longest Go template in KServe's config (domainTemplate, …).",
+        )
+    )
+    return options
+
+
+@contextlib.contextmanager
+def _limits(kwargs: dict[str, Any]) -> Any:
+    """Pop the --max-* values from `kwargs` and apply them for the length of the command."""
+    load_fields = {f: kwargs.pop(p) for p, (t, f, _) in LIMIT_FLAGS.items() if t == "load"}
+    render_fields = {f: kwargs.pop(p) for p, (t, f, _) in LIMIT_FLAGS.items() if t == "render"}
+    tokens = (
+        load.LIMITS.set(dataclasses.replace(load.DEFAULT_LIMITS, **load_fields)),
+        templates.RENDER_LIMITS.set(
+            dataclasses.replace(templates.DEFAULT_RENDER_LIMITS, **render_fields)
+        ),
+        gotemplate.SOURCE_LIMIT.set(kwargs.pop("max_go_template_chars")),
+    )
+    try:
+        yield
+    finally:
+        load.LIMITS.reset(tokens[0])
+        templates.RENDER_LIMITS.reset(tokens[1])
+        gotemplate.SOURCE_LIMIT.reset(tokens[2])
 
 
 def input_options(command: F) -> F:
@@ -163,11 +232,14 @@ def _with_inputs(command: F, previous_help: str) -> F:
         ),
     ]
 
+    options += _limit_options()
+
     @functools.wraps(command)
     def with_inputs(**kwargs: Any) -> Any:
         kwargs.pop("debug")  # main() reads --debug wherever it is given
         given = InputOptions(**{name: _frozen(kwargs.pop(name)) for name in INPUT_FIELDS})
-        return command(given, **kwargs)
+        with _limits(kwargs):
+            return command(given, **kwargs)
 
     wrapped: Any = with_inputs
     for option in reversed(options):
@@ -370,7 +442,22 @@ def render(
     request = make_request(given, output_dir, sync_waves)
     result = run_pipeline(request, explain)
     text = output.json_list(result.objects) if fmt == "json" else output.yaml_stream(result.objects)
-    click.echo(text, nl=False)
+    write_stdout(text)
+
+
+class OutputError(Exception):
+    """stdout cannot take the output (closed, full, broken pipe): nothing was printed whole."""
+
+
+def write_stdout(text: str) -> None:
+    """Print `text` and flush it now, so a failure is reported instead of lost at exit."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise OutputError("stdout is closed")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except (OSError, ValueError) as err:
+        raise OutputError(getattr(err, "strerror", None) or str(err)) from err
 
 
 @cli.command(context_settings=CONTEXT)
@@ -621,7 +708,11 @@ def write_rendered(
         problems.append(Problem(Source(str(root / rel)), None, "", message))
     if problems:
         raise ProblemsFound(problems)
-    return writer.write_tree(root, files, sources, crash=_crash_hook(), objects=objects)
+    try:
+        return writer.write_tree(root, files, sources, crash=_crash_hook(), objects=objects)
+    except OSError as err:  # e.g. a legal 253-character name is too long for a file name
+        where = Source(str(err.filename or root))
+        raise ProblemsFound([Problem(where, None, "", f"cannot write: {err.strerror}")]) from err
 
 
 def _crash_hook() -> writer.CrashHook | None:
@@ -706,16 +797,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         code = EXIT_INTERRUPTED
+    except Terminated:
+        click.echo("terminated", err=True)
+        code = EXIT_TERMINATED
+    except OutputError as err:
+        _silence_stdout()
+        click.echo(f"kserve-gitops: cannot write the output: {err}", err=True)
+        code = EXIT_INVALID
     except click.ClickException as err:
         err.show()
         code = err.exit_code
     except click.exceptions.Exit as done:
         code = done.exit_code
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): not our error; silence Python's own complaint.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        code = EXIT_OK
+        # The reader went away (e.g. `| head`): say so once; silence Python's own complaint.
+        _silence_stdout()
+        click.echo("kserve-gitops: cannot write the output: Broken pipe", err=True)
+        code = EXIT_INVALID
     except Exception as err:
         if debug:
             traceback.print_exc()
@@ -723,6 +821,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo(message + ("" if debug else " (run with --debug for the traceback)"), err=True)
         code = EXIT_INTERNAL
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's last flush of stdout cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
 
 
 __all__ = ["cli", "main"]

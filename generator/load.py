@@ -9,8 +9,11 @@ server's strict decoding rejects them; a silent "last one wins" hides typos).
 from __future__ import annotations
 
 import os
+import re
+import stat
 import sys
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,8 +47,40 @@ HELM_RENDER = "render the chart with `helm template` and give kserve-gitops its 
 HELM_HINT = "a Helm template? " + HELM_RENDER
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on the work one input set may cause (SECURITY.md lists them with their flags).
+
+    The defaults are far above any real repo (a Kubernetes object is at most 1.5 MB in etcd)
+    and far below what would exhaust memory or time.
+    """
+
+    file_bytes: int = 32 * 1024 * 1024
+    documents_per_file: int = 100_000
+    documents_total: int = 1_000_000
+    alias_expansions: int = 10_000  # node visits through `*alias`, per document
+    nesting_depth: int = 100
+    scalar_chars: int = 1024 * 1024
+    number_digits: int = 100  # integers; quantities are checked where they are parsed
+
+
+DEFAULT_LIMITS = Limits()
+LIMITS: ContextVar[Limits] = ContextVar("LIMITS", default=DEFAULT_LIMITS)
+
+_TAG = "tag:yaml.org,2002:"
+# Plain data only: what JSON (and so the Kubernetes API) can hold. Timestamps stay strings.
+_DATA_TAGS = frozenset(
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
+_KEY_TAGS = frozenset((_TAG + "str", _TAG + "merge"))
+
+
 class InputLoader(_BaseLoader):
     """Safe loader: timestamps as strings, duplicate mapping keys rejected."""
+
+
+class _KeyError(yaml.constructor.ConstructorError):
+    """Our own message naming a key (a name, never a value): shown as it is."""
 
 
 def _construct_mapping(loader: InputLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -53,14 +88,12 @@ def _construct_mapping(loader: InputLoader, node: yaml.MappingNode) -> dict[Any,
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, list | dict):
+        if not isinstance(key, str):
             raise yaml.constructor.ConstructorError(
-                None, None, "mapping keys must be scalars", key_node.start_mark
+                None, None, "a mapping key must be a string (quote it)", key_node.start_mark
             )
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise _KeyError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=True)
 
@@ -69,8 +102,92 @@ def _construct_timestamp(loader: InputLoader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
-InputLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-InputLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+def _construct_float(loader: InputLoader, node: yaml.ScalarNode) -> float:
+    value = loader.construct_yaml_float(node)
+    if value != value or value in (float("inf"), float("-inf")):
+        # JSON (and so every Kubernetes object) has no NaN or Infinity.
+        raise yaml.constructor.ConstructorError(
+            None, None, "NaN and Infinity are not JSON numbers", node.start_mark
+        )
+    return float(value)
+
+
+InputLoader.add_constructor(_TAG + "map", _construct_mapping)
+InputLoader.add_constructor(_TAG + "timestamp", _construct_timestamp)
+InputLoader.add_constructor(_TAG + "float", _construct_float)
+
+
+class LimitExceeded(Exception):
+    """One document breaks a limit or holds what JSON cannot: `mark` is where."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(reason)
+
+
+def check_node(root: yaml.Node, limits: Limits) -> None:
+    """Walk a composed document before building it: depth, aliases, tags, keys, sizes.
+
+    Iterative and budgeted, so a billion-laughs or self-referencing alias stops after
+    `alias_expansions` revisits instead of expanding.
+    """
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    seen: set[int] = set()
+    revisits = 0
+    while stack:
+        node, depth = stack.pop()
+        line = node.start_mark.line + 1
+        if id(node) in seen:
+            revisits += 1
+            if revisits > limits.alias_expansions:
+                raise LimitExceeded(
+                    line, f"aliases expand to more than {limits.alias_expansions} nodes"
+                )
+        seen.add(id(node))
+        if depth > limits.nesting_depth:
+            raise LimitExceeded(line, f"nested deeper than {limits.nesting_depth} levels")
+        if node.tag not in _DATA_TAGS:
+            raise LimitExceeded(
+                line, "unsupported YAML tag (only maps, lists, strings, numbers, booleans, null)"
+            )
+        if isinstance(node, yaml.ScalarNode):
+            _check_scalar(node, line, limits)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.tag not in _KEY_TAGS:
+                    raise LimitExceeded(
+                        key.start_mark.line + 1, "a mapping key must be a string (quote it)"
+                    )
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+        else:
+            stack.extend((item, depth + 1) for item in node.value)
+
+
+def _check_scalar(node: yaml.ScalarNode, line: int, limits: Limits) -> None:
+    if len(node.value) > limits.scalar_chars:
+        raise LimitExceeded(line, f"a value longer than {limits.scalar_chars} characters")
+    if node.tag == _TAG + "int" and len(node.value) > limits.number_digits:
+        raise LimitExceeded(line, f"a number longer than {limits.number_digits} digits")
+
+
+# PyYAML quotes the offending text in some messages ('!<value>', "found 'x'"): a Secret's
+# value must never reach a message, so quoted parts are elided.
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+
+
+def _reason(text: str) -> str:
+    return " ".join(_QUOTED.sub("…", text).split())  # one line
+
+
+def yaml_error(err: yaml.YAMLError) -> tuple[int, str]:
+    """A PyYAML error as (1-based line or 0, one line of text quoting no value)."""
+    if not isinstance(err, yaml.MarkedYAMLError):
+        return 0, _reason(str(err))
+    mark = err.problem_mark or err.context_mark
+    what = err.problem or err.context or "invalid YAML"
+    return (mark.line + 1 if mark else 0), what if isinstance(err, _KeyError) else _reason(what)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,16 +267,25 @@ def _meta(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def discover(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
-    """Every input file under `paths`: sorted, hidden entries and symlinked folders skipped."""
+    """Every input file under `paths`: sorted, hidden entries and symlinked folders skipped.
+
+    A file found in a folder is read only when its real path stays inside that folder: a
+    symlink in a repo must not pull in a kubeconfig or /dev/zero from elsewhere.
+    """
     found: dict[str, Path] = {}
     problems: list[Problem] = []
     for given in paths:
         root = Path(given)
-        if root.is_file():
-            found[root.as_posix()] = root
-        elif root.is_dir():
+        if root.is_dir():
+            inside = os.path.realpath(root)
             for file in _walk(root):
-                found[file.as_posix()] = file
+                if _within(os.path.realpath(file), inside):
+                    found[file.as_posix()] = file
+                else:
+                    message = "a symlink to a file outside the input paths; not read"
+                    problems.append(Problem(Source(file.as_posix()), None, "", message))
+        elif root.exists() or root.is_symlink():
+            found[root.as_posix()] = root  # named by the user; read_file checks it is regular
         else:
             problems.append(Problem(Source(given), None, "", "no such file or directory"))
     return [found[key] for key in sorted(found)], problems
@@ -177,8 +303,13 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
+def _within(real: str, folder: str) -> bool:
+    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def parse_stream(text: str, source_path: str) -> tuple[list[Loaded], list[Problem]]:
     """Parse one file's multi-document stream; empty documents are skipped."""
+    limits = LIMITS.get()
     loaded: list[Loaded] = []
     loader = InputLoader(text)
     try:
@@ -187,6 +318,10 @@ def parse_stream(text: str, source_path: str) -> tuple[list[Loaded], list[Proble
             if node is None:  # pragma: no cover - check_node said there is one
                 break
             source = Source(source_path, node.start_mark.line + 1)
+            if len(loaded) >= limits.documents_per_file:
+                message = f"more than {limits.documents_per_file} documents in one file"
+                return loaded, [Problem(source, None, "", message)]
+            check_node(node, limits)
             doc = loader.construct_document(node)
             if doc is None:
                 continue
@@ -195,13 +330,14 @@ def parse_stream(text: str, source_path: str) -> tuple[list[Loaded], list[Proble
                 message = f"a document must be a mapping (a Kubernetes object), not {what}"
                 return loaded, [Problem(source, None, "", message)]
             loaded.append(Loaded(doc, source))
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        what = err.problem or err.context or "invalid YAML"
-        return loaded, [Problem(Source(source_path, line), None, "", f"invalid YAML: {what}")]
+    except LimitExceeded as err:
+        return loaded, [Problem(Source(source_path, err.line), None, "", err.reason)]
     except yaml.YAMLError as err:
-        return loaded, [Problem(Source(source_path), None, "", f"invalid YAML: {err}")]
+        line, what = yaml_error(err)
+        return loaded, [Problem(Source(source_path, line), None, "", f"invalid YAML: {what}")]
+    except (RecursionError, MemoryError):
+        message = "invalid YAML: too deeply nested or too large to read"
+        return loaded, [Problem(Source(source_path), None, "", message)]
     finally:
         loader.dispose()
     return loaded, []
@@ -214,18 +350,42 @@ def _yaml_type(value: object) -> str:
 
 
 def read_file(path: Path) -> tuple[list[Loaded], list[Problem]]:
-    """Read and parse one input file."""
+    """Read and parse one input file: a regular file, at most `Limits.file_bytes` long."""
     display = path.as_posix()
+    limit = LIMITS.get().file_bytes
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        return [], [Problem(Source(display), None, "", f"not UTF-8 text: {err.reason}")]
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return [], [Problem(Source(display), None, "", "not a regular file; not read")]
+            data = handle.read(limit + 1)
     except OSError as err:
         return [], [Problem(Source(display), None, "", f"cannot read: {err.strerror}")]
+    if len(data) > limit:
+        return [], [Problem(Source(display), None, "", f"larger than {limit} bytes")]
+    return _parse_bytes(data, display)
+
+
+def _parse_bytes(data: bytes, display: str) -> tuple[list[Loaded], list[Problem]]:
+    """UTF-8 text parsed as a YAML stream; Helm templates get a hint when they do not parse."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return [], [Problem(Source(display), None, "", f"not UTF-8 text: {err.reason}")]
     docs, problems = parse_stream(text, display)
     if problems and "{{" in text:
         problems = [_with_hint(p, HELM_HINT) for p in problems]
     return docs, problems
+
+
+def read_stdin() -> tuple[list[Loaded], list[Problem]]:
+    """Standard input (`-`), within the same size limit as a file."""
+    limit = LIMITS.get().file_bytes
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        return [], [Problem(Source(STDIN_SOURCE), None, "", f"larger than {limit} bytes")]
+    return _parse_bytes(data, STDIN_SOURCE)
 
 
 def _with_hint(problem: Problem, hint: str) -> Problem:
@@ -254,6 +414,7 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
     """Sort documents into the kinds the pipeline reads; others pass through unchanged."""
     inputs = Inputs()
     for item in docs:
+        item = _without_secrets(item, inputs.secrets)
         unreadable = _unidentified(item)
         if unreadable is not None:
             inputs.problems.append(unreadable)
@@ -282,11 +443,12 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
             inputs.service_accounts.append(item)
             if passthrough:
                 inputs.passthrough.append(item)
-        elif api_version == "v1" and kind == "Secret":
+        elif kind in ("Secret", "SecretList"):
             # Read for key names only. Not passed through: a plain Secret in git holds its
             # values, and rendered output must never carry secret values (commit a
             # SealedSecret or an ExternalSecret instead; those pass through).
-            inputs.secrets.append(item)
+            if api_version == "v1" and kind == "Secret":
+                inputs.secrets.append(item)
         elif passthrough:
             inputs.passthrough.append(item)
     return inputs
@@ -310,6 +472,27 @@ def _identity_problem(item: Loaded, missing: str) -> Problem:
     return Problem(item.source, ref, missing, "required value")
 
 
+def _without_secrets(item: Loaded, secrets: list[Loaded]) -> Loaded:
+    """A List (of any kind) with every Secret item, at any depth, moved to `secrets`."""
+    items = item.doc.get("items")
+    if not isinstance(items, list) or item.doc.get("kind") in ("Secret", "SecretList"):
+        return item
+    kept: list[Any] = []
+    for child in items:
+        if not isinstance(child, dict):
+            kept.append(child)
+            continue
+        inner = _without_secrets(Loaded(child, item.source), secrets)
+        if inner.doc.get("kind") in ("Secret", "SecretList"):
+            if inner.doc.get("apiVersion") == "v1" and inner.doc.get("kind") == "Secret":
+                secrets.append(inner)
+            continue
+        kept.append(inner.doc)
+    if len(kept) == len(items) and all(a is b for a, b in zip(kept, items, strict=True)):
+        return item
+    return Loaded({**item.doc, "items": kept}, item.source)
+
+
 def load(paths: Sequence[str], passthrough: bool = True) -> Inputs:
     """discover → parse → classify; problems are collected, never raised. `-` is stdin."""
     files, problems = discover([p for p in paths if p != STDIN])
@@ -317,14 +500,19 @@ def load(paths: Sequence[str], passthrough: bool = True) -> Inputs:
     notes += _empty_folder_notes(paths, files)
     files = [f for f in files if f.name not in KUSTOMIZATION_FILES]
     docs: list[Loaded] = []
+    limit = LIMITS.get().documents_total
     if STDIN in paths:
-        stdin_docs, stdin_problems = parse_stream(sys.stdin.read(), STDIN_SOURCE)
+        stdin_docs, stdin_problems = read_stdin()
         docs.extend(stdin_docs)
         problems.extend(stdin_problems)
     for path in files:
         file_docs, file_problems = read_file(path)
         docs.extend(file_docs)
         problems.extend(file_problems)
+        if len(docs) > limit:
+            message = f"the input paths hold more than {limit} documents"
+            problems.append(Problem(Source(path.as_posix()), None, "", message))
+            break
     inputs = classify(docs, passthrough)
     inputs.problems[:0] = problems
     if not docs and not problems:

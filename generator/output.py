@@ -69,4 +69,6 @@ def yaml_stream(items: Sequence[Rendered]) -> str:
 def json_list(items: Sequence[Rendered]) -> str:
     """The objects as a `v1` List, as `kubectl get -o json` prints several objects."""
     doc = {"apiVersion": "v1", "kind": "List", "items": [item.obj for item in items]}
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    # allow_nan=False: strict JSON; the loader already refuses NaN and Infinity in the input.
+    text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return text + "\n"

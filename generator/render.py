@@ -9,9 +9,13 @@ bring templates with `--templates`), has no filters or globals, and fails on und
 from __future__ import annotations
 
 import json
+import operator
 import re
 import secrets
-from collections.abc import Mapping
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -19,17 +23,31 @@ from typing import Any
 
 import jinja2
 import yaml
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator.data import copy_data
 from generator.errors import InternalError, Problem, Source
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from generator.load import InputLoader as _Loader  # duplicate keys refused, as in the input
+from generator.load import yaml_error
 
 TEMPLATE_SUFFIX = ".yaml.j2"
+# A template is named by a plain file name: no folder, no `..`, no absolute path.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderLimits:
+    """Bounds on one template render (SECURITY.md lists them with their flags)."""
+
+    output_chars: int = 4 * 1024 * 1024
+    steps: int = 1_000_000  # sandboxed calls, attribute and item lookups, output chunks
+
+
+DEFAULT_RENDER_LIMITS = RenderLimits()
+RENDER_LIMITS: ContextVar[RenderLimits] = ContextVar("RENDER_LIMITS", default=DEFAULT_RENDER_LIMITS)
 _SURROGATE_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
 
 
@@ -39,6 +57,10 @@ class TemplateError(Exception):
     def __init__(self, template: str, message: str) -> None:
         self.template = template
         super().__init__(f"template {template}: {message}")
+
+
+class TemplateLimitError(TemplateError):
+    """A render broke a RenderLimits bound: the input's doing even in a shipped template."""
 
 
 def _astral(match: re.Match[str]) -> str:
@@ -58,16 +80,38 @@ def yaml_value(value: Any) -> str:
 
 
 def _loader(template_dir: Path | None) -> jinja2.BaseLoader:
-    shipped = jinja2.FunctionLoader(_shipped_source)
-    if template_dir is None:
-        return shipped
-    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(template_dir)), shipped])
+    """One loader for every lookup (get_template, include, import, extends): a plain file name,
+    found as a regular file directly in `template_dir` or else in the shipped set."""
+    return jinja2.FunctionLoader(lambda name: _template_source(template_dir, name))
+
+
+def _template_source(template_dir: Path | None, name: str) -> str | None:
+    if not _PLAIN_NAME.fullmatch(name) or ".." in name:
+        return None
+    if template_dir is not None:
+        text = _user_source(template_dir / name)
+        if text is not None:
+            return text
+    return _shipped_source(name)
+
+
+def _user_source(path: Path) -> str | None:
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        if path.resolve().parent != path.parent.resolve():
+            return None  # a symlink out of the template folder
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _shipped_source(name: str) -> str | None:
+    if not _PLAIN_NAME.fullmatch(name) or ".." in name:
+        return None
     try:
         return _shipped_templates().joinpath(name).read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError):
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
 
 
@@ -80,9 +124,113 @@ def _shipped_templates() -> Traversable:
         return Path(__file__).resolve().parents[1] / "templates"
 
 
+class _StepLimitExceeded(Exception):
+    pass
+
+
+class _OutputLimitExceeded(Exception):
+    pass
+
+
+class _CountingCodeGenerator(CodeGenerator):
+    """Compiles every `{% for %}` to iterate through `environment.bounded_iter`, so that each
+    iteration is a render step (nested loops over long strings would otherwise run for hours)."""
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        wrapped = nodes.Call(
+            nodes.EnvironmentAttribute("bounded_iter"), [node.iter], [], None, None
+        )
+        counted = nodes.For(node.target, wrapped, node.body, node.else_, node.test, node.recursive)
+        counted.set_lineno(node.lineno)
+        super().visit_For(counted, frame)
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox with a step budget and no way to build huge values in one operator."""
+
+    code_generator_class = _CountingCodeGenerator
+    intercepted_binops = frozenset(("*", "**"))
+    steps_left = 0
+
+    def bounded_iter(self, iterable: Iterable[Any]) -> Iterator[Any]:
+        for item in iterable:
+            self._step()
+            yield item
+
+    def _step(self) -> None:
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise _StepLimitExceeded
+
+    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        self._step()
+        limit = RENDER_LIMITS.get().output_chars
+        if operator_ == "**":
+            if isinstance(right, int) and abs(right) > 64:
+                raise SecurityError("exponent too large")
+            return operator.pow(left, right)
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, str | list | tuple) and isinstance(times, int):
+                if len(seq) * times > limit:
+                    raise SecurityError("repeated value too large")
+        return operator.mul(left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        __self._step()
+        limit = RENDER_LIMITS.get().output_chars
+        sizes = [a for a in (*args, *kwargs.values()) if isinstance(a, int) and abs(a) > limit]
+        if sizes:  # "x".ljust(10**9) would allocate first
+            raise SecurityError("a size argument larger than the output limit")
+        result = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(result, str | list) and len(result) > limit:
+            raise SecurityError("a value larger than the output limit")
+        return result
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        self._step()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        self._step()
+        return super().getitem(obj, argument)
+
+
+def _bounded_text(env: jinja2.Environment, chunks: Iterable[str]) -> str:
+    """Join a render's output under the output-size and step limits."""
+    limits = RENDER_LIMITS.get()
+    assert isinstance(env, _BoundedSandbox)
+    env.steps_left = limits.steps
+    out: list[str] = []
+    size = 0
+    for chunk in chunks:
+        env._step()
+        size += len(chunk)
+        if size > limits.output_chars:
+            raise _OutputLimitExceeded(f"output larger than {limits.output_chars} characters")
+        out.append(chunk)
+    return "".join(out)
+
+
+def _render(env: jinja2.Environment, compiled: jinja2.Template, values: Mapping[str, Any]) -> str:
+    """Render `compiled` bounded; any failure inside a template is that template's error."""
+    try:
+        return _bounded_text(env, compiled.generate(values))
+    except _StepLimitExceeded as err:
+        limit = RENDER_LIMITS.get().steps
+        raise TemplateLimitError(compiled.name or "?", f"more than {limit} render steps") from err
+    except _OutputLimitExceeded as err:
+        raise TemplateLimitError(compiled.name or "?", str(err)) from err
+    except InternalError:
+        raise
+    except RecursionError as err:
+        raise TemplateError(compiled.name or "?", "recursion too deep") from err
+    except Exception as err:  # a user template can raise anything
+        raise TemplateError(compiled.name or "?", f"{type(err).__name__}: {err}") from err
+
+
 def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
     """The sandboxed environment: finalize=yaml_value, StrictUndefined, no filters or globals."""
-    env = ImmutableSandboxedEnvironment(
+    env = _BoundedSandbox(
         loader=_loader(template_dir),
         undefined=jinja2.StrictUndefined,
         finalize=yaml_value,
@@ -126,7 +274,7 @@ class Renderer:
         if self.template_dir is None:
             return None
         path = self.template_dir / name
-        return path if path.is_file() else None
+        return path if _PLAIN_NAME.fullmatch(name) and path.is_file() else None
 
     def template(self, name: str, tokens: bool = False) -> jinja2.Template:
         compiled = self._compiled.get((name, tokens))
@@ -138,6 +286,8 @@ class Renderer:
                 raise TemplateError(name, "not found") from err
             except jinja2.TemplateSyntaxError as err:
                 raise TemplateError(name, f"line {err.lineno}: {err.message}") from err
+            except RecursionError as err:
+                raise TemplateError(name, "nested too deeply to compile") from err
             self._compiled[(name, tokens)] = compiled
         return compiled
 
@@ -162,20 +312,14 @@ class Renderer:
         except _Fallback:
             obj = None
         if obj is None:
-            try:
-                text = self.template(template).render(values)
-            except jinja2.TemplateError as err:
-                raise TemplateError(template, str(err)) from err
+            text = _render(self.env, self.template(template), values)
             return check_rendered(template, text, kind, name, namespace)
         return check_object(template, obj, kind, name, namespace)
 
     def _render_tokens(self, template: str, values: Mapping[str, Any]) -> Any:
         compiled = self.template(template, tokens=True)
         self._slots = []
-        try:
-            text = compiled.render(values)
-        except jinja2.TemplateError as err:
-            raise TemplateError(template, str(err)) from err
+        text = _render(self._token_env, compiled, values)
         skeleton = self._parsed.get(text)
         if skeleton is None:
             try:
@@ -214,6 +358,8 @@ class Renderer:
 def template_problem(err: TemplateError, renderer: Renderer) -> Problem:
     """A broken --templates file is the user's problem; a broken shipped template is our bug."""
     user_file = renderer.user_template(err.template)
+    if user_file is None and isinstance(err, TemplateLimitError):
+        return Problem(Source(f"(shipped) {err.template}"), None, "", str(err))
     if user_file is None:
         raise InternalError(str(err)) from err
     return Problem(Source(user_file.as_posix()), None, "", str(err))
@@ -245,5 +391,6 @@ def check_rendered(
     try:
         docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
     except yaml.YAMLError as err:
-        raise TemplateError(name, f"rendered invalid YAML: {err}") from err
+        line, what = yaml_error(err)
+        raise TemplateError(name, f"rendered invalid YAML (line {line}): {what}") from err
     return check_object(name, docs[0] if len(docs) == 1 else docs, kind, obj_name, namespace)

@@ -84,6 +84,9 @@ class GoObject:
         except ValueError as err:
             # GitOps: the syntax error is described by Python's json module, not Go's.
             raise ConfigError(key, "", _prefixed(prefix, str(err))) from None
+        except RecursionError:
+            # Go's decoder stops at 10,000 levels; Python's stack, earlier. Either way: too deep.
+            raise ConfigError(key, "", _prefixed(prefix, "exceeded max depth")) from None
         if value is None:
             if null_ok:
                 return None

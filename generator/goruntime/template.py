@@ -31,6 +31,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -60,6 +61,9 @@ _LEFT, _RIGHT = "{{", "}}"
 # Python's recursion limit is far below Go's 10000 nested parentheses (and Go has no limit on
 # nested if/with): deeper templates are refused as unsupported instead of overflowing the stack.
 MAX_NESTING = 50
+# Go templates come from KServe's config (domainTemplate, pathTemplate, …): a few dozen
+# characters. A bound keeps hostile config cheap; `--max-go-template-chars` changes it.
+SOURCE_LIMIT: ContextVar[int] = ContextVar("SOURCE_LIMIT", default=64 * 1024)
 _MAX_INT64 = 2**63 - 1
 _MAX_UINT64 = 2**64 - 1
 # html/template's htmlEscaper table for text nodes (html/template/html.go).
@@ -1256,8 +1260,11 @@ def parse(text: str, name: str) -> Tree:
     """Parse `text` as Go's `template.New(name).Parse(text)` does, or raise its error.
 
     Raises TemplateSyntaxError (Go's text), or UnsupportedTemplateError for nesting deeper than
-    MAX_NESTING, which Go accepts.
+    MAX_NESTING or a source longer than SOURCE_LIMIT, both of which Go accepts.
     """
+    limit = SOURCE_LIMIT.get()
+    if len(text) > limit:
+        raise UnsupportedTemplateError(f"template: {name}: longer than {limit} characters")
     parser = _Parser(_Lexer(text), name, name, {})
     parser.parse()
     parser.add()
@@ -1691,4 +1698,7 @@ def _prepared(text: str, name: str, html: bool) -> Tree:
 
 def render(text: str, data: Mapping[str, Any], *, name: str, html: bool = False) -> str:
     """Parse and execute in one step; any GoTemplateError propagates."""
+    limit = SOURCE_LIMIT.get()
+    if len(text) > limit:  # checked before the cache, which may hold it from a larger limit
+        raise UnsupportedTemplateError(f"template: {name}: longer than {limit} characters")
     return _run(_prepared(text, name, html), data, html)

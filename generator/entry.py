@@ -1,0 +1,32 @@
+"""The console script's first code: signals are handled before the slow imports start.
+
+SIGINT during start-up would otherwise print an import traceback, and SIGTERM would kill the
+process without a word; both now exit 130 / 143 with one line, as they do later in a run.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from generator.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Install the SIGTERM handler, import the CLI, run it."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        from generator import cli
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except Terminated:
+        sys.stderr.write("terminated\n")
+        sys.exit(EXIT_TERMINATED)
+    cli.main(argv)

@@ -1,0 +1,128 @@
+"""Signals, pipes and limit flags of the console script (issue 12, points 3 and 6)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from helpers import REPO_ROOT
+from test_cli import console_script, run
+from trust_helpers import assert_refused, invoke
+
+QUICKSTART = str(REPO_ROOT / "examples" / "quickstart")
+
+
+def _default_signals() -> None:
+    """A child of a background job inherits SIGINT ignored; a user's terminal does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _one_line(stderr: str, *words: str) -> None:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    assert all(word in lines[0] for word in words), stderr
+
+
+def test_a_full_device_on_stdout_is_one_line_and_non_zero() -> None:
+    with Path("/dev/full").open("w", encoding="utf-8") as full:
+        done = subprocess.run(
+            [console_script(), "render", QUICKSTART], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert done.returncode == 2
+    _one_line(done.stderr, "cannot write the output", "No space left on device")
+
+
+def test_a_closed_stdout_is_one_line_and_non_zero() -> None:
+    done = subprocess.run(
+        [console_script(), "render", QUICKSTART],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert done.returncode == 2
+    _one_line(done.stderr, "cannot write the output", "stdout is closed")
+
+
+def test_a_broken_pipe_is_one_line_and_non_zero() -> None:
+    child = subprocess.Popen(
+        [console_script(), "render", QUICKSTART],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    child.stdout.close()  # the reader is gone before the first write
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 2
+    _one_line(stderr, "cannot write the output", "Broken pipe")
+
+
+def _interrupted(sig: signal.Signals, args: list[str], after: float) -> tuple[int, str]:
+    child = subprocess.Popen(
+        [console_script(), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_signals,
+    )
+    time.sleep(after)
+    child.send_signal(sig)
+    _, stderr = child.communicate(timeout=60)
+    return child.returncode, stderr
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "word"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_a_signal_during_start_up_exits_with_its_code_and_no_traceback(
+    sig: signal.Signals, code: int, word: str
+) -> None:
+    returncode, stderr = _interrupted(sig, ["render", QUICKSTART], after=0.3)
+    assert returncode == code, stderr
+    _one_line(stderr, word)
+
+
+def _tree(root: Path) -> list[tuple[str, bytes]]:
+    return sorted((p.relative_to(root).as_posix(), p.read_bytes()) for p in root.rglob("*.*"))
+
+
+def test_sigterm_while_writing_leaves_the_folder_old_or_new(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run("render", QUICKSTART, "-o", str(out)).returncode == 0
+    before = _tree(out)
+    for after in (0.5, 1.0, 1.5, 2.0):
+        returncode, stderr = _interrupted(
+            signal.SIGTERM, ["render", QUICKSTART, "-o", str(out)], after
+        )
+        assert returncode in (0, 143), stderr
+        assert "Traceback" not in stderr
+        assert (
+            _tree(out) == before
+        )  # same input: the old tree or an identical new one, never a part
+
+
+def test_limit_flags_change_the_limits_for_one_command() -> None:
+    outcome = invoke("render", QUICKSTART, "--max-depth", "3")
+    assert_refused(outcome, "sklearn-iris.yaml:", "nested deeper than 3 levels")
+    assert invoke("render", QUICKSTART).code == 0  # the next command has the defaults again
+    outcome = invoke("render", QUICKSTART, "--max-file-bytes", "10")
+    assert_refused(outcome, "sklearn-iris.yaml", "larger than 10 bytes")
+    outcome = invoke("render", QUICKSTART, "--max-template-steps", "5")
+    assert_refused(outcome, ".yaml.j2", "more than 5 render steps")
+
+
+def test_a_legal_253_character_name_with_o_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "cm.yaml").write_text(
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {'a' * 253}, namespace: a}}\n",
+        encoding="utf-8",
+    )
+    outcome = invoke("render", str(tmp_path / "in"), "-o", str(tmp_path / "out"))
+    assert_refused(outcome, "cannot write", "File name too long")
+    assert not (tmp_path / "out").exists()
