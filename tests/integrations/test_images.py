@@ -66,8 +66,6 @@ def test_every_default_dependency_is_pinned_for_the_images() -> None:
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     for requirement in project["project"]["dependencies"]:
         name = _name(requirement)
-        if name == "kubernetes":  # issue 17 moves it to an extra: the images will not carry it
-            continue
         assert name in pins, f"{name} is not pinned in {CONSTRAINTS.name}"
     for requirement in project["build-system"]["requires"]:
         assert _name(requirement) in pins, requirement
