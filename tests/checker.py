@@ -34,7 +34,7 @@ import kubernetes_validate
 import yaml
 
 DATA = Path(__file__).resolve().parent / "data" / "reference"
-CRD_DIRS = (DATA / "crds", DATA / "kserve" / "crd")
+CRD_DIRS = (DATA / "crds", DATA / "kserve" / "crd", DATA / "kserve" / "llmisvc" / "crd")
 KUBERNETES_VERSION = "1.34"  # KServe v0.20.0 builds against k8s.io/api v0.34
 
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
