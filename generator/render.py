@@ -75,8 +75,42 @@ def yaml_value(value: Any) -> str:
         str(value)  # StrictUndefined raises its own UndefinedError / SecurityError here
         raise InternalError("undefined value reached the serialiser")
     text = json.dumps(value, ensure_ascii=True, allow_nan=False, sort_keys=True)
+    if len(text) > _MAX_IMPLICIT_KEY and _has_long_key(value):
+        text = _flow(value)
     # libyaml rejects JSON's surrogate-pair escapes; YAML spells astral characters \UXXXXXXXX.
     return _SURROGATE_PAIR.sub(_astral, text) if "\\u" in text else text
+
+
+# YAML reads an implicit mapping key of at most 1024 characters; a longer one needs `? `.
+_MAX_IMPLICIT_KEY = 1000
+
+
+def _has_long_key(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(
+            len(_json_key(k)) > _MAX_IMPLICIT_KEY or _has_long_key(v) for k, v in value.items()
+        )
+    return isinstance(value, list) and any(_has_long_key(v) for v in value)
+
+
+def _json_key(key: Any) -> str:
+    """A mapping key as json.dumps writes it (non-string keys become strings first)."""
+    if isinstance(key, bool) or key is None:
+        return json.dumps(json.dumps(key))
+    return json.dumps(key if isinstance(key, str) else json.dumps(key), ensure_ascii=True)
+
+
+def _flow(value: Any) -> str:
+    """JSON text, but every key too long to be implicit is written as an explicit `? ` key."""
+    if isinstance(value, dict):
+        items = []
+        for key, item in sorted(value.items()):
+            text = _json_key(key)
+            items.append(("? " if len(text) > _MAX_IMPLICIT_KEY else "") + f"{text}: {_flow(item)}")
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=True, allow_nan=False)
 
 
 def _loader(template_dir: Path | None) -> jinja2.BaseLoader:
