@@ -565,3 +565,16 @@ def test_render_needs_no_cluster_extra(tmp_path: Path, monkeypatch: pytest.Monke
     done = run("render", str(tmp_path / "apps"))
     assert done.exit_code == 0
     assert "kind: Service" in done.stdout
+
+
+def test_kubeconfig_from_the_environment_may_list_several_files(
+    standard: tuple[Path, Path], kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$KUBECONFIG is a path list, merged as kubectl merges it (no --kubeconfig given)."""
+    other = tmp_path / "other-config"
+    other.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    monkeypatch.setenv("KUBECONFIG", f"{other}:{kubeconfig}")
+    apps, config = standard
+    done = run("status", str(apps), "--config", str(config))
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines()[1].startswith("raw-foo-2   http://raw-foo-2-default")
