@@ -578,3 +578,12 @@ def test_kubeconfig_from_the_environment_may_list_several_files(
     done = run("status", str(apps), "--config", str(config))
     assert done.exit_code == 0, done.output
     assert done.stdout.splitlines()[1].startswith("raw-foo-2   http://raw-foo-2-default")
+
+
+def test_no_inference_services_is_said_like_kubectl(tmp_path: Path, kubeconfig: Path) -> None:
+    build_tree(
+        tmp_path,
+        {"apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: a\n"},
+    )
+    done = run("status", str(tmp_path / "apps"), "--kubeconfig", str(kubeconfig))
+    assert (done.exit_code, done.stdout, done.stderr) == (0, "", "No resources found.\n")
