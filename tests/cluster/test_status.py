@@ -587,3 +587,22 @@ def test_no_inference_services_is_said_like_kubectl(tmp_path: Path, kubeconfig: 
     )
     done = run("status", str(tmp_path / "apps"), "--kubeconfig", str(kubeconfig))
     assert (done.exit_code, done.stdout, done.stderr) == (0, "", "No resources found.\n")
+
+
+def test_the_console_script_exits_2_with_one_line(
+    standard: tuple[Path, Path], kubeconfig: Path, apiserver: FakeApiServer
+) -> None:
+    """Through `main()` and the installed script: a forbidden read is exit 2, one line."""
+    import subprocess
+
+    apiserver.forbidden = ("/apis/gateway.networking.k8s.io",)
+    apps, config = standard
+    script = Path(sys.executable).parent / "kserve-gitops"
+    args = ["status", str(apps), "--config", str(config), "--kubeconfig", str(kubeconfig)]
+    done = subprocess.run(
+        [str(script), *args], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("kserve-gitops: forbidden by the cluster of context 'fake': ")
+    assert done.stderr.count("\n") == 1 and TOKEN not in done.stderr
