@@ -86,6 +86,7 @@ class Cluster:
     ) -> tuple[int, Any]:
         """(HTTP status, decoded JSON); 404 and 405/415 come back, other failures raise."""
         headers = {"Accept": "application/json", "Content-Type": content_type}
+        unreachable: tuple[type[Exception], ...] = (*self._transport_errors(), OSError)
         try:
             prepared = self.api.param_serialize(
                 method,
@@ -97,7 +98,7 @@ class Cluster:
             )
             response = self.api.call_api(*prepared, _request_timeout=TIMEOUT)
             data = response.read()
-        except Exception as err:  # urllib3 and socket errors: the server is not reachable
+        except unreachable as err:  # the server is not reachable
             raise ClusterError(
                 f"cannot reach the cluster of context {self.context!r} at {self.server}: "
                 f"{type(err).__name__}"
@@ -116,6 +117,12 @@ class Cluster:
                 f"the cluster of context {self.context!r} answered {method} {path} with "
                 "something that is not JSON"
             ) from None
+
+    def _transport_errors(self) -> tuple[type[Exception], ...]:
+        """urllib3's errors, and the client's wrapper of TLS errors (an ApiException)."""
+        import urllib3  # a dependency of the kubernetes client
+
+        return (urllib3.exceptions.HTTPError, self.module.client.exceptions.ApiException)
 
     def _api_error(self, code: int, reason: str, body: Any, method: str, path: str) -> str:
         what = f"{method} {path}"
@@ -215,7 +222,8 @@ def connect(command: str, kubeconfig: str | None, context: str | None) -> Cluste
     kubernetes = kubernetes_module(command)
     config = kubernetes.config
     configuration = kubernetes.client.Configuration()
-    path = kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or None
+    # $KUBECONFIG may list several files: the client merges them as kubectl does
+    path = kubeconfig or os.environ.get("KUBECONFIG") or None
     default = Path.home() / ".kube" / "config"
     if path is None and default.exists():
         path = str(default)

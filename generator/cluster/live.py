@@ -29,7 +29,14 @@ SERVER_METADATA = (
     "ownerReferences",
     "finalizers",
 )
-SERVER_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
+# Annotations the API server or a controller writes: they differ between the live object and
+# a dry run by another user (Knative's webhook stamps the requesting user), never by the render.
+SERVER_ANNOTATIONS = (
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+    "serving.knative.dev/creator",
+    "serving.knative.dev/lastModifier",
+)
 
 # Every kind kserve-gitops renders at the top level: where pruned children are looked for.
 MANAGED_KINDS = (

@@ -20,6 +20,7 @@ from generator.cluster.kube import Cluster
 from generator.errors import Invalid
 
 KSERVE_ISVC = ("serving.kserve.io/v1beta1", "InferenceService")
+ISTIO_VIRTUAL_SERVICE = ("networking.istio.io/v1beta1", "VirtualService")
 REVISION_LABEL = "serving.knative.dev/revision"
 
 
@@ -108,6 +109,9 @@ def report_one(
                 f"(no label {c.MANAGED_BY_LABEL_KEY}={c.MANAGED_BY_LABEL_VALUE})"
             )
         live[key] = found
+    if admitted.mode == observe.KNATIVE:
+        # KServe asks the cluster whether the Istio CRD exists, whatever the render holds
+        virtual_service = cluster.resource(*ISTIO_VIRTUAL_SERVICE) is not None
     ingress = result.context.config.ingress if result.context else None
     assert ingress is not None, "the pipeline returns its context"
     observed = observe.Observed(

@@ -230,6 +230,12 @@ class FakeApiServer:
         assert query.get("dryRun") == ["All"], "the tests never change the fake cluster"
         merged = _merge(live, body)
         merged["metadata"] = {**merged["metadata"], "managedFields": [{"manager": "x"}]}
+        if api_version == KNATIVE.api_version:  # Knative's webhook stamps who asked
+            annotations = merged["metadata"].get("annotations") or {}
+            merged["metadata"]["annotations"] = {
+                **annotations,
+                "serving.knative.dev/lastModifier": "tester",
+            }
         return 200, merged
 
     def list(

@@ -193,3 +193,22 @@ def test_diff_without_live_still_needs_the_folder(tmp_path: Path) -> None:
     done = CliRunner().invoke(cli, ["diff", str(tmp_path / "apps")])
     assert done.exit_code == 2
     assert "Missing option '-o' / '--output-dir' (or compare with --live)." in done.output
+
+
+def test_annotations_the_server_writes_are_not_differences(
+    tmp_path: Path, apiserver: FakeApiServer, kubeconfig: Path
+) -> None:
+    """Knative's webhook stamps the requesting user, so the live Knative Service (synced by
+    Argo CD) and the dry run (asked by us) differ there; that is not a change to show."""
+    knative = isvc("iris").replace("deploymentMode: Standard", "deploymentMode: Knative")
+    build_tree(tmp_path, {"apps/a.yaml": knative})
+    synced(apiserver, tmp_path / "apps")
+    key = ("serving.knative.dev/v1", "services", "team-a", "iris-predictor")
+    meta = apiserver.objects[key]["metadata"]
+    meta["annotations"] = {
+        **(meta.get("annotations") or {}),
+        "serving.knative.dev/lastModifier": "system:serviceaccount:argocd:application-controller",
+        "kubectl.kubernetes.io/last-applied-configuration": "{}",
+    }  # fmt: skip
+    done = diff_live(tmp_path / "apps", kubeconfig)
+    assert (done.exit_code, done.stdout) == (0, "")

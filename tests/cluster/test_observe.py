@@ -82,6 +82,14 @@ def test_knative_predictor_not_ready_keeps_ingress_unknown() -> None:
     assert outcome.status.url is None
 
 
+def test_knative_without_istio_skips_the_virtual_service_checks() -> None:
+    """reconcileVirtualService returns early without the VirtualService CRD: IngressReady
+    keeps its initial Unknown (no "ingress not created" reason)."""
+    observed = knative(isvc(), ksvc("foo-predictor", "http://x", ready="Unknown"))
+    outcome = observe.settle(replace(observed, virtual_service_available=False))
+    assert conditions(outcome)["IngressReady"] == ("Unknown", "")
+
+
 def test_knative_missing_service_leaves_predictor_unknown() -> None:
     outcome = observe.settle(knative(isvc()))
     assert conditions(outcome)["PredictorReady"] == ("Unknown", "")

@@ -565,3 +565,44 @@ def test_render_needs_no_cluster_extra(tmp_path: Path, monkeypatch: pytest.Monke
     done = run("render", str(tmp_path / "apps"))
     assert done.exit_code == 0
     assert "kind: Service" in done.stdout
+
+
+def test_kubeconfig_from_the_environment_may_list_several_files(
+    standard: tuple[Path, Path], kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """$KUBECONFIG is a path list, merged as kubectl merges it (no --kubeconfig given)."""
+    other = tmp_path / "other-config"
+    other.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    monkeypatch.setenv("KUBECONFIG", f"{other}:{kubeconfig}")
+    apps, config = standard
+    done = run("status", str(apps), "--config", str(config))
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines()[1].startswith("raw-foo-2   http://raw-foo-2-default")
+
+
+def test_no_inference_services_is_said_like_kubectl(tmp_path: Path, kubeconfig: Path) -> None:
+    build_tree(
+        tmp_path,
+        {"apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: a\n"},
+    )
+    done = run("status", str(tmp_path / "apps"), "--kubeconfig", str(kubeconfig))
+    assert (done.exit_code, done.stdout, done.stderr) == (0, "", "No resources found.\n")
+
+
+def test_the_console_script_exits_2_with_one_line(
+    standard: tuple[Path, Path], kubeconfig: Path, apiserver: FakeApiServer
+) -> None:
+    """Through `main()` and the installed script: a forbidden read is exit 2, one line."""
+    import subprocess
+
+    apiserver.forbidden = ("/apis/gateway.networking.k8s.io",)
+    apps, config = standard
+    script = Path(sys.executable).parent / "kserve-gitops"
+    args = ["status", str(apps), "--config", str(config), "--kubeconfig", str(kubeconfig)]
+    done = subprocess.run(
+        [str(script), *args], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("kserve-gitops: forbidden by the cluster of context 'fake': ")
+    assert done.stderr.count("\n") == 1 and TOKEN not in done.stderr
