@@ -56,22 +56,24 @@ def to_v1alpha2(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def pool_spec_to_v1(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """GIE's v1alpha2 → v1 InferencePool spec conversion (`convertInferencePoolSpecToV1`)."""
-    out: dict[str, Any] = {
-        "selector": {"matchLabels": dict(spec.get("selector") or {})},
-        "targetPorts": [{"number": spec["targetPortNumber"]}]
-        if spec.get("targetPortNumber") is not None
-        else [],
-    }
-    ext = spec.get("extensionRef")
-    if isinstance(ext, dict):
-        epp: dict[str, Any] = {"name": ext.get("name", "")}
-        for key in ("group", "kind", "failureMode"):
-            if ext.get(key) is not None:
-                epp[key] = ext[key]
-        if ext.get("portNumber") is not None:
-            epp["port"] = {"number": ext["portNumber"]}
-        out["endpointPickerRef"] = epp
+    """GIE's v1alpha2 → v1 InferencePool spec (`v1alpha2pool: ConvertTo`,
+    `convertExtensionRefToV1`): kind defaults to Service, failureMode to FailClose, and a
+    Service without a port gets 9002."""
+    out: dict[str, Any] = {"targetPorts": [{"number": spec.get("targetPortNumber", 0)}]}
+    if spec.get("selector") is not None:
+        out["selector"] = {"matchLabels": dict(spec["selector"])}
+    ext = spec.get("extensionRef") or {}
+    epp: dict[str, Any] = {}
+    if "group" in ext:
+        epp["group"] = ext["group"]
+    epp["kind"] = ext.get("kind", "Service")
+    epp["name"] = ext.get("name", "")
+    if ext.get("portNumber") is not None:
+        epp["port"] = {"number": ext["portNumber"]}
+    epp["failureMode"] = ext.get("failureMode", "FailClose")
+    if not (epp.get("port") or {}).get("number") and epp["kind"] in ("Service", ""):
+        epp["port"] = {"number": 9002}
+    out["endpointPickerRef"] = epp
     return out
 
 

@@ -351,23 +351,25 @@ def inference_pool(llmsvc: Mapping[str, Any], sched: Mapping[str, Any]) -> dict[
 
 
 def inference_pool_v1alpha2(pool: Mapping[str, Any]) -> dict[str, Any]:
-    """GIE's `InferencePool.ConvertFrom` (v1 → v1alpha2) of the v1 pool built above."""
+    """GIE's `InferencePool.ConvertFrom` (v1 → v1alpha2, `convertEndpointPickerRefFromV1`) of
+    the v1 pool built above."""
     spec = pool["spec"]
+    epp = spec.get("endpointPickerRef") or {}
+    ext: dict[str, Any] = {}
+    if "group" in epp:
+        ext["group"] = epp["group"]
+    ext["kind"] = epp.get("kind", "")
+    ext["name"] = epp.get("name", "")
+    if isinstance(epp.get("port"), dict):
+        ext["portNumber"] = epp["port"].get("number", 0)
+    ext["failureMode"] = epp.get("failureMode", "")
     out_spec: dict[str, Any] = {
-        "selector": dict((spec.get("selector") or {}).get("matchLabels") or {}),
+        "targetPortNumber": (spec.get("targetPorts") or [{}])[0].get("number", 0),
+        "extensionRef": ext,
     }
-    ports = spec.get("targetPorts") or []
-    if ports:
-        out_spec["targetPortNumber"] = ports[0].get("number")
-    epp = spec.get("endpointPickerRef")
-    if isinstance(epp, dict):
-        ext: dict[str, Any] = {"name": epp.get("name", "")}
-        for key in ("group", "kind", "failureMode"):
-            if epp.get(key):
-                ext[key] = epp[key]
-        if isinstance(epp.get("port"), dict):
-            ext["portNumber"] = epp["port"].get("number")
-        out_spec["extensionRef"] = ext
+    labels = (spec.get("selector") or {}).get("matchLabels")
+    if labels is not None:
+        out_spec["selector"] = dict(labels)
     return {**pool, "spec": out_spec}
 
 

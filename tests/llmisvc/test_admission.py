@@ -374,3 +374,34 @@ VALIDATE = [
 @pytest.mark.parametrize(("spec", "want"), [c[1:] for c in VALIDATE], ids=[c[0] for c in VALIDATE])
 def test_validate(spec: dict[str, Any], want: list[tuple[str, str]]) -> None:
     assert [(i.field, i.message) for i in validate(svc(spec))] == want
+
+
+def test_conversion_of_a_minimal_pool_spec_gets_gie_defaults() -> None:
+    # v1alpha2pool convertExtensionRefToV1: kind Service, failureMode FailClose, port 9002
+    src = v1(
+        {
+            "model": {"uri": "hf://m"},
+            "router": {
+                "scheduler": {
+                    "pool": {
+                        "spec": {
+                            "selector": {"app": "vllm"},
+                            "targetPortNumber": 8000,
+                            "extensionRef": {"name": "epp"},
+                        }
+                    }
+                }
+            },
+        }
+    )
+    spec = to_v1alpha2(src)["spec"]["router"]["scheduler"]["pool"]["spec"]
+    assert spec == {
+        "targetPorts": [{"number": 8000}],
+        "selector": {"matchLabels": {"app": "vllm"}},
+        "endpointPickerRef": {
+            "kind": "Service",
+            "name": "epp",
+            "failureMode": "FailClose",
+            "port": {"number": 9002},
+        },
+    }
