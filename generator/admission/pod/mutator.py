@@ -68,9 +68,10 @@ def mutators_for(ctx: MutationContext) -> list[tuple[str, Mutator]]:
 def decode_service_account_alias(spec: dict[str, Any], field: str = "") -> list[str]:
     """The deprecated PodSpec `serviceAccount`, as the API server decodes a pod template.
 
-    k8s.io/kubernetes `Convert_v1_PodSpec_To_core_PodSpec`: `serviceAccount` is an alias that
-    fills an empty `serviceAccountName` (the new field wins when both are set). A Deployment's
-    pods therefore run under it, and the webhook's credential lookup reads it. # GitOps: a
+    k8s.io/kubernetes pkg/apis/core/v1/conversion.go `Convert_v1_PodSpec_To_core_PodSpec`:
+    `serviceAccount` is an alias that fills an empty `serviceAccountName` (the new field wins
+    when both are set). A Deployment's pods therefore run under it, and the webhook's
+    credential lookup reads it. # GitOps: a
     Knative Service's schema has no `serviceAccount`, so a v0.20.0 cluster prunes it there and
     the revision runs as `default`; the alias is mapped in both modes (what the author meant)
     and a warning says so. Edits `spec` in place; returns the warnings.
