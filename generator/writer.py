@@ -276,6 +276,9 @@ def preflight(root: Path, tree: Mapping[str, _Entry], ours: set[str]) -> list[Pr
         elif stat.S_ISREG(entry.mode) and rel not in ours and not os.access(path, os.R_OK):
             message = "cannot be read to carry it over; make it readable or move it away"
             problems.append(Problem(Source(str(path)), None, "", message))
+        elif not (stat.S_ISREG(entry.mode) or stat.S_ISDIR(entry.mode) or stat.S_ISLNK(entry.mode)):
+            message = "is not a file, folder or symlink (a pipe, socket or device): move it away"
+            problems.append(Problem(Source(str(path)), None, "", message))
     if root.is_dir() and not os.access(root, os.W_OK | os.X_OK):
         problems.insert(0, not_writable(root, "render -o replaces"))
     return problems
