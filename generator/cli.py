@@ -279,7 +279,8 @@ sync_waves_option = click.option(
 
 
 def flux_options(command: F) -> F:
-    """`--flux-path` and `--flux-source`: Flux Kustomizations per shard in DIR/_flux/."""
+    """`--flux-path` and `--flux-source`: Flux Kustomizations per shard in DIR/_flux/;
+    `--shard-label`: finer shards than per namespace."""
     path = click.option(
         "--flux-path",
         help="Also write one Flux Kustomization per shard into DIR/_flux/; PATH is DIR's "
@@ -292,7 +293,23 @@ def flux_options(command: F) -> F:
         help="The GitRepository [NAMESPACE/]NAME the Kustomizations read; they go in its "
         "namespace.",
     )
-    return path(source(command))
+    shard = click.option(
+        "--shard-label",
+        metavar="KEY",
+        help="Shard finer: InferenceServices labelled KEY go to their own folder "
+        "<namespace>.<value> (for a namespace too big for one kustomize build).",
+    )
+    return path(source(shard(command)))
+
+
+def label_shards(result: pipeline.Result, key: str | None) -> dict[tuple[str, str], str]:
+    if key is None:
+        return {}
+    labelled = [
+        (a.namespace, a.loaded.name, (a.isvc.get("metadata") or {}).get("labels") or {})
+        for a in result.admitted
+    ]
+    return writer.label_shards(labelled, key)
 
 
 def flux_settings(path: str | None, source: str) -> flux.FluxOptions | None:
@@ -415,6 +432,7 @@ def render(
     lock_timeout: float,
     flux_path: str | None,
     flux_source: str,
+    shard_label: str | None,
 ) -> None:
     """Render the InferenceServices under PATHS and print the manifests on stdout.
 
@@ -432,7 +450,7 @@ def render(
         # One writer at a time, from reading the previous render to the swap.
         with dirlock.locked(output_dir, lock_timeout):
             result = run_pipeline(make_request(given, output_dir, sync_waves), explain)
-            report = write_rendered(output_dir, result, flux_to)
+            report = write_rendered(output_dir, result, flux_to, shard_label)
         for leftover in report.recovered:
             click.echo(f"removed the leftover of an interrupted render: {leftover}", err=True)
         click.echo(report_line(output_dir, report), err=True)
@@ -498,6 +516,7 @@ def diff(
     out_format: str,
     flux_path: str | None,
     flux_source: str,
+    shard_label: str | None,
 ) -> None:
     """Show what `render -o DIR` would change in DIR (or, with --live, in the cluster).
 
@@ -520,7 +539,7 @@ def diff(
     if output_dir is None:
         raise click.UsageError("Missing option '-o' / '--output-dir' (or compare with --live).")
     request = make_request(given, output_dir, sync_waves)
-    files = planned_files(request, flux_settings(flux_path, flux_source))
+    files = planned_files(request, flux_settings(flux_path, flux_source), shard_label)
     changes = diffing.compare(diffing.rendered_objects(output_dir), files)
     if out_format == "json":
         click.echo(json.dumps([_json_change(c) for c in changes], indent=2, sort_keys=True))
@@ -582,10 +601,13 @@ def status(
 
 
 def planned_files(
-    request: pipeline.Request, flux_to: flux.FluxOptions | None = None
+    request: pipeline.Request,
+    flux_to: flux.FluxOptions | None = None,
+    shard_label: str | None = None,
 ) -> dict[str, str]:
     """What `render -o` would write: relative path → text."""
-    planned = writer.plan(run_pipeline(request).objects)
+    result = run_pipeline(request)
+    planned = writer.plan(result.objects, label_shards(result, shard_label))
     if planned.problems:
         raise ProblemsFound(planned.problems)
     if flux_to is None:
@@ -619,6 +641,7 @@ def check(
     output_dir: Path,
     flux_path: str | None,
     flux_source: str,
+    shard_label: str | None,
 ) -> None:
     """CI gate: exit 1 and list the stale files when DIR is not what `render -o DIR` writes.
 
@@ -627,7 +650,7 @@ def check(
       kserve-gitops check apps/ -o rendered/ || echo "run: kserve-gitops render apps/ -o rendered/"
     """
     request = make_request(given, output_dir, sync_waves)
-    files = planned_files(request, flux_settings(flux_path, flux_source))
+    files = planned_files(request, flux_settings(flux_path, flux_source), shard_label)
     stale = diffing.stale_files(output_dir, files)
     for rel in stale:
         click.echo(f"stale: {output_dir / rel}")
@@ -697,10 +720,15 @@ def render_args(given: InputOptions, sync_waves: bool) -> list[str]:
 
 
 def write_rendered(
-    root: Path, result: pipeline.Result, flux_to: flux.FluxOptions | None = None
+    root: Path,
+    result: pipeline.Result,
+    flux_to: flux.FluxOptions | None = None,
+    shard_label: str | None = None,
 ) -> writer.WriteReport:
     """Plan the files, refuse conflicts with a person's files, then swap the tree in."""
-    files, sources, problems, objects = writer.plan(result.objects)
+    files, sources, problems, objects = writer.plan(
+        result.objects, label_shards(result, shard_label)
+    )
     if flux_to is not None:
         files = {**files, **flux.files(files, flux_to)}
     for rel in writer.conflicts(root, files):

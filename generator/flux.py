@@ -6,7 +6,7 @@ Kustomization in the same atomic swap and a bootstrap Kustomization over `DIR/_f
 follows without a hand edit. Each one builds only its own folder: kustomize-controller never
 holds the whole repository in one `kustomize build`. Namespace shards depend on the
 `_cluster` shard (Namespaces, ClusterServingRuntimes and other cluster-scoped objects they
-need) when there is one.
+need) when there is one; a finer `<namespace>.<label value>` shard also on its namespace's.
 """
 
 from __future__ import annotations
@@ -77,8 +77,11 @@ def kustomization_object(shard: str, shards: set[str], options: FluxOptions) -> 
         "wait": True,
         "timeout": "5m",
     }
-    if shard != writer.CLUSTER_DIR and writer.CLUSTER_DIR in shards:
-        spec["dependsOn"] = [{"name": name_of(writer.CLUSTER_DIR, options)}]
+    needs = [writer.CLUSTER_DIR] if shard != writer.CLUSTER_DIR else []
+    if "." in shard:  # a label shard needs its namespace's (Secrets, ServiceAccounts, runtimes)
+        needs.append(shard.split(".", 1)[0])
+    if [n for n in needs if n in shards]:
+        spec["dependsOn"] = [{"name": name_of(n, options)} for n in needs if n in shards]
     return {
         "apiVersion": API_VERSION,
         "kind": "Kustomization",

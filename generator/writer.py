@@ -79,8 +79,9 @@ class Plan(NamedTuple):
     objects: dict[str, str]
 
 
-def relative_path(item: Rendered) -> str | Invalid:
-    """Where an object lives inside the rendered directory (POSIX, relative)."""
+def relative_path(item: Rendered, shard: str | None = None) -> str | Invalid:
+    """Where an object lives inside the rendered directory (POSIX, relative); `shard` is a
+    finer shard folder than its namespace's (`<namespace>.<label value>`, --shard-label)."""
     api_version = str(item.obj.get("apiVersion", ""))
     group = api_version.rpartition("/")[0] if "/" in api_version else ""
     kind = item.kind.lower() if group in BUILTIN_GROUPS else f"{item.kind.lower()}.{group}"
@@ -91,7 +92,9 @@ def relative_path(item: Rendered) -> str | Invalid:
             return Invalid("metadata.name", f"cannot be a file name ({what} {part!r})")
     if not item.name:
         return Invalid("metadata.name", "required value")
-    folder = item.namespace or CLUSTER_DIR
+    if shard is not None and not _SAFE_PART.fullmatch(shard):
+        return Invalid("metadata.labels", f"cannot be a folder name (shard {shard!r})")
+    folder = shard or item.namespace or CLUSTER_DIR
     owner = item.owner or PASSTHROUGH_DIR
     return f"{folder}/{owner}/{file_name(f'{kind}-{item.name}')}"
 
@@ -107,11 +110,13 @@ def file_name(stem: str) -> str:
     return f"{stem[:keep]}-{digest}.yaml"
 
 
-def plan(items: Sequence[Rendered]) -> Plan:
-    """The files for the objects (relative path → text, → input file), or problems."""
+def plan(items: Sequence[Rendered], shards: Mapping[tuple[str, str], str] | None = None) -> Plan:
+    """The files for the objects (relative path → text, → input file), or problems.
+
+    `shards` puts the objects of some (namespace, owner) into a shard folder of their own."""
     found = Plan({}, {}, [], {})
     for item in items:
-        rel = relative_path(item)
+        rel = relative_path(item, (shards or {}).get((item.namespace, item.owner)))
         if isinstance(rel, Invalid):
             found.problems.append(Problem(item.source, None, rel.field, rel.message))
             continue
@@ -135,8 +140,21 @@ def sha256(text: str) -> str:
 
 
 def shard_of(rel: str) -> str:
-    """The top-level folder (namespace, `_cluster` or `_flux`) a rendered file belongs to."""
+    """The top-level folder (namespace, `<namespace>.<label value>`, `_cluster` or `_flux`) a
+    rendered file belongs to."""
     return rel.split("/", 1)[0]
+
+
+def label_shards(
+    admitted: Iterable[tuple[str, str, Mapping[str, Any]]], key: str
+) -> dict[tuple[str, str], str]:
+    """(namespace, InferenceService) → `<namespace>.<value>` for those labelled `key`: a finer
+    shard for a namespace too big for one kustomize build (a namespace holds no dot)."""
+    return {
+        (namespace, name): f"{namespace}.{labels[key]}"
+        for namespace, name, labels in admitted
+        if isinstance(labels.get(key), str) and labels[key]
+    }
 
 
 def kustomization(paths: Iterable[str], what: str = "every manifest file in this folder") -> str:
@@ -257,6 +275,9 @@ def preflight(root: Path, tree: Mapping[str, _Entry], ours: set[str]) -> list[Pr
             problems.append(not_writable(path, "every folder in DIR is replaced, including"))
         elif stat.S_ISREG(entry.mode) and rel not in ours and not os.access(path, os.R_OK):
             message = "cannot be read to carry it over; make it readable or move it away"
+            problems.append(Problem(Source(str(path)), None, "", message))
+        elif not (stat.S_ISREG(entry.mode) or stat.S_ISDIR(entry.mode) or stat.S_ISLNK(entry.mode)):
+            message = "is not a file, folder or symlink (a pipe, socket or device): move it away"
             problems.append(Problem(Source(str(path)), None, "", message))
     if root.is_dir() and not os.access(root, os.W_OK | os.X_OK):
         problems.insert(0, not_writable(root, "render -o replaces"))

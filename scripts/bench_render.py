@@ -64,6 +64,9 @@ def kustomize_shards(result: pipeline.Result, out: Path, render_seconds: float) 
                               text=True, check=True)  # fmt: skip
         objects = done.stdout.count("\n---\n") + 1
         times[shard] = (time.perf_counter() - begin, _children_cpu() - cpu, objects)
+        expected = sum(1 for rel in planned.files if writer.shard_of(rel) == shard)
+        if objects != expected:  # each shard must yield exactly its own objects
+            sys.exit(f"{shard}: kubectl kustomize gave {objects} objects, not {expected}")
     # CPU seconds (user + system) do not depend on what else the machine runs; wall seconds do.
     slowest = max(times, key=lambda s: times[s][0])
     wall, cpu, objects = times[slowest]

@@ -92,3 +92,56 @@ def test_every_shard_builds_alone_with_exactly_its_objects(tmp_path: Path) -> No
         assert namespaces == ({"None"} if shard == "_cluster" else {shard})
         seen += map(_key, objects)
     assert sorted(seen) == sorted(map(_key, streamed))
+
+
+LABELLED = """
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: {name}
+  namespace: team
+  labels: {labels}
+spec:
+  predictor:
+    sklearn: {{storageUri: "gs://bucket/{name}"}}
+"""
+
+
+def test_a_shard_label_splits_a_namespace_into_shards_that_build_alone(tmp_path: Path) -> None:
+    """--shard-label KEY: a namespace too big for one build splits by an InferenceService label;
+    each `<namespace>.<value>` folder builds alone, and its Flux Kustomization waits for the
+    namespace's own shard (passthrough objects such as Secrets live there)."""
+    kubectl = _kubectl()
+    apps = build_tree(tmp_path / "apps", {
+        "a.yaml": LABELLED.format(name="a", labels="{}"),
+        "b.yaml": LABELLED.format(name="b", labels="{group: big}"),
+        "c.yaml": LABELLED.format(name="c", labels="{group: big}"),
+        "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: team}\n",
+    })  # fmt: skip
+    out = tmp_path / "rendered"
+    options = ["--shard-label", "group", "--flux-path", "./rendered"]
+    done = run("render", str(apps), "-o", str(out), *options)
+    assert done.returncode == 0, done.stderr
+    assert yaml.safe_load((out / writer.KUSTOMIZATION).read_text())["resources"] == [
+        "team",
+        "team.big",
+    ]
+    owners = {}
+    for shard in ("team", "team.big"):
+        built = subprocess.run([kubectl, "kustomize", str(out / shard)], capture_output=True,
+                               text=True, check=False)  # fmt: skip
+        assert built.returncode == 0, built.stderr
+        owners[shard] = sorted({p.split("/")[0] for p in yaml.safe_load(
+            (out / shard / writer.KUSTOMIZATION).read_text())["resources"]})  # fmt: skip
+        assert len(list(yaml.safe_load_all(built.stdout))) == len(
+            yaml.safe_load((out / shard / writer.KUSTOMIZATION).read_text())["resources"]
+        )
+    assert owners == {"team": ["_passthrough", "a"], "team.big": ["b", "c"]}
+    big = yaml.safe_load((out / "_flux" / "team.big.yaml").read_text())
+    assert big["spec"]["dependsOn"] == [{"name": "rendered-team"}]
+    assert run("check", str(apps), "-o", str(out), *options).returncode == 0
+    assert run("check", str(apps), "-o", str(out), "--flux-path", "./rendered").returncode == 1
+    (apps / "c.yaml").write_text(LABELLED.format(name="c", labels="{group: Big}"))
+    done = run("render", str(apps), "-o", str(out), *options)
+    assert done.returncode == 2
+    assert "cannot be a folder name (shard 'team.Big')" in done.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -59,6 +60,8 @@ def snapshot(root: Path) -> dict[str, bytes | str]:
             found[rel] = f"-> {path.readlink()}"
         elif path.is_dir():
             found[rel] = f"dir {stat.S_IMODE(path.stat().st_mode):o}"
+        elif path.is_fifo():
+            found[rel] = "fifo"
         else:
             found[rel] = path.read_bytes()
     return found
@@ -343,3 +346,16 @@ def test_a_render_over_a_tree_from_before_shards_prunes_and_shards(tmp_path: Pat
     assert (out / "team/mine.yaml").read_text() == "kind: Mine\n"
     assert json.loads((out / writer.INDEX_NAME).read_text())["version"] == writer.INDEX_VERSION
     assert run("check", str(apps), "-o", str(out)).returncode == 0
+
+
+def test_a_pipe_in_dir_is_refused_not_a_hang(rendered: tuple[Path, Path]) -> None:
+    apps, out = rendered
+    os.mkfifo(out / "team" / "pipe")
+    before = snapshot(out.parent)
+    done = run("render", str(apps), "-o", str(out))
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"{out}/team/pipe: is not a file, folder or symlink (a pipe, socket or device): "
+        "move it away\n"
+    )
+    assert snapshot(out.parent) == before
