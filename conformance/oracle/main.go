@@ -37,21 +37,25 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/tools/record"
+	netcfg "knative.dev/networking/pkg/config"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 	knservingv1 "knative.dev/serving/pkg/apis/serving/v1"
+	routeconfig "knative.dev/serving/pkg/reconciler/route/config"
+	"knative.dev/serving/pkg/reconciler/route/domains"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
 	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	"github.com/kserve/kserve/pkg/constants"
 	isvccontroller "github.com/kserve/kserve/pkg/controller/v1beta1/inferenceservice"
+	kservescheme "github.com/kserve/kserve/pkg/scheme"
 	"github.com/kserve/kserve/pkg/utils"
 	"github.com/kserve/kserve/pkg/webhook/admission/pod"
-	kservescheme "github.com/kserve/kserve/pkg/scheme"
 )
 
 // The kinds the InferenceService controller creates; anything of these kinds in the fake store
@@ -90,11 +94,17 @@ type caseResult struct {
 }
 
 type caseOptions struct {
+	// Domain replaces config-domain with this one default domain (kserve-gitops --knative-domain).
 	Domain string `json:"domain"`
 }
 
 func main() {
-	ctrl.SetLogger(logr.Discard())
+	// KServe's own log lines on stderr with ORACLE_LOG=1, for diagnosing a case; else none.
+	if os.Getenv("ORACLE_LOG") != "" {
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
+	} else {
+		ctrl.SetLogger(logr.Discard())
+	}
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: oracle CASE_DIR...")
 		os.Exit(2)
@@ -143,7 +153,7 @@ func runCase(dir string) (res caseResult) {
 }
 
 func readCase(dir string) ([]*unstructured.Unstructured, caseOptions, error) {
-	opts := caseOptions{Domain: "example.com"}
+	opts := caseOptions{}
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -193,8 +203,9 @@ type harness struct {
 	clientset *kubefake.Clientset
 	isvcs     []*v1beta1.InferenceService
 	seeded    map[string]bool
-	domain    string
 	config    *corev1.ConfigMap
+	// Knative's route configuration, for the URLs the harness gives ready Knative Services.
+	routes *routeconfig.Config
 }
 
 func key(gvk schema.GroupVersionKind, namespace, name string) string {
@@ -206,7 +217,9 @@ func newHarness(docs []*unstructured.Unstructured, opts caseOptions) (*harness, 
 	if err := kservescheme.AddAll(s); err != nil {
 		return nil, err
 	}
-	h := &harness{scheme: s, seeded: map[string]bool{}, domain: opts.Domain}
+	h := &harness{scheme: s, seeded: map[string]bool{}}
+	configDomain := map[string]string{"example.com": ""} // as KServe's quick install patches Knative
+	configNetwork := map[string]string{}
 	var seed []client.Object
 	var core []runtime.Object
 	hasAutoscalerConfig := false
@@ -237,6 +250,10 @@ func newHarness(docs []*unstructured.Unstructured, opts caseOptions) (*harness, 
 		if obj.GetNamespace() == "" && namespaced(gvk) {
 			obj.SetNamespace("default")
 		}
+		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Namespace == "knative-serving" && cm.Name == routeconfig.DomainConfigName {
+			configDomain = cm.Data // seeded below, after a --knative-domain override
+			continue
+		}
 		h.seeded[key(gvk, obj.GetNamespace(), obj.GetName())] = true
 		seed = append(seed, obj)
 		switch o := obj.(type) {
@@ -248,12 +265,36 @@ func newHarness(docs []*unstructured.Unstructured, opts caseOptions) (*harness, 
 			if o.Name == constants.AutoscalerConfigmapName && o.Namespace == constants.AutoscalerConfigmapNamespace {
 				hasAutoscalerConfig = true
 			}
+			if o.Namespace == "knative-serving" && o.Name == netcfg.ConfigMapName {
+				configNetwork = o.Data
+			}
 		case *corev1.Secret:
 			core = append(core, o.DeepCopy())
 		case *corev1.ServiceAccount:
 			core = append(core, o.DeepCopy())
 		}
 	}
+	if opts.Domain != "" {
+		configDomain = map[string]string{opts.Domain: ""}
+	}
+	// config-domain as the cluster has it: KServe lists its keys for the VirtualService's
+	// additional hosts (ingress_reconciler.go getDomainList), Knative picks route domains from it.
+	domainCM := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: routeconfig.DomainConfigName, Namespace: "knative-serving"},
+		Data:       configDomain,
+	}
+	core = append(core, domainCM.DeepCopy())
+	seed = append(seed, domainCM.DeepCopy())
+	h.seeded[key(corev1.SchemeGroupVersion.WithKind("ConfigMap"), domainCM.Namespace, domainCM.Name)] = true
+	domain, err := routeconfig.NewDomainFromConfigMap(domainCM)
+	if err != nil {
+		return nil, fmt.Errorf("config-domain: %w", err)
+	}
+	network, err := netcfg.NewConfigFromMap(configNetwork)
+	if err != nil {
+		return nil, fmt.Errorf("config-network: %w", err)
+	}
+	h.routes = &routeconfig.Config{Domain: domain, Network: network}
 	if h.config == nil {
 		return nil, fmt.Errorf("no ConfigMap %s/%s in the case", constants.KServeNamespace, constants.InferenceServiceConfigMapName)
 	}
@@ -354,10 +395,16 @@ func (h *harness) markChildrenReady(ctx context.Context, namespace string) error
 	}
 	for i := range ksvcs.Items {
 		ksvc := ksvcs.Items[i].DeepCopy()
-		url, err := apis.ParseURL("http://" + constants.InferenceServiceHostName(ksvc.Name, ksvc.Namespace, h.domain))
+		// The host Knative's route reconciler would give it (Knative's own code).
+		host, err := domains.DomainNameFromTemplate(routeconfig.ToContext(ctx, h.routes), ksvc.ObjectMeta, ksvc.Name)
 		if err != nil {
 			return err
 		}
+		scheme := h.routes.Network.DefaultExternalScheme
+		if domains.IsClusterLocal(host) {
+			scheme = "http"
+		}
+		url := domains.URL(scheme, host)
 		revision := ksvc.Name + "-00001"
 		if ksvc.Spec.Template.Name != "" {
 			revision = ksvc.Spec.Template.Name
@@ -457,9 +504,12 @@ func (h *harness) mutateKnativeService(ctx context.Context, m *pod.Mutator, u *u
 // mutatePod sends the pod a workload would create through pod.Mutator.Handle, as the API server
 // does at admission, and applies the JSON patch it answers with.
 func (h *harness) mutatePod(ctx context.Context, m *pod.Mutator, namespace string, meta metav1.ObjectMeta, spec corev1.PodSpec) (metav1.ObjectMeta, corev1.PodSpec, error) {
+	// A ReplicaSet's pod gets the template's labels and annotations and a generateName; its
+	// name is not set yet when the webhook sees it (k8s.io/kubernetes pkg/controller
+	// controller_utils.go GetPodFromTemplate).
 	p := &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
-		ObjectMeta: *meta.DeepCopy(),
+		ObjectMeta: metav1.ObjectMeta{Labels: meta.Labels, Annotations: meta.Annotations},
 		Spec:       *spec.DeepCopy(),
 	}
 	raw, err := json.Marshal(p)
@@ -501,8 +551,9 @@ func (h *harness) mutatePod(ctx context.Context, m *pod.Mutator, namespace strin
 	if err := json.Unmarshal(patched, out); err != nil {
 		return meta, spec, err
 	}
-	out.ObjectMeta.Namespace = meta.Namespace
-	return out.ObjectMeta, out.Spec, nil
+	result := *meta.DeepCopy()
+	result.Labels, result.Annotations = out.Labels, out.Annotations
+	return result, out.Spec, nil
 }
 
 func toMap(obj any) (map[string]any, error) {
