@@ -55,7 +55,25 @@ STORAGE_URIS = (
     "http://example.com/model.tar.gz",
     "/mnt/models/local",
     "ftp://example.com/model",  # not a supported scheme
+    "custom-scheme://bucket/model",  # supported only with CUSTOM_STORAGE_CONTAINER
 )
+# A ClusterStorageContainer for the custom scheme, added to about half the draws that use it.
+CUSTOM_STORAGE_CONTAINER = {
+    "apiVersion": "serving.kserve.io/v1alpha1",
+    "kind": "ClusterStorageContainer",
+    "metadata": {"name": "custom-scheme"},
+    "spec": {
+        "container": {
+            "name": "storage-initializer",
+            "image": "example.com/custom-initializer:1.0",
+            "resources": {
+                "requests": {"memory": "100Mi", "cpu": "100m"},
+                "limits": {"memory": "1Gi", "cpu": "1"},
+            },
+        },
+        "supportedUriFormats": [{"prefix": "custom-scheme://"}],
+    },
+}
 NAMES = st.sampled_from(("m", "isvc-a", "sklearn-iris", "model-1", "x" * 40, "Bad_Name"))
 NAMESPACES = st.sampled_from(("default", "team-a"))
 
@@ -210,12 +228,16 @@ def tags(isvc: dict[str, Any]) -> list[str]:
     found = ["custom-storage-uri"] if any(e.get("name") == "STORAGE_URI" for e in envs) else []
     if predictor.get("logger") or predictor.get("batcher"):
         found.append("agent")
+    if "custom-scheme://" in repr(isvc):
+        found.append("custom-scheme")
     return found
 
 
-def generate(count: int, fixed_seed: int = 20260) -> list[tuple[dict[str, Any], str]]:
-    """`count` draws (InferenceService, default mode) with a fixed seed, same list every run."""
-    drawn: list[tuple[dict[str, Any], str]] = []
+def generate(count: int, fixed_seed: int = 20260) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) with a fixed seed, the same list every run: an
+    InferenceService, and a ClusterStorageContainer when it uses the custom scheme and the
+    draw says so."""
+    drawn: list[tuple[list[dict[str, Any]], str]] = []
 
     @seed(fixed_seed)
     @settings(
@@ -225,9 +247,12 @@ def generate(count: int, fixed_seed: int = 20260) -> list[tuple[dict[str, Any], 
         suppress_health_check=list(HealthCheck),
         deadline=None,
     )
-    @given(inference_service(), st.sampled_from(("Knative", "Standard")))
-    def collect(isvc: dict[str, Any], mode: str) -> None:
-        drawn.append((isvc, mode))
+    @given(inference_service(), st.sampled_from(("Knative", "Standard")), st.booleans())
+    def collect(isvc: dict[str, Any], mode: str, with_container: bool) -> None:
+        docs = [isvc]
+        if with_container and "custom-scheme://" in repr(isvc):
+            docs.append(CUSTOM_STORAGE_CONTAINER)
+        drawn.append((docs, mode))
 
     collect()
     return drawn

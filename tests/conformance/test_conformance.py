@@ -106,16 +106,16 @@ def generated_cases(request: pytest.FixtureRequest) -> list[d.Case]:
     return _write_generated(strategies.generate(count))
 
 
-def _write_generated(drawn: list[tuple[dict[str, Any], str]]) -> list[d.Case]:
+def _write_generated(drawn: list[tuple[list[dict[str, Any]], str]]) -> list[d.Case]:
     root = d.BUILD_DIR / "generated"
     root.mkdir(parents=True, exist_ok=True)
     for old in root.glob("*.yaml"):
         old.unlink()
     cases = []
-    for i, (isvc, mode) in enumerate(drawn):
+    for i, (docs, mode) in enumerate(drawn):
         path = root / f"isvc-{i:05d}.yaml"
-        path.write_text(yaml.safe_dump(isvc, sort_keys=False))
-        tags = "".join(f"+{t}" for t in strategies.tags(isvc))
+        path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+        tags = "".join(f"+{t}" for t in strategies.tags(docs[0]))
         cases.append(d.Case(f"generated/{i:05d}{tags}", (str(path),), mode))
     return cases
 
@@ -133,16 +133,20 @@ def generated_results(
 def _figures(results: dict[str, list[d.Difference]], started: float) -> dict[str, Any]:
     diffs = [x for found in results.values() for x in found]
     by_known: dict[str, int] = {}
+    inputs_by_known: dict[str, set[str]] = {}
     for x in diffs:
         for k in KNOWN:
             if d.matches(k, x):
                 by_known[k.id] = by_known.get(k.id, 0) + 1
+                inputs_by_known.setdefault(k.id, set()).add(x.case)
     return {
         "inputs": len(results),
+        "inputs_with_differences": sum(1 for found in results.values() if found),
         "seconds": round(time.monotonic() - started, 1),
         "differences": len(diffs),
         "unexplained": len(d.unexplained(diffs, KNOWN)),
         "by_known_difference": by_known,
+        "inputs_by_known_difference": {k: len(v) for k, v in inputs_by_known.items()},
     }
 
 
@@ -223,6 +227,21 @@ def test_a_changed_port_in_our_render_fails(oracle_binary: Path, rules: list[d.R
     diffs = _left(case, oracle, mutated, rules)
     assert [x.path for x in diffs] == [f"spec.ports[{port['name']}].targetPort"]
     assert (diffs[0].oracle, diffs[0].ours) == (8080, 8081)
+
+
+def test_a_changed_default_in_the_port_fails(
+    oracle_binary: Path, rules: list[d.Rule], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The port itself changed (a constant of generator/, not its output): the suite fails."""
+    from generator import constants
+
+    case = replace(QUICKSTART, mode="Standard")
+    monkeypatch.setattr(constants, "COMMON_DEFAULT_HTTP_PORT", 81)
+    oracle, ours = _one_case(oracle_binary, case)
+    diffs = _left(case, oracle, ours, rules)
+    assert {(x.obj.split("/")[0], x.oracle, x.ours) for x in diffs if x.path.endswith(".port")} == {
+        ("Service", 80, 81)
+    }
 
 
 def test_a_dropped_annotation_in_our_render_fails(oracle_binary: Path, rules: list[d.Rule]) -> None:
