@@ -24,6 +24,7 @@ from generator.components.predictor import (
     RuntimeChoice,
     build_predictor,
     reconcile_model,
+    storage_uri_problem,
 )
 from generator.components.transformer import build_explainer, build_transformer
 from generator.config import Config
@@ -105,6 +106,9 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
         isvc = validate_initial_scale_annotation(isvc, ctx.allow_zero_initial_scale)
     resolved: ResolvedModel | None = None
     if "model" in isvc["spec"]["predictor"]:
+        uri_problem = storage_uri_problem(isvc, ctx.config)
+        if uri_problem is not None:
+            return uri_problem
         found = reconcile_model(isvc, ctx.index, ctx.runtime_memo)
         if isinstance(found, Invalid):
             return found

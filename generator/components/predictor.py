@@ -90,10 +90,11 @@ def _choice_key(isvc: Mapping[str, Any]) -> str:
     return json.dumps(parts, sort_keys=True)
 
 
-def build_predictor(
-    isvc: Mapping[str, Any], resolved: ResolvedModel | None, config: Config
-) -> ComponentBuild | Invalid:
-    """Port of `buildPredictorResources` (+ `buildObjectMeta`) for a defaulted isvc."""
+def _component_annotations(
+    isvc: Mapping[str, Any], config: Config
+) -> tuple[dict[str, str], Invalid | None]:
+    """The first steps of `buildPredictorResources`: the annotations for the webhook, ending
+    with the storage URI check (`addStorageInitializerAnnotations`)."""
     predictor = isvc["spec"]["predictor"]
     disallowed = config.inference_services.service_annotation_disallowed_list
     annotations = m.without(isvc["metadata"].get("annotations"), disallowed)
@@ -102,7 +103,23 @@ def build_predictor(
     impl = predictor.get("model") or {}
     m.add_storage_spec_annotations(impl.get("storage"), annotations)
     m.add_agent_annotations(isvc, annotations)
-    problem = _add_storage_initializer_annotations(impl, predictor, annotations)
+    return annotations, _add_storage_initializer_annotations(impl, predictor, annotations)
+
+
+def storage_uri_problem(isvc: Mapping[str, Any], config: Config) -> Invalid | None:
+    """The predictor's storage URI problem, if any: KServe checks the storage URI
+    (`buildPredictorResources`) before `reconcileModel` picks the runtime, so with both wrong
+    the storage URI is the error it reports."""
+    return _component_annotations(isvc, config)[1]
+
+
+def build_predictor(
+    isvc: Mapping[str, Any], resolved: ResolvedModel | None, config: Config
+) -> ComponentBuild | Invalid:
+    """Port of `buildPredictorResources` (+ `buildObjectMeta`) for a defaulted isvc."""
+    predictor = isvc["spec"]["predictor"]
+    disallowed = config.inference_services.service_annotation_disallowed_list
+    annotations, problem = _component_annotations(isvc, config)
     if problem is not None:
         return problem
     _add_confidential_annotations(predictor, annotations)
