@@ -1,4 +1,5 @@
-"""pytest options: `--update-golden` rewrites the golden files (never in CI)."""
+"""pytest options: `--update-golden` rewrites the golden files (never in CI);
+`--conformance-count N` sets how many generated inputs tests/conformance runs."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-golden",
         action="store_true",
         help="rewrite tests/golden/*/expected.* from the current output (review the diff)",
+    )
+    parser.addoption(
+        "--conformance-count",
+        type=int,
+        default=300,
+        help="generated InferenceServices the differential suite (tests/conformance) runs",
     )
 
 

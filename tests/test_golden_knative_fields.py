@@ -1025,6 +1025,17 @@ def test_get_supporting_runtimes_none(case: str, message: str) -> None:
     assert message in expected_stderr(case)
 
 
+def test_storage_uri_is_checked_before_the_runtime() -> None:
+    """buildPredictorResources validates the storage URI before reconcileModel (found by the
+    differential suite, tests/conformance)."""
+    case = "knative-error-storage-uri-before-runtime"
+    assert case_yaml(case)["exit"] == 2
+    stderr = expected_stderr(case)
+    assert "StorageURI not supported" in stderr
+    assert "StorageUri [ftp://example.com/model] is not supported" in stderr
+    assert "no runtime found" not in stderr
+
+
 def test_reject_multiple_model_specs() -> None:
     """inference_service_validation_test.go TestRejectMultipleModelSpecs."""
     case = "knative-error-two-predictors"

@@ -1174,3 +1174,14 @@ def test_predictor_service_name_with_predictor_name() -> None:
         ["named-default.example.com", "named-default.additional.example.com"],
         [rule("named", "default", FALLBACK, "named-transformer", "30s")],
     )
+
+
+def test_a_stopped_predictor_gets_no_ingress() -> None:
+    """createRawIngress waits for PredictorReady, which a predictor stopped by its own stop
+    annotation never reaches (found by the differential suite, tests/conformance)."""
+    case = "standard-stop-predictor-annotation-only"
+    assert kinds(objects(case)) == {
+        ("Service", "iris-transformer"),
+        ("Deployment", "iris-transformer"),
+        ("HorizontalPodAutoscaler", "iris-transformer"),
+    }

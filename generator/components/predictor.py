@@ -91,6 +91,33 @@ def _choice_key(isvc: Mapping[str, Any]) -> str:
     return json.dumps(parts, sort_keys=True)
 
 
+def _component_annotations(
+    isvc: Mapping[str, Any], config: Config, storage_containers: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, str], Invalid | None]:
+    """The first steps of `buildPredictorResources`: the annotations for the webhook, ending
+    with the storage URI check (`addStorageInitializerAnnotations`)."""
+    predictor = isvc["spec"]["predictor"]
+    disallowed = config.inference_services.service_annotation_disallowed_list
+    annotations = m.without(isvc["metadata"].get("annotations"), disallowed)
+    m.add_logger_annotations(predictor.get("logger"), annotations)
+    m.add_batcher_annotations(predictor.get("batcher"), annotations)
+    impl = predictor.get("model") or {}
+    m.add_storage_spec_annotations(impl.get("storage"), annotations)
+    m.add_agent_annotations(isvc, annotations)
+    return annotations, _add_storage_initializer_annotations(
+        predictor, annotations, storage_containers
+    )
+
+
+def storage_uri_problem(
+    isvc: Mapping[str, Any], config: Config, storage_containers: Sequence[Mapping[str, Any]] = ()
+) -> Invalid | None:
+    """The predictor's storage URI problem, if any: KServe checks the storage URI
+    (`buildPredictorResources`) before `reconcileModel` picks the runtime, so with both wrong
+    the storage URI is the error it reports."""
+    return _component_annotations(isvc, config, storage_containers)[1]
+
+
 def build_predictor(
     isvc: Mapping[str, Any],
     resolved: ResolvedModel | None,
@@ -101,13 +128,7 @@ def build_predictor(
     `storage_containers` are the ClusterStorageContainers `ValidateStorageURI` consults."""
     predictor = isvc["spec"]["predictor"]
     disallowed = config.inference_services.service_annotation_disallowed_list
-    annotations = m.without(isvc["metadata"].get("annotations"), disallowed)
-    m.add_logger_annotations(predictor.get("logger"), annotations)
-    m.add_batcher_annotations(predictor.get("batcher"), annotations)
-    impl = predictor.get("model") or {}
-    m.add_storage_spec_annotations(impl.get("storage"), annotations)
-    m.add_agent_annotations(isvc, annotations)
-    problem = _add_storage_initializer_annotations(predictor, annotations, storage_containers)
+    annotations, problem = _component_annotations(isvc, config, storage_containers)
     if problem is not None:
         return problem
     _add_confidential_annotations(predictor, annotations)

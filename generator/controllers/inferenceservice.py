@@ -23,6 +23,7 @@ from generator.components.predictor import (
     RuntimeChoice,
     build_predictor,
     reconcile_model,
+    storage_uri_problem,
 )
 from generator.components.transformer import build_explainer, build_transformer
 from generator.config import Config
@@ -102,6 +103,9 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
         isvc = validate_initial_scale_annotation(isvc, ctx.allow_zero_initial_scale)
     resolved: ResolvedModel | None = None
     if "model" in isvc["spec"]["predictor"]:
+        uri_problem = storage_uri_problem(isvc, ctx.config, ctx.storage_containers)
+        if uri_problem is not None:
+            return uri_problem
         found = reconcile_model(isvc, ctx.index, ctx.runtime_memo)
         if isinstance(found, Invalid):
             return found
@@ -331,15 +335,21 @@ def _reconcile_standard(
 ) -> ModeResult | Invalid:
     """Raw Kubernetes objects per component, then the Ingress or HTTPRoutes."""
     objects: list[dict[str, Any]] = []
+    # A component stopped by its own stop annotation gets no Deployment, so its <C>Ready
+    # condition never becomes true and the ingress reconcilers leave it out (`createRawIngress`
+    # creates no Ingress without PredictorReady); every other component counts as ready.
+    ready: set[str] = set()
     for build in builds:
         found = raw.reconcile_raw_kube(build, isvc["metadata"], ctx.config, ctx.renderer)
         if isinstance(found, Invalid):
             return found
         objects += found
+        if found:
+            ready.add(httproute.READY_CONDITIONS[build.component])
     if is_stopped(annotations_of(isvc)):
         return ModeResult(objects)
     services = kube_ingress.services_by_name(objects)
-    routes = kube_ingress.reconcile_raw_ingress(isvc, services, ctx.config, ctx.renderer)
+    routes = kube_ingress.reconcile_raw_ingress(isvc, services, ctx.config, ctx.renderer, ready)
     if isinstance(routes, Invalid):
         return routes
     url = httproute.create_raw_url(isvc, ctx.config.ingress)

@@ -209,6 +209,13 @@ def _render_route(
     return renderer.render_object(TEMPLATE, values, "HTTPRoute", name, namespace)
 
 
+# The status condition of each component that the ingress reconcilers wait for.
+READY_CONDITIONS = {
+    c.PREDICTOR: PREDICTOR_READY,
+    c.TRANSFORMER: TRANSFORMER_READY,
+    c.EXPLAINER: EXPLAINER_READY,
+}
+
 # createRaw{Predictor,Transformer,Explainer}HTTPRoute: the one difference is which component.
 _COMPONENTS = {
     c.PREDICTOR: (PREDICTOR_READY, predictor_name),

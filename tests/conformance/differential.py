@@ -1,0 +1,466 @@
+"""The differential suite's machinery: build KServe's own code (conformance/oracle), hand it the
+input set as a cluster would store it, render the same input set with our pipeline, and compare
+the two object for object after the normalisations conformance/allowlist.yaml names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from helpers import REPO_ROOT
+
+from generator import config as config_mod
+from generator import constants, inputset, load, pipeline, schema
+from generator.errors import ProblemsFound
+
+ORACLE_SRC = REPO_ROOT / "conformance" / "oracle"
+BUILD_DIR = REPO_ROOT / "build" / "conformance"
+ALLOWLIST = REPO_ROOT / "conformance" / "allowlist.yaml"
+KNOWN_DIFFERENCES = REPO_ROOT / "conformance" / "known-differences.yaml"
+MODES = ("Knative", "Standard")
+# The kinds the oracle reports (conformance/oracle/main.go, createdKinds).
+COMPARED_KINDS = {
+    ("serving.knative.dev", "Service"),
+    ("networking.istio.io", "VirtualService"),
+    ("apps", "Deployment"),
+    ("", "Service"),
+    ("", "ConfigMap"),
+    ("autoscaling", "HorizontalPodAutoscaler"),
+    ("keda.sh", "ScaledObject"),
+    ("networking.k8s.io", "Ingress"),
+    ("gateway.networking.k8s.io", "HTTPRoute"),
+    ("opentelemetry.io", "OpenTelemetryCollector"),
+}
+
+
+# --- building the oracle -------------------------------------------------------------------
+
+
+def oracle_key() -> str:
+    """The cache key: go.sum (the dependency set) plus the harness's own go.mod and source."""
+    digest = hashlib.sha256()
+    for name in ("go.sum", "go.mod", *sorted(p.name for p in ORACLE_SRC.glob("*.go"))):
+        digest.update(name.encode() + b"\0" + (ORACLE_SRC / name).read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def build_oracle(go: str) -> Path:
+    """The oracle binary under build/conformance/, built once per key (atomic rename)."""
+    target = BUILD_DIR / f"oracle-{oracle_key()}"
+    if target.exists():
+        return target
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    partial = BUILD_DIR / f".{target.name}.{os.getpid()}"
+    env = {**os.environ, "CGO_ENABLED": "0"}
+    subprocess.run(
+        [go, "build", "-trimpath", "-o", str(partial), "."],
+        cwd=ORACLE_SRC,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    partial.replace(target)
+    return target
+
+
+# --- the input set for both sides ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input set rendered in one default deployment mode."""
+
+    name: str
+    paths: tuple[str, ...]
+    mode: str
+    namespace: str | None = None
+    knative_domain: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}[{self.mode}]"
+
+
+@dataclass
+class Outcome:
+    """What one side made of a case: objects by key, and refusals by InferenceService."""
+
+    objects: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
+    refused: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Problems our side reports that KServe's code cannot see (the API server's schema checks).
+    schema_only: bool = False
+    fatal: str = ""
+
+
+def mode_config_file(directory: Path, mode: str) -> Path:
+    """A --config layer that sets the default deployment mode."""
+    path = directory / f"deploy-{mode}.yaml"
+    doc = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+        "data": {"deploy": json.dumps({"defaultDeploymentMode": mode})},
+    }
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _stored(doc: Mapping[str, Any]) -> dict[str, Any]:
+    # The object as the API server stores it (nulls dropped, CRD defaults applied): what
+    # KServe's code reads from the cluster.
+    return dict(schema.apply_defaults(schema.normalized(doc)))
+
+
+def prepare_oracle_case(case: Case, directory: Path, mode_file: Path) -> None:
+    """Write the cluster's state for the case: the merged inferenceservice-config, KServe's
+    installed runtimes and storage container (unless the input set redefines them), and the
+    input set's objects as stored."""
+    directory.mkdir(parents=True)
+    inputs = load.load(case.paths, passthrough=False)
+    inputset.resolve_namespaces(inputs, case.namespace or "default")
+    inputset.check_schemas(inputs)
+    data = dict(config_mod.builtin_layer().data)
+    for item in inputs.config_maps[:1]:
+        data.update({str(k): str(v) for k, v in (item.doc.get("data") or {}).items()})
+    mode_doc = yaml.safe_load(mode_file.read_text())
+    data.update(mode_doc["data"])
+    docs: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+            "data": data,
+        }
+    ]
+    own_runtimes = {i.name for i in inputs.cluster_serving_runtimes}
+    docs += [
+        _stored(rt)
+        for rt in config_mod.builtin_runtimes()
+        if rt["metadata"]["name"] not in own_runtimes
+    ]
+    own_containers = {i.name for i in inputs.cluster_storage_containers}
+    docs += [
+        _stored(c)
+        for c in config_mod.builtin_storage_containers()
+        if c["metadata"]["name"] not in own_containers
+    ]
+    for kind_list in (
+        inputs.serving_runtimes,
+        inputs.cluster_serving_runtimes,
+        inputs.cluster_storage_containers,
+        inputs.secrets,
+        inputs.service_accounts,
+        inputs.knative_config_maps,
+        inputs.inference_services,
+    ):
+        docs += [_stored(item.doc) for item in kind_list]
+    (directory / "objects.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    if case.knative_domain:  # --knative-domain: config-domain is this one default domain
+        (directory / "oracle.json").write_text(json.dumps({"domain": case.knative_domain}))
+
+
+def run_oracle(binary: Path, directories: Sequence[Path]) -> dict[str, dict[str, Any]]:
+    """All cases in one oracle process (start-up once); its JSON lines by case folder."""
+    done = subprocess.run(
+        [str(binary), *map(str, directories)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return {r["case"]: r for r in results}
+
+
+def _obj_key(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    meta = obj.get("metadata") or {}
+    group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+    return group, str(obj.get("kind")), str(meta.get("namespace", "")), str(meta.get("name"))
+
+
+def oracle_outcome(result: Mapping[str, Any]) -> Outcome:
+    out = Outcome(fatal=str(result.get("fatal") or ""))
+    for item in result.get("items") or []:
+        if item.get("error"):
+            out.refused[(item["namespace"], item["name"])] = str(item["error"])
+    for obj in result.get("objects") or []:
+        out.objects[_obj_key(obj)] = obj
+    return out
+
+
+def our_outcome(case: Case, mode_file: Path) -> Outcome:
+    """Our pipeline on the same input set, in-process."""
+    request = pipeline.Request(
+        paths=case.paths,
+        namespace=case.namespace or "default",
+        config_files=(str(mode_file),),
+        passthrough=False,
+        knative_domain=case.knative_domain,
+    )
+    out = Outcome()
+    try:
+        result = pipeline.run(request)
+    except ProblemsFound as found:
+        for problem in found.problems:
+            ref = problem.obj
+            if ref is not None and ref.kind == "InferenceService" and problem.field != "":
+                out.refused[(ref.namespace, ref.name)] = problem.message
+            else:
+                out.refused[("", str(problem.source))] = problem.message
+            out.schema_only = out.schema_only or _is_schema_problem(problem.message)
+        return out
+    isvcs = {(a.namespace, a.loaded.name) for a in result.admitted if a.mode != "ModelMesh"}
+    for item in result.objects:
+        obj = item.obj
+        group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+        if (group, item.kind) not in COMPARED_KINDS:
+            continue
+        if (item.namespace, item.owner) not in isvcs:
+            continue
+        out.objects[_obj_key(obj)] = obj
+    return out
+
+
+def _is_schema_problem(message: str) -> bool:
+    # Messages of the schema stage (generator/schema): the API server's, not a webhook's.
+    return message == inputset.REQUIRED or message.startswith(
+        ("unknown field", "must be", "Unsupported value", "expected ", "should be")
+    )
+
+
+# --- normalising and comparing -----------------------------------------------------------
+
+
+def glob_match(pattern: str, text: str) -> bool:
+    """`*` matches anything; every other character itself (paths hold `[name]`)."""
+    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(regex, text, re.S) is not None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One allow-list entry: drop `path` (glob over dotted paths) on `side` for `kinds`."""
+
+    id: str
+    path: str
+    side: str  # "oracle", "ours" or "both"
+    kinds: tuple[str, ...] = ()
+    value: str | None = None  # only when the value is this one
+    when: str | None = None  # only in objects that have this (flattened) path
+
+
+def load_rules(path: Path = ALLOWLIST) -> list[Rule]:
+    doc = yaml.safe_load(path.read_text())
+    return [
+        Rule(e["id"], p, e["side"], tuple(e.get("kinds") or ()), e.get("value"), e.get("when"))
+        for e in doc["entries"]
+        for p in e["paths"]
+    ]
+
+
+def normalise(obj: Mapping[str, Any], side: str, rules: Sequence[Rule]) -> dict[str, Any]:
+    """A copy of obj without the fields the allow-list names for this side."""
+    flat = dict(flatten(obj))
+    kind = str(obj.get("kind"))
+    kept: dict[str, Any] = {}
+    for p, value in flat.items():
+        dropped = any(
+            r.side in (side, "both")
+            and (not r.kinds or kind in r.kinds)
+            and (r.when is None or r.when in flat)
+            and glob_match(r.path, p)
+            and (r.value is None or value == r.value)
+            for r in rules
+        )
+        if not dropped:
+            kept[p] = value
+    return kept
+
+
+def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Dotted leaf paths; list items by `name` when every item has one (order still checked
+    through the `[#i]` index entries), else by index."""
+    if isinstance(value, Mapping):
+        if not value:
+            yield prefix, {}
+        for k in sorted(value):
+            yield from flatten(value[k], f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(value, list):
+        if not value:
+            yield prefix, []
+        named = all(isinstance(v, Mapping) and "name" in v for v in value)
+        for i, v in enumerate(value):
+            if named:
+                yield f"{prefix}[#{i}]", v["name"]
+                yield from flatten(v, f"{prefix}[{v['name']}]")
+            else:
+                yield from flatten(v, f"{prefix}[{i}]")
+    else:
+        yield prefix, value
+
+
+@dataclass(frozen=True)
+class Difference:
+    case: str
+    obj: str
+    path: str
+    oracle: Any
+    ours: Any
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.obj}: {self.path}: KServe {self.oracle!r} / ours {self.ours!r}"
+
+
+MISSING = "<absent>"
+
+
+def compare(
+    case_id: str, oracle: Outcome, ours: Outcome, rules: Sequence[Rule]
+) -> list[Difference]:
+    """Every difference left after the allow-list's normalisations."""
+    if oracle.fatal:
+        return [Difference(case_id, "<oracle>", "fatal", oracle.fatal, "")]
+    diffs: list[Difference] = []
+    if oracle.refused or ours.refused:
+        diffs += _compare_refusals(case_id, oracle, ours)
+        if diffs or ours.refused:
+            return diffs
+    keys = sorted(set(oracle.objects) | set(ours.objects))
+    for key in keys:
+        name = "/".join(k for k in key if k)
+        if key not in oracle.objects:
+            diffs.append(Difference(case_id, name, "", MISSING, "object"))
+            continue
+        if key not in ours.objects:
+            diffs.append(Difference(case_id, name, "", "object", MISSING))
+            continue
+        a = normalise(oracle.objects[key], "oracle", rules)
+        b = normalise(ours.objects[key], "ours", rules)
+        for p in sorted(set(a) | set(b)):
+            va, vb = a.get(p, MISSING), b.get(p, MISSING)
+            if va != vb:
+                diffs.append(Difference(case_id, name, p, va, vb))
+    return diffs
+
+
+def _compare_refusals(case_id: str, oracle: Outcome, ours: Outcome) -> list[Difference]:
+    """Both refuse the same InferenceServices; our message is KServe's error text (KServe
+    wraps it with the reconciler's context, allow-list entry `error-wrapping`)."""
+    diffs: list[Difference] = []
+    if ours.schema_only and not oracle.refused:
+        return []  # the API server's own checks: KServe's code never sees the object
+    for key, message in sorted(ours.refused.items()):
+        go = oracle.refused.get(key)
+        if go is None and key[0] == "":
+            continue  # a problem not tied to one InferenceService (checked by the others)
+        if go is None:
+            diffs.append(Difference(case_id, "/".join(key), "refusal", MISSING, message))
+        elif not same_refusal(go, message):
+            diffs.append(Difference(case_id, "/".join(key), "refusal", go, message))
+    for key, go in sorted(oracle.refused.items()):
+        if key not in ours.refused:
+            diffs.append(Difference(case_id, "/".join(key), "refusal", go, MISSING))
+    return diffs
+
+
+def same_refusal(go: str, ours: str) -> bool:
+    """Ours is KServe's text, or the end of it after a wrapping `context: ` prefix; a Go
+    pointer KServe prints (`%v` of a struct with a *string) matches any value (allow-list
+    `go-pointer-in-error`)."""
+    if ours in go:
+        return True
+    parts = go.split(": ")
+    for i in range(len(parts)):
+        pieces = re.split(r"0x[0-9a-f]+", ": ".join(parts[i:]))
+        if re.fullmatch(r"[^\s}]+".join(re.escape(p) for p in pieces), ours):
+            return True
+    return False
+
+
+# --- known differences --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Known:
+    """A difference found and not fixed yet: globs over `<group>/<Kind>/<ns>/<name>:<path>`
+    (or `refusal:<KServe's text>|<ours>`), optionally only in cases matching `cases`."""
+
+    id: str
+    match: tuple[str, ...]
+    go: str
+    ours: str
+    cases: str = "*"
+
+
+def load_known(path: Path = KNOWN_DIFFERENCES) -> list[Known]:
+    doc = yaml.safe_load(path.read_text()) or {}
+    return [
+        Known(e["id"], tuple(e["match"]), e["go"], e["ours"], e.get("cases", "*"))
+        for e in doc.get("differences") or []
+    ]
+
+
+def matches(known: Known, diff: Difference) -> bool:
+    text = f"{diff.obj}:{diff.path}"
+    if diff.path == "refusal":
+        text = f"refusal:{diff.oracle}|{diff.ours}"
+    return glob_match(known.cases, diff.case) and any(glob_match(m, text) for m in known.match)
+
+
+def unexplained(diffs: Iterable[Difference], known: Sequence[Known]) -> list[Difference]:
+    return [d for d in diffs if not any(matches(k, d) for k in known)]
+
+
+# --- running many cases ----------------------------------------------------------------------
+
+
+def run_cases(
+    binary: Path, cases: Sequence[Case], rules: Sequence[Rule]
+) -> dict[str, list[Difference]]:
+    """Every case through both sides; differences by case id."""
+    work = Path(tempfile.mkdtemp(prefix="conformance-"))
+    try:
+        mode_files = {mode: mode_config_file(work, mode) for mode in MODES}
+        dirs = {}
+        for i, case in enumerate(cases):
+            d = work / f"case-{i:05d}"
+            prepare_oracle_case(case, d, mode_files[case.mode])
+            dirs[case.id] = d
+        results = run_oracle(binary, list(dirs.values()))
+        out: dict[str, list[Difference]] = {}
+        for case in cases:
+            oracle = oracle_outcome(results[str(dirs[case.id])])
+            ours = our_outcome(case, mode_files[case.mode])
+            out[case.id] = compare(case.id, oracle, ours, rules)
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def go_binary() -> str | None:
+    return shutil.which("go")
+
+
+__all__ = [
+    "MODES",
+    "Case",
+    "Difference",
+    "build_oracle",
+    "compare",
+    "constants",
+    "load_known",
+    "load_rules",
+    "run_cases",
+]

@@ -1,0 +1,258 @@
+"""Hypothesis strategies over the v1beta1 InferenceService schema for the differential suite.
+
+Each draw is one InferenceService and the default deployment mode to render it in. The
+strategies aim at the behaviours KServe's defaulter, validator, component reconcilers, ingress
+reconciler and pod webhook branch on: frameworks and model formats, runtimes chosen and explicit,
+custom containers, transformer and explainer, canaries, storage URI schemes, annotations for
+autoscaling, ingress, logging, batching, agent, modelcar, GPUs and node selectors, and invalid
+values (the two sides must refuse them with the same text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+FRAMEWORKS = (
+    "sklearn",
+    "xgboost",
+    "tensorflow",
+    "pytorch",
+    "triton",
+    "onnx",
+    "huggingface",
+    "pmml",
+    "lightgbm",
+    "paddle",
+)
+# modelFormat name -> the built-in runtimes that declare it (kserve/config/runtimes, v0.20.0).
+MODEL_FORMATS = {
+    "sklearn": ("kserve-sklearnserver", "kserve-mlserver", "kserve-predictiveserver"),
+    "xgboost": ("kserve-xgbserver", "kserve-mlserver", "kserve-predictiveserver"),
+    "lightgbm": ("kserve-lgbserver", "kserve-mlserver", "kserve-predictiveserver"),
+    "tensorflow": ("kserve-tensorflow-serving", "kserve-tritonserver"),
+    "pytorch": ("kserve-torchserve", "kserve-tritonserver"),
+    "onnx": ("kserve-tritonserver",),
+    "triton": ("kserve-tritonserver",),
+    "tensorrt": ("kserve-tritonserver",),
+    "huggingface": ("kserve-huggingfaceserver",),
+    "pmml": ("kserve-pmmlserver",),
+    "paddle": ("kserve-paddleserver",),
+    "mlflow": ("kserve-mlserver",),
+    "autogluon": ("kserve-autogluonserver",),
+    "unknown-format": ("kserve-sklearnserver",),
+}
+STORAGE_URIS = (
+    "gs://kfserving-examples/models/sklearn/1.0/model",
+    "s3://bucket/models/m1",
+    "https://example.com/models/model.joblib",
+    "pvc://model-pvc/models/m1",
+    "hf://org/model",
+    "oci://registry.example/models/m1:v1",
+    "azure://account.blob.core.windows.net/container/model",
+    "http://example.com/model.tar.gz",
+    "/mnt/models/local",
+    "ftp://example.com/model",  # not a supported scheme
+    "custom-scheme://bucket/model",  # supported only with CUSTOM_STORAGE_CONTAINER
+)
+# A ClusterStorageContainer for the custom scheme, added to about half the draws that use it.
+CUSTOM_STORAGE_CONTAINER = {
+    "apiVersion": "serving.kserve.io/v1alpha1",
+    "kind": "ClusterStorageContainer",
+    "metadata": {"name": "custom-scheme"},
+    "spec": {
+        "container": {
+            "name": "storage-initializer",
+            "image": "example.com/custom-initializer:1.0",
+            "resources": {
+                "requests": {"memory": "100Mi", "cpu": "100m"},
+                "limits": {"memory": "1Gi", "cpu": "1"},
+            },
+        },
+        "supportedUriFormats": [{"prefix": "custom-scheme://"}],
+    },
+}
+NAMES = st.sampled_from(("m", "isvc-a", "sklearn-iris", "model-1", "x" * 40, "Bad_Name"))
+NAMESPACES = st.sampled_from(("default", "team-a"))
+
+
+def _resources(draw: st.DrawFn) -> dict[str, Any] | None:
+    choice = draw(st.sampled_from(("none", "cpu", "gpu", "gpu-bad", "requests-only")))
+    if choice == "none":
+        return None
+    if choice == "cpu":
+        return {"limits": {"cpu": "2", "memory": "4Gi"}, "requests": {"cpu": "1", "memory": "2Gi"}}
+    if choice == "gpu":
+        return {"limits": {"nvidia.com/gpu": draw(st.sampled_from(("1", "2")))}}
+    if choice == "gpu-bad":
+        return {"limits": {"nvidia.com/gpu": "0"}}
+    return {"requests": {"cpu": "500m"}}
+
+
+def _framework(draw: st.DrawFn, uri: str) -> dict[str, Any]:
+    impl: dict[str, Any] = {"storageUri": uri}
+    if draw(st.booleans()):
+        impl["protocolVersion"] = draw(st.sampled_from(("v1", "v2", "grpc-v2")))
+    if draw(st.booleans()):
+        impl["runtimeVersion"] = draw(st.sampled_from(("1.2.3", "latest-gpu")))
+    res = _resources(draw)
+    if res:
+        impl["resources"] = res
+    return {draw(st.sampled_from(FRAMEWORKS)): impl}
+
+
+def _model(draw: st.DrawFn, uri: str, explicit_runtime: bool) -> dict[str, Any]:
+    fmt = draw(st.sampled_from(sorted(MODEL_FORMATS)))
+    model: dict[str, Any] = {"modelFormat": {"name": fmt}, "storageUri": uri}
+    if draw(st.booleans()):
+        model["modelFormat"]["version"] = draw(st.sampled_from(("1", "2", "4", "9")))
+    if explicit_runtime:
+        model["runtime"] = draw(st.sampled_from(MODEL_FORMATS[fmt] + ("no-such-runtime",)))
+    if draw(st.booleans()):
+        model["protocolVersion"] = draw(st.sampled_from(("v1", "v2")))
+    if draw(st.booleans()):
+        model["args"] = ["--workers=2"]
+    if draw(st.booleans()):
+        model["env"] = [{"name": "EXTRA", "value": "1"}]
+    res = _resources(draw)
+    if res:
+        model["resources"] = res
+    return {"model": model}
+
+
+def _custom(draw: st.DrawFn, uri: str) -> dict[str, Any]:
+    container: dict[str, Any] = {"name": "kserve-container", "image": "example.com/model:1.0"}
+    if draw(st.booleans()):
+        container["env"] = [{"name": "STORAGE_URI", "value": uri}]
+    if draw(st.booleans()):
+        container["ports"] = [{"containerPort": 9000, "protocol": "TCP"}]
+    res = _resources(draw)
+    if res:
+        container["resources"] = res
+    return {"containers": [container]}
+
+
+@st.composite
+def predictor(draw: st.DrawFn) -> dict[str, Any]:
+    form = draw(st.sampled_from(("framework", "model", "model-runtime", "custom")))
+    uri = draw(st.sampled_from(STORAGE_URIS))
+    if form == "framework":
+        spec = _framework(draw, uri)
+    elif form == "custom":
+        spec = _custom(draw, uri)
+    else:
+        spec = _model(draw, uri, form == "model-runtime")
+    extension(draw, spec)
+    if draw(st.integers(0, 5)) == 0:
+        spec["canaryTrafficPercent"] = draw(st.sampled_from((0, 10, 50, 100)))
+    if draw(st.integers(0, 4)) == 0:
+        spec["logger"] = {
+            "mode": draw(st.sampled_from(("all", "request", "response"))),
+            "url": "http://logger.default.svc.cluster.local",
+        }
+    if draw(st.integers(0, 4)) == 0:
+        spec["batcher"] = {"maxBatchSize": 32, "maxLatency": 500, "timeout": 60}
+    if draw(st.integers(0, 5)) == 0:
+        spec["nodeSelector"] = {"accelerator": "nvidia-tesla-t4"}
+    if draw(st.integers(0, 6)) == 0:
+        spec["serviceAccountName"] = "sa-models"
+    return spec
+
+
+def extension(draw: st.DrawFn, spec: dict[str, Any]) -> None:
+    """ComponentExtensionSpec fields: replicas, scaling, timeouts."""
+    if draw(st.integers(0, 2)) == 0:
+        spec["minReplicas"] = draw(st.sampled_from((0, 1, 2, 3)))
+    if draw(st.integers(0, 2)) == 0:
+        spec["maxReplicas"] = draw(st.sampled_from((0, 1, 5)))
+    if draw(st.integers(0, 3)) == 0:
+        spec["scaleMetric"] = draw(st.sampled_from(("cpu", "memory", "concurrency", "rps")))
+        spec["scaleTarget"] = draw(st.sampled_from((1, 50, 80)))
+    if draw(st.integers(0, 5)) == 0:
+        spec["containerConcurrency"] = 4
+    if draw(st.integers(0, 5)) == 0:
+        spec["timeout"] = 120
+
+
+ANNOTATIONS = {
+    "serving.kserve.io/autoscalerClass": ("hpa", "keda", "none", "external", "bogus"),
+    "autoscaling.knative.dev/class": ("kpa.autoscaling.knative.dev", "hpa.autoscaling.knative.dev"),
+    "autoscaling.knative.dev/metric": ("concurrency", "rps", "cpu"),
+    "autoscaling.knative.dev/target": ("10",),
+    "autoscaling.knative.dev/initial-scale": ("0", "2"),
+    "serving.kserve.io/metrics": ("cpu", "memory"),
+    "serving.kserve.io/targetUtilizationPercentage": ("60", "abc"),
+    "networking.kserve.io/visibility": ("cluster-local", "exposed"),
+    "serving.kserve.io/enable-prometheus-scraping": ("true", "false"),
+    "serving.kserve.io/enable-tag-routing": ("true",),
+    "serving.kserve.io/stop": ("true", "false"),
+    "serving.kserve.io/enable-metric-aggregation": ("true",),
+    "serving.kserve.io/deploymentMode": ("RawDeployment", "Serverless", "Standard", "Knative"),
+    "sidecar.istio.io/inject": ("true", "false"),
+    "example.com/team": ("a",),
+}
+
+
+@st.composite
+def inference_service(draw: st.DrawFn) -> dict[str, Any]:
+    spec: dict[str, Any] = {"predictor": draw(predictor())}
+    if draw(st.integers(0, 4)) == 0:
+        transformer: dict[str, Any] = {
+            "containers": [{"name": "kserve-container", "image": "kserve/image-transformer:latest"}]
+        }
+        extension(draw, transformer)
+        spec["transformer"] = transformer
+    if draw(st.integers(0, 6)) == 0:
+        spec["explainer"] = {"art": {"type": "SquareAttack", "config": {"nb_classes": "10"}}}
+    keys = draw(st.lists(st.sampled_from(sorted(ANNOTATIONS)), max_size=4, unique=True))
+    annotations = {k: draw(st.sampled_from(ANNOTATIONS[k])) for k in keys}
+    metadata: dict[str, Any] = {"name": draw(NAMES), "namespace": draw(NAMESPACES)}
+    if annotations:
+        metadata["annotations"] = annotations
+    if draw(st.integers(0, 5)) == 0:
+        metadata["labels"] = {"team": "a"}
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": metadata,
+        "spec": spec,
+    }
+
+
+def tags(isvc: dict[str, Any]) -> list[str]:
+    """Features of a draw that known-differences.yaml entries can name (`cases:` globs)."""
+    predictor = isvc["spec"]["predictor"]
+    envs = [e for c in predictor.get("containers") or [] for e in c.get("env") or []]
+    found = ["custom-storage-uri"] if any(e.get("name") == "STORAGE_URI" for e in envs) else []
+    if predictor.get("logger") or predictor.get("batcher"):
+        found.append("agent")
+    if "custom-scheme://" in repr(isvc):
+        found.append("custom-scheme")
+    return found
+
+
+def generate(count: int, fixed_seed: int = 20260) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) with a fixed seed, the same list every run: an
+    InferenceService, and a ClusterStorageContainer when it uses the custom scheme and the
+    draw says so."""
+    drawn: list[tuple[list[dict[str, Any]], str]] = []
+
+    @seed(fixed_seed)
+    @settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    @given(inference_service(), st.sampled_from(("Knative", "Standard")), st.booleans())
+    def collect(isvc: dict[str, Any], mode: str, with_container: bool) -> None:
+        docs = [isvc]
+        if with_container and "custom-scheme://" in repr(isvc):
+            docs.append(CUSTOM_STORAGE_CONTAINER)
+        drawn.append((docs, mode))
+
+    collect()
+    return drawn

@@ -1,0 +1,322 @@
+"""The differential suite: KServe v0.20.0's own code (conformance/oracle) against our pipeline.
+
+Inputs: every example and golden input set in both default deployment modes, and
+`--conformance-count` (300) generated InferenceServices with a fixed seed. Each difference
+left after conformance/allowlist.yaml's normalisations fails, unless conformance/
+known-differences.yaml lists it; each listed difference is a strict xfail here, so fixing it
+makes the suite say so.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from helpers import REPO_ROOT
+
+from conformance import differential as d
+from conformance import strategies
+
+GOLDEN = REPO_ROOT / "tests" / "golden"
+EXAMPLES = REPO_ROOT / "examples"
+
+
+def _golden_cases() -> Iterator[d.Case]:
+    for case_dir in sorted(p for p in GOLDEN.iterdir() if (p / "case.yaml").exists()):
+        spec = yaml.safe_load((case_dir / "case.yaml").read_text())
+        args = [str(a) for a in spec.get("args") or []]
+        if "--previous" in args:
+            continue  # allow-list `previous-render`: the rolled-out revision is cluster state
+        options = dict(zip(args[::2], args[1::2], strict=False))
+        paths = tuple(
+            str(p.relative_to(REPO_ROOT)) for p in sorted((case_dir / "input").rglob("*.y*ml"))
+        )
+        for mode in d.MODES:
+            yield d.Case(
+                f"golden/{case_dir.name}",
+                paths,
+                mode,
+                options.get("--namespace"),
+                options.get("--knative-domain"),
+            )
+
+
+def _example_cases() -> Iterator[d.Case]:
+    sets = {
+        "examples/quickstart": ("examples/quickstart",),
+        "examples/gitops-repo": ("examples/gitops-repo/apps", "examples/gitops-repo/config"),
+    }
+    for name, paths in sets.items():
+        for mode in d.MODES:
+            yield d.Case(name, paths, mode)
+
+
+CORPUS = [*_example_cases(), *_golden_cases()]
+KNOWN = d.load_known()
+
+
+@pytest.fixture(scope="session")
+def oracle_binary() -> Path:
+    if os.environ.get("KSERVE_GITOPS_CONFORMANCE") == "off":
+        pytest.skip("KSERVE_GITOPS_CONFORMANCE=off: the workflow's conformance job runs it")
+    go = d.go_binary()
+    if go is None:
+        pytest.skip("Go is not on PATH: the differential suite builds KServe's code with it")
+    try:
+        return d.build_oracle(go)
+    except subprocess.CalledProcessError as err:
+        last = (err.stderr or "").strip().splitlines()[-1:] or ["?"]
+        message = f"building conformance/oracle failed: {last[0]}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message + " (is the Go module proxy reachable?)")
+
+
+@pytest.fixture(scope="session")
+def rules() -> list[d.Rule]:
+    return d.load_rules()
+
+
+def _summary(name: str, data: dict[str, Any]) -> None:
+    d.BUILD_DIR.mkdir(parents=True, exist_ok=True)
+    (d.BUILD_DIR / f"summary-{name}.json").write_text(json.dumps(data, indent=2))
+
+
+@pytest.fixture(scope="session")
+def corpus_results(oracle_binary: Path, rules: list[d.Rule]) -> dict[str, list[d.Difference]]:
+    started = time.monotonic()
+    results = d.run_cases(oracle_binary, CORPUS, rules)
+    _summary("corpus", _figures(results, started))
+    return results
+
+
+@pytest.fixture(scope="session")
+def generated_cases(request: pytest.FixtureRequest) -> list[d.Case]:
+    count = int(request.config.getoption("--conformance-count"))
+    return _write_generated(strategies.generate(count))
+
+
+def _write_generated(drawn: list[tuple[list[dict[str, Any]], str]]) -> list[d.Case]:
+    root = d.BUILD_DIR / "generated"
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob("*.yaml"):
+        old.unlink()
+    cases = []
+    for i, (docs, mode) in enumerate(drawn):
+        path = root / f"isvc-{i:05d}.yaml"
+        path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+        tags = "".join(f"+{t}" for t in strategies.tags(docs[0]))
+        cases.append(d.Case(f"generated/{i:05d}{tags}", (str(path),), mode))
+    return cases
+
+
+@pytest.fixture(scope="session")
+def generated_results(
+    oracle_binary: Path, rules: list[d.Rule], generated_cases: list[d.Case]
+) -> dict[str, list[d.Difference]]:
+    started = time.monotonic()
+    results = d.run_cases(oracle_binary, generated_cases, rules)
+    _summary("generated", _figures(results, started))
+    return results
+
+
+def _figures(results: dict[str, list[d.Difference]], started: float) -> dict[str, Any]:
+    diffs = [x for found in results.values() for x in found]
+    by_known: dict[str, int] = {}
+    inputs_by_known: dict[str, set[str]] = {}
+    for x in diffs:
+        for k in KNOWN:
+            if d.matches(k, x):
+                by_known[k.id] = by_known.get(k.id, 0) + 1
+                inputs_by_known.setdefault(k.id, set()).add(x.case)
+    return {
+        "inputs": len(results),
+        "inputs_with_differences": sum(1 for found in results.values() if found),
+        "seconds": round(time.monotonic() - started, 1),
+        "differences": len(diffs),
+        "unexplained": len(d.unexplained(diffs, KNOWN)),
+        "by_known_difference": by_known,
+        "inputs_by_known_difference": {k: len(v) for k, v in inputs_by_known.items()},
+    }
+
+
+def _report(diffs: list[d.Difference]) -> str:
+    return "\n".join(str(x) for x in diffs[:60]) + (
+        f"\n... and {len(diffs) - 60} more" if len(diffs) > 60 else ""
+    )
+
+
+@pytest.mark.parametrize("case_id", [c.id for c in CORPUS])
+def test_corpus_matches_kserve(case_id: str, corpus_results: dict[str, list[d.Difference]]) -> None:
+    left = d.unexplained(corpus_results[case_id], KNOWN)
+    assert not left, "differences from KServe v0.20.0:\n" + _report(left)
+
+
+def test_generated_match_kserve(
+    generated_results: dict[str, list[d.Difference]], generated_cases: list[d.Case]
+) -> None:
+    assert len(generated_results) == len(generated_cases)
+    left = [x for found in generated_results.values() for x in d.unexplained(found, KNOWN)]
+    assert not left, "differences from KServe v0.20.0:\n" + _report(left)
+
+
+@pytest.mark.parametrize(
+    "known",
+    [pytest.param(k, id=k.id, marks=pytest.mark.xfail(strict=True, reason=k.ours)) for k in KNOWN],
+)
+def test_known_difference_is_fixed(
+    known: d.Known,
+    corpus_results: dict[str, list[d.Difference]],
+    generated_results: dict[str, list[d.Difference]],
+) -> None:
+    """Fails while the difference still shows; passing (XPASS, strict) means: remove the entry."""
+    seen = [
+        x
+        for results in (corpus_results, generated_results)
+        for found in results.values()
+        for x in found
+        if d.matches(known, x)
+    ]
+    assert not seen, f"{len(seen)} occurrence(s), e.g. {seen[0]}"
+
+
+# --- the suite can fail ----------------------------------------------------------------------
+
+
+def _one_case(oracle_binary: Path, case: d.Case) -> tuple[d.Outcome, d.Outcome]:
+    import shutil
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="conformance-one-"))
+    try:
+        mode_file = d.mode_config_file(work, case.mode)
+        d.prepare_oracle_case(case, work / "case", mode_file)
+        result = d.run_oracle(oracle_binary, [work / "case"])[str(work / "case")]
+        return d.oracle_outcome(result), d.our_outcome(case, mode_file)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _left(
+    case: d.Case, oracle: d.Outcome, ours: d.Outcome, rules: list[d.Rule]
+) -> list[d.Difference]:
+    return d.unexplained(d.compare(case.id, oracle, ours, rules), KNOWN)
+
+
+QUICKSTART = d.Case("examples/quickstart", ("examples/quickstart",), "Knative")
+
+
+def test_a_changed_port_in_our_render_fails(oracle_binary: Path, rules: list[d.Rule]) -> None:
+    case = replace(QUICKSTART, mode="Standard")
+    oracle, ours = _one_case(oracle_binary, case)
+    assert _left(case, oracle, ours, rules) == []
+    mutated = copy.deepcopy(ours)
+    service = next(o for k, o in mutated.objects.items() if k[:2] == ("", "Service"))
+    port = service["spec"]["ports"][0]
+    port["targetPort"] = 8081  # one-line change: the model server's default port
+    diffs = _left(case, oracle, mutated, rules)
+    assert [x.path for x in diffs] == [f"spec.ports[{port['name']}].targetPort"]
+    assert (diffs[0].oracle, diffs[0].ours) == (8080, 8081)
+
+
+def test_a_changed_default_in_the_port_fails(
+    oracle_binary: Path, rules: list[d.Rule], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The port itself changed (a constant of generator/, not its output): the suite fails."""
+    from generator import constants
+
+    case = replace(QUICKSTART, mode="Standard")
+    monkeypatch.setattr(constants, "COMMON_DEFAULT_HTTP_PORT", 81)
+    oracle, ours = _one_case(oracle_binary, case)
+    diffs = _left(case, oracle, ours, rules)
+    assert {(x.obj.split("/")[0], x.oracle, x.ours) for x in diffs if x.path.endswith(".port")} == {
+        ("Service", 80, 81)
+    }
+
+
+def test_a_dropped_annotation_in_our_render_fails(oracle_binary: Path, rules: list[d.Rule]) -> None:
+    oracle, ours = _one_case(oracle_binary, QUICKSTART)
+    mutated = copy.deepcopy(ours)
+    ksvc = next(
+        o for k, o in mutated.objects.items() if k[:2] == ("serving.knative.dev", "Service")
+    )
+    annotations = ksvc["spec"]["template"]["metadata"]["annotations"]
+    dropped = sorted(annotations)[0]
+    del annotations[dropped]
+    diffs = _left(QUICKSTART, oracle, mutated, rules)
+    assert [x.path for x in diffs] == [f"spec.template.metadata.annotations.{dropped}"]
+    assert diffs[0].ours == d.MISSING
+
+
+def test_a_changed_refusal_text_fails(oracle_binary: Path, rules: list[d.Rule]) -> None:
+    case = d.Case(
+        "golden/knative-error-runtime-not-found",
+        ("tests/golden/knative-error-runtime-not-found/input",),
+        "Knative",
+    )
+    oracle, ours = _one_case(oracle_binary, case)
+    assert oracle.refused and _left(case, oracle, ours, rules) == []
+    mutated = copy.deepcopy(ours)
+    mutated.refused = {
+        k: v.replace("No ServingRuntimes", "No runtimes") for k, v in ours.refused.items()
+    }
+    assert [x.path for x in _left(case, oracle, mutated, rules)] == ["refusal"]
+
+
+# --- the harness is KServe's code ----------------------------------------------------------------
+
+
+def test_harness_requires_kserve_v0_20_0() -> None:
+    go_mod = (d.ORACLE_SRC / "go.mod").read_text()
+    assert re.search(r"^require github\.com/kserve/kserve v0\.20\.0$", go_mod, re.M) or re.search(
+        r"^\s+github\.com/kserve/kserve v0\.20\.0$", go_mod, re.M
+    ), "conformance/oracle/go.mod must require github.com/kserve/kserve v0.20.0"
+    kserve_mod = "replace sigs.k8s.io/controller-runtime => sigs.k8s.io/controller-runtime v0.22.5"
+    assert kserve_mod in go_mod, "KServe's replace directives must be carried over"
+    assert "github.com/kserve/kserve v0.20.0 h1:" in (d.ORACLE_SRC / "go.sum").read_text()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # the defaulting webhook (inference_service_defaults.go)
+        r"\.DefaultInferenceService\(",
+        # the validating webhook (inference_service_validation.go)
+        r"v1beta1\.InferenceServiceValidator\{\}\)\.ValidateCreate\(",
+        # the controller, whose Reconcile runs the component and ingress reconcilers
+        r"isvccontroller\.InferenceServiceReconciler\{",
+        r"\br\.Reconcile\(ctx, req\)",
+        # the pod webhook on each workload's pod template
+        r"pod\.Mutator\{",
+        r"\bm\.Handle\(ctx, req\)",
+    ],
+)
+def test_harness_calls_kserve(call: str) -> None:
+    source = "\n".join(p.read_text() for p in sorted(d.ORACLE_SRC.glob("*.go")))
+    code = "\n".join(line.split("//")[0] for line in source.splitlines())  # not in a comment
+    assert re.search(call, code), f"conformance/oracle no longer calls {call}"
+
+
+def test_allowlist_entries_are_justified() -> None:
+    doc = yaml.safe_load(d.ALLOWLIST.read_text())
+    assert len(doc["entries"]) <= 12, "the allow-list is meant to stay short"
+    for entry in doc["entries"]:
+        assert entry["side"] in ("oracle", "ours", "both"), entry["id"]
+        assert len(entry["reason"]) > 40, entry["id"]
+        assert re.search(r"\.go(:\d+| \()", entry["go"]), f"{entry['id']}: cite the Go line"
+
+
+def test_known_differences_cite_go() -> None:
+    for known in KNOWN:
+        assert re.search(r"\.go:\d+", known.go), f"{known.id}: cite the Go file:line"
+        assert known.ours, known.id
