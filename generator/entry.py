@@ -29,4 +29,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Terminated:
         sys.stderr.write("terminated\n")
         sys.exit(EXIT_TERMINATED)
-    cli.main(argv)
+    try:
+        cli.main(argv)
+    finally:
+        # The run has finished and chosen its exit code. Python restores the default handlers
+        # while it tears down, so a signal arriving then would kill a finished run (-15 instead
+        # of its code); blocked now, it is discarded at exit.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
