@@ -63,7 +63,7 @@ __all__ = [
     "render",
 ]
 
-BUILTIN_FUNCTIONS = frozenset(  # text/template's builtins(); KServe adds no functions
+BUILTIN_FUNCTIONS = frozenset(  # text/template's builtins(); callers add theirs with `funcs`
     (
         "and call html index slice js len not or print printf println urlquery eq ge gt le lt ne"
     ).split()
