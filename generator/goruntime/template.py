@@ -2,9 +2,11 @@
 
 KServe parses `ingress.pathTemplate` with `template.New("path-template").Parse` when it loads
 the ingress config (`NewIngressConfig`), and executes templates in `reconcilers/ingress/domain.go`
-(`GenerateDomainName`), `reconcilers/ingress/path.go` (`GenerateUrlPath`) and
+(`GenerateDomainName`), `reconcilers/ingress/path.go` (`GenerateUrlPath`),
 `controller/v1beta1/inferenceservice/utils/utils.go: ReplacePlaceholders` (html/template over
-a container's JSON text). Knative's `domain-template` is the same language.
+a container's JSON text) and `controller/v1alpha2/llmisvc/config_merge.go: ReplaceVariables`
+(a config's JSON text, with caller functions and `missingkey=error`). Knative's
+`domain-template` is the same language.
 
 `parse` ports Go's `text/template/parse` (`lex.go`, `parse.go`, the parts of `node.go` that can
 fail): it accepts what Go's Parse accepts (up to MAX_NESTING levels of nesting) and raises Go's
@@ -21,12 +23,20 @@ are not UTF-8, the dot outside `with` (it is the data struct), arguments after a
 Data model: the top-level mapping stands for a Go struct (a missing key is Go's "can't evaluate
 field" error); nested mappings stand for Go `map[string]string` (a missing key is Go's invalid
 value, printed `<no value>` by text/template and "" by html/template; `index` gives ""); None is
-a nil map. Values may be str, int, bool, None or mappings of those.
+a nil map. Values may be str, int, bool, None or mappings of those. A `GoStruct` (as data or
+as a value) stands for a struct pointer that maps Go field names itself ("can't evaluate field
+X in type T" when it has none), a `GoNil` for a nil pointer ("nil pointer evaluating T.X").
+
+Options, as Go's `Funcs` and `Option`: `funcs` adds caller functions (known to the parser, so an
+unknown name is Go's parse error; the argument count is checked as `evalCall` does; nil
+arguments arrive as None; a `FuncError` is the function's Go error); `missingkey` is
+"default"/"invalid", "zero" or "error" for map keys.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import re
 import unicodedata
@@ -39,6 +49,9 @@ from typing import Any
 from generator.goruntime.strconv import quote
 
 __all__ = [
+    "FuncError",
+    "GoNil",
+    "GoStruct",
     "GoTemplateError",
     "TemplateExecError",
     "TemplateSyntaxError",
@@ -50,7 +63,7 @@ __all__ = [
     "render",
 ]
 
-BUILTIN_FUNCTIONS = frozenset(  # text/template's builtins(); KServe adds no functions
+BUILTIN_FUNCTIONS = frozenset(  # text/template's builtins(); callers add theirs with `funcs`
     (
         "and call html index slice js len not or print printf println urlquery eq ge gt le lt ne"
     ).split()
@@ -87,6 +100,55 @@ class UnsupportedTemplateError(GoTemplateError):
 
 class TemplateExecError(GoTemplateError):
     """Execution failed on this data, as Go's Execute would (or on a value not modelled here)."""
+
+
+class FuncError(Exception):
+    """Raised by a caller function for the non-nil error a Go function returns."""
+
+
+class GoStruct:
+    """Data standing for a (pointer to a) Go struct whose fields are found by Go field name.
+
+    Subclasses map Go field names to their own keys (e.g. an object's JSON keys): `go_field`
+    returns the value or raises LookupError when the Go type has no such field.
+    """
+
+    go_type = "struct"
+
+    def go_field(self, name: str) -> Any:
+        raise LookupError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class GoNil:
+    """A nil pointer of Go type `go_type` (such as "*v1alpha2.ParallelismSpec")."""
+
+    go_type: str
+
+    def __repr__(self) -> str:
+        return "<nil>"
+
+
+Funcs = Mapping[str, Callable[..., Any]]
+_NO_FUNCS: Funcs = {}
+_MISSING_KEY_MODES = ("default", "invalid", "zero", "error")
+
+
+def _good_name(name: str) -> bool:
+    """funcs.go goodName: a letter or underscore, then letters, digits or underscores."""
+    return bool(name) and all(
+        ch == "_" or (ch.isalpha() if i == 0 else ch.isalnum()) for i, ch in enumerate(name)
+    )
+
+
+def _func_names(funcs: Funcs) -> frozenset[str]:
+    """The names Go's Funcs() would accept; it panics on a bad name or a non-function."""
+    for name, func in funcs.items():
+        if not _good_name(name):
+            raise ValueError(f"function name {name!r} is not a valid identifier")
+        if not callable(func):
+            raise ValueError(f"value for {name} not a function")
+    return frozenset(funcs)
 
 
 # --- lexer: port of text/template/parse/lex.go ------------------------------------------------
@@ -872,9 +934,15 @@ class _Parser:
     """One Go `parse.Tree` while it parses: the top template, or a define/block body."""
 
     def __init__(
-        self, lexer: _Lexer, parse_name: str, name: str, trees: dict[str, ListNode]
+        self,
+        lexer: _Lexer,
+        parse_name: str,
+        name: str,
+        trees: dict[str, ListNode],
+        funcs: frozenset[str] = frozenset(),
     ) -> None:
         self.lex = lexer
+        self.funcs = funcs
         self.parse_name = parse_name
         self.name = name
         self.trees = trees
@@ -964,7 +1032,9 @@ class _Parser:
                 delim = self.next()
                 token = self.next_non_space()
                 if token.typ == _T.DEFINE:
-                    definition = _Parser(self.lex, self.parse_name, "definition", self.trees)
+                    definition = _Parser(
+                        self.lex, self.parse_name, "definition", self.trees, self.funcs
+                    )
                     definition.parse_definition()
                     self.definitions.append((definition.name, token.pos))
                     continue
@@ -1126,7 +1196,7 @@ class _Parser:
         token = self.next_non_space()
         name = self.template_name(token, context)
         pipe = self.pipeline(context, _T.RIGHT_DELIM)
-        block = _Parser(self.lex, self.parse_name, name, self.trees)
+        block = _Parser(self.lex, self.parse_name, name, self.trees, self.funcs)
         block.depth = self.depth
         block.root, end = block.item_list()
         if not isinstance(end, _EndNode):
@@ -1195,7 +1265,7 @@ class _Parser:
         token = self.next_non_space()
         typ = token.typ
         if typ == _T.IDENTIFIER:
-            if token.val not in BUILTIN_FUNCTIONS:
+            if token.val not in BUILTIN_FUNCTIONS and token.val not in self.funcs:
                 raise self.errorf(f"function {quote(token.val)} not defined")
             return IdentifierNode(token.pos, token.val)
         if typ == _T.DOT:
@@ -1256,16 +1326,17 @@ class _Parser:
         return NumberNode(token.pos, text, as_int)
 
 
-def parse(text: str, name: str) -> Tree:
-    """Parse `text` as Go's `template.New(name).Parse(text)` does, or raise its error.
+def parse(text: str, name: str, *, funcs: Funcs = _NO_FUNCS, max_chars: int | None = None) -> Tree:
+    """Parse `text` as Go's `template.New(name).Funcs(funcs).Parse(text)` does, or raise its error.
 
     Raises TemplateSyntaxError (Go's text), or UnsupportedTemplateError for nesting deeper than
-    MAX_NESTING or a source longer than SOURCE_LIMIT, both of which Go accepts.
+    MAX_NESTING or a source longer than `max_chars` (SOURCE_LIMIT when None), both of which Go
+    accepts.
     """
-    limit = SOURCE_LIMIT.get()
+    limit = SOURCE_LIMIT.get() if max_chars is None else max_chars
     if len(text) > limit:
         raise UnsupportedTemplateError(f"template: {name}: longer than {limit} characters")
-    parser = _Parser(_Lexer(text), name, name, {})
+    parser = _Parser(_Lexer(text), name, name, {}, _func_names(funcs))
     parser.parse()
     parser.add()
     return Tree(name, text, parser.root, tuple(parser.definitions))
@@ -1280,6 +1351,7 @@ class _Vet:
 
     tree: Tree
     html: bool
+    funcs: Funcs = field(default_factory=dict)
 
     def fail(self, node: Node, what: str) -> UnsupportedTemplateError:
         line = self.tree.text.count("\n", 0, node.pos) + 1
@@ -1339,6 +1411,9 @@ class _Vet:
 
     def call(self, func: IdentifierNode, cmd: Node, args: Sequence[Node], root_dot: bool) -> None:
         name = func.ident
+        if name in self.funcs:
+            self.caller_function(func, args, root_dot)
+            return
         if name not in SUPPORTED_FUNCTIONS:
             raise self.fail(func, f"function {name!r}")
         want = 1 if name in ("not", "len") else 2 if name == "ne" else 0
@@ -1358,6 +1433,18 @@ class _Vet:
             message = "error calling eq: missing argument for comparison"
             raise self.exec_fail(cmd, cmd, message)
 
+    def caller_function(self, func: IdentifierNode, args: Sequence[Node], root_dot: bool) -> None:
+        """evalCall's argument count check, which fails whatever the data."""
+        want, variadic = _arity(self.funcs[func.ident])
+        if (len(args) < want) if variadic else (len(args) != want):
+            wanted = f"at least {want}" if variadic else str(want)
+            message = f"wrong number of args for {func.ident}: want {wanted} got {len(args)}"
+            raise self.exec_fail(func, func, message)
+        for arg in args:
+            if isinstance(arg, IdentifierNode):
+                self.call(arg, arg, (), root_dot)
+            self.operand(arg, root_dot)
+
     def operand(self, node: Node, root_dot: bool) -> None:
         if isinstance(node, VariableNode):
             raise self.fail(node, "variables")
@@ -1375,17 +1462,27 @@ class _Vet:
             self.pipe(node.node, root_dot)
 
 
-def _vet(tree: Tree, html: bool) -> None:
+def _arity(func: Callable[..., Any]) -> tuple[int, bool]:
+    """The number of fixed arguments of a caller function, and whether it takes more."""
+    params = inspect.signature(func).parameters.values()
+    fixed = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in fixed if p.default is p.empty]
+    variadic = any(p.kind == p.VAR_POSITIONAL for p in params) or len(required) != len(fixed)
+    return len(required), variadic
+
+
+def _vet(tree: Tree, html: bool, funcs: Funcs = _NO_FUNCS) -> None:
     if tree.definitions:
-        raise _Vet(tree, html).fail(Node(tree.definitions[0][1]), "keyword 'define'")
-    _Vet(tree, html).walk(tree.root, root_dot=True)
+        raise _Vet(tree, html, funcs).fail(Node(tree.definitions[0][1]), "keyword 'define'")
+    _Vet(tree, html, funcs).walk(tree.root, root_dot=True)
 
 
-def check(text: str, name: str) -> Tree:
+def check(text: str, name: str, *, funcs: Funcs = _NO_FUNCS) -> Tree:
     """Parse `text` and refuse what `execute` cannot run; raises TemplateSyntaxError or
-    UnsupportedTemplateError. A template that passes fails in `execute` only on its data."""
-    tree = parse(text, name)
-    _vet(tree, html=False)
+    UnsupportedTemplateError. A template that passes fails in `execute` only on its data.
+    `funcs` are the caller's functions, as Go's `Funcs` adds them before `Parse`."""
+    tree = parse(text, name, funcs=funcs)
+    _vet(tree, html=False, funcs=funcs)
     return tree
 
 
@@ -1424,14 +1521,16 @@ def _go_type(value: Any) -> str:
         return "string"
     if value is None or isinstance(value, Mapping):
         return "map[string]string"
+    if isinstance(value, GoStruct | GoNil):
+        return value.go_type
     return type(value).__name__
 
 
 def _truth(value: Any) -> bool:
     """isTrue: empty strings and maps, zero, false, nil and missing values are false."""
-    if value is _MISSING or value is None:
+    if value is _MISSING or value is None or isinstance(value, GoNil):
         return False
-    if isinstance(value, _Struct):
+    if isinstance(value, _Struct | GoStruct):
         return True
     return bool(value)
 
@@ -1439,9 +1538,11 @@ def _truth(value: Any) -> bool:
 class _State:
     """One execution: the output so far, and the node errors point at (Go's `state.at`)."""
 
-    def __init__(self, tree: Tree, html: bool) -> None:
+    def __init__(self, tree: Tree, html: bool, funcs: Funcs, missingkey: str) -> None:
         self.tree = tree
         self.html = html
+        self.funcs = funcs
+        self.missingkey = missingkey
         self.out: list[str] = []
         self.node: Node = tree.root
 
@@ -1519,16 +1620,36 @@ class _State:
                 if name not in receiver.fields:
                     raise self.error(f"can't evaluate field {name}")
                 receiver = receiver.fields[name]
-            elif receiver is _MISSING or receiver is None:  # a missing key, or a nil map
-                receiver = _MISSING
-            elif isinstance(receiver, Mapping):
-                receiver = receiver.get(name, _MISSING)
+            elif isinstance(receiver, GoStruct):
+                try:
+                    receiver = receiver.go_field(name)
+                except LookupError:
+                    raise self.error(
+                        f"can't evaluate field {name} in type {receiver.go_type}"
+                    ) from None
+            elif isinstance(receiver, GoNil):
+                raise self.error(f"nil pointer evaluating {receiver.go_type}.{name}")
+            elif receiver is _MISSING:
+                if self.missingkey == "error":
+                    raise self.error(f"nil data; no entry for key {quote(name)}")
+            elif receiver is None or isinstance(receiver, Mapping):  # nil map: no keys
+                receiver = self.map_entry(receiver, name)
             else:
                 raise self.error(f"can't evaluate field {name} in type {_go_type(receiver)}")
         return receiver
 
+    def map_entry(self, receiver: Mapping[str, Any] | None, name: str) -> Any:
+        """A map[string]string key under the template's missingkey option."""
+        if receiver is not None and name in receiver:
+            return receiver[name]
+        if self.missingkey == "error":
+            raise self.error(f"map has no entry for key {quote(name)}")
+        return "" if self.missingkey == "zero" else _MISSING
+
     def call(self, dot: Any, func: IdentifierNode, cmd: Node, args: Sequence[Node]) -> Any:
         name = func.ident
+        if name in self.funcs:  # findFunction: the template's functions before the builtins
+            return self.call_caller(dot, name, cmd, args)
         if name in ("and", "or"):  # short-circuit: the first deciding argument is the result
             value: Any = _MISSING
             for arg in args:
@@ -1545,6 +1666,16 @@ class _State:
         except _Unsupported as err:
             self.at(cmd)
             raise self.error(f"unsupported in kserve-gitops: {err}") from None
+
+    def call_caller(self, dot: Any, name: str, cmd: Node, args: Sequence[Node]) -> Any:
+        """A caller function: nil and nil pointers arrive as None, a FuncError is Go's error."""
+        values = [self.arg(dot, arg) for arg in args]
+        values = [None if v is _MISSING or isinstance(v, GoNil) else v for v in values]
+        try:
+            return self.funcs[name](*values)
+        except FuncError as err:
+            self.at(cmd)
+            raise self.error(f"error calling {name}: {err}") from None
 
     def print(self, node: ActionNode, value: Any) -> None:
         if value is _MISSING:
@@ -1572,6 +1703,8 @@ def _format(value: Any) -> str:
         return "<no value>"
     if value is None:
         return "map[]"
+    if isinstance(value, GoNil):  # printableValue leaves a nil pointer to fmt: <nil>
+        return "<nil>"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | str):
@@ -1650,13 +1783,17 @@ def _eq(first: Any, *others: Any) -> bool:
         elif kind is not None:
             if first == other:
                 return True
-        elif first is _MISSING or other is _MISSING or first is None or other is None:
+        elif _is_nil(first) or _is_nil(other):
             # canCompare holds (same kind, or one invalid); nil and missing are equal
-            if (first is _MISSING or first is None) == (other is _MISSING or other is None):
+            if _is_nil(first) == _is_nil(other):
                 return True
         else:
             raise _CallError(f"non-comparable type {_format(other)}: {_go_type(other)}")
     return False
+
+
+def _is_nil(value: Any) -> bool:
+    return value is _MISSING or value is None or isinstance(value, GoNil)
 
 
 def _ne(first: Any, second: Any) -> bool:
@@ -1672,33 +1809,59 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def execute(tree: Tree, data: Mapping[str, Any], *, html: bool = False) -> str:
+def execute(
+    tree: Tree,
+    data: Mapping[str, Any] | GoStruct,
+    *,
+    html: bool = False,
+    funcs: Funcs = _NO_FUNCS,
+    missingkey: str = "default",
+) -> str:
     """Execute `tree` over `data` as Go's text/template does (html/template if `html`).
 
-    Raises UnsupportedTemplateError for what `check` refuses (and, with `html`, for text
-    outside html/template's HTML text context), TemplateExecError for failures on this data.
+    `data` is a mapping of Go field names (a struct), or a GoStruct that maps them itself.
+    `funcs` are the functions given to Funcs() before parsing; `missingkey` is the
+    `Option("missingkey=...")` value. Raises UnsupportedTemplateError for what `check` refuses
+    (and, with `html`, for text outside html/template's HTML text context), TemplateExecError
+    for failures on this data.
     """
-    _vet(tree, html)
-    return _run(tree, data, html)
+    _vet(tree, html, funcs)
+    return _run(tree, data, html, funcs, missingkey)
 
 
-def _run(tree: Tree, data: Mapping[str, Any], html: bool) -> str:
-    state = _State(tree, html)
-    state.walk(_Struct(data), tree.root)
+def _run(
+    tree: Tree, data: Mapping[str, Any] | GoStruct, html: bool, funcs: Funcs, missingkey: str
+) -> str:
+    if missingkey not in _MISSING_KEY_MODES:
+        raise ValueError(f'unrecognized option "missingkey={missingkey}"')
+    state = _State(tree, html, funcs, missingkey)
+    state.walk(data if isinstance(data, GoStruct) else _Struct(data), tree.root)
     return "".join(state.out)
 
 
 @functools.lru_cache(maxsize=1024)
-def _prepared(text: str, name: str, html: bool) -> Tree:
+def _prepared(
+    text: str, name: str, html: bool, funcs: tuple[tuple[str, Callable[..., Any]], ...]
+) -> Tree:
     """A parsed and vetted tree; the same config templates render once per object."""
-    tree = parse(text, name)
-    _vet(tree, html)
+    tree = parse(text, name, funcs=dict(funcs), max_chars=len(text))  # render checked it
+    _vet(tree, html, dict(funcs))
     return tree
 
 
-def render(text: str, data: Mapping[str, Any], *, name: str, html: bool = False) -> str:
-    """Parse and execute in one step; any GoTemplateError propagates."""
-    limit = SOURCE_LIMIT.get()
+def render(
+    text: str,
+    data: Mapping[str, Any] | GoStruct,
+    *,
+    name: str,
+    html: bool = False,
+    funcs: Funcs = _NO_FUNCS,
+    missingkey: str = "default",
+    max_chars: int | None = None,
+) -> str:
+    """Parse and execute in one step (see `execute`, `parse`); any GoTemplateError propagates."""
+    limit = SOURCE_LIMIT.get() if max_chars is None else max_chars
     if len(text) > limit:  # checked before the cache, which may hold it from a larger limit
         raise UnsupportedTemplateError(f"template: {name}: longer than {limit} characters")
-    return _run(_prepared(text, name, html), data, html)
+    tree = _prepared(text, name, html, tuple(sorted(funcs.items())))
+    return _run(tree, data, html, funcs, missingkey)

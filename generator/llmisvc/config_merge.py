@@ -22,7 +22,8 @@ import yaml
 
 from generator import constants, schema
 from generator.config.quantity import marshal_quantity
-from generator.llmisvc import gotmpl, strategic
+from generator.goruntime import template as gotemplate
+from generator.llmisvc import strategic
 
 CONFIG_PREFIX: Final = "kserve-"  # LLM_INFERENCE_SERVICE_CONFIG_PREFIX's default
 TEMPLATE = CONFIG_PREFIX + "config-llm-template"
@@ -428,46 +429,71 @@ _JSON_NAMES: Final = {
     "PVC": "pvc",
 }
 _PROMOTED: Final = {"Name", "Namespace", "Labels", "Annotations", "UID", "GenerateName"}
+# map[string]string fields: a missing key is a map key (missingkey=error), not a nil pointer.
+_MAPS: Final = {"Labels", "Annotations"}
+# The anonymous struct ReplaceVariables executes over, as Go's reflect names its type.
+_ROOT_TYPE: Final = (
+    "struct { *v1alpha2.LLMInferenceService; GlobalConfig llmisvc.templateGlobalConfig }"
+)
 
 
-class _GoStruct(dict[str, Any]):
-    """A value whose keys are Go field names (the template root and GlobalConfig)."""
+def _go_value(value: Any, name: str) -> Any:
+    """A field's JSON value as the template sees it: objects become their Go struct."""
+    if isinstance(value, dict) and name not in _MAPS:
+        return _JSONStruct(value, f"*{name}")
+    return value
 
 
-def _resolve(value: Any, step: str) -> Any:
-    if isinstance(value, _GoStruct):
-        if step in value:
-            return value[step]
-        if step in _PROMOTED:
-            return _resolve(value["ObjectMeta"], step)
-        raise gotmpl.GoTemplateError(
-            f'template: config: executing "config" at <.{step}>: can\'t evaluate field {step}'
-        )
-    if isinstance(value, dict):
-        key = _JSON_NAMES.get(step, step[:1].lower() + step[1:])
-        if key in value:
-            return value[key]
-        return gotmpl.Nil(f"*{step}")
-    raise gotmpl.GoTemplateError(
-        f"template: config: can't evaluate field {step} in type {type(value).__name__}"
-    )
+class _JSONStruct(gotemplate.GoStruct):
+    """An object's JSON, seen through its Go field names (a field absent from it is nil)."""
+
+    def __init__(self, value: Mapping[str, Any], go_type: str) -> None:
+        self.value = value
+        self.go_type = go_type
+
+    def go_field(self, name: str) -> Any:
+        key = _JSON_NAMES.get(name, name[:1].lower() + name[1:])
+        if key in self.value:
+            return _go_value(self.value[key], name)
+        return None if name in _MAPS else gotemplate.GoNil(f"*{name}")
+
+
+class _GoFields(gotemplate.GoStruct):
+    """A Go struct built here, its fields given by Go name."""
+
+    def __init__(self, go_type: str, **fields: Any) -> None:
+        self.go_type = go_type
+        self.fields = fields
+
+    def go_field(self, name: str) -> Any:
+        if name in self.fields:
+            return self.fields[name]
+        raise LookupError(name)
+
+
+class _TemplateRoot(_GoFields):
+    """The service with GlobalConfig; ObjectMeta's fields are promoted, as Go embeds it."""
+
+    def go_field(self, name: str) -> Any:
+        if name not in self.fields and name in _PROMOTED:
+            return self.fields["ObjectMeta"].go_field(name)
+        return super().go_field(name)
 
 
 def _shutdown_timeout(spec: Any, pre_stop: int) -> int:
     """The preset function `shutdownTimeout`: max(0, tgps - preStop - min(5, tgps))."""
     tgps = 60
-    if isinstance(spec, dict) and spec.get("terminationGracePeriodSeconds") is not None:
-        tgps = int(spec["terminationGracePeriodSeconds"])
+    pod = spec.value if isinstance(spec, _JSONStruct) else {}
+    if pod.get("terminationGracePeriodSeconds") is not None:
+        tgps = int(pod["terminationGracePeriodSeconds"])
     return max(0, tgps - pre_stop - min(5, tgps))
 
 
 def _kv_transfer_config(spec: Any) -> str:
     """The preset function `kvTransferConfig` (KV-cache offloading follows in issue 21)."""
-    if not isinstance(spec, dict):
+    if not isinstance(spec, _JSONStruct):  # nil, or not a *KVCacheOffloadingSpec
         return ""
-    raise gotmpl.GoTemplateError(
-        "kvTransferConfig: KV-cache offloading is not rendered yet (spec.kvCacheOffloading)"
-    )
+    raise gotemplate.FuncError("KV-cache offloading is not rendered yet (spec.kvCacheOffloading)")
 
 
 FUNCS: Final[dict[str, Callable[..., Any]]] = {
@@ -479,19 +505,21 @@ FUNCS: Final[dict[str, Callable[..., Any]]] = {
 
 def template_data(
     llmsvc: Mapping[str, Any], merged_spec: Mapping[str, Any], gcfg: GlobalConfig
-) -> _GoStruct:
+) -> gotemplate.GoStruct:
     """The struct ReplaceVariables executes the config over: the service and GlobalConfig."""
     meta = llmsvc.get("metadata") or {}
     router = merged_spec.get("router")
     scheduler = router.get("scheduler") if isinstance(router, dict) else None
     pool = inference_pool_name(scheduler, str(meta.get("name") or ""))
     namespace = str(meta.get("namespace") or "")
-    return _GoStruct(
-        ObjectMeta=meta,
-        Spec=llmsvc.get("spec") or {},
-        Status=llmsvc.get("status") or {},
-        TypeMeta={},
-        GlobalConfig=_GoStruct(
+    return _TemplateRoot(
+        _ROOT_TYPE,
+        ObjectMeta=_JSONStruct(meta, "v1.ObjectMeta"),
+        Spec=_JSONStruct(llmsvc.get("spec") or {}, "v1alpha2.LLMInferenceServiceSpec"),
+        Status=_JSONStruct(llmsvc.get("status") or {}, "v1alpha2.LLMInferenceServiceStatus"),
+        TypeMeta=_JSONStruct({}, "v1.TypeMeta"),
+        GlobalConfig=_GoFields(
+            "llmisvc.templateGlobalConfig",
             SystemNamespace=constants.KSERVE_NAMESPACE,
             IngressGatewayName=gcfg.ingress_gateway_name,
             IngressGatewayNamespace=gcfg.ingress_gateway_namespace,
@@ -509,8 +537,12 @@ def replace_variables(
     text = go_json(config)
     data = template_data(llmsvc, config.get("spec") or {}, gcfg)
     try:
-        out = gotmpl.render(text, data, _resolve, FUNCS)
-    except gotmpl.GoTemplateError as err:
+        # The text is the whole merged config, as long as the input makes it: the bound for
+        # hand-written templates (--max-go-template-chars) is not for it.
+        out = gotemplate.render(
+            text, data, name="config", funcs=FUNCS, missingkey="error", max_chars=len(text)
+        )
+    except gotemplate.GoTemplateError as err:
         raise CombineError(f"failed to merge config: {err}") from err
     try:
         parsed = json.loads(out)

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	htmltemplate "html/template"
 	"os"
 	"reflect"
@@ -16,6 +17,15 @@ type testCase struct {
 	Text string         `json:"text"`
 	HTML bool           `json:"html"`
 	Data map[string]any `json:"data"`
+	// MissingKey is the Option("missingkey=...") value; Funcs adds callerFuncs (text only).
+	MissingKey string `json:"missingkey"`
+	Funcs      bool   `json:"funcs"`
+}
+
+// callerFuncs are what the Python tests give `funcs`: a plain function and one that errs.
+var callerFuncs = template.FuncMap{
+	"join": func(a, b string) string { return a + "-" + b },
+	"fail": func(s string) (string, error) { return "", errors.New("failed on " + s) },
 }
 
 type result struct {
@@ -80,7 +90,14 @@ func run(c testCase) (r result) {
 		}
 		return result{Output: out.String()}
 	}
-	t, err := template.New("t").Parse(c.Text)
+	t := template.New("t")
+	if c.Funcs {
+		t = t.Funcs(callerFuncs)
+	}
+	if c.MissingKey != "" {
+		t = t.Option("missingkey=" + c.MissingKey)
+	}
+	t, err := t.Parse(c.Text)
 	if err != nil {
 		return result{Parse: err.Error()}
 	}

@@ -22,6 +22,9 @@ from hypothesis import strategies as st
 
 from generator.config.configmap import IngressConfig
 from generator.goruntime.template import (
+    FuncError,
+    GoNil,
+    GoStruct,
     GoTemplateError,
     TemplateExecError,
     TemplateSyntaxError,
@@ -561,3 +564,148 @@ def test_same_results_as_go(tmp_path: Path) -> None:
                 mismatches.append((case, expected, (kind, ours)))
     assert mismatches == []
     assert compared > len(cases) / 2
+
+
+# Caller functions (Go's Funcs) and Option("missingkey=..."), as config_merge.go's
+# ReplaceVariables uses them; the same two functions are in template_reference.go.
+def _join(a: str, b: str) -> str:
+    return f"{a}-{b}"
+
+
+def _fail(text: str) -> str:
+    raise FuncError(f"failed on {text}")
+
+
+CALLER_FUNCS = {"join": _join, "fail": _fail}
+
+# name: (template, missingkey, expected output or error text), each as Go 1.26 gives it.
+OPTION_CASES = {
+    "a caller function": ("{{ join .Name .Namespace }}", "default", "my-model-ns"),
+    "a caller function's result as an argument": (
+        "{{ join .Name (join .Namespace `z`) }}|{{ if eq (join .Name `x`) `my-model-x` }}y{{end}}",
+        "default",
+        "my-model-ns-z|y",
+    ),
+    "a caller function in and": ("{{ and (join .Name .Name) .Flag }}", "default", "true"),
+    "a caller function's error": (
+        "{{ fail .Name }}",
+        "default",
+        'template: t:1: executing "t" at <fail .Name>: error calling fail: failed on my-model',
+    ),
+    "a caller function with too few arguments": (
+        "{{ join .Name }}",
+        "default",
+        'template: t:1: executing "t" at <join>: wrong number of args for join: want 2 got 1',
+    ),
+    "an unknown function beside caller functions": (
+        "{{ lower .Name }}",
+        "default",
+        'template: t:1: function "lower" not defined',
+    ),
+    "missingkey=error on a present key": ("{{ .Labels.app }}", "error", "a"),
+    "missingkey=error on a missing key": (
+        "{{ .Labels.missing }}",
+        "error",
+        'template: t:1: executing "t" at <.Labels.missing>: map has no entry for key "missing"',
+    ),
+    "missingkey=error on a nil map": (
+        "{{ .Annotations.x }}",
+        "error",
+        'template: t:1: executing "t" at <.Annotations.x>: map has no entry for key "x"',
+    ),
+    "missingkey=error leaves index alone": ("{{ index .Labels `missing` }}", "error", ""),
+    "missingkey=error leaves the struct's error": (
+        "{{ .Nope }}",
+        "error",
+        'template: t:1: executing "t" at <.Nope>: can\'t evaluate field Nope',
+    ),
+    "missingkey=zero": ("[{{ .Labels.missing }}]", "zero", "[]"),
+    "missingkey=default": ("{{ .Labels.missing }}", "default", "<no value>"),
+}
+
+
+def _with_options(text: str, missingkey: str) -> str:
+    try:
+        return render(text, DATA, name="t", funcs=CALLER_FUNCS, missingkey=missingkey)
+    except GoTemplateError as err:
+        return str(err)
+
+
+@pytest.mark.parametrize(
+    ("template", "missingkey", "want"), OPTION_CASES.values(), ids=OPTION_CASES.keys()
+)
+def test_caller_functions_and_missingkey(template: str, missingkey: str, want: str) -> None:
+    assert _with_options(template, missingkey) == want
+
+
+def test_caller_functions_and_missingkey_as_go(tmp_path: Path) -> None:
+    cases = [
+        {"text": text, "html": False, "data": DATA, "missingkey": mode, "funcs": True}
+        for text, mode, _ in OPTION_CASES.values()
+    ]
+    for (text, mode, _), go in zip(
+        OPTION_CASES.values(), _go_results(cases, tmp_path), strict=True
+    ):
+        expected = go["parse"] or _go_exec_error(go["exec"]) or go["output"]
+        assert _with_options(text, mode) == expected, text
+
+
+def test_caller_functions_are_checked_as_go_funcs_does() -> None:
+    with pytest.raises(ValueError, match="not a valid identifier"):
+        check("x", "t", funcs={"a-b": _join})
+    with pytest.raises(ValueError, match="not a function"):
+        check("x", "t", funcs={"x": "text"})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="missingkey=bogus"):
+        render("x", DATA, name="t", missingkey="bogus")
+
+
+class _Pod(GoStruct):
+    """A struct pointer whose Go fields map to other keys, as the caller decides."""
+
+    go_type = "*v1.PodSpec"
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.fields = fields
+
+    def go_field(self, name: str) -> Any:
+        if name not in ("Name", "Tensor", "Spec"):
+            raise LookupError(name)
+        return self.fields.get(name.lower(), GoNil(f"*v1.{name}Spec"))
+
+
+# text/template/exec.go evalField: a struct pointer's missing field, a nil pointer.
+STRUCT_CASES = {
+    "a field by its Go name": ("{{ .Name }}", "pod"),
+    "a nil pointer is false and prints <nil>": (
+        "{{ if .Tensor }}t{{ else }}f{{ end }} {{ .Tensor }}",
+        "f <nil>",
+    ),
+    "and stops at a nil pointer": ("{{ and .Tensor .Tensor.Size }}", "<nil>"),
+    "eq of a nil pointer and nil": ("{{ eq .Tensor nil }}", "true"),
+    "a struct is true": ("{{ if .Spec }}y{{ end }}", "y"),
+    "a field of a nil pointer": (
+        "{{ .Tensor.Size }}",
+        'template: t:1: executing "t" at <.Tensor.Size>: '
+        "nil pointer evaluating *v1.TensorSpec.Size",
+    ),
+    "a field the type does not have": (
+        "{{ .Spec.Nope }}",
+        'template: t:1: executing "t" at <.Spec.Nope>: '
+        "can't evaluate field Nope in type *v1.PodSpec",
+    ),
+    "a caller function receives the struct, and nil as None": (
+        "{{ kind .Spec }} {{ kind .Tensor }} {{ kind nil }}",
+        "_Pod NoneType NoneType",
+    ),
+}
+
+
+@pytest.mark.parametrize(("template", "want"), STRUCT_CASES.values(), ids=STRUCT_CASES.keys())
+def test_go_structs_and_nil_pointers(template: str, want: str) -> None:
+    data = _Pod({"name": "pod", "spec": _Pod({})})
+    funcs = {"kind": lambda value: type(value).__name__}
+    try:
+        got = render(template, data, name="t", funcs=funcs, missingkey="error")
+    except GoTemplateError as err:
+        got = str(err)
+    assert got == want

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.goruntime import template as gotemplate
 from generator.llmisvc import config_merge as cm
 from generator.llmisvc.strategic import merge_specs
 
@@ -628,3 +629,27 @@ def test_merge_specs_writes_quantities_as_go_marshals_them() -> None:
     spec = {"template": {"containers": [{"name": "main", "resources": {"limits": {"cpu": 6}}}]}}
     merged = cm.merge_all([spec, {}])
     assert merged["template"]["containers"][0]["resources"]["limits"] == {"cpu": "6"}
+
+
+def test_replace_variables_is_not_bound_by_the_hand_written_template_limit() -> None:
+    # The config's JSON text may be far longer than a domain or path template; Go has no bound.
+    token = gotemplate.SOURCE_LIMIT.set(100)
+    try:
+        got = cm.replace_variables(
+            _svc({"metadata": {"name": "long"}}),
+            {"metadata": {}, "spec": {"model": {"name": "{{ .Name }}" + "x" * 200}}},
+            cm.GlobalConfig(),
+        )
+    finally:
+        gotemplate.SOURCE_LIMIT.reset(token)
+    assert got == {"model": {"name": "long" + "x" * 200}}
+
+
+def test_replace_variables_missing_label_is_an_error() -> None:
+    # missingkey=error, as ReplaceVariables sets it: a map key that is absent fails.
+    with pytest.raises(cm.CombineError, match='map has no entry for key "team"'):
+        cm.replace_variables(
+            _svc({"metadata": {"name": "a", "labels": {"app": "x"}}}),
+            {"metadata": {}, "spec": {"model": {"name": "{{ .Labels.team }}"}}},
+            cm.GlobalConfig(),
+        )
