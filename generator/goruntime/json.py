@@ -157,17 +157,22 @@ class FloatLiteral(str):
 class UnmarshalTypeError(Exception):
     """`json.UnmarshalTypeError`: a JSON value of the wrong kind for the Go type.
 
-    `field` is the dotted path from the top struct ("" for the top value); `struct` names the
-    top struct."""
+    Go names the innermost struct being decoded and the stack of field names leading to the
+    value (no slice indexes, no map keys); `path` is the full JSON path ("" for the top)."""
 
-    def __init__(self, value: Any, struct: str, field_path: str, kind: Kind) -> None:
-        self.field = field_path
-        if field_path:
-            where = f"Go struct field {struct}.{field_path}"
-        else:
-            where = "Go value"
+    def __init__(
+        self,
+        value: Any,
+        kind: Kind,
+        *,
+        struct: str = "",
+        fields: tuple[str, ...] = (),
+        path: str = "",
+    ) -> None:
+        self.field = path
+        where = f"Go struct field {struct}.{'.'.join(fields)}" if struct or fields else "Go value"
         super().__init__(
-            f"json: cannot unmarshal {json_kind(value)} into {where} of type {go_type(kind)}"
+            f"json: cannot unmarshal {json_kind(value, kind)} into {where} of type {go_type(kind)}"
         )
 
 
@@ -183,14 +188,15 @@ def loads(text: str) -> Any:
     )
 
 
-def json_kind(value: Any) -> str:
-    """How encoding/json names a JSON value in `cannot unmarshal X into ...`."""
+def json_kind(value: Any, kind: Kind | None = None) -> str:
+    """How encoding/json names a JSON value in `cannot unmarshal X into ...` (`literalStore`
+    quotes a number's text only when an integer type refused it)."""
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, FloatLiteral):
-        return f"number {value}"
-    if isinstance(value, (int, float)):
-        return "number"
+    if isinstance(value, (int, float, FloatLiteral)):
+        target = kind.elem if isinstance(kind, Pointer) else kind
+        integer = isinstance(target, Scalar) and target.go in _INT_BITS
+        return f"number {value}" if integer else "number"
     if isinstance(value, str):
         return "string"
     if isinstance(value, (Pairs, Mapping)):
@@ -219,13 +225,22 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def decode(value: Any, kind: Kind, current: Any = None, *, struct: str = "", path: str = "") -> Any:
+def decode(
+    value: Any,
+    kind: Kind,
+    current: Any = None,
+    *,
+    struct: str = "",
+    fields: tuple[str, ...] = (),
+    path: str = "",
+) -> Any:
     """The Go value `json.Unmarshal` leaves after decoding JSON `value` into `current` of type
     `kind` (None: the zero value). Structs come back as dicts of every field, slices as lists,
     nil as None. `null` leaves a scalar or struct as it was and sets a pointer, slice or map to
     nil; an object decodes into the existing struct or map (so repeats merge).
 
-    Raises `UnmarshalTypeError` naming `struct` and the field path."""
+    Raises `UnmarshalTypeError`; `struct`, `fields` and `path` say where `value` sits when it is
+    a member of a larger value being decoded."""
     if current is None and not isinstance(kind, (Pointer, Slice, Map, Interface, Open)):
         current = zero(kind)
     if value is None:
@@ -233,40 +248,50 @@ def decode(value: Any, kind: Kind, current: Any = None, *, struct: str = "", pat
     if isinstance(kind, (Interface, Open, Custom)):
         return _plain(value)
     if isinstance(kind, Pointer):
-        return decode(value, kind.elem, current, struct=struct, path=path)
+        return decode(value, kind.elem, current, struct=struct, fields=fields, path=path)
+    where: dict[str, Any] = {"struct": struct, "fields": fields, "path": path}
     if isinstance(kind, Scalar):
         if not _accepts(kind, value):
-            raise UnmarshalTypeError(value, struct, path, kind)
+            raise UnmarshalTypeError(value, kind, **where)
         return float(value) if kind.go == "float64" else value
     if isinstance(kind, Slice):
         if not isinstance(value, list) or isinstance(value, Pairs):
-            raise UnmarshalTypeError(value, struct, path, kind)
+            raise UnmarshalTypeError(value, kind, **where)
         return [
-            decode(item, kind.elem, struct=struct, path=f"{path}[{i}]")
+            decode(item, kind.elem, struct=struct, fields=fields, path=f"{path}[{i}]")
             for i, item in enumerate(value)
         ]
     if not isinstance(value, (Pairs, Mapping)):
-        raise UnmarshalTypeError(value, struct, path, kind)
+        raise UnmarshalTypeError(value, kind, **where)
     out = dict(current or {})
     for key, item in _items(value):
         if isinstance(kind, Map):
-            out[key] = decode(item, kind.elem, struct=struct, path=_join(path, key))
+            out[key] = decode(item, kind.elem, struct=struct, fields=fields, path=_join(path, key))
             continue
         found = kind.field(key)
         if found is None:
             continue  # unknown keys are ignored (no DisallowUnknownFields)
         out[found.name] = decode(
-            item, found.kind, out[found.name], struct=struct, path=_join(path, found.name)
+            item,
+            found.kind,
+            out[found.name],
+            struct=kind.go.rpartition(".")[2],
+            fields=(*fields, found.name),
+            path=_join(path, found.name),
         )
     return out
 
 
 def decode_field(obj: Pairs, name: str, kind: Kind, current: Any, *, struct: str, path: str) -> Any:
-    """Decode into field `name` of a struct from every key of `obj` that fills it, in order."""
+    """Decode into field `name` of struct `struct` (at JSON `path`) from every key of `obj` that
+    fills it, in order."""
     fill = Struct(struct, (Field(name, kind),))
+    full = _join(path, name)
     for key, value in obj:
         if fill.field(key) is not None:
-            current = decode(value, kind, current, struct=struct, path=_join(path, name))
+            current = decode(
+                value, kind, current, struct=struct, fields=tuple(full.split(".")), path=full
+            )
     return current
 
 
@@ -295,8 +320,9 @@ def is_empty(value: Any, kind: Kind) -> bool:
 
 
 def round_trip(value: Any, kind: Kind) -> Any:
-    """JSON data `value` as Go unmarshals it into `kind` and marshals it back: unknown fields
-    and nulls dropped, `omitempty` empty values dropped, absent non-`omitempty` fields written
+    """JSON data `value` as Go unmarshals it into `kind` and marshals it back: keys matched as
+    `decode` matches them (for a partial `Struct`, exactly), unknown fields and nulls dropped,
+    `omitempty` empty values dropped, absent non-`omitempty` fields written
     as their zero value, map keys sorted, custom marshalers applied.
 
     Values are not type-checked here (`decode` does that): the data reaching a round trip has
@@ -308,12 +334,19 @@ def round_trip(value: Any, kind: Kind) -> Any:
     if isinstance(kind, Open):
         return _round_trip_open(value, kind)
     if isinstance(kind, Slice) and isinstance(value, list):
-        return [round_trip(item, kind.elem) for item in value]
+        return [_element(item, kind.elem) for item in value]
     if isinstance(kind, Map) and isinstance(value, Mapping):
-        return {str(k): round_trip(value[k], kind.elem) for k in sorted(value)}
+        return {str(k): _element(value[k], kind.elem) for k in sorted(value)}
     if isinstance(kind, Struct) and isinstance(value, Mapping):
         return _round_trip_struct(value, kind)
     return value
+
+
+def _element(value: Any, kind: Kind) -> Any:
+    """A slice or map element: `null` decodes to the element type's zero value."""
+    if value is None and isinstance(kind, (Scalar, Struct)):
+        return round_trip({}, kind) if isinstance(kind, Struct) else kind.zero
+    return round_trip(value, kind)
 
 
 def _round_trip_open(value: Any, kind: Open) -> Any:
@@ -326,7 +359,29 @@ def _round_trip_open(value: Any, kind: Open) -> Any:
     return value
 
 
+def _members(value: Mapping[str, Any], kind: Struct) -> dict[str, Any]:
+    """The JSON value each field of a whole struct ends up decoding, keys matched as `decode`
+    matches them: later keys win, `null` clears only a pointer, slice or map, and objects for
+    a struct or map merge."""
+    got: dict[str, Any] = {}
+    for key, item in value.items():
+        spec = kind.field(key)
+        if spec is None:
+            continue
+        if item is None:
+            if not isinstance(spec.kind, (Scalar, Custom, Struct)):
+                got[spec.name] = None
+            continue
+        target = spec.kind.elem if isinstance(spec.kind, Pointer) else spec.kind
+        before = got.get(spec.name)
+        merges = isinstance(target, (Struct, Map)) and isinstance(item, Mapping)
+        got[spec.name] = {**before, **item} if merges and isinstance(before, Mapping) else item
+    return got
+
+
 def _round_trip_struct(value: Mapping[str, Any], kind: Struct) -> dict[str, Any]:
+    if kind.rest is None:
+        value = _members(value, kind)
     out: dict[str, Any] = {}
     known = {f.name: f for f in kind.fields}
     keys: Iterator[str] = iter(value) if kind.rest is not None else iter(known)
@@ -335,9 +390,8 @@ def _round_trip_struct(value: Mapping[str, Any], kind: Struct) -> dict[str, Any]
         if spec is None:
             if item is not None and kind.rest is not None:
                 rest = kind.rest
-                out[key] = round_trip(
-                    item, rest.members.get(key, rest) if isinstance(rest, Open) else rest
-                )
+                member = rest.members.get(key, rest) if isinstance(rest, Open) else rest
+                out[key] = round_trip(item, member)
         elif item is not None and not (spec.omitempty and is_empty(item, spec.kind)):
             out[key] = round_trip(item, spec.kind)
     for spec in kind.fields:
@@ -348,11 +402,9 @@ def _round_trip_struct(value: Mapping[str, Any], kind: Struct) -> dict[str, Any]
                 out[spec.name] = spec.kind.zero
             elif kind.rest is None:
                 out[spec.name] = None  # a nil pointer, slice or map without omitempty: null
-    return (
-        out
-        if kind.rest is not None
-        else {f.name: out[f.name] for f in kind.fields if f.name in out}
-    )
+    if kind.rest is not None:
+        return out  # a partial description keeps the input order
+    return {f.name: out[f.name] for f in kind.fields if f.name in out}
 
 
 def encode(value: Any, kind: Kind) -> Any:
