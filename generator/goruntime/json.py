@@ -234,10 +234,11 @@ def decode(
     fields: tuple[str, ...] = (),
     path: str = "",
 ) -> Any:
-    """The Go value `json.Unmarshal` leaves after decoding JSON `value` into `current` of type
-    `kind` (None: the zero value). Structs come back as dicts of every field, slices as lists,
-    nil as None. `null` leaves a scalar or struct as it was and sets a pointer, slice or map to
-    nil; an object decodes into the existing struct or map (so repeats merge).
+    """Port of `json.Unmarshal`: the Go value left after decoding JSON `value` into
+    `current` of type `kind` (None: the zero value). Structs come back as dicts of every
+    field, slices as lists, nil as None. `null` leaves a scalar or struct as it was and sets a
+    pointer, slice or map to nil; an object decodes into the existing struct or map (so
+    repeats merge).
 
     Raises `UnmarshalTypeError`; `struct`, `fields` and `path` say where `value` sits when it is
     a member of a larger value being decoded."""
