@@ -160,7 +160,7 @@ _NODE = _s("v1alpha1.InferenceRouter", ("routerType", STRING), _o("steps", Slice
 GRAPH_SPEC = _s(
     "v1alpha1.InferenceGraphSpec",
     ("nodes", Map(_NODE)),
-    ("resources", RESOURCES),
+    _o("resources", RESOURCES),
     _o("affinity", Pointer(AFFINITY)), _o("timeout", Pointer(INT64)),
     _o("routerTimeouts", Pointer(_ROUTER_TIMEOUTS)),
     _o("minReplicas", Pointer(INT32)), _o("maxReplicas", INT32), _o("scaleTarget", Pointer(INT32)),

@@ -258,8 +258,18 @@ def decode(
     if isinstance(kind, Slice):
         if not isinstance(value, list) or isinstance(value, Pairs):
             raise UnmarshalTypeError(value, kind, **where)
+        # Go decodes into the elements already there (a repeated key merges element-wise).
+        # unconfirmed: Go also reuses a truncated slice's spare capacity; not modelled.
+        old = current or []
         return [
-            decode(item, kind.elem, struct=struct, fields=fields, path=f"{path}[{i}]")
+            decode(
+                item,
+                kind.elem,
+                old[i] if i < len(old) else None,
+                struct=struct,
+                fields=fields,
+                path=f"{path}[{i}]",
+            )
             for i, item in enumerate(value)
         ]
     if not isinstance(value, (Pairs, Mapping)):
@@ -374,10 +384,26 @@ def _members(value: Mapping[str, Any], kind: Struct) -> dict[str, Any]:
                 got[spec.name] = None
             continue
         target = spec.kind.elem if isinstance(spec.kind, Pointer) else spec.kind
-        before = got.get(spec.name)
-        merges = isinstance(target, (Struct, Map)) and isinstance(item, Mapping)
-        got[spec.name] = {**before, **item} if merges and isinstance(before, Mapping) else item
+        got[spec.name] = _merged(got.get(spec.name), item, target)
     return got
+
+
+def _merged(before: Any, item: Any, kind: Kind) -> Any:
+    """JSON `item` decoded over the JSON `before` of a repeated key, as data."""
+    if (
+        isinstance(kind, (Struct, Map))
+        and isinstance(before, Mapping)
+        and isinstance(item, Mapping)
+    ):
+        return {**before, **item}
+    if isinstance(kind, Slice) and isinstance(before, list) and isinstance(item, list):
+        return [
+            _merged(before[i], element, kind.elem) if i < len(before) and element is not None
+            else before[i] if i < len(before) and isinstance(kind.elem, (Struct, Scalar))
+            else element
+            for i, element in enumerate(item)
+        ]  # fmt: skip
+    return item
 
 
 def _round_trip_struct(value: Mapping[str, Any], kind: Struct) -> dict[str, Any]:
@@ -396,10 +422,12 @@ def _round_trip_struct(value: Mapping[str, Any], kind: Struct) -> dict[str, Any]
         elif item is not None and not (spec.omitempty and is_empty(item, spec.kind)):
             out[key] = round_trip(item, spec.kind)
     for spec in kind.fields:
-        if spec.name not in out and not spec.omitempty and value.get(spec.name) is None:
-            if isinstance(spec.kind, Struct):
-                out[spec.name] = round_trip({}, spec.kind)
-            elif isinstance(spec.kind, Scalar):
+        if spec.name in out or value.get(spec.name) is not None:
+            continue
+        if isinstance(spec.kind, Struct):  # a struct is written even with omitempty
+            out[spec.name] = round_trip({}, spec.kind)
+        elif not spec.omitempty:
+            if isinstance(spec.kind, Scalar):
                 out[spec.name] = spec.kind.zero
             elif kind.rest is None:
                 out[spec.name] = None  # a nil pointer, slice or map without omitempty: null

@@ -57,6 +57,7 @@ CONFIG = Struct(
         Field("extra", Pointer(_INNER), omitempty=True),
         Field("items", Slice(_INNER), omitempty=True),
         Field("groups", Map(Slice(STRING))),
+        Field("nested", _INNER, omitempty=True),  # omitempty never drops a struct
     ),
 )
 
@@ -87,6 +88,7 @@ type Config struct {
 	Extra    *Inner              `json:"extra,omitempty"`
 	Items    []Inner             `json:"items,omitempty"`
 	Groups   map[string][]string `json:"groups"`
+	Nested   Inner               `json:"nested,omitempty"`
 }
 
 func main() {
@@ -166,12 +168,13 @@ def test_known_behaviours() -> None:
         ["t"],
     )
     assert marshal(encode(got, CONFIG)) == (
-        '{"image":"b","replicas":3,"args":null,"inner":{"name":"n","tags":["t"]},"groups":null}'
+        '{"image":"b","replicas":3,"args":null,"inner":{"name":"n","tags":["t"]},"groups":null,'
+        '"nested":{"name":""}}'
     )
     # omitempty drops a nil pointer, never a pointer to a zero; a struct is never empty.
     assert round_trip({"timeout": 0, "enabled": False, "labels": {}}, CONFIG) == {
         "image": "", "replicas": 0, "timeout": 0, "args": None, "inner": {"name": ""},
-        "groups": None,
+        "groups": None, "nested": {"name": ""},
     }  # fmt: skip
     with pytest.raises(
         UnmarshalTypeError, match=r"number 1\.5 into Go struct field Config\.replicas of type int32"
@@ -291,7 +294,15 @@ def _go_answers(docs: list[str], tmp: Path) -> list[str]:
 
 
 def test_matches_go(tmp_path: Path) -> None:
-    docs = [*_generated(1500), '{"replicas":1e3}', '{"inner":null}', '{"args":[null,"a"]}']
+    docs = [
+        *_generated(1500),
+        '{"replicas":1e3}',
+        '{"inner":null}',
+        '{"args":[null,"a"]}',
+        '{"args":["x","y"],"args":[null]}',  # null leaves the element decoded before
+        '{"items":[{"name":"a","count":1},{"name":"b"}],"Items":[{"name":""}]}',  # merged
+        '{"nested":{"tags":["t"]},"NESTED":{"name":"n"}}',
+    ]
     expected = _go_answers(docs, tmp_path)
     assert len(expected) == len(docs)
     mismatches = [
