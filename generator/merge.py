@@ -7,7 +7,8 @@ Ports `pkg/utils/container_merge.go` (`MergeContainerWithPatch`, `reconcileEnvVa
 `components/predictor.go: buildPodSpec`. KServe merges with apimachinery's
 `strategicpatch.StrategicMergePatch` over `json.Marshal`ed Go structs; `_merge_map` ports the
 parts of `strategicpatch/patch.go` these inputs reach (no `$patch` directives, no nulls), and
-`_go_json` reproduces what the Go JSON round trip drops (`omitempty` zero values, nulls).
+`generator.goruntime.json.round_trip` over the struct descriptions below reproduces what the
+Go JSON round trip drops (`omitempty` zero values, nulls).
 
 Lists merged by key (the `patchMergeKey` tags of k8s.io/api v0.34 core/v1): PodSpec `containers`,
 `initContainers`, `ephemeralContainers`, `volumes`, `imagePullSecrets`, `schedulingGates`,
@@ -22,12 +23,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from generator import constants as c
 from generator.data import copy_data
 from generator.errors import Invalid
+from generator.goruntime.json import INT32, STRING, Field, Open, Slice, Struct, marshal, round_trip
 from generator.goruntime.template import GoTemplateError, render
 from generator.utils.utils import is_gpu_enabled
 
@@ -39,78 +40,103 @@ class MergeError(ValueError):
     """An error KServe's merge helpers return (bad merge input, missing target container)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Struct:
-    """What Go's JSON round trip and the strategic merge need to know about one struct type."""
-
-    required: Mapping[str, Any] = field(default_factory=dict)  # non-omitempty: key -> zero
-    omit_zero: frozenset[str] = frozenset()  # non-pointer omitempty fields
-    items: Mapping[str, _Struct] = field(default_factory=dict)  # list field -> element struct
-    merge_keys: Mapping[str, str] = field(default_factory=dict)  # list field -> patchMergeKey
+# The parts of the k8s.io/api core/v1 types the Go JSON round trip changes; the rest is `Open`
+# (nulls dropped). ResourceRequirements (and VolumeResourceRequirements) are named `resources`
+# wherever they appear, so that member is described at any depth.
+_K8S = Open()
 
 
 def _pairs(spec: str) -> dict[str, str]:
     return dict(pair.split("=") for pair in spec.split())
 
 
-_ANY = _Struct()
-_CONTAINER = _Struct(
-    required={"name": ""},
-    omit_zero=frozenset(
-        "image command args workingDir ports envFrom env resizePolicy restartPolicyRules "
-        "volumeMounts volumeDevices terminationMessagePath terminationMessagePolicy "
-        "imagePullPolicy stdin stdinOnce tty".split()
-    ),
-    items={
-        "env": _Struct({"name": ""}, frozenset({"value"})),
-        "ports": _Struct({"containerPort": 0}, frozenset("name hostPort protocol hostIP".split())),
-        "volumeMounts": _Struct(
-            {"name": "", "mountPath": ""}, frozenset({"readOnly", "subPath", "subPathExpr"})
-        ),
-        "volumeDevices": _Struct({"name": "", "devicePath": ""}),
-        "envFrom": _Struct(omit_zero=frozenset({"prefix"})),
-    },
-    merge_keys=_pairs(
+_RESOURCES = Struct(
+    "v1.ResourceRequirements",
+    tuple(Field(name, _K8S, omitempty=True) for name in ("limits", "requests", "claims")),
+    rest=_K8S,
+)
+_K8S.members["resources"] = _RESOURCES
+
+
+def _partial(go: str, required: str, omitempty: str, **slices: Struct) -> Struct:
+    """A struct described in part: `required` string/int fields (non-omitempty, `name:zero`),
+    non-pointer `omitempty` fields, and lists of described structs."""
+    fields = [
+        Field(name, INT32 if zero == "0" else STRING)
+        for name, _, zero in (spec.partition(":") for spec in required.split())
+    ]
+    fields += [
+        Field(name, Slice(slices[name]) if name in slices else _K8S, omitempty=True)
+        for name in omitempty.split()
+    ]
+    fields += [
+        Field(name, Slice(kind)) for name, kind in slices.items() if name not in omitempty.split()
+    ]
+    return Struct(go, tuple(fields), rest=_K8S)
+
+
+_CONTAINER = _partial(
+    "v1.Container",
+    "name:",
+    "image command args workingDir ports envFrom env resizePolicy restartPolicyRules "
+    "volumeMounts volumeDevices terminationMessagePath terminationMessagePolicy "
+    "imagePullPolicy stdin stdinOnce tty",
+    env=_partial("v1.EnvVar", "name:", "value"),
+    ports=_partial("v1.ContainerPort", "containerPort:0", "name hostPort protocol hostIP"),
+    volumeMounts=_partial("v1.VolumeMount", "name: mountPath:", "readOnly subPath subPathExpr"),
+    volumeDevices=_partial("v1.VolumeDevice", "name: devicePath:", ""),
+    envFrom=_partial("v1.EnvFromSource", "", "prefix"),
+)
+# list field -> (patchMergeKey, the merge keys inside its elements)
+_MergeKeys = Mapping[str, tuple[str, "_MergeKeys"]]
+_CONTAINER_MERGE_KEYS: _MergeKeys = {
+    name: (key, {})
+    for name, key in _pairs(
         "env=name ports=containerPort volumeMounts=mountPath volumeDevices=devicePath"
-    ),
-)
-_RESOURCES_OMIT = frozenset({"limits", "requests", "claims"})
-_POD_MERGE_KEYS = _pairs(
-    "containers=name initContainers=name ephemeralContainers=name volumes=name "
-    "imagePullSecrets=name schedulingGates=name resourceClaims=name hostAliases=ip "
-    "topologySpreadConstraints=topologyKey"
-)
-_POD_SPEC = _Struct(
-    omit_zero=frozenset(
-        "volumes initContainers containers ephemeralContainers restartPolicy dnsPolicy "
-        "nodeSelector serviceAccountName serviceAccount nodeName hostNetwork hostPID hostIPC "
-        "imagePullSecrets hostname subdomain schedulerName tolerations hostAliases "
-        "priorityClassName readinessGates overhead topologySpreadConstraints schedulingGates "
-        "resourceClaims".split()
-    ),
-    items={
-        name: _CONTAINER if name.endswith("ontainers") else _Struct({key: ""})
-        for name, key in _POD_MERGE_KEYS.items()
+    ).items()
+}
+_POD_MERGE_KEYS: _MergeKeys = {
+    name: (key, _CONTAINER_MERGE_KEYS if name.endswith("ontainers") else {})
+    for name, key in _pairs(
+        "containers=name initContainers=name ephemeralContainers=name volumes=name "
+        "imagePullSecrets=name schedulingGates=name resourceClaims=name hostAliases=ip "
+        "topologySpreadConstraints=topologyKey"
+    ).items()
+}
+_POD_SPEC = _partial(
+    "v1.PodSpec",
+    "",
+    "volumes initContainers containers ephemeralContainers restartPolicy dnsPolicy "
+    "nodeSelector serviceAccountName serviceAccount nodeName hostNetwork hostPID hostIPC "
+    "imagePullSecrets hostname subdomain schedulerName tolerations hostAliases "
+    "priorityClassName readinessGates overhead topologySpreadConstraints schedulingGates "
+    "resourceClaims",
+    **{
+        name: _CONTAINER if name.endswith("ontainers") else _partial("", f"{key}:", "")
+        for name, (key, _) in _POD_MERGE_KEYS.items()
     }
-    | {"imagePullSecrets": _Struct(omit_zero=frozenset({"name"}))},  # name is omitempty here
-    merge_keys=_POD_MERGE_KEYS,
+    | {"imagePullSecrets": _partial("v1.LocalObjectReference", "", "name")},  # omitempty here
 )
+
+
+def _omitempty(struct: Struct) -> frozenset[str]:
+    return frozenset(f.name for f in struct.fields if f.omitempty)
+
+
 # ServingRuntimePodSpec fields MergePodSpec copies into the base corev1.PodSpec.
 RUNTIME_POD_SPEC_FIELDS = tuple(
     "nodeSelector affinity tolerations volumes imagePullSecrets schedulerName".split()
 )
-CONTAINER_FIELDS = _CONTAINER.omit_zero | frozenset(
+CONTAINER_FIELDS = _omitempty(_CONTAINER) | frozenset(
     "name resources restartPolicy livenessProbe readinessProbe startupProbe lifecycle "
     "securityContext".split()
 )
-POD_SPEC_FIELDS = _POD_SPEC.omit_zero | frozenset(
+POD_SPEC_FIELDS = _omitempty(_POD_SPEC) | frozenset(
     "terminationGracePeriodSeconds activeDeadlineSeconds automountServiceAccountToken "
     "shareProcessNamespace securityContext affinity priority dnsConfig runtimeClassName "
     "enableServiceLinks preemptionPolicy setHostnameAsFQDN os hostUsers resources "
     "hostnameOverride".split()
 )
-# encoding/json's HTML-safe escaping (json.Marshal's default)
-_JSON_HTML_ESCAPES = tuple((ch, f"\\u{ord(ch):04x}") for ch in "<>&\u2028\u2029")
 _TAG_RE = re.compile(r"(:([\w.\-_]*))\Z", re.ASCII)
 # Server types whose GPU build is the same image with a "-gpu" tag suffix.
 _GPU_TAG_SERVER_TYPES = (
@@ -123,40 +149,6 @@ _GPU_TAG_SERVER_TYPES = (
 # --- Go JSON round trip and strategic merge ----------------------------------------------------
 
 
-def _is_zero(value: Any) -> bool:
-    return value is None or value in ("", [], {}) or (type(value) in (bool, int) and not value)
-
-
-def _go_json(value: Any, struct: _Struct = _ANY) -> Any:
-    """`value` after Go's json.Unmarshal into the typed struct and json.Marshal back.
-
-    Nulls go everywhere; `omitempty` zero values go for the fields the `_Struct` tables list
-    (Container, its env/ports/volumeMounts/volumeDevices/envFrom entries, resources, PodSpec).
-    Zero values deeper down are kept: they merge the same way and mean the same to Kubernetes.
-    """
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if item is None or (key in struct.omit_zero and _is_zero(item)):
-                continue
-            if key == "resources" and isinstance(item, Mapping):
-                out[key] = {
-                    k: _go_json(v)
-                    for k, v in item.items()
-                    if v is not None and not (k in _RESOURCES_OMIT and _is_zero(v))
-                }
-            elif key in struct.items and isinstance(item, list):
-                out[key] = [_go_json(x, struct.items[key]) for x in item]
-            else:
-                out[key] = _go_json(item)
-        for key, zero in struct.required.items():
-            out.setdefault(key, zero)
-        return out
-    if isinstance(value, list):
-        return [_go_json(x, struct) for x in value]
-    return value
-
-
 def _go_repr(value: Any) -> str:
     if isinstance(value, Mapping):
         return "map[" + " ".join(f"{k}:{_go_repr(value[k])}" for k in sorted(value)) + "]"
@@ -164,20 +156,16 @@ def _go_repr(value: Any) -> str:
 
 
 def _merge_map(
-    original: dict[str, Any], patch: Mapping[str, Any], struct: _Struct
+    original: dict[str, Any], patch: Mapping[str, Any], merge_keys: _MergeKeys
 ) -> dict[str, Any]:
     """Apply `patch` onto `original` (owned, changed in place) as `strategicpatch.mergeMap`."""
     for key, patch_value in patch.items():
         current = original.get(key)
         if isinstance(current, dict) and isinstance(patch_value, Mapping):
-            original[key] = _merge_map(current, patch_value, _ANY)
-        elif (
-            isinstance(current, list)
-            and isinstance(patch_value, list)
-            and (key in struct.merge_keys)
-        ):
-            merge_key, item_struct = struct.merge_keys[key], struct.items.get(key, _ANY)
-            original[key] = _merge_list(current, patch_value, merge_key, item_struct)
+            original[key] = _merge_map(current, patch_value, {})
+        elif isinstance(current, list) and isinstance(patch_value, list) and (key in merge_keys):
+            merge_key, item_keys = merge_keys[key]
+            original[key] = _merge_list(current, patch_value, merge_key, item_keys)
         else:
             original[key] = copy_data(patch_value)
     return original
@@ -188,7 +176,7 @@ def _find(items: Sequence[Mapping[str, Any]], key: str, value: Any) -> int:
 
 
 def _merge_list(
-    original: list[Any], patch: list[Any], key: str, struct: _Struct
+    original: list[Any], patch: list[Any], key: str, item_keys: _MergeKeys
 ) -> list[dict[str, Any]]:
     """`strategicpatch.mergeSlice` for a list of maps with a merge key, element order included."""
     if not original and not patch:
@@ -204,7 +192,7 @@ def _merge_list(
         if at < 0:
             merged.append(copy_data(dict(item)))
         else:
-            merged[at] = _merge_map(merged[at], item, struct)
+            merged[at] = _merge_map(merged[at], item, item_keys)
     for item in merged:
         if key not in item:
             raise MergeError(f"map: {_go_repr(item)} does not contain declared merge key: {key}")
@@ -234,8 +222,8 @@ def merge_container_with_patch(
     base: Mapping[str, Any], overlay: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Port of `MergeContainerWithPatch`: strategic-merge `overlay` onto `base`; args replace."""
-    overlay_json = _go_json(overlay, _CONTAINER)
-    merged = _merge_map(_go_json(base, _CONTAINER), overlay_json, _CONTAINER)
+    overlay_json = round_trip(overlay, _CONTAINER)
+    merged = _merge_map(round_trip(base, _CONTAINER), overlay_json, _CONTAINER_MERGE_KEYS)
     by_name = {e["name"]: e for e in overlay_json.get("env", [])}
     for env in merged.get("env", []):  # reconcileEnvValueConflicts
         if not env.get("value") or env.get("valueFrom") is None or env["name"] not in by_name:
@@ -266,7 +254,9 @@ def merge_pod_spec(
 ) -> dict[str, Any]:
     """Port of `MergePodSpec`: the isvc PodSpec strategic-merged onto six runtime pod fields."""
     base = {k: runtime_pod_spec[k] for k in RUNTIME_POD_SPEC_FIELDS if k in runtime_pod_spec}
-    return _merge_map(_go_json(base, _POD_SPEC), _go_json(predictor_pod_spec, _POD_SPEC), _POD_SPEC)
+    return _merge_map(
+        round_trip(base, _POD_SPEC), round_trip(predictor_pod_spec, _POD_SPEC), _POD_MERGE_KEYS
+    )
 
 
 def get_container_index_by_name(containers: Sequence[Mapping[str, Any]], name: str) -> int:
@@ -319,13 +309,9 @@ def replace_placeholders(container: Mapping[str, Any], meta: Mapping[str, Any]) 
     Raises GoTemplateError, or MergeError when the rendered text is no longer valid JSON.
     """
     try:
-        text = json.dumps(
-            _go_json(container, _CONTAINER), ensure_ascii=False, separators=(",", ":")
-        )
+        text = marshal(round_trip(container, _CONTAINER))
     except (TypeError, ValueError) as err:
         raise MergeError(f"could not marshal container: {err}") from err
-    for char, escaped in _JSON_HTML_ESCAPES:
-        text = text.replace(char, escaped)
     rendered = render(text, _object_meta_data(meta), html=True, name="container-tmpl")
     try:
         result = json.loads(rendered)

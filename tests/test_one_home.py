@@ -14,6 +14,8 @@ HOMES = {
     "strconv.Quote": ("goruntime/strconv.py", "quote"),
     "strconv.Atoi": ("goruntime/strconv.py", "atoi"),
     "strconv.ParseInt": ("goruntime/strconv.py", "parse_int"),
+    "json.Marshal": ("goruntime/json.py", "marshal"),
+    "json.Unmarshal": ("goruntime/json.py", "decode"),
     "GetForceStopRuntime": ("utils/utils.py", "get_force_stop_runtime"),
     "IsGPUEnabled": ("utils/utils.py", "is_gpu_enabled"),
     "HasUnknownGpuResourceType": ("utils/utils.py", "has_unknown_gpu_resource_type"),

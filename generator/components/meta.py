@@ -8,7 +8,6 @@ write into a dict the caller built for the purpose, as the Go functions write in
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from generator.admission.component import UNSUPPORTED_STORAGE_URI_FORMAT_ERROR
 from generator.admission.pod import MutationError
 from generator.admission.pod.storage_container import get_storage_container_spec
 from generator.config import Config
+from generator.goruntime.json import STRING, Map, marshal, round_trip
 from generator.utils.isvc import is_mms_predictor
 
 URI_SCHEME_PLACEHOLDER = "<scheme-placeholder>"  # pkg/credentials: UriSchemePlaceholder
@@ -53,23 +53,6 @@ def includes_arg(args: Iterable[str], arg: str) -> bool:
     return any(a == arg or a.startswith(arg) for a in args)
 
 
-def go_json(value: Any) -> str:
-    """Go's `json.Marshal` of a map[string]string: compact, keys sorted, HTML characters escaped."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    for char, escape in _GO_JSON_ESCAPES:
-        text = text.replace(char, escape)
-    return text
-
-
-_GO_JSON_ESCAPES = (
-    ("<", "\\u003c"),
-    (">", "\\u003e"),
-    ("&", "\\u0026"),
-    ("\u2028", "\\u2028"),
-    ("\u2029", "\\u2029"),
-)
-
-
 def add_storage_spec_annotations(
     storage: Mapping[str, Any] | None, annotations: dict[str, str]
 ) -> bool:
@@ -78,7 +61,9 @@ def add_storage_spec_annotations(
         return False
     annotations[c.STORAGE_SPEC_ANNOTATION_KEY] = "true"
     if storage.get("parameters") is not None:
-        annotations[c.STORAGE_SPEC_PARAM_ANNOTATION_KEY] = go_json(storage["parameters"])
+        annotations[c.STORAGE_SPEC_PARAM_ANNOTATION_KEY] = marshal(
+            round_trip(storage["parameters"], Map(STRING))
+        )
     if storage.get("key") is not None:
         annotations[c.STORAGE_SPEC_KEY_ANNOTATION_KEY] = str(storage["key"])
     if storage.get("path") is not None:
@@ -151,7 +136,7 @@ def validate_storage_uri(
             return None
     except MutationError as err:
         return (
-            f"StorageURI not supported: error resolving storage container for {go_json(uri)}: {err}"
+            f"StorageURI not supported: error resolving storage container for {marshal(uri)}: {err}"
         )
     if not _HAS_SCHEME.search(uri):
         return None  # a local path

@@ -15,7 +15,6 @@ never calls an ingress reconciler).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator import constants as c
@@ -35,6 +34,20 @@ from generator.controllers.inferenceservice import (
     validate_initial_scale_annotation,
 )
 from generator.errors import Invalid, Notice, Problem, field_path
+from generator.goruntime.json import (
+    BOOL,
+    INT32,
+    INT64,
+    STRING,
+    Custom,
+    Field,
+    Kind,
+    Map,
+    Pointer,
+    Slice,
+    Struct,
+    round_trip,
+)
 from generator.goruntime.json import marshal as go_marshal
 from generator.load import Inputs
 from generator.reconcilers.knative import set_autoscaling_annotations
@@ -70,98 +83,96 @@ ROUTER_SECURITY_CONTEXT = {
 
 # --- json.Marshal of InferenceGraphSpec: Go struct field order and omitempty ---------------
 
-OMIT, PTR, KEEP = "omitempty", "pointer", "always"  # KEEP: no omitempty, zero value if absent
-QUANTITY = "quantity"
+_QUANTITY = Custom("resource.Quantity", marshal_quantity)
+_STRINGS = Slice(STRING)
 
 
-@dataclass(frozen=True, slots=True)
-class GoStruct:
-    """A Go struct's JSON fields in declaration order: (name, how, element type, zero)."""
-
-    fields: tuple[tuple[str, str, Any, Any], ...]
+def _s(go: str, *fields: tuple[str, Kind] | tuple[str, Kind, bool]) -> Struct:
+    """A struct from (JSON name, Go type[, omitempty]) triples."""
+    return Struct(go, tuple(Field(*f) for f in fields))
 
 
-@dataclass(frozen=True, slots=True)
-class GoMap:
-    """A Go map (keys sorted when marshalled) of `element`."""
-
-    element: Any = None
+def _o(name: str, kind: Kind) -> tuple[str, Kind, bool]:
+    return (name, kind, True)  # omitempty
 
 
-def _s(*fields: tuple[Any, ...]) -> GoStruct:
-    return GoStruct(tuple((*f, None, None)[:4] for f in fields))
-
-
-_REQUIREMENT = _s(("key", KEEP, None, ""), ("operator", KEEP, None, ""), ("values", OMIT))
-_LABEL_SELECTOR = _s(("matchLabels", OMIT, GoMap()), ("matchExpressions", OMIT, _REQUIREMENT))
-_NODE_TERM = _s(("matchExpressions", OMIT, _REQUIREMENT), ("matchFields", OMIT, _REQUIREMENT))
+_REQUIREMENT = _s(
+    "v1.LabelSelectorRequirement", ("key", STRING), ("operator", STRING), _o("values", _STRINGS)
+)
+_LABEL_SELECTOR = _s(
+    "v1.LabelSelector",
+    _o("matchLabels", Map(STRING)), _o("matchExpressions", Slice(_REQUIREMENT)),
+)  # fmt: skip
+_NODE_REQUIREMENT = _s(
+    "v1.NodeSelectorRequirement", ("key", STRING), ("operator", STRING), _o("values", _STRINGS)
+)
+_NODE_TERM = _s(
+    "v1.NodeSelectorTerm",
+    _o("matchExpressions", Slice(_NODE_REQUIREMENT)), _o("matchFields", Slice(_NODE_REQUIREMENT)),
+)  # fmt: skip
 _POD_TERM = _s(
-    ("labelSelector", PTR, _LABEL_SELECTOR), ("namespaces", OMIT),
-    ("topologyKey", KEEP, None, ""), ("namespaceSelector", PTR, _LABEL_SELECTOR),
-    ("matchLabelKeys", OMIT), ("mismatchLabelKeys", OMIT),
+    "v1.PodAffinityTerm",
+    _o("labelSelector", Pointer(_LABEL_SELECTOR)), _o("namespaces", _STRINGS),
+    ("topologyKey", STRING), _o("namespaceSelector", Pointer(_LABEL_SELECTOR)),
+    _o("matchLabelKeys", _STRINGS), _o("mismatchLabelKeys", _STRINGS),
 )  # fmt: skip
 _REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
 _PREFERRED = "preferredDuringSchedulingIgnoredDuringExecution"
-_POD_AFFINITY = _s(
-    (_REQUIRED, OMIT, _POD_TERM),
-    (_PREFERRED, OMIT, _s(("weight", KEEP, None, 0), ("podAffinityTerm", KEEP, _POD_TERM, {}))),
+_WEIGHTED_POD_TERM = _s(
+    "v1.WeightedPodAffinityTerm", ("weight", INT32), ("podAffinityTerm", _POD_TERM)
 )
-AFFINITY = _s(
-    ("nodeAffinity", PTR, _s(
-        (_REQUIRED, PTR, _s(("nodeSelectorTerms", KEEP, _NODE_TERM))),
-        (_PREFERRED, OMIT, _s(("weight", KEEP, None, 0), ("preference", KEEP, _NODE_TERM, {}))),
-    )),
-    ("podAffinity", PTR, _POD_AFFINITY),
-    ("podAntiAffinity", PTR, _POD_AFFINITY),
+_POD_AFFINITY = _s(
+    "v1.PodAffinity", _o(_REQUIRED, Slice(_POD_TERM)), _o(_PREFERRED, Slice(_WEIGHTED_POD_TERM))
+)
+_PREFERRED_TERM = _s("v1.PreferredSchedulingTerm", ("weight", INT32), ("preference", _NODE_TERM))
+_NODE_AFFINITY = _s(
+    "v1.NodeAffinity",
+    _o(_REQUIRED, Pointer(_s("v1.NodeSelector", ("nodeSelectorTerms", Slice(_NODE_TERM))))),
+    _o(_PREFERRED, Slice(_PREFERRED_TERM)),
 )  # fmt: skip
+AFFINITY = _s(
+    "v1.Affinity",
+    _o("nodeAffinity", Pointer(_NODE_AFFINITY)),
+    _o("podAffinity", Pointer(_POD_AFFINITY)),
+    _o("podAntiAffinity", Pointer(_POD_AFFINITY)),
+)
 TOLERATION = _s(
-    *((n, OMIT) for n in ("key", "operator", "value", "effect")), ("tolerationSeconds", PTR)
+    "v1.Toleration",
+    *(_o(n, STRING) for n in ("key", "operator", "value", "effect")),
+    _o("tolerationSeconds", Pointer(INT64)),
 )
 RESOURCES = _s(
-    ("limits", OMIT, GoMap(QUANTITY)), ("requests", OMIT, GoMap(QUANTITY)),
-    ("claims", OMIT, _s(("name", KEEP, None, ""), ("request", OMIT))),
+    "v1.ResourceRequirements",
+    _o("limits", Map(_QUANTITY)), _o("requests", Map(_QUANTITY)),
+    _o("claims", Slice(_s("v1.ResourceClaim", ("name", STRING), _o("request", STRING)))),
 )  # fmt: skip
 _STEP = _s(
-    *((n, OMIT) for n in ("name", "nodeName", "serviceName", "serviceUrl", "data")),
-    ("mapPredictionsToInstances", OMIT), ("weight", PTR), ("condition", OMIT), ("dependency", OMIT),
+    "v1alpha1.InferenceStep",
+    *(_o(n, STRING) for n in ("name", "nodeName", "serviceName", "serviceUrl", "data")),
+    _o("mapPredictionsToInstances", BOOL), _o("weight", Pointer(INT64)),
+    _o("condition", STRING), _o("dependency", STRING),
 )  # fmt: skip
+_ROUTER_TIMEOUTS = _s(
+    "v1alpha1.InfereceGraphRouterTimeouts",
+    *(_o(n, Pointer(INT64)) for n in ("serverRead", "serverWrite", "serverIdle", "serviceClient")),
+)
+_NODE = _s("v1alpha1.InferenceRouter", ("routerType", STRING), _o("steps", Slice(_STEP)))
 GRAPH_SPEC = _s(
-    ("nodes", KEEP, GoMap(_s(("routerType", KEEP, None, ""), ("steps", OMIT, _STEP)))),
-    ("resources", KEEP, RESOURCES, {}),
-    ("affinity", PTR, AFFINITY), ("timeout", PTR),
-    ("routerTimeouts", PTR, _s(
-        *((n, PTR) for n in ("serverRead", "serverWrite", "serverIdle", "serviceClient"))
-    )),
-    ("minReplicas", PTR), ("maxReplicas", OMIT), ("scaleTarget", PTR), ("scaleMetric", PTR),
-    ("tolerations", OMIT, TOLERATION), ("nodeSelector", OMIT, GoMap()), ("nodeName", OMIT),
-    ("serviceAccountName", OMIT),
+    "v1alpha1.InferenceGraphSpec",
+    ("nodes", Map(_NODE)),
+    _o("resources", RESOURCES),
+    _o("affinity", Pointer(AFFINITY)), _o("timeout", Pointer(INT64)),
+    _o("routerTimeouts", Pointer(_ROUTER_TIMEOUTS)),
+    _o("minReplicas", Pointer(INT32)), _o("maxReplicas", INT32), _o("scaleTarget", Pointer(INT32)),
+    _o("scaleMetric", Pointer(STRING)),
+    _o("tolerations", Slice(TOLERATION)), _o("nodeSelector", Map(STRING)), _o("nodeName", STRING),
+    _o("serviceAccountName", STRING),
 )  # fmt: skip
-
-
-def go_value(value: Any, kind: Any = None) -> Any:
-    """`value` as Go unmarshals it into `kind` and marshals it back (fields in struct order,
-    omitempty zero values dropped, map keys sorted, quantities canonical; unknown fields
-    dropped, as `json.Unmarshal` ignores them)."""
-    if isinstance(kind, GoStruct):
-        if isinstance(value, list):
-            return [go_value(item, kind) for item in value]
-        out: dict[str, Any] = {}
-        for name, how, element, zero in kind.fields:
-            item = value.get(name) if isinstance(value, Mapping) else None
-            if item is None:
-                if how == KEEP:
-                    out[name] = go_value(zero, element) if zero == {} else zero
-            elif not (how == OMIT and item in ("", 0, [], {})):  # False == 0 too
-                out[name] = go_value(item, element)
-        return out
-    if isinstance(kind, GoMap) and isinstance(value, Mapping):
-        return {str(k): go_value(value[k], kind.element) for k in sorted(value)}
-    return marshal_quantity(value) if kind == QUANTITY else value
 
 
 def graph_json(spec: Mapping[str, Any]) -> str:
     """The `--graph-json` argument: Go's `json.Marshal(graph.Spec)`."""
-    return go_marshal(go_value(spec, GRAPH_SPEC))
+    return go_marshal(round_trip(spec, GRAPH_SPEC))
 
 
 # --- step URLs: GetPredictorEndpoint, GetModelName ------------------------------------------
@@ -298,7 +309,7 @@ def construct_resource_requirements(
     graph's `resources` is Go's zero value, then the router config's."""
     resources = spec.get("resources") or {}
     if any(resources.get(key) is not None for key in ("limits", "requests", "claims")):
-        given: dict[str, Any] = go_value(
+        given: dict[str, Any] = round_trip(
             {k: resources.get(k) for k in ("limits", "requests")}, RESOURCES
         )
         return given  # claims are not copied
@@ -331,10 +342,10 @@ def create_inference_graph_pod_spec(
         container["env"] = [{"name": ROUTER_HEADERS_PROPAGATE_ENV_VAR, "value": value}]
     pod: dict[str, Any] = {"containers": [container], "automountServiceAccountToken": False}
     if spec.get("affinity") is not None:
-        pod["affinity"] = go_value(spec["affinity"], AFFINITY)
+        pod["affinity"] = round_trip(spec["affinity"], AFFINITY)
     secrets = [{"name": name} for name in router.image_pull_secrets]
     optional = {
-        "tolerations": go_value(spec.get("tolerations") or [], TOLERATION),
+        "tolerations": round_trip(spec.get("tolerations") or [], Slice(TOLERATION)),
         "imagePullSecrets": secrets,
         "nodeSelector": dict(spec.get("nodeSelector") or {}),
         "nodeName": spec.get("nodeName"),

@@ -16,7 +16,6 @@ to have succeeded (a named storage key exists) or what it does on "not found" ot
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, MutableSequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from generator.credentials.sources import (
     secret_key_ref_env,
     value_env,
 )
+from generator.goruntime.json import STRING, Map, marshal, round_trip
 
 URI_SCHEME_PLACEHOLDER = "<scheme-placeholder>"
 STORAGE_CONFIG_ENV_KEY = "STORAGE_CONFIG"
@@ -48,14 +48,6 @@ STORAGE_BUCKET_TYPES = ("s3",)
 
 class CredentialError(ValueError):
     """An error KServe's credential builder returns (the pod would be rejected)."""
-
-
-def go_json_string_map(values: Mapping[str, str]) -> str:
-    """Go's `json.Marshal` of a map[string]string: compact, keys sorted, HTML-safe escapes."""
-    text = json.dumps(dict(values), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(char, escape)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def merge_envs(base: list[dict[str, Any]], overrides: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -160,7 +152,9 @@ class CredentialBuilder:
         _rewrite_placeholder_args(container, stype, bucket)
         if params:
             env = container.setdefault("env", [])
-            env.append(value_env(STORAGE_OVERRIDE_CONFIG_ENV_KEY, go_json_string_map(params)))
+            env.append(
+                value_env(STORAGE_OVERRIDE_CONFIG_ENV_KEY, marshal(round_trip(params, Map(STRING))))
+            )
         return warnings
 
     def create_secret_volume_and_env(
