@@ -38,6 +38,13 @@ import fastjsonschema
 import yaml
 from fastjsonschema.generator import CodeGenerator
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from generator.schema.convert import (
+    UnsupportedSchema,
+    object_meta,
+    to_json_schema,
+)
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CRD_DIR = REPO_ROOT / "tests" / "data" / "reference" / "kserve" / "crd"
 DEFAULT_OUT = REPO_ROOT / "generator" / "schema"
@@ -57,181 +64,13 @@ HOIST_MIN_CHARS = 60
 
 Schema = dict[str, Any]
 
-# Keywords copied as they are: they mean the same in OpenAPI v3 and JSON schema draft 7.
-COPIED = frozenset(
-    {
-        "enum",
-        "pattern",
-        "minItems",
-        "maxItems",
-        "minLength",
-        "maxLength",
-        "minimum",
-        "maximum",
-        "multipleOf",
-        "uniqueItems",
-        "minProperties",
-        "maxProperties",
-    }
-)
-# Keywords left out: prose, or rules this validator does not enforce (see the module docstring).
-DROPPED = frozenset(
-    {
-        "description",
-        "title",
-        "example",
-        "format",
-        "default",
-        "x-kubernetes-list-type",
-        "x-kubernetes-list-map-keys",
-        "x-kubernetes-map-type",
-        "x-kubernetes-validations",
-    }
-)
-# Keywords with a rule of their own below.
-HANDLED = frozenset(
-    {
-        "type",
-        "properties",
-        "required",
-        "items",
-        "additionalProperties",
-        "anyOf",
-        "nullable",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "x-kubernetes-int-or-string",
-        "x-kubernetes-preserve-unknown-fields",
-    }
-)
-INT_OR_STRING_ANY_OF = [{"type": "integer"}, {"type": "string"}]
-
-
-def _strings() -> Schema:
-    return {"type": "string"}
-
-
-def object_meta() -> Schema:
-    """The fields of a Kubernetes ObjectMeta, with their JSON types; nothing else is allowed."""
-    string_map = {"type": "object", "additionalProperties": _strings()}
-    owner_ref = {
-        "type": "object",
-        "properties": {
-            "apiVersion": _strings(),
-            "kind": _strings(),
-            "name": _strings(),
-            "uid": _strings(),
-            "controller": {"type": "boolean"},
-            "blockOwnerDeletion": {"type": "boolean"},
-        },
-        "required": ["apiVersion", "kind", "name", "uid"],
-        "additionalProperties": False,
-    }
-    managed_fields_entry = {
-        "type": "object",
-        "properties": {
-            "manager": _strings(),
-            "operation": _strings(),
-            "apiVersion": _strings(),
-            "time": _strings(),
-            "fieldsType": _strings(),
-            "fieldsV1": {"type": "object"},
-            "subresource": _strings(),
-        },
-        "additionalProperties": False,
-    }
-    return {
-        "type": "object",
-        "properties": {
-            "name": _strings(),
-            "generateName": _strings(),
-            "namespace": _strings(),
-            "selfLink": _strings(),
-            "uid": _strings(),
-            "resourceVersion": _strings(),
-            "generation": {"type": "integer"},
-            "creationTimestamp": _strings(),
-            "deletionTimestamp": _strings(),
-            "deletionGracePeriodSeconds": {"type": "integer"},
-            "labels": string_map,
-            "annotations": dict(string_map),
-            "ownerReferences": {"type": "array", "items": owner_ref},
-            "finalizers": {"type": "array", "items": _strings()},
-            "managedFields": {"type": "array", "items": managed_fields_entry},
-        },
-        # kubectl apply and every GitOps tool need a name; generateName alone cannot be applied.
-        "required": ["name"],
-        "additionalProperties": False,
-    }
-
 
 def convert(node: Schema, where: str) -> Schema:
-    """One OpenAPI v3 CRD schema node as a strict JSON schema node."""
-    unknown = set(node) - COPIED - DROPPED - HANDLED
-    if unknown:
-        raise SystemExit(f"{where}: keyword(s) {sorted(unknown)} not supported by gen_schemas.py")
-    out: Schema = {}
-    if node.get("x-kubernetes-int-or-string"):
-        if node.get("anyOf", INT_OR_STRING_ANY_OF) != INT_OR_STRING_ANY_OF:
-            raise SystemExit(f"{where}: unexpected anyOf beside x-kubernetes-int-or-string")
-        out["type"] = ["integer", "string"]
-    elif "anyOf" in node:
-        raise SystemExit(f"{where}: anyOf is only supported for x-kubernetes-int-or-string")
-    elif "type" in node:
-        out["type"] = node["type"]
-    preserve = bool(node.get("x-kubernetes-preserve-unknown-fields"))
-    if "properties" in node:
-        out["properties"] = {
-            key: convert(sub, f"{where}.{key}") for key, sub in node["properties"].items()
-        }
-    if node.get("required"):
-        out["required"] = list(node["required"])
-    if "items" in node:
-        out["items"] = convert(node["items"], f"{where}[]")
-    extra = node.get("additionalProperties")
-    if isinstance(extra, dict):
-        out["additionalProperties"] = convert(extra, f"{where}{{}}")
-    elif extra is False or (out.get("type") == "object" and not preserve and extra is None):
-        # An object without preserve-unknown-fields keeps only its declared fields.
-        out["additionalProperties"] = False
-    out.update(
-        {
-            key: escape_class_dollars(node[key]) if key == "pattern" else node[key]
-            for key in sorted(COPIED & set(node))
-        }
-    )
-    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if node.get(bound) is True and limit in out:  # OpenAPI v3's flag; draft 7's number
-            out[bound] = out.pop(limit)
-    if node.get("nullable") and "type" in out:
-        out["type"] = [*_as_list(out["type"]), "null"]
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
-    return out
-
-
-def escape_class_dollars(pattern: str) -> str:
-    """A `$` inside a character class (Gateway API's path pattern) written `\\$`: fastjsonschema
-    rewrites every bare `$` to an end anchor, which Python's re refuses inside a class."""
-    out: list[str] = []
-    in_class = escaped = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[" and not in_class:
-            in_class = True
-        elif char == "]" and in_class:
-            in_class = False
-        elif char == "$" and in_class:
-            out.append("\\")
-        out.append(char)
-    return "".join(out)
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+    """One OpenAPI v3 CRD schema node as a strict JSON schema node (the package's converter)."""
+    try:
+        return to_json_schema(node, where, strict=True)
+    except UnsupportedSchema as err:
+        raise SystemExit(f"{err} (by gen_schemas.py)") from err
 
 
 def convert_root(openapi: Schema, kind: str) -> Schema:
