@@ -42,10 +42,13 @@ _PACKAGE: Final = __name__.rpartition(".")[0]
 _LOCALS_TEMPLATE: Final = re.compile(r'"((?:[^"\\\n]|\\.)*)"\.format\(\*\*locals\(\)\)')
 
 
-def cache_dir() -> Path:
-    """Where built validators are kept: `$XDG_CACHE_HOME/kserve-gitops/schema`."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "kserve-gitops" / "schema"
+def cache_dir() -> Path | None:
+    """Where built validators are kept: `$XDG_CACHE_HOME/kserve-gitops/schema` (`~/.cache` when
+    it is unset or relative, as the XDG spec says); None without a home directory."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or ".")
+    if not base.is_absolute():
+        base = Path(os.path.expanduser("~/.cache"))  # noqa: PTH111 (no exception without a home)
+    return base / "kserve-gitops" / "schema" if base.is_absolute() else None
 
 
 def cache_key(schema_text: bytes) -> str:
@@ -70,13 +73,15 @@ def load_validator(module: str, directory: Path | None = None) -> Validator:
     """The `validate` function of `data/<module>.json`, from the cache or built now."""
     schema_text = resources.files(_PACKAGE).joinpath("data", f"{module}.json").read_bytes()
     key = cache_key(schema_text)
-    path = (directory or cache_dir()) / f"{module}-{key[:32]}.bin"
+    folder = directory or cache_dir()
+    path = None if folder is None else folder / f"{module}-{key[:32]}.bin"
     header = f"kserve-gitops schema validator {key}\n".encode()
-    code = _read_built(path, header)
+    code = None if path is None else _read_built(path, header)
     if code is None:
         code = compile(validator_source(schema_text), f"<schema validator {module}>", "exec")
-        with contextlib.suppress(OSError):  # not writable: built for this process only
-            _write_atomically(path, header + marshal.dumps(code))
+        if path is not None:
+            with contextlib.suppress(OSError):  # not writable: built for this process only
+                _write_atomically(path, header + marshal.dumps(code))
     namespace: dict[str, Any] = {"__name__": f"kserve_gitops_schema_{module}"}
     exec(code, namespace)
     return cast(Validator, namespace["validate"])

@@ -74,8 +74,11 @@ def test_an_unwritable_cache_falls_back_to_memory(tmp_path: Path) -> None:
 def test_the_cache_follows_xdg_cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert validators.cache_dir() == tmp_path / "kserve-gitops" / "schema"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # ignored, as the XDG spec says
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert validators.cache_dir() == tmp_path / "home" / ".cache" / "kserve-gitops" / "schema"
     monkeypatch.delenv("XDG_CACHE_HOME")
-    assert validators.cache_dir() == Path.home() / ".cache" / "kserve-gitops" / "schema"
+    assert validators.cache_dir() == tmp_path / "home" / ".cache" / "kserve-gitops" / "schema"
 
 
 def test_the_generator_is_pinned_exactly_to_the_installed_version() -> None:
@@ -89,3 +92,15 @@ def test_no_private_fastjsonschema_api_and_no_committed_generated_code() -> None
     private = re.compile(r"\bfastjsonschema\.(generator|draft\d+|ref_resolver)\b")
     assert [p for p in sources if private.search(p.read_text(encoding="utf-8"))] == []
     assert not (REPO_ROOT / "generator" / "schema" / "compiled").exists()
+
+
+def test_without_a_home_the_validator_is_built_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    # What os.path.expanduser does when it finds no home directory: `~` stays as it is.
+    monkeypatch.setattr(validators.os.path, "expanduser", lambda path: path)
+    monkeypatch.chdir(tmp_path)
+    assert validators.cache_dir() is None
+    validators.load_validator(MODULE)({**VALID, "metadata": {"name": "a"}})
+    assert built(tmp_path) == []
