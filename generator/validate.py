@@ -12,7 +12,6 @@ first error per object). Problems are printed one per line on stderr, as for eve
 
 from __future__ import annotations
 
-import copy
 import importlib
 import os
 import re
@@ -25,14 +24,11 @@ import click
 from generator import load, pipeline
 from generator.errors import ObjectRef, Problem, ProblemsFound, Source, field_path
 from generator.output import Rendered
+from generator.schema.convert import to_json_schema
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEFAULT_KUBERNETES_VERSION = "1.34"  # KServe v0.20.0 builds against k8s.io/api v0.34
 CRD_SUFFIXES = (".yaml", ".yml", ".json")
-# OpenAPI v3 value keywords that mean the same in JSON Schema 2020-12.
-_SAME = ("type", "enum", "required", "minimum", "maximum", "minLength", "maxLength",
-         "pattern", "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
-         "multipleOf")  # fmt: skip
 
 
 def _import(name: str) -> Any:
@@ -44,47 +40,6 @@ def _import(name: str) -> Any:
             f"validate --crds needs the jsonschema and kubernetes-validate packages ({err}); "
             "install them with: pip install 'kserve-gitops[validate]'"
         ) from err
-
-
-def to_json_schema(node: Mapping[str, Any], strict_objects: bool = True) -> dict[str, Any]:
-    """A Kubernetes structural schema node as JSON Schema 2020-12, rejecting unknown fields."""
-    out: dict[str, Any] = {key: copy.deepcopy(node[key]) for key in _SAME if key in node}
-    if isinstance(node.get("properties"), Mapping):
-        out["properties"] = {k: to_json_schema(v) for k, v in node["properties"].items()}
-    if isinstance(node.get("items"), Mapping):
-        out["items"] = to_json_schema(node["items"])
-    extra = node.get("additionalProperties")
-    if extra is not None:
-        out["additionalProperties"] = to_json_schema(extra) if isinstance(extra, Mapping) else extra
-    for key in ("allOf", "anyOf", "oneOf"):
-        if isinstance(node.get(key), list):  # branches carry value checks, not fields
-            out[key] = [to_json_schema(branch, strict_objects=False) for branch in node[key]]
-    if isinstance(node.get("not"), Mapping):
-        out["not"] = to_json_schema(node["not"], strict_objects=False)
-    for key, base in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if node.get(key) is True and base in out:  # OpenAPI 3.0 booleans → 2020-12 numbers
-            out[key] = out.pop(base)
-    is_object = node.get("type") == "object" or "properties" in node
-    preserve = bool(node.get("x-kubernetes-preserve-unknown-fields"))
-    if strict_objects and is_object and not preserve and extra is None:
-        out["additionalProperties"] = False
-    _kubernetes_extensions(node, out)
-    return out
-
-
-def _kubernetes_extensions(node: Mapping[str, Any], out: dict[str, Any]) -> None:
-    """int-or-string, embedded resources and nullable, in JSON Schema terms."""
-    if node.get("x-kubernetes-int-or-string") and "type" not in out and "anyOf" not in out:
-        out["type"] = ["integer", "string"]
-    if node.get("x-kubernetes-embedded-resource"):
-        props = out.setdefault("properties", {})
-        for key, type_ in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
-            props.setdefault(key, {"type": type_})
-    if node.get("nullable"):
-        if isinstance(out.get("type"), str):
-            out["type"] = [out["type"], "null"]
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
 
 
 def crd_root_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -303,4 +258,4 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-__all__ = ["Schemas", "counted", "crd_root_schema", "to_json_schema", "validate"]
+__all__ = ["Schemas", "counted", "crd_root_schema", "validate"]

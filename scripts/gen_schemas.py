@@ -1,42 +1,45 @@
-"""Compile the KServe v0.20.0 CRD schemas into strict validators shipped inside the package.
+"""Turn the KServe v0.20.0 CRD schemas into the strict JSON schemas the package ships.
 
 The API server checks a custom resource against its CRD's `openAPIV3Schema`, rejects fields the
 schema does not declare (strict field validation), and accepts only the versions the CRD serves.
 This script turns each served version's schema into a plain JSON schema with the same meaning
-(`additionalProperties: false` wherever unknown fields would be dropped, int-or-string as a type
-pair, Kubernetes ObjectMeta for `metadata`), drops everything that is prose or not checked here
-(descriptions, formats, defaults, CEL rules, list/map merge hints), hoists repeated subschemas
-into `definitions` and compiles the result with `fastjsonschema.compile_to_code`.
+(`generator.schema.convert`, strict: a keyword it cannot honour stops it), with Kubernetes
+ObjectMeta for `metadata`, and hoists repeated subschemas into `definitions`. The package builds
+its validators from these files on first use (`generator.schema.validators`); no generated code
+is committed.
 
-The `default`s it drops go to a separate "defaults tree" per version, for
+The `default`s the conversion drops go to a separate "defaults tree" per version, for
 `generator.schema.apply_defaults` (the API server's structural defaulting): the same nesting
 keywords as the schema (`properties`, `items`, `additionalProperties`) kept only where they lead
 to a `default`, each node with its own `default` (and `nullable: true` beside one whose schema is
-nullable), repeated subtrees hoisted into `definitions` as for the validators. Output:
-`generator/schema/compiled/<kind>_<version>.py`, its defaults tree
+nullable), repeated subtrees hoisted into `definitions` as for the schemas. Output:
+`generator/schema/data/<kind>_<version>.json`, its defaults tree
 `generator/schema/data/<kind>_<version>_defaults.json` and `generator/schema/data/served.json`.
 
     python scripts/gen_schemas.py [CRD_DIR] [--out PACKAGE_DIR]
 
-The output is a pure function of the CRDs and the installed fastjsonschema: running it twice
-writes byte-identical files.
+The output is a pure function of the CRDs: running it twice writes byte-identical files, and
+tests/schema/test_schema.py checks on every run that the shipped files are up to date.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
-import fastjsonschema
 import yaml
-from fastjsonschema.generator import CodeGenerator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from generator.schema.convert import (
+    UnsupportedSchema,
+    object_meta,
+    to_json_schema,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CRD_DIR = REPO_ROOT / "tests" / "data" / "reference" / "kserve" / "crd"
@@ -57,181 +60,13 @@ HOIST_MIN_CHARS = 60
 
 Schema = dict[str, Any]
 
-# Keywords copied as they are: they mean the same in OpenAPI v3 and JSON schema draft 7.
-COPIED = frozenset(
-    {
-        "enum",
-        "pattern",
-        "minItems",
-        "maxItems",
-        "minLength",
-        "maxLength",
-        "minimum",
-        "maximum",
-        "multipleOf",
-        "uniqueItems",
-        "minProperties",
-        "maxProperties",
-    }
-)
-# Keywords left out: prose, or rules this validator does not enforce (see the module docstring).
-DROPPED = frozenset(
-    {
-        "description",
-        "title",
-        "example",
-        "format",
-        "default",
-        "x-kubernetes-list-type",
-        "x-kubernetes-list-map-keys",
-        "x-kubernetes-map-type",
-        "x-kubernetes-validations",
-    }
-)
-# Keywords with a rule of their own below.
-HANDLED = frozenset(
-    {
-        "type",
-        "properties",
-        "required",
-        "items",
-        "additionalProperties",
-        "anyOf",
-        "nullable",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "x-kubernetes-int-or-string",
-        "x-kubernetes-preserve-unknown-fields",
-    }
-)
-INT_OR_STRING_ANY_OF = [{"type": "integer"}, {"type": "string"}]
-
-
-def _strings() -> Schema:
-    return {"type": "string"}
-
-
-def object_meta() -> Schema:
-    """The fields of a Kubernetes ObjectMeta, with their JSON types; nothing else is allowed."""
-    string_map = {"type": "object", "additionalProperties": _strings()}
-    owner_ref = {
-        "type": "object",
-        "properties": {
-            "apiVersion": _strings(),
-            "kind": _strings(),
-            "name": _strings(),
-            "uid": _strings(),
-            "controller": {"type": "boolean"},
-            "blockOwnerDeletion": {"type": "boolean"},
-        },
-        "required": ["apiVersion", "kind", "name", "uid"],
-        "additionalProperties": False,
-    }
-    managed_fields_entry = {
-        "type": "object",
-        "properties": {
-            "manager": _strings(),
-            "operation": _strings(),
-            "apiVersion": _strings(),
-            "time": _strings(),
-            "fieldsType": _strings(),
-            "fieldsV1": {"type": "object"},
-            "subresource": _strings(),
-        },
-        "additionalProperties": False,
-    }
-    return {
-        "type": "object",
-        "properties": {
-            "name": _strings(),
-            "generateName": _strings(),
-            "namespace": _strings(),
-            "selfLink": _strings(),
-            "uid": _strings(),
-            "resourceVersion": _strings(),
-            "generation": {"type": "integer"},
-            "creationTimestamp": _strings(),
-            "deletionTimestamp": _strings(),
-            "deletionGracePeriodSeconds": {"type": "integer"},
-            "labels": string_map,
-            "annotations": dict(string_map),
-            "ownerReferences": {"type": "array", "items": owner_ref},
-            "finalizers": {"type": "array", "items": _strings()},
-            "managedFields": {"type": "array", "items": managed_fields_entry},
-        },
-        # kubectl apply and every GitOps tool need a name; generateName alone cannot be applied.
-        "required": ["name"],
-        "additionalProperties": False,
-    }
-
 
 def convert(node: Schema, where: str) -> Schema:
-    """One OpenAPI v3 CRD schema node as a strict JSON schema node."""
-    unknown = set(node) - COPIED - DROPPED - HANDLED
-    if unknown:
-        raise SystemExit(f"{where}: keyword(s) {sorted(unknown)} not supported by gen_schemas.py")
-    out: Schema = {}
-    if node.get("x-kubernetes-int-or-string"):
-        if node.get("anyOf", INT_OR_STRING_ANY_OF) != INT_OR_STRING_ANY_OF:
-            raise SystemExit(f"{where}: unexpected anyOf beside x-kubernetes-int-or-string")
-        out["type"] = ["integer", "string"]
-    elif "anyOf" in node:
-        raise SystemExit(f"{where}: anyOf is only supported for x-kubernetes-int-or-string")
-    elif "type" in node:
-        out["type"] = node["type"]
-    preserve = bool(node.get("x-kubernetes-preserve-unknown-fields"))
-    if "properties" in node:
-        out["properties"] = {
-            key: convert(sub, f"{where}.{key}") for key, sub in node["properties"].items()
-        }
-    if node.get("required"):
-        out["required"] = list(node["required"])
-    if "items" in node:
-        out["items"] = convert(node["items"], f"{where}[]")
-    extra = node.get("additionalProperties")
-    if isinstance(extra, dict):
-        out["additionalProperties"] = convert(extra, f"{where}{{}}")
-    elif extra is False or (out.get("type") == "object" and not preserve and extra is None):
-        # An object without preserve-unknown-fields keeps only its declared fields.
-        out["additionalProperties"] = False
-    out.update(
-        {
-            key: escape_class_dollars(node[key]) if key == "pattern" else node[key]
-            for key in sorted(COPIED & set(node))
-        }
-    )
-    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if node.get(bound) is True and limit in out:  # OpenAPI v3's flag; draft 7's number
-            out[bound] = out.pop(limit)
-    if node.get("nullable") and "type" in out:
-        out["type"] = [*_as_list(out["type"]), "null"]
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
-    return out
-
-
-def escape_class_dollars(pattern: str) -> str:
-    """A `$` inside a character class (Gateway API's path pattern) written `\\$`: fastjsonschema
-    rewrites every bare `$` to an end anchor, which Python's re refuses inside a class."""
-    out: list[str] = []
-    in_class = escaped = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[" and not in_class:
-            in_class = True
-        elif char == "]" and in_class:
-            in_class = False
-        elif char == "$" and in_class:
-            out.append("\\")
-        out.append(char)
-    return "".join(out)
-
-
-def _as_list(value: str | list[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+    """One OpenAPI v3 CRD schema node as a strict JSON schema node (the package's converter)."""
+    try:
+        return to_json_schema(node, where, strict=True)
+    except UnsupportedSchema as err:
+        raise SystemExit(f"{err} (by gen_schemas.py)") from err
 
 
 def convert_root(openapi: Schema, kind: str) -> Schema:
@@ -377,59 +212,8 @@ def defaults_tree(node: Schema, where: str) -> Schema:
     return out
 
 
-def _exc(
-    self: CodeGenerator,
-    msg: str,
-    *args: Any,
-    append_to_msg: str | None = None,
-    rule: str | None = None,
-) -> None:
-    """Stands in for `CodeGenerator.exc`: an error carrying the value, its path, the rule and
-    only that rule's argument (for `additionalProperties`, the declared property names).
-
-    fastjsonschema's detailed errors embed the whole expanded schema at every check, which for
-    a PodSpec-sized schema makes the generated module tens of megabytes; its messages are not
-    needed either (generator.schema writes its own), so the message is the rule's name.
-    """
-    text = repr(rule)
-    definition = self._definition if isinstance(self._definition, dict) else {}
-    if rule == "additionalProperties":
-        detail: dict[str, Any] = {"properties": list(definition.get("properties", {}))}
-    else:
-        detail = {rule: definition.get(rule)} if rule else {}
-    error = "JsonSchemaValueException(" + text
-    error += ', value={variable}, name="{name}", definition={detail}, rule={rule})'
-    line = ("raise " + error) if self._fast_fail else ("errors.append(" + error + ")")
-    self.l(line, *args, detail=repr(detail), rule=repr(rule))
-
-
-# A path with a list index or map key in it, spelled as a template filled from `locals()`.
-LOCALS_TEMPLATE = re.compile(r'"((?:[^"\\\n]|\\.)*)"\.format\(\*\*locals\(\)\)')
-
-
-def compile_schema(schema: Schema) -> str:
-    """Python source validating `schema`, collecting every error of a document.
-
-    fastjsonschema builds the path it hands to a `$ref`'d function with `.format(**locals())`,
-    on every call; in a function with hundreds of locals that dominates a valid document's
-    cost. The same template as an f-string reads only the names it uses.
-    """
-    with mock.patch.object(CodeGenerator, "exc", _exc):
-        code = fastjsonschema.compile_to_code(
-            schema, use_default=False, use_formats=False, fast_fail=False
-        )
-    return LOCALS_TEMPLATE.sub(r'f"\1"', str(code))
-
-
 def module_name(kind: str, version: str) -> str:
     return f"{kind.lower()}_{version}"
-
-
-def header(sources: list[str]) -> str:
-    lines = [f"# Generated by scripts/gen_schemas.py from the KServe {KSERVE_VERSION} CRDs:"]
-    lines += [f"#   {source}" for source in sources]
-    lines += ["# Do not edit: change the script and run it again.", ""]
-    return "\n".join(lines)
 
 
 def load_crd(path: Path) -> Schema:
@@ -443,11 +227,10 @@ def generate(crd_dir: Path) -> dict[str, str]:
     """Relative output path -> file content, for every file this script owns.
 
     Versions whose strict schemas and defaults are identical (ServingRuntime and
-    ClusterServingRuntime share their spec) share one compiled module and one defaults tree.
+    ClusterServingRuntime share their spec) share one schema and one defaults tree.
     """
     schemas: dict[str, Schema] = {}  # module -> schema
     trees: dict[str, Schema] = {}  # module -> defaults tree
-    sources: dict[str, list[str]] = {}  # module -> "file: Kind version" lines
     by_text: dict[str, str] = {}  # canonical schema and defaults tree -> module
     kinds: dict[str, Any] = {}
     for plural in CRD_PLURALS:
@@ -469,13 +252,12 @@ def generate(crd_dir: Path) -> dict[str, str]:
             module = by_text.setdefault(text, module_name(kind, name))
             schemas.setdefault(module, schema)
             trees.setdefault(module, tree)
-            sources.setdefault(module, []).append(f"{crd_file}: {kind} {name}")
             modules[name] = module
         kinds[kind] = {"scope": crd["spec"]["scope"], "versions": modules}
     files: dict[str, str] = {}
     for module, schema in schemas.items():
         draft7 = {"$schema": "http://json-schema.org/draft-07/schema#", **schema}
-        files[f"compiled/{module}.py"] = header(sources[module]) + compile_schema(draft7) + "\n"
+        files[f"data/{module}.json"] = json.dumps(draft7, indent=1, ensure_ascii=False) + "\n"
         files[f"data/{module}_defaults.json"] = defaults_json(trees[module])
     data = {"group": GROUP, "kserve": KSERVE_VERSION, "kinds": dict(sorted(kinds.items()))}
     files["data/served.json"] = json.dumps(data, indent=2) + "\n"
@@ -488,11 +270,10 @@ def defaults_json(tree: Schema) -> str:
 
 
 def write(files: dict[str, str], out: Path) -> None:
-    """Write `files` under `out`; delete compiled modules and defaults trees no CRD produces."""
-    owned = [*(out / "compiled").glob("*.py"), *(out / "data").glob("*_defaults.json")]
-    for stale in sorted(owned):
+    """Write `files` under `out`; delete the schemas and defaults trees no CRD produces."""
+    for stale in sorted((out / "data").glob("*.json")):
         relative = stale.relative_to(out).as_posix()
-        if stale.name != "__init__.py" and relative not in files:
+        if relative not in files:
             stale.unlink()
     for relative, content in sorted(files.items()):
         target = out / relative

@@ -295,9 +295,7 @@ def _validate_multi_node_model(
         if (found := env_var(model, env_name)) is not None:
             return Invalid(f"{field}.env[{found[0]}].name", message.format(name))
     resources_field = f"{field}.resources"
-    gpu = _unknown_gpu_resource(
-        isvc, model.get("resources"), resources_field, gpu_resource_types
-    )
+    gpu = _unknown_gpu_resource(isvc, model.get("resources"), resources_field, gpu_resource_types)
     if gpu is not None:
         return gpu
     uri = model.get("storageUri")

@@ -2,8 +2,9 @@
 
 Inputs come from git, unchecked: this rejects what the API server would reject with strict field
 validation, before anything is rendered, using the served versions (`data/served.json`) and the
-validators compiled from the CRDs (`compiled/`, imported per kind on first use), both written by
-`scripts/gen_schemas.py`. A valid object costs one call of its compiled function; only an invalid
+strict JSON schemas of the CRDs (`data/<kind>_<version>.json`), both written by
+`scripts/gen_schemas.py`; each is built into a validator on first use (`validators.py`, cached
+per user). A valid object costs one call of its validator; only an invalid
 one is copied, repaired and explained, with the API server's leniencies: a `null` field of an
 object or map counts as absent (`required value` if it is required; a `null` list item is an
 error), and an unquoted YAML timestamp is a string, as kubectl reads it. `normalized` applies
@@ -20,16 +21,16 @@ from __future__ import annotations
 
 import copy
 import datetime
-import importlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
 from generator.errors import Invalid, field_path
+from generator.schema.validators import Validator, load_validator
 
 __all__ = [
     "GROUP",
@@ -60,7 +61,6 @@ _SCALARS: Final = (
 )
 
 FieldPath = tuple[Any, ...]
-Validator = Callable[[Any], Any]
 
 
 def served_versions(kind: str) -> tuple[str, ...]:
@@ -141,7 +141,7 @@ def _served_module(doc: Mapping[str, Any]) -> str | list[Invalid]:
 
 @cache
 def _validator(module: str) -> Validator:
-    return cast(Validator, importlib.import_module(f"{__name__}.compiled.{module}").validate)
+    return load_validator(module)
 
 
 class _Defaults:
