@@ -272,6 +272,12 @@ func newHarness(docs []*unstructured.Unstructured, opts caseOptions) (*harness, 
 			core = append(core, o.DeepCopy())
 		case *corev1.ServiceAccount:
 			core = append(core, o.DeepCopy())
+		case *v1alpha1.ClusterStorageContainer:
+			// The API server applies the CRD's default (+kubebuilder:default="initContainer",
+			// storage_container_types.go) before KServe lists the object; the fake client does not.
+			if o.Spec.WorkloadType == "" {
+				o.Spec.WorkloadType = v1alpha1.InitContainer
+			}
 		}
 	}
 	if opts.Domain != "" {
