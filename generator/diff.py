@@ -17,7 +17,6 @@ from typing import Any
 
 import jsonpatch
 import yaml
-from deepdiff import DeepDiff
 
 from generator import rendered_index, writer
 
@@ -109,6 +108,9 @@ def summary(change: ObjectChange) -> list[str]:
     """Semantic lines for a changed object: `~ path: old → new`, `+ path`, `- path`."""
     if change.change != CHANGED:
         return []
+    # Imported here: deepdiff (with pydantic) costs ~90 ms of start-up that render never needs.
+    from deepdiff import DeepDiff
+
     found = DeepDiff(change.old, change.new, verbose_level=2)
     lines = []
     for path, values in sorted(found.get("values_changed", {}).items()):
