@@ -1,90 +1,303 @@
-"""Benchmark: render a synthetic repo of N InferenceServices and time each stage.
+"""Benchmark: render a synthetic repo of N InferenceServices and report ratios to the YAML floor.
 
-    python scripts/bench_render.py [N] [--profile] [--namespaces K] [--kustomize]
+    python scripts/bench_render.py [N] [--repeat R] [--namespaces K] [--linear M]
+                                   [--kustomize] [--profile]
 
-Writes the repo to a temporary folder (one file per InferenceService in K namespaces, default
-20, a mix of frameworks and of Knative and Standard modes), then runs the pipeline and the YAML
-emitter in-process. With --kustomize it also writes the rendered folder (`render -o`) and runs
-`kubectl kustomize` on every shard, as Flux or an Argo CD Application per shard would, and
-reports the slowest shard and the sum beside the render time.
+The repo (one file per InferenceService in K namespaces, default 50) is generated
+deterministically with the mix of issue 14: Knative `model` specs, legacy framework specs,
+Standard mode with an HPA, transformers, explainers, canaries and 5% ModelMesh.
+
+Every run is the installed console script in a subprocess, each figure the median of R runs
+(default 3), with a cache folder of its own (XDG_CACHE_HOME): "cold" runs start with nothing of
+the repo cached (only the schema validators every install builds once), the repeat runs keep
+what the previous run cached. The YAML floor is measured in the same run: PyYAML's C
+loader on every input file plus `json.dumps` of every output object; ratios to it are what
+compare across machines. Rows:
+
+- stdout: `render SRC` to a file, cold cache; target ≤ 2x floor.
+- fresh -o: `render SRC -o DIR` into an empty DIR, cold cache; target ≤ 1.3x stdout.
+- no change -o: the same again; target ≤ 0.75x floor.
+- one change -o: one InferenceService edited, then the same; target ≤ 0.75x floor.
+- peak RSS of the stdout render; target ≤ 1 GiB.
+
+--linear M adds one cold stdout render of M InferenceServices (e.g. 100000) and checks that
+seconds and memory per InferenceService stay within 1.5x of the N figures.
+--kustomize also runs `kubectl kustomize` on every shard of the rendered folder, as Flux or an
+Argo CD Application per shard would (issue 22), and reports the slowest shard.
+--profile prints a cProfile of one in-process render instead of the table.
 """
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
+import json
+import os
+import platform
 import pstats
-import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from generator import output, pipeline, writer
+import yaml
 
-FRAMEWORKS = ("sklearn", "xgboost", "tensorflow", "pytorch", "lightgbm")
-ISVC = """apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: model-{i}
-  namespace: team-{ns}
-  annotations:
-    serving.kserve.io/deploymentMode: {mode}
-spec:
-  predictor:
-    minReplicas: 1
-    maxReplicas: 3
-    {framework}:
-      storageUri: gs://bucket/models/{i}
-"""
+FORMATS = ("sklearn", "xgboost", "lightgbm", "tensorflow", "pytorch")
+LEGACY = ("sklearn", "xgboost", "tensorflow", "pytorch")
+GIB = 1 << 30
 
 
-def write_repo(root: Path, count: int, namespaces: int = 20) -> None:
+def isvc_text(i: int, namespaces: int) -> str:
+    """The i-th InferenceService of the mix (by i mod 20: 30% Knative model specs, 20% legacy
+    frameworks, 20% Standard with an HPA, 10% transformers, 10% explainers, 5% canaries, 5%
+    ModelMesh)."""
+    kind = i % 20
+    head = "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n"
+    head += f"  name: model-{i}\n  namespace: team-{i % namespaces}\n"
+    uri = f"gs://bucket/models/{i}"
+    fmt = FORMATS[i % len(FORMATS)]
+    model = f"    model:\n      modelFormat:\n        name: {fmt}\n      storageUri: {uri}\n"
+    if kind < 6:
+        return head + "spec:\n  predictor:\n    minReplicas: 1\n" + model
+    if kind < 10:
+        legacy = LEGACY[i % len(LEGACY)]
+        return head + f"spec:\n  predictor:\n    {legacy}:\n      storageUri: {uri}\n"
+    if kind < 14:
+        return (
+            head + "  annotations:\n    serving.kserve.io/deploymentMode: RawDeployment\n"
+            "spec:\n  predictor:\n    minReplicas: 2\n    maxReplicas: 6\n"
+            "    scaleMetric: cpu\n    scaleTarget: 70\n" + model
+        )
+    if kind < 16:
+        return (
+            head + "spec:\n  transformer:\n    containers:\n    - name: kserve-container\n"
+            "      image: kserve/image-transformer:v0.20.0\n"
+            f"      args: [--model_name, model-{i}]\n  predictor:\n" + model
+        )
+    if kind < 18:
+        return (
+            head + "spec:\n  predictor:\n" + model + "  explainer:\n    art:\n"
+            "      type: SquareAttack\n      config:\n        nb_classes: \"10\"\n"
+        )
+    if kind < 19:
+        return head + "spec:\n  predictor:\n    canaryTrafficPercent: 10\n" + model
+    return (
+        head + "  annotations:\n    serving.kserve.io/deploymentMode: ModelMesh\n"
+        "spec:\n  predictor:\n" + model
+    )
+
+
+def write_repo(root: Path, count: int, namespaces: int) -> list[Path]:
+    files = []
     for i in range(count):
-        mode = "Serverless" if i % 2 else "RawDeployment"
-        framework = FRAMEWORKS[i % len(FRAMEWORKS)]
-        text = ISVC.format(i=i, ns=i % namespaces, mode=mode, framework=framework)
-        (root / f"isvc-{i:05d}.yaml").write_text(text)
+        path = root / f"isvc-{i:06d}.yaml"
+        path.write_text(isvc_text(i, namespaces))
+        files.append(path)
+    return files
 
 
-def kustomize_shards(result: pipeline.Result, out: Path, render_seconds: float) -> None:
-    """Write the rendered folder and time `kubectl kustomize` on each shard (the consumer)."""
+def console_script() -> list[str]:
+    script = Path(sys.executable).parent / "kserve-gitops"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "generator"]
+
+
+def run_cli(args: Sequence[str], cache: Path, stdout: Path | None = None) -> tuple[float, int]:
+    """Run the console script; return wall seconds and the child's peak RSS in bytes."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONHASHSEED": "0"}
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(stdout.open("wb")) if stdout else subprocess.DEVNULL
+        started = time.perf_counter()
+        child = stack.enter_context(
+            subprocess.Popen(
+                [*console_script(), *args], stdout=sink, stderr=subprocess.PIPE, env=env
+            )
+        )
+        _, status, usage = os.wait4(child.pid, 0)  # the child's own rusage: its peak RSS
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        err = child.stderr.read().decode() if child.stderr else ""
+    if child.returncode != 0:
+        sys.exit(f"kserve-gitops {' '.join(args)} exited {child.returncode}:\n{err[-2000:]}")
+    return seconds, usage.ru_maxrss * 1024
+
+
+def floor_seconds(files: Sequence[Path], stream: Path) -> float:
+    """C-load every input file, and json.dumps every output object (read untimed)."""
+    objects = [d for d in yaml.load_all(stream.read_text(), Loader=yaml.CSafeLoader) if d]
+    started = time.perf_counter()
+    for path in files:
+        list(yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader))
+    for obj in objects:
+        json.dumps(obj)
+    return time.perf_counter() - started
+
+
+def median(runs: int, once: Callable[[int], tuple[float, int]]) -> tuple[float, int]:
+    results = [once(k) for k in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def measure(count: int, namespaces: int, runs: int, work: Path) -> dict[str, float]:
+    """The table's figures for one repo size."""
+    src = work / f"src-{count}"
+    src.mkdir()
+    files = write_repo(src, count, namespaces)
+    stream = work / "stream.yaml"
+
+    def cold_stdout(k: int) -> tuple[float, int]:
+        return run_cli(["render", str(src)], fresh_cache(work, f"stdout-{k}"), stream)
+
+    stdout_s, rss = median(runs, cold_stdout)
+    floor = statistics.median(floor_seconds(files, stream) for _ in range(runs))
+    objects = stream.read_text().count("\n---\n") + 1
+
+    out = work / "rendered"
+    cache = fresh_cache(work, "dir")
+
+    def fresh_dir(k: int) -> tuple[float, int]:
+        shutil.rmtree(out, ignore_errors=True)
+        return run_cli(["render", str(src), "-o", str(out)], fresh_cache(work, f"dir-{k}"))
+
+    fresh_s, _ = median(runs, fresh_dir)
+    shutil.rmtree(out)
+    run_cli(["render", str(src), "-o", str(out)], cache)  # the committed tree, cache warm
+
+    def again(k: int) -> tuple[float, int]:
+        return run_cli(["render", str(src), "-o", str(out)], cache)
+
+    def one_change(k: int) -> tuple[float, int]:
+        edited = files[(k * 7919 + 1) % len(files)]
+        edited.write_text(edited.read_text().replace("gs://bucket/", f"gs://edited-{k}/"))
+        return run_cli(["render", str(src), "-o", str(out)], cache)
+
+    nochange_s, _ = median(runs, again)
+    change_s, _ = median(runs, one_change)
+    return {
+        "count": count,
+        "objects": objects,
+        "floor": floor,
+        "stdout": stdout_s,
+        "rss": rss,
+        "fresh": fresh_s,
+        "nochange": nochange_s,
+        "change": change_s,
+    }
+
+
+def fresh_cache(work: Path, name: str) -> Path:
+    """A cache folder with no render cached: only what any earlier run on the machine leaves
+    (the schema validators, built once per install), copied from a seed made by rendering one
+    InferenceService that is not in the benchmark's repo."""
+    seed = work / "cache" / "seed"
+    if not seed.exists():
+        tiny = work / "tiny"
+        tiny.mkdir()
+        (tiny / "seed.yaml").write_text(isvc_text(0, 1).replace("model-0", "seed"))
+        seed.mkdir(parents=True)
+        run_cli(["render", str(tiny)], seed)
+    path = work / "cache" / name
+    shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(seed, path)
+    return path
+
+
+def table(m: dict[str, float]) -> str:
+    floor, stdout = m["floor"], m["stdout"]
+    rows = [
+        ("YAML floor (C-load inputs + json.dumps outputs)", floor, "1.00x floor", "", True),
+        ("`render SRC` to stdout, cold cache", stdout, f"{stdout / floor:.2f}x floor",
+         "≤ 2x floor", stdout <= 2 * floor),
+        ("`render SRC -o DIR`, empty DIR, cold cache", m["fresh"],
+         f"{m['fresh'] / stdout:.2f}x stdout", "≤ 1.3x stdout", m["fresh"] <= 1.3 * stdout),
+        ("`render SRC -o DIR` again, nothing changed", m["nochange"],
+         f"{m['nochange'] / floor:.2f}x floor", "≤ 0.75x floor", m["nochange"] <= 0.75 * floor),
+        ("one InferenceService changed, `render SRC -o DIR`", m["change"],
+         f"{m['change'] / floor:.2f}x floor", "≤ 0.75x floor", m["change"] <= 0.75 * floor),
+    ]  # fmt: skip
+    lines = [
+        f"{m['count']:,} InferenceServices → {m['objects']:,} objects; "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.machine()}",
+        "",
+        "| run | seconds | ratio | target | met |",
+        "|---|---|---|---|---|",
+    ]
+    for name, seconds, ratio, target, met in rows:
+        lines.append(f"| {name} | {seconds:.2f} | {ratio} | {target} | {_met(met, target)} |")
+    rss = m["rss"]
+    lines.append(f"| peak RSS, stdout render | {rss / 2**20:.0f} MB | | ≤ 1 GiB | "
+                 f"{_met(rss <= GIB, 'x')} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _met(met: bool, target: str) -> str:
+    return "" if not target else ("yes" if met else "NO")
+
+
+def linear(base: dict[str, float], count: int, namespaces: int, work: Path) -> str:
+    src = work / f"src-{count}"
+    src.mkdir()
+    write_repo(src, count, namespaces)
+    seconds, rss = run_cli(["render", str(src)], fresh_cache(work, "linear"), work / "big.yaml")
+    per_s = seconds / count / (base["stdout"] / base["count"])
+    per_m = rss / count / (base["rss"] / base["count"])
+    ok = per_s <= 1.5 and per_m <= 1.5
+    return (
+        f"{count:,} InferenceServices, cold stdout render: {seconds:.1f} s, {rss / 2**20:.0f} MB; "
+        f"per InferenceService {per_s:.2f}x the time and {per_m:.2f}x the memory of "
+        f"{base['count']:,} (target ≤ 1.5x): {'yes' if ok else 'NO'}"
+    )
+
+
+def kustomize_shards(src: Path, work: Path) -> str:
+    """`kubectl kustomize` on every shard of the rendered folder: slowest shard, wall and CPU."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         sys.exit("--kustomize needs kubectl on PATH")
-    planned = writer.plan(result.objects)
-    started = time.perf_counter()
-    writer.write_tree(out, planned.files, planned.sources)
-    written = time.perf_counter() - started
-    times: dict[str, tuple[float, float, int]] = {}  # shard → wall s, CPU s, objects
-    for shard in sorted({writer.shard_of(rel) for rel in planned.files}):
+    out = work / "rendered"
+    if not out.exists():
+        run_cli(["render", str(src), "-o", str(out)], fresh_cache(work, "kustomize"))
+    shards = sorted(p.parent for p in out.glob("*/kustomization.yaml"))
+    times: dict[str, tuple[float, float, int]] = {}
+    for shard in shards:
         begin, cpu = time.perf_counter(), _children_cpu()
-        done = subprocess.run([kubectl, "kustomize", str(out / shard)], capture_output=True,
+        done = subprocess.run([kubectl, "kustomize", str(shard)], capture_output=True,
                               text=True, check=True)  # fmt: skip
+        expected = sum(1 for p in shard.rglob("*.yaml") if p.name != "kustomization.yaml")
         objects = done.stdout.count("\n---\n") + 1
-        times[shard] = (time.perf_counter() - begin, _children_cpu() - cpu, objects)
-        expected = sum(1 for rel in planned.files if writer.shard_of(rel) == shard)
         if objects != expected:  # each shard must yield exactly its own objects
-            sys.exit(f"{shard}: kubectl kustomize gave {objects} objects, not {expected}")
-    # CPU seconds (user + system) do not depend on what else the machine runs; wall seconds do.
-    slowest = max(times, key=lambda s: times[s][0])
+            sys.exit(f"{shard.name}: kubectl kustomize gave {objects} objects, not {expected}")
+        times[shard.name] = (time.perf_counter() - begin, _children_cpu() - cpu, objects)
+    slowest = max(times, key=lambda s: times[s][1])
     wall, cpu, objects = times[slowest]
-    walls = [w for w, _, _ in times.values()]
-    cpus = [c for _, c, _ in times.values()]
-    largest = max(n for _, _, n in times.values())
-    print(
-        f"write -o {written:.2f}s; kubectl kustomize on {len(times)} shards (largest {largest} "
-        f"objects): slowest {slowest} ({objects} objects) {wall:.2f}s wall, {cpu:.2f}s CPU; "
-        f"most CPU {max(cpus):.2f}s; sum {sum(walls):.2f}s wall, {sum(cpus):.2f}s CPU; "
-        f"ratios to the render: slowest {wall / render_seconds:.2f}, "
-        f"sum {sum(walls) / render_seconds:.2f}"
+    return (
+        f"kubectl kustomize on {len(times)} shards: most CPU {slowest} ({objects} objects) "
+        f"{wall:.2f} s wall, {cpu:.2f} s CPU; sum {sum(t[0] for t in times.values()):.1f} s wall"
     )
 
 
 def _children_cpu() -> float:
+    import resource
+
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def profile(count: int, namespaces: int, work: Path) -> None:
+    from generator import output, pipeline
+
+    src = work / "src"
+    src.mkdir()
+    write_repo(src, count, namespaces)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    result = pipeline.run(pipeline.Request((str(src),)))
+    output.yaml_stream(result.objects)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
 def _option(name: str, default: int) -> int:
@@ -94,28 +307,20 @@ def _option(name: str, default: int) -> int:
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 2000
-    with tempfile.TemporaryDirectory() as tmp:
-        write_repo(Path(tmp), count, _option("--namespaces", 20))
-        profiler = cProfile.Profile() if "--profile" in sys.argv else None
-        started = time.perf_counter()
-        if profiler:
-            profiler.enable()
-        result = pipeline.run(pipeline.Request((tmp,)))
-        rendered = time.perf_counter()
-        text = output.yaml_stream(result.objects)
-        emitted = time.perf_counter()
-        if profiler:
-            profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-    print(
-        f"{count} InferenceServices -> {len(result.objects)} objects, {len(text) / 1e6:.1f} MB: "
-        f"pipeline {rendered - started:.2f}s, emit {emitted - rendered:.2f}s, "
-        f"total {emitted - started:.2f}s"
-    )
-    if "--kustomize" in sys.argv:
-        with tempfile.TemporaryDirectory() as out:
-            kustomize_shards(result, Path(out) / "rendered", emitted - started)
+    count = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10000
+    namespaces = _option("--namespaces", 50)
+    with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
+        work = Path(tmp)
+        if "--profile" in sys.argv:
+            profile(count, namespaces, work)
+            return
+        figures = measure(count, namespaces, _option("--repeat", 3), work)
+        print(table(figures), flush=True)
+        if "--kustomize" in sys.argv:
+            print(kustomize_shards(work / f"src-{count}", work), flush=True)
+        big = _option("--linear", 0)
+        if big:
+            print(linear(figures, big, namespaces, work), flush=True)
 
 
 if __name__ == "__main__":
