@@ -36,7 +36,7 @@ from generator.errors import (
     Source,
 )
 from generator.goruntime import template as gotemplate
-from generator.signals import EXIT_TERMINATED, Terminated
+from generator.signals import EXIT_TERMINATED, Interrupted, Terminated
 from generator.validate import validate
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -822,7 +822,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         code = EXIT_INTERRUPTED
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         click.echo("interrupted", err=True)
         code = EXIT_INTERRUPTED
     except Terminated:

@@ -11,19 +11,26 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from generator.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+from generator.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Interrupted, Terminated
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
     raise Terminated
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Install the SIGTERM handler, import the CLI, run it."""
+    """Install the signal handlers, import the CLI, run it."""
     signal.signal(signal.SIGTERM, _terminate)
+    # A background job inherits SIGINT ignored and keeps it so; otherwise it becomes Interrupted.
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         from generator import cli
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         sys.stderr.write("interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
     except Terminated:

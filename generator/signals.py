@@ -12,3 +12,8 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTE
 class Terminated(BaseException):
     """SIGTERM arrived: unwinds like KeyboardInterrupt, so `finally` blocks and -o's staging
     folder clean-up run, and main() maps it to exit 143."""
+
+
+class Interrupted(BaseException):
+    """SIGINT arrived. Not a KeyboardInterrupt: click answers one with a blank line on stderr
+    before its Abort, and the message must stay one line."""

@@ -77,16 +77,18 @@ def _interrupted(sig: signal.Signals, args: list[str], after: float) -> tuple[in
     return child.returncode, stderr
 
 
+@pytest.mark.parametrize("after", [0.3, 2.0], ids=["starting", "waiting"])
 @pytest.mark.parametrize(
     ("sig", "code", "word"),
     [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
 )
 def test_a_signal_during_start_up_exits_with_its_code_and_no_traceback(
-    sig: signal.Signals, code: int, word: str
+    sig: signal.Signals, code: int, word: str, after: float
 ) -> None:
-    # Reading stdin that stays open, the process is still starting or waiting for its input
-    # when the signal arrives, however fast the machine (a finished render exits 0).
-    returncode, stderr = _interrupted(sig, ["render", "-"], after=0.3)
+    # Reading stdin that stays open, the process is still starting (0.3 s) or waiting for its
+    # input (2 s) when the signal arrives, however fast the machine (a finished render exits 0).
+    # Waiting, a KeyboardInterrupt would reach click, which writes a blank line before Abort.
+    returncode, stderr = _interrupted(sig, ["render", "-"], after=after)
     assert returncode == code, stderr
     _one_line(stderr, word)
 
