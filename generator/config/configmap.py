@@ -1,8 +1,9 @@
 """Typed `inferenceservice-config` keys of `pkg/apis/serving/v1beta1/configmap.go`.
 
-One frozen dataclass per ConfigMap key, named as KServe v0.20.0 names the Go struct, each built
-by `from_json(text)` (`text` None when the key is absent) with the semantics of the matching
-`New*Config`: code defaults for absent fields, KServe's validation and its messages. The keys
+One frozen dataclass per ConfigMap key, named as KServe v0.20.0 names the Go struct. Its fields
+say their JSON name and Go type (`go_field`, `go_struct`); `from_json(text)` (`text` None when
+the key is absent) unmarshals the value as Go does and `checked` adds the rest of the matching
+`New*Config`: code defaults, KServe's validation and its messages. The keys
 read by the pod webhook, the credential builder and the graph controller are in
 `pod_configs.py`, `IngressConfig` in `ingress.py` (re-exported here). Lists are tuples and maps
 plain dicts that nothing may mutate.
@@ -10,8 +11,8 @@ plain dicts that nothing may mutate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import dataclass, replace
+from typing import ClassVar, Self
 
 from generator.config.ingress import (
     DEFAULT_DOMAIN_TEMPLATE,
@@ -25,7 +26,14 @@ from generator.config.ingress import (
     is_dns1123_label,
     validate_ingress_gateway,
 )
-from generator.config.jsondecode import ConfigError, GoObject
+from generator.config.jsondecode import (
+    ConfigError,
+    ConfigKey,
+    GoObject,
+    GoStruct,
+    go_field,
+    go_struct,
+)
 from generator.config.quantity import QuantityError, parse_quantity
 from generator.constants import (
     DEFAULT_GPU_RESOURCE_TYPE_LIST,
@@ -35,6 +43,7 @@ from generator.constants import (
     SERVICE_ANNOTATION_DISALLOWED_LIST,
     DeploymentMode,
 )
+from generator.goruntime.json import BOOL, INT32, INT64, STRING, Pointer, Slice
 
 __all__ = [
     "DEFAULT_DOMAIN_TEMPLATE",
@@ -78,162 +87,125 @@ def _must_parse(obj: GoObject, name: str, value: str) -> None:
             raise obj.error(name, f"cannot parse '{value}': {err}") from None
 
 
+_STRINGS = Slice(STRING)
+
+
 @dataclass(frozen=True, slots=True)
-class ResourceConfig:
+class ResourceConfig(GoStruct):
     """`ResourceConfig`: default requests and limits as quantity strings ("" when unset)."""
 
-    cpu_limit: str = ""
-    memory_limit: str = ""
-    cpu_request: str = ""
-    memory_request: str = ""
+    GO_TYPE: ClassVar[str] = "v1beta1.ResourceConfig"
+    cpu_limit: str = go_field("cpuLimit")
+    memory_limit: str = go_field("memoryLimit")
+    cpu_request: str = go_field("cpuRequest")
+    memory_request: str = go_field("memoryRequest")
 
-    @classmethod
-    def from_object(cls, obj: GoObject, base: ResourceConfig | None = None) -> ResourceConfig:
-        """Decode into a copy of `base`, as Go decodes into an existing struct."""
-        base = base or cls()
-        config = cls(
-            cpu_limit=obj.string("cpuLimit", base.cpu_limit),
-            memory_limit=obj.string("memoryLimit", base.memory_limit),
-            cpu_request=obj.string("cpuRequest", base.cpu_request),
-            memory_request=obj.string("memoryRequest", base.memory_request),
-        )
-        # GitOps: KServe calls resource.MustParse on these when it uses them and panics on a bad
-        # value; we reject the ConfigMap up front with the same text.
+    def checked(self, obj: GoObject) -> Self:
+        """GitOps: KServe calls resource.MustParse on these when it uses them and panics on a
+        bad value; we reject the ConfigMap up front with the same text."""
         for name, value in (
-            ("cpuLimit", config.cpu_limit),
-            ("memoryLimit", config.memory_limit),
-            ("cpuRequest", config.cpu_request),
-            ("memoryRequest", config.memory_request),
+            ("cpuLimit", self.cpu_limit),
+            ("memoryLimit", self.memory_limit),
+            ("cpuRequest", self.cpu_request),
+            ("memoryRequest", self.memory_request),
         ):
             _must_parse(obj, name, value)
-        return config
+        return self
 
 
 @dataclass(frozen=True, slots=True)
-class ExplainerConfig:
+class ExplainerConfig(GoStruct):
     """`ExplainerConfig`: image and default tag of one explainer."""
 
-    container_image: str = ""
-    default_image_version: str = ""
+    GO_TYPE: ClassVar[str] = "v1beta1.ExplainerConfig"
+    container_image: str = go_field("image")
+    default_image_version: str = go_field("defaultImageVersion")
 
 
 @dataclass(frozen=True, slots=True)
-class ExplainersConfig:
-    """`ExplainersConfig`, the `explainers` key."""
+class ExplainersConfig(ConfigKey):
+    """`ExplainersConfig`, the `explainers` key (`getComponentConfig`)."""
 
     KEY: ClassVar[str] = "explainers"
-    art_explainer: ExplainerConfig = field(default_factory=ExplainerConfig)
-
-    @classmethod
-    def from_json(cls, text: str | None) -> ExplainersConfig:
-        """`getComponentConfig(ExplainerConfigKeyName, ...)`."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse(
-            cls.KEY, text, _component_prefix(cls.KEY), "v1beta1.ExplainersConfig", null_ok=True
-        )
-        return cls() if obj is None else cls.from_object(obj)
-
-    @classmethod
-    def from_object(cls, obj: GoObject, base: ExplainersConfig | None = None) -> ExplainersConfig:
-        """Decode into a copy of `base`."""
-        art = (base or cls()).art_explainer
-        art_obj = obj.obj("art", "v1beta1.ExplainerConfig")
-        assert art_obj is not None
-        return cls(
-            ExplainerConfig(
-                container_image=art_obj.string("image", art.container_image),
-                default_image_version=art_obj.string(
-                    "defaultImageVersion", art.default_image_version
-                ),
-            )
-        )
+    GO_TYPE: ClassVar[str] = "v1beta1.ExplainersConfig"
+    PREFIX: ClassVar[str] = _component_prefix("explainers")
+    NULL_OK: ClassVar[bool] = True
+    art_explainer: ExplainerConfig = go_struct("art", ExplainerConfig)
 
 
 @dataclass(frozen=True, slots=True)
-class InferenceServicesConfig:
+class InferenceServicesConfig(ConfigKey):
     """`InferenceServicesConfig`: the `inferenceService` key over the `explainers` key."""
 
     KEY: ClassVar[str] = "inferenceService"
-    explainers: ExplainersConfig = field(default_factory=ExplainersConfig)
-    service_annotation_disallowed_list: tuple[str, ...] = ()
-    service_label_disallowed_list: tuple[str, ...] = ()
-    resource: ResourceConfig = field(default_factory=ResourceConfig)
+    GO_TYPE: ClassVar[str] = "v1beta1.InferenceServicesConfig"
+    PREFIX: ClassVar[str] = _component_prefix("inferenceService")
+    explainers: ExplainersConfig = go_struct("explainers", ExplainersConfig)
+    service_annotation_disallowed_list: tuple[str, ...] = go_field(
+        "serviceAnnotationDisallowedList", _STRINGS, default=(), nil=()
+    )
+    service_label_disallowed_list: tuple[str, ...] = go_field(
+        "serviceLabelDisallowedList", _STRINGS, default=(), nil=()
+    )
+    resource: ResourceConfig = go_struct("resource", ResourceConfig)
 
     @classmethod
     def from_json(
         cls, text: str | None, explainers: ExplainersConfig | None = None
     ) -> InferenceServicesConfig:
-        """`NewInferenceServicesConfig`; `explainers` is the parsed `explainers` key.
+        """`NewInferenceServicesConfig`; `explainers` is the parsed `explainers` key, which the
+        value is decoded over.
 
         The built-in disallowed lists are prepended only when the key exists; without it the
         lists stay nil in Go, which every user treats like empty (so `()` here).
         """
-        explainers = explainers or ExplainersConfig()
+        base = cls(explainers=explainers or ExplainersConfig())
         if text is None:
-            return cls(explainers=explainers)
-        obj = GoObject.parse_object(
-            cls.KEY, text, _component_prefix(cls.KEY), "v1beta1.InferenceServicesConfig"
-        )
-        explainers_obj = obj.obj("explainers", "v1beta1.ExplainersConfig")
-        assert explainers_obj is not None
-        annotations = obj.string_list("serviceAnnotationDisallowedList")
-        labels = obj.string_list("serviceLabelDisallowedList")
-        resource_obj = obj.obj("resource", "v1beta1.ResourceConfig")
-        assert resource_obj is not None
-        return cls(
-            explainers=ExplainersConfig.from_object(explainers_obj, explainers),
+            return base
+        obj = GoObject.parse_object(cls.KEY, text, cls.PREFIX, cls.GO_TYPE)
+        config = obj.as_struct(cls, base)
+        return replace(
+            config,
             service_annotation_disallowed_list=SERVICE_ANNOTATION_DISALLOWED_LIST
-            + (annotations or ()),
-            service_label_disallowed_list=REVISION_TEMPLATE_LABEL_DISALLOWED_LIST + (labels or ()),
-            resource=ResourceConfig.from_object(resource_obj),
+            + config.service_annotation_disallowed_list,
+            service_label_disallowed_list=REVISION_TEMPLATE_LABEL_DISALLOWED_LIST
+            + config.service_label_disallowed_list,
         )
 
 
 @dataclass(frozen=True, slots=True)
-class RolloutSpec:
+class RolloutSpec(GoStruct):
     """`RolloutSpec`: maxSurge / maxUnavailable as written (number or percentage)."""
 
-    max_surge: str = ""
-    max_unavailable: str = ""
+    GO_TYPE: ClassVar[str] = "v1beta1.RolloutSpec"
+    max_surge: str = go_field("maxSurge")
+    max_unavailable: str = go_field("maxUnavailable")
 
 
 @dataclass(frozen=True, slots=True)
-class DeploymentRolloutStrategy:
+class DeploymentRolloutStrategy(GoStruct):
     """`DeploymentRolloutStrategy`."""
 
-    default_rollout: RolloutSpec | None = None
+    GO_TYPE: ClassVar[str] = "v1beta1.DeploymentRolloutStrategy"
+    default_rollout: RolloutSpec | None = go_struct("defaultRollout", RolloutSpec, pointer=True)
 
 
 @dataclass(frozen=True, slots=True)
-class DeployConfig:
-    """`DeployConfig`, the `deploy` key; the mode is "" when the key is absent."""
+class DeployConfig(ConfigKey):
+    """`DeployConfig`, the `deploy` key (`NewDeployConfig`); the mode is "" when the key is
+    absent."""
 
     KEY: ClassVar[str] = "deploy"
-    default_deployment_mode: str = ""
-    deployment_rollout_strategy: DeploymentRolloutStrategy | None = None
+    GO_TYPE: ClassVar[str] = "v1beta1.DeployConfig"
+    PREFIX: ClassVar[str] = "unable to parse deploy config json: "
+    default_deployment_mode: str = go_field("defaultDeploymentMode")
+    deployment_rollout_strategy: DeploymentRolloutStrategy | None = go_struct(
+        "deploymentRolloutStrategy", DeploymentRolloutStrategy, pointer=True
+    )
 
-    @classmethod
-    def from_json(cls, text: str | None) -> DeployConfig:
-        """`NewDeployConfig`: mode required, legacy names normalised, others rejected."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse_object(
-            cls.KEY, text, "unable to parse deploy config json: ", "v1beta1.DeployConfig"
-        )
-        mode = obj.string("defaultDeploymentMode")
-        strategy = None
-        strategy_obj = obj.obj(
-            "deploymentRolloutStrategy", "v1beta1.DeploymentRolloutStrategy", pointer=True
-        )
-        if strategy_obj is not None:
-            rollout_obj = strategy_obj.obj("defaultRollout", "v1beta1.RolloutSpec", pointer=True)
-            rollout = None
-            if rollout_obj is not None:
-                rollout = RolloutSpec(
-                    rollout_obj.string("maxSurge"), rollout_obj.string("maxUnavailable")
-                )
-            strategy = DeploymentRolloutStrategy(rollout)
+    def checked(self, obj: GoObject) -> Self:
+        """The mode is required, legacy names are normalised, others rejected."""
+        mode = self.default_deployment_mode
         if not mode:
             raise obj.error(
                 "defaultDeploymentMode", "invalid deploy config, defaultDeploymentMode is required"
@@ -247,89 +219,60 @@ class DeployConfig:
                 "defaultDeploymentMode",
                 "invalid deployment mode. Supported modes are Knative, Standard and ModelMesh",
             )
-        return cls(mode, strategy)
+        return replace(self, default_deployment_mode=mode)
 
 
 @dataclass(frozen=True, slots=True)
-class LocalModelConfig:
-    """`LocalModelConfig`, the `localModel` key (`NewLocalModelConfig`)."""
+class LocalModelConfig(ConfigKey):
+    """`LocalModelConfig`, the `localModel` key (`NewLocalModelConfig`: plain unmarshal,
+    unwrapped errors)."""
 
     KEY: ClassVar[str] = "localModel"
-    enabled: bool = False
-    job_namespace: str = ""
-    default_job_image: str = ""
-    fs_group: int | None = None
-    job_ttl_seconds_after_finished: int | None = None
-    reconcilation_frequency_in_secs: int | None = None
-    disable_volume_management: bool = False
-
-    @classmethod
-    def from_json(cls, text: str | None) -> LocalModelConfig:
-        """`NewLocalModelConfig`: plain unmarshal, unwrapped errors."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse_object(cls.KEY, text, "", "v1beta1.LocalModelConfig")
-        return cls(
-            enabled=obj.boolean("enabled"),
-            job_namespace=obj.string("jobNamespace"),
-            default_job_image=obj.string("defaultJobImage"),
-            fs_group=obj.integer("fsGroup"),
-            job_ttl_seconds_after_finished=obj.integer("jobTTLSecondsAfterFinished", "int32"),
-            reconcilation_frequency_in_secs=obj.integer("reconcilationFrequencyInSecs"),
-            disable_volume_management=obj.boolean("disableVolumeManagement"),
-        )
+    GO_TYPE: ClassVar[str] = "v1beta1.LocalModelConfig"
+    enabled: bool = go_field("enabled", BOOL)
+    job_namespace: str = go_field("jobNamespace")
+    default_job_image: str = go_field("defaultJobImage")
+    fs_group: int | None = go_field("fsGroup", Pointer(INT64))
+    job_ttl_seconds_after_finished: int | None = go_field(
+        "jobTTLSecondsAfterFinished", Pointer(INT32)
+    )
+    reconcilation_frequency_in_secs: int | None = go_field(
+        "reconcilationFrequencyInSecs", Pointer(INT64)
+    )
+    disable_volume_management: bool = go_field("disableVolumeManagement", BOOL)
 
 
 @dataclass(frozen=True, slots=True)
-class SecurityConfig:
-    """`SecurityConfig`; an absent `security` key leaves the token switch False (Go zero)."""
+class SecurityConfig(ConfigKey):
+    """`SecurityConfig` (`NewSecurityConfig`); an absent `security` key leaves the token switch
+    False (Go zero)."""
 
     KEY: ClassVar[str] = "security"
-    auto_mount_service_account_token: bool = False
-
-    @classmethod
-    def from_json(cls, text: str | None) -> SecurityConfig:
-        """`NewSecurityConfig`."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse_object(cls.KEY, text, "", "v1beta1.SecurityConfig")
-        return cls(obj.boolean("autoMountServiceAccountToken"))
+    GO_TYPE: ClassVar[str] = "v1beta1.SecurityConfig"
+    auto_mount_service_account_token: bool = go_field("autoMountServiceAccountToken", BOOL)
 
 
 @dataclass(frozen=True, slots=True)
-class ServiceConfig:
-    """`ServiceConfig`, the `service` key."""
+class ServiceConfig(ConfigKey):
+    """`ServiceConfig`, the `service` key (`NewServiceConfig`)."""
 
     KEY: ClassVar[str] = "service"
-    service_cluster_ip_none: bool = False
-
-    @classmethod
-    def from_json(cls, text: str | None) -> ServiceConfig:
-        """`NewServiceConfig`."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse_object(
-            cls.KEY, text, "unable to parse service config json: ", "v1beta1.ServiceConfig"
-        )
-        return cls(obj.boolean("serviceClusterIPNone"))
+    GO_TYPE: ClassVar[str] = "v1beta1.ServiceConfig"
+    PREFIX: ClassVar[str] = "unable to parse service config json: "
+    service_cluster_ip_none: bool = go_field("serviceClusterIPNone", BOOL)
 
 
 @dataclass(frozen=True, slots=True)
-class MultiNodeConfig:
-    """`MultiNodeConfig`, the `multiNode` key; nil list becomes empty as in Go."""
+class MultiNodeConfig(ConfigKey):
+    """`MultiNodeConfig`, the `multiNode` key (`NewMultiNodeConfig`); nil list becomes empty as
+    in Go."""
 
     KEY: ClassVar[str] = "multiNode"
-    custom_gpu_resource_type_list: tuple[str, ...] = ()
-
-    @classmethod
-    def from_json(cls, text: str | None) -> MultiNodeConfig:
-        """`NewMultiNodeConfig`."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse_object(
-            cls.KEY, text, _component_prefix(cls.KEY), "v1beta1.MultiNodeConfig"
-        )
-        return cls(obj.string_list("customGPUResourceTypeList") or ())
+    GO_TYPE: ClassVar[str] = "v1beta1.MultiNodeConfig"
+    PREFIX: ClassVar[str] = _component_prefix("multiNode")
+    custom_gpu_resource_type_list: tuple[str, ...] = go_field(
+        "customGPUResourceTypeList", _STRINGS, default=(), nil=()
+    )
 
     @property
     def gpu_resource_type_list(self) -> tuple[str, ...]:
@@ -342,62 +285,29 @@ class MultiNodeConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class OtelCollectorConfig:
-    """`OtelCollectorConfig`, the `opentelemetryCollector` key."""
+class OtelCollectorConfig(ConfigKey):
+    """`OtelCollectorConfig`, the `opentelemetryCollector` key (`NewOtelCollectorConfig`)."""
 
     KEY: ClassVar[str] = "opentelemetryCollector"
-    scrape_interval: str = ""
-    metric_receiver_endpoint: str = ""
-    metric_scaler_endpoint: str = ""
-    resource: ResourceConfig = field(default_factory=ResourceConfig)
-
-    @classmethod
-    def from_json(cls, text: str | None) -> OtelCollectorConfig:
-        """`NewOtelCollectorConfig`."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse(
-            cls.KEY,
-            text,
-            "unable to parse otel config json: ",
-            "v1beta1.OtelCollectorConfig",
-            null_ok=True,
-        )
-        if obj is None:
-            return cls()
-        resource_obj = obj.obj("resource", "v1beta1.ResourceConfig")
-        assert resource_obj is not None
-        return cls(
-            scrape_interval=obj.string("scrapeInterval"),
-            metric_receiver_endpoint=obj.string("metricReceiverEndpoint"),
-            metric_scaler_endpoint=obj.string("metricScalerEndpoint"),
-            resource=ResourceConfig.from_object(resource_obj),
-        )
+    GO_TYPE: ClassVar[str] = "v1beta1.OtelCollectorConfig"
+    PREFIX: ClassVar[str] = "unable to parse otel config json: "
+    NULL_OK: ClassVar[bool] = True
+    scrape_interval: str = go_field("scrapeInterval")
+    metric_receiver_endpoint: str = go_field("metricReceiverEndpoint")
+    metric_scaler_endpoint: str = go_field("metricScalerEndpoint")
+    resource: ResourceConfig = go_struct("resource", ResourceConfig)
 
 
 @dataclass(frozen=True, slots=True)
-class AutoscalerConfig:
-    """`AutoscalerConfig`, the `autoscaler` key (KEDA stabilization windows, as strings)."""
+class AutoscalerConfig(ConfigKey):
+    """`AutoscalerConfig`, the `autoscaler` key (`NewAutoscalerConfig`; KEDA stabilization
+    windows, as strings)."""
 
     KEY: ClassVar[str] = "autoscaler"
-    scale_up_stabilization_window_seconds: str = ""
-    scale_down_stabilization_window_seconds: str = ""
-
-    @classmethod
-    def from_json(cls, text: str | None) -> AutoscalerConfig:
-        """`NewAutoscalerConfig`."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse(
-            cls.KEY,
-            text,
-            "unable to parse autoscaler config json: ",
-            "v1beta1.AutoscalerConfig",
-            null_ok=True,
-        )
-        if obj is None:
-            return cls()
-        return cls(
-            obj.string("scaleUpStabilizationWindowSeconds"),
-            obj.string("scaleDownStabilizationWindowSeconds"),
-        )
+    GO_TYPE: ClassVar[str] = "v1beta1.AutoscalerConfig"
+    PREFIX: ClassVar[str] = "unable to parse autoscaler config json: "
+    NULL_OK: ClassVar[bool] = True
+    scale_up_stabilization_window_seconds: str = go_field("scaleUpStabilizationWindowSeconds")
+    scale_down_stabilization_window_seconds: str = go_field(
+        "scaleDownStabilizationWindowSeconds"
+    )

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from generator.config.jsondecode import GoObject
+from generator.config.jsondecode import ConfigKey, GoObject, go_field
+from generator.goruntime.json import BOOL, STRING, Pointer, Slice
 from generator.goruntime.template import TemplateSyntaxError, UnsupportedTemplateError, check
 
 DEFAULT_DOMAIN_TEMPLATE = "{{ .Name }}-{{ .Namespace }}.{{ .IngressDomain }}"
@@ -34,59 +35,50 @@ _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 
 @dataclass(frozen=True, slots=True)
-class IngressConfig:
-    """`IngressConfig`, the `ingress` key (`NewIngressConfig`)."""
+class IngressConfig(ConfigKey):
+    """`IngressConfig`, the `ingress` key (`NewIngressConfig`): validation only when the key
+    exists, code defaults always."""
 
     KEY: ClassVar[str] = "ingress"
-    enable_gateway_api: bool = False
-    kserve_ingress_gateway: str = ""
-    ingress_gateway: str = ""
-    knative_local_gateway_service: str = ""
-    local_gateway: str = ""
-    local_gateway_service_name: str = ""
-    ingress_domain: str = DEFAULT_INGRESS_DOMAIN
-    ingress_class_name: str | None = None
-    additional_ingress_domains: tuple[str, ...] | None = None
-    domain_template: str = DEFAULT_DOMAIN_TEMPLATE
-    url_scheme: str = DEFAULT_URL_SCHEME
-    enable_llm_inference_service_tls: bool = False
-    disable_istio_virtual_host: bool = False
-    path_template: str = ""
-    disable_ingress_creation: bool = False
-    disable_http_route_timeout: bool = False
-    model_based_routing_header_name: str = DEFAULT_MODEL_BASED_ROUTING_HEADER_NAME
-    model_based_routing_mode: str = DEFAULT_MODEL_BASED_ROUTING_MODE
+    GO_TYPE: ClassVar[str] = "v1beta1.IngressConfig"
+    PREFIX: ClassVar[str] = "unable to parse ingress config json: "
+    enable_gateway_api: bool = go_field("enableGatewayApi", BOOL)
+    kserve_ingress_gateway: str = go_field("kserveIngressGateway")
+    ingress_gateway: str = go_field("ingressGateway")
+    knative_local_gateway_service: str = go_field("knativeLocalGatewayService")
+    local_gateway: str = go_field("localGateway")
+    local_gateway_service_name: str = go_field("localGatewayService")
+    ingress_domain: str = go_field("ingressDomain", default=DEFAULT_INGRESS_DOMAIN)
+    ingress_class_name: str | None = go_field("ingressClassName", Pointer(STRING))
+    additional_ingress_domains: tuple[str, ...] | None = go_field(
+        "additionalIngressDomains", Slice(STRING)
+    )
+    domain_template: str = go_field("domainTemplate", default=DEFAULT_DOMAIN_TEMPLATE)
+    url_scheme: str = go_field("urlScheme", default=DEFAULT_URL_SCHEME)
+    enable_llm_inference_service_tls: bool = go_field("enableLLMInferenceServiceTLS", BOOL)
+    disable_istio_virtual_host: bool = go_field("disableIstioVirtualHost", BOOL)
+    path_template: str = go_field("pathTemplate")
+    disable_ingress_creation: bool = go_field("disableIngressCreation", BOOL)
+    disable_http_route_timeout: bool = go_field("disableHTTPRouteTimeout", BOOL)
+    model_based_routing_header_name: str = go_field(
+        "modelBasedRoutingHeaderName", default=DEFAULT_MODEL_BASED_ROUTING_HEADER_NAME
+    )
+    model_based_routing_mode: str = go_field(
+        "modelBasedRoutingMode", default=DEFAULT_MODEL_BASED_ROUTING_MODE
+    )
 
-    @classmethod
-    def from_json(cls, text: str | None) -> IngressConfig:
-        """`NewIngressConfig`: validation only when the key exists, code defaults always."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse_object(
-            cls.KEY, text, "unable to parse ingress config json: ", "v1beta1.IngressConfig"
-        )
-        local_gateway_service_name = obj.string("localGatewayService")
-        config = cls(
-            enable_gateway_api=obj.boolean("enableGatewayApi"),
-            kserve_ingress_gateway=obj.string("kserveIngressGateway"),
-            ingress_gateway=obj.string("ingressGateway"),
-            knative_local_gateway_service=obj.string("knativeLocalGatewayService")
-            or local_gateway_service_name,
-            local_gateway=obj.string("localGateway"),
-            local_gateway_service_name=local_gateway_service_name,
-            ingress_domain=obj.string("ingressDomain"),
-            ingress_class_name=obj.opt_string("ingressClassName"),
-            additional_ingress_domains=obj.string_list("additionalIngressDomains"),
-            domain_template=obj.string("domainTemplate") or DEFAULT_DOMAIN_TEMPLATE,
-            url_scheme=obj.string("urlScheme") or DEFAULT_URL_SCHEME,
-            enable_llm_inference_service_tls=obj.boolean("enableLLMInferenceServiceTLS"),
-            disable_istio_virtual_host=obj.boolean("disableIstioVirtualHost"),
-            path_template=obj.string("pathTemplate"),
-            disable_ingress_creation=obj.boolean("disableIngressCreation"),
-            disable_http_route_timeout=obj.boolean("disableHTTPRouteTimeout"),
-            model_based_routing_header_name=obj.string("modelBasedRoutingHeaderName")
+    def checked(self, obj: GoObject) -> Self:
+        """The code defaults over what was decoded, the checks in KServe's order, then the
+        default ingress domain (the pathTemplate check sees the domain as written)."""
+        config = replace(
+            self,
+            knative_local_gateway_service=self.knative_local_gateway_service
+            or self.local_gateway_service_name,
+            domain_template=self.domain_template or DEFAULT_DOMAIN_TEMPLATE,
+            url_scheme=self.url_scheme or DEFAULT_URL_SCHEME,
+            model_based_routing_header_name=self.model_based_routing_header_name
             or DEFAULT_MODEL_BASED_ROUTING_HEADER_NAME,
-            model_based_routing_mode=obj.string("modelBasedRoutingMode")
+            model_based_routing_mode=self.model_based_routing_mode
             or DEFAULT_MODEL_BASED_ROUTING_MODE,
         )
         config._validate(obj)

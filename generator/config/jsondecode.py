@@ -11,10 +11,12 @@ mismatch is an error. Errors become `ConfigError(key, json_path, message)`.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, Self, TypeVar
 
 from generator.goruntime import json as gojson
-from generator.goruntime.json import BOOL, STRING, Map, Pairs, Pointer, Slice, Struct
+from generator.goruntime.json import STRING, Map, Pairs, Pointer, Slice, Struct
 
 
 class ConfigError(Exception):
@@ -32,12 +34,12 @@ def _prefixed(prefix: str, message: str) -> str:
     return prefix + message
 
 
-_INTEGERS = {name: gojson.Scalar(name) for name in ("int", "int32", "int64")}
-_STRING_LIST = Slice(STRING)
+T = TypeVar("T")
+_MISSING: Any = object()
 
 
 class GoObject:
-    """A decoded JSON object read field by field with `generator.goruntime.json.decode`."""
+    """A parsed JSON object, decoded into a config struct and naming its fields in errors."""
 
     def __init__(self, key: str, prefix: str, struct: str, pairs: Pairs, path: str = "") -> None:
         self._key = key
@@ -77,6 +79,20 @@ class GoObject:
         assert obj is not None  # null is rejected unless null_ok
         return obj
 
+    def as_struct(self, cls: type[T], base: T | None = None) -> T:
+        """The whole object unmarshalled into the config struct `cls` (into `base`, as Go decodes
+        into an existing value), then checked."""
+        current = None if base is None else _as_go(base)  # type: ignore[arg-type]
+        try:
+            value = gojson.decode(self._pairs, describe(cls), current)  # type: ignore[arg-type]
+        except gojson.UnmarshalTypeError as err:
+            raise ConfigError(self._key, err.field, _prefixed(self._prefix, str(err))) from None
+        return _build(cls, value, self)
+
+    def child(self, name: str) -> GoObject:
+        """The object at field `name`, for naming its fields in errors."""
+        return GoObject(self._key, self._prefix, self._struct, Pairs(), self._join(name))
+
     def error(self, name: str, message: str) -> ConfigError:
         """A ConfigError about field `name` of this object, without the unmarshal prefix."""
         return ConfigError(self._key, self._join(name), message)
@@ -84,79 +100,136 @@ class GoObject:
     def _join(self, name: str) -> str:
         return f"{self._path}.{name}" if self._path else name
 
-    def _field(self, name: str, kind: gojson.Kind, current: Any) -> Any:
-        try:
-            return gojson.decode_field(
-                self._pairs, name, kind, current, struct=self._struct, path=self._path
-            )
-        except gojson.UnmarshalTypeError as err:
-            raise ConfigError(self._key, err.field, _prefixed(self._prefix, str(err))) from None
 
-    def string(self, name: str, default: str = "") -> str:
-        """A `string` field."""
-        value: str = self._field(name, STRING, default)
-        return value
+# --- declarative config structs ----------------------------------------------------------------
+#
+# A config struct is a frozen dataclass whose fields say their JSON name and Go type
+# (`go_field`, `go_struct`). `GoObject.as_struct` unmarshals the whole value at once against the
+# Go struct those fields describe (`generator.goruntime.json.decode`: Go's first error in text
+# order, its wording, innermost struct names), then builds the dataclass; `checked` hooks run
+# KServe's checks after the unmarshal, innermost struct first.
 
-    def boolean(self, name: str, default: bool = False) -> bool:
-        """A `bool` field."""
-        value: bool = self._field(name, BOOL, default)
-        return value
+_GO = "go_json"  # the dataclass field metadata key
 
-    def integer(self, name: str, go_type: str = "int64") -> int | None:
-        """An integer field; None when absent (a Go pointer stays nil, a value stays 0)."""
-        value: int | None = self._field(name, Pointer(_INTEGERS[go_type]), None)
-        return value
 
-    def opt_string(self, name: str) -> str | None:
-        """A `*string` field."""
-        value: str | None = self._field(name, Pointer(STRING), None)
-        return value
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    name: str  # the JSON name
+    kind: gojson.Kind | None  # None for a nested struct (described by `nested`)
+    nested: type[GoStruct] | None = None
+    pointer: bool = False
+    nil: Any = None  # what Go's nil (pointer, slice, map) becomes in the dataclass
 
-    def string_list(self, name: str) -> tuple[str, ...] | None:
-        """A `[]string` field; None for nil."""
-        value: list[str] | None = self._field(name, _STRING_LIST, None)
-        return None if value is None else tuple(value)
 
-    def obj(self, name: str, go_type: str, *, pointer: bool = False) -> GoObject | None:
-        """A nested struct, repeats merged; empty when absent, None only for a nil pointer.
+def go_field(
+    name: str, kind: gojson.Kind = STRING, *, default: Any = _MISSING, nil: Any = None
+) -> Any:
+    """A field read from JSON key `name` of Go type `kind`; `default` is the dataclass default
+    (Go's zero unless given), `nil` what a nil pointer, slice or map becomes."""
+    if default is _MISSING:
+        default = nil if isinstance(kind, (Pointer, Slice, Map)) else gojson.zero(kind)
+    return field(default=default, metadata={_GO: _Spec(name, kind, nil=nil)})
 
-        Decoding into the same struct value again is reading the concatenated keys, so the
-        fields of the merged object are read by the caller, each with `decode`."""
-        kind = Struct(go_type, ())
-        merged: Pairs | None = None if pointer else Pairs()
-        for key, value in self._pairs:
-            if Struct("", (gojson.Field(name, kind),)).field(key) is None:
-                continue
-            if value is None:
-                if pointer:
-                    merged = None
-                continue
-            if not isinstance(value, Pairs):
-                field_path = self._join(name)
-                error = gojson.UnmarshalTypeError(
-                    value,
-                    kind,
-                    struct=self._struct,
-                    fields=tuple(field_path.split(".")),
-                    path=field_path,
-                )
-                raise ConfigError(self._key, error.field, _prefixed(self._prefix, str(error)))
-            merged = Pairs([*(merged or ()), *value])
-        if merged is None:
-            return None
-        # unconfirmed: Go's errors name the innermost struct (`generator.goruntime.json.decode`
-        # does, checked against Go in tests/goruntime/test_json.py); the config tests pin the
-        # top struct's name for nested fields, so it is kept here until that is settled.
-        return GoObject(self._key, self._prefix, self._struct, merged, self._join(name))
 
-    def string_map(self, name: str) -> dict[str, str] | None:
-        """A `map[string]string` (or `*map`) field; None for nil. Map keys match exactly."""
-        value: dict[str, str] | None = self._field(name, Map(STRING), None)
-        return value
+def go_struct(name: str, struct: type[GoStruct], *, pointer: bool = False) -> Any:
+    """A nested struct field (`*struct` when `pointer`: None when nil)."""
+    spec = _Spec(name, None, struct, pointer)
+    if pointer:
+        return field(default=None, metadata={_GO: spec})
+    return field(default_factory=struct, metadata={_GO: spec})
 
-    def string_list_map(self, name: str) -> dict[str, tuple[str, ...]] | None:
-        """A `map[string][]string` field; None for nil (a null element becomes empty)."""
-        value: dict[str, list[str] | None] | None = self._field(name, Map(_STRING_LIST), None)
-        if value is None:
-            return None
-        return {key: tuple(item or ()) for key, item in value.items()}
+
+class GoStruct:
+    """A config dataclass described by `go_field`/`go_struct` fields, named `GO_TYPE` in Go."""
+
+    __slots__ = ()
+    GO_TYPE: ClassVar[str]
+
+    def checked(self, obj: GoObject) -> Self:
+        """KServe's checks and code defaults after the unmarshal (none by default); `obj` names
+        this struct's fields in errors."""
+        return self
+
+
+class ConfigKey(GoStruct):
+    """A struct read from one `inferenceservice-config` key."""
+
+    __slots__ = ()
+    KEY: ClassVar[str]
+    PREFIX: ClassVar[str] = ""  # what KServe wraps the unmarshal error in
+    NULL_OK: ClassVar[bool] = False  # `null` gives the zero config (else an error)
+    # An absent key: the dataclass defaults (KServe's code defaults), or, True, the zero struct
+    # decoded and checked as the webhook getters do with their empty config.
+    DECODE_ABSENT: ClassVar[bool] = False
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Self:
+        """The key's value (None when absent) as KServe reads it."""
+        if text is None and not cls.DECODE_ABSENT:
+            return cls()
+        value = "{}" if text is None else text
+        obj = GoObject.parse(cls.KEY, value, cls.PREFIX, cls.GO_TYPE, null_ok=cls.NULL_OK)
+        return cls() if obj is None else obj.as_struct(cls)
+
+
+def _specs(cls: type[GoStruct]) -> list[tuple[str, _Spec]]:
+    return [(f.name, f.metadata[_GO]) for f in fields(cls) if _GO in f.metadata]  # type: ignore[arg-type]
+
+
+_DESCRIBED: dict[type[GoStruct], Struct] = {}
+
+
+def describe(cls: type[GoStruct]) -> Struct:
+    """The Go struct a config dataclass describes, for `generator.goruntime.json`."""
+    if cls not in _DESCRIBED:
+        _DESCRIBED[cls] = _describe(cls)
+    return _DESCRIBED[cls]
+
+
+def _describe(cls: type[GoStruct]) -> Struct:
+    members = []
+    for _, spec in _specs(cls):
+        kind = spec.kind
+        if spec.nested is not None:
+            kind = describe(spec.nested)
+            kind = Pointer(kind) if spec.pointer else kind
+        assert kind is not None
+        members.append(gojson.Field(spec.name, kind))
+    return Struct(cls.GO_TYPE, tuple(members))
+
+
+def _as_go(value: GoStruct) -> dict[str, Any]:
+    """A config value back in the shape `gojson.decode` fills (to decode into it, as Go does)."""
+    out: dict[str, Any] = {}
+    for attr, spec in _specs(type(value)):
+        item = getattr(value, attr)
+        if spec.nested is not None and item is not None:
+            item = _as_go(item)
+        elif isinstance(item, tuple):
+            item = list(item)
+        elif isinstance(item, Mapping):
+            item = {k: list(v) if isinstance(v, tuple) else v for k, v in item.items()}
+        out[spec.name] = item
+    return out
+
+
+def _build(cls: type[T], value: Mapping[str, Any], obj: GoObject) -> T:
+    kwargs: dict[str, Any] = {}
+    for attr, spec in _specs(cls):  # type: ignore[arg-type]
+        item = value.get(spec.name)
+        if spec.nested is not None:
+            if item is not None:
+                item = _build(spec.nested, item, obj.child(spec.name))
+        elif item is None:
+            item = spec.nil
+        elif isinstance(item, list):
+            item = tuple(item)
+        elif isinstance(item, dict) and _lists(spec):
+            item = {k: tuple(v or ()) for k, v in item.items()}  # a null element is empty
+        kwargs[attr] = item
+    built: T = cls(**kwargs)
+    return built.checked(obj)  # type: ignore[attr-defined, no-any-return]
+
+
+def _lists(spec: _Spec) -> bool:
+    return isinstance(spec.kind, Map) and isinstance(spec.kind.elem, Slice)

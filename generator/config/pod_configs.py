@@ -13,11 +13,19 @@ Ports the config getters of KServe v0.20.0: `GetStorageInitializerConfigs` (in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import ClassVar, Self
 
-from generator.config.jsondecode import ConfigError, GoObject
+from generator.config.jsondecode import (
+    ConfigError,
+    ConfigKey,
+    GoObject,
+    GoStruct,
+    go_field,
+    go_struct,
+)
 from generator.config.quantity import QuantityError, parse_quantity
+from generator.goruntime.json import BOOL, INT, INT64, STRING, Map, Pointer, Slice
 from generator.goruntime.strconv import quote as _go_quote
 
 __all__ = [
@@ -57,72 +65,78 @@ def _check_quantities(obj: GoObject, values: Mapping[str, str], message: str) ->
             raise obj.error(name, text) from None
 
 
+_STRINGS = Slice(STRING)
+
+
+class _ResourceHolder(ConfigKey):
+    """A webhook getter's config: the zero struct when the key is absent, its four resource
+    strings checked as quantities with the getter's own message."""
+
+    __slots__ = ()
+    DECODE_ABSENT: ClassVar[bool] = True
+    RESOURCE_MESSAGE: ClassVar[str]  # formatted with name, err and qerr (the error, Go-quoted)
+    cpu_request: str
+    cpu_limit: str
+    memory_request: str
+    memory_limit: str
+
+    def checked(self, obj: GoObject) -> Self:
+        _check_quantities(obj, _resources(self), self.RESOURCE_MESSAGE)
+        return self
+
+
+def _resources(config: _ResourceHolder) -> dict[str, str]:
+    values = (config.memory_request, config.memory_limit, config.cpu_request, config.cpu_limit)
+    return dict(zip(_RESOURCE_FIELDS, values, strict=True))
+
+
 @dataclass(frozen=True, slots=True)
-class StorageInitializerConfig:
-    """`types.StorageInitializerConfig`, the `storageInitializer` key."""
+class StorageInitializerConfig(ConfigKey):
+    """`types.StorageInitializerConfig`, the `storageInitializer` key
+    (`GetStorageInitializerConfigs`: resources must be quantities, mode one of three)."""
 
     KEY: ClassVar[str] = "storageInitializer"
-    image: str = ""
-    cpu_request: str = ""
-    cpu_limit: str = ""
-    cpu_modelcar: str = ""
-    memory_request: str = ""
-    memory_limit: str = ""
-    ca_bundle_config_map_name: str = ""
-    ca_bundle_volume_mount_path: str = ""
-    memory_modelcar: str = ""
-    enable_oci_image_source: bool = False  # json: enableModelcar
-    uid_modelcar: int | None = None
-    enable_oci_model_support: bool = False
-    oci_model_mode: str = ""
+    GO_TYPE: ClassVar[str] = "types.StorageInitializerConfig"
+    PREFIX: ClassVar[str] = "Unable to unmarshall storageInitializer json string due to "
+    DECODE_ABSENT: ClassVar[bool] = True
+    image: str = go_field("image")
+    cpu_request: str = go_field("cpuRequest")
+    cpu_limit: str = go_field("cpuLimit")
+    cpu_modelcar: str = go_field("cpuModelcar")
+    memory_request: str = go_field("memoryRequest")
+    memory_limit: str = go_field("memoryLimit")
+    ca_bundle_config_map_name: str = go_field("caBundleConfigMapName")
+    ca_bundle_volume_mount_path: str = go_field("caBundleVolumeMountPath")
+    memory_modelcar: str = go_field("memoryModelcar")
+    enable_oci_image_source: bool = go_field("enableModelcar", BOOL)
+    uid_modelcar: int | None = go_field("uidModelcar", Pointer(INT64))
+    enable_oci_model_support: bool = go_field("enableOciModelSupport", BOOL)
+    oci_model_mode: str = go_field("ociModelMode")
 
-    @classmethod
-    def from_json(cls, text: str | None) -> StorageInitializerConfig:
-        """`GetStorageInitializerConfigs`: resources must be quantities, mode one of three."""
-        obj = _resource_holder(
-            cls.KEY,
-            text,
-            f"Unable to unmarshall {cls.KEY} json string due to ",
-            "types.StorageInitializerConfig",
-        )
-        config = cls(
-            image=obj.string("image"),
-            cpu_request=obj.string("cpuRequest"),
-            cpu_limit=obj.string("cpuLimit"),
-            cpu_modelcar=obj.string("cpuModelcar"),
-            memory_request=obj.string("memoryRequest"),
-            memory_limit=obj.string("memoryLimit"),
-            ca_bundle_config_map_name=obj.string("caBundleConfigMapName"),
-            ca_bundle_volume_mount_path=obj.string("caBundleVolumeMountPath"),
-            memory_modelcar=obj.string("memoryModelcar"),
-            enable_oci_image_source=obj.boolean("enableModelcar"),
-            uid_modelcar=obj.integer("uidModelcar"),
-            enable_oci_model_support=obj.boolean("enableOciModelSupport"),
-            oci_model_mode=obj.string("ociModelMode"),
-        )
+    def checked(self, obj: GoObject) -> Self:
         resources = {
-            "memoryRequest": config.memory_request,
-            "memoryLimit": config.memory_limit,
-            "cpuRequest": config.cpu_request,
-            "cpuLimit": config.cpu_limit,
+            "memoryRequest": self.memory_request,
+            "memoryLimit": self.memory_limit,
+            "cpuRequest": self.cpu_request,
+            "cpuLimit": self.cpu_limit,
         }
-        if config.cpu_modelcar:
-            resources["cpuModelcar"] = config.cpu_modelcar
-        if config.memory_modelcar:
-            resources["memoryModelcar"] = config.memory_modelcar
+        if self.cpu_modelcar:
+            resources["cpuModelcar"] = self.cpu_modelcar
+        if self.memory_modelcar:
+            resources["memoryModelcar"] = self.memory_modelcar
         _check_quantities(
             obj,
             resources,
-            f'failed to parse resource configuration for "{cls.KEY}".' + '"{name}": {err}',
+            f'failed to parse resource configuration for "{self.KEY}".' + '"{name}": {err}',
         )
         modes = (OCI_MODEL_MODE_MODELCAR, OCI_MODEL_MODE_NATIVE, OCI_MODEL_MODE_FETCH)
-        if config.oci_model_mode and config.oci_model_mode not in modes:
+        if self.oci_model_mode and self.oci_model_mode not in modes:
             raise obj.error(
                 "ociModelMode",
-                f'invalid "{cls.KEY}".ociModelMode {_go_quote(config.oci_model_mode)}: must be '
+                f'invalid "{self.KEY}".ociModelMode {_go_quote(self.oci_model_mode)}: must be '
                 f"one of {', '.join(_go_quote(m) for m in modes)}",
             )
-        return config
+        return self
 
 
 def resolve_oci_model_mode(config: StorageInitializerConfig) -> str:
@@ -135,280 +149,142 @@ def resolve_oci_model_mode(config: StorageInitializerConfig) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class S3Config:
+class S3Config(GoStruct):
     """`s3.S3Config`: names and defaults the credential builder uses for S3 secrets."""
 
-    s3_access_key_id_name: str = ""
-    s3_secret_access_key_name: str = ""
-    s3_endpoint: str = ""
-    s3_use_https: str = ""
-    s3_region: str = ""
-    s3_verify_ssl: str = ""
-    s3_use_virtual_bucket: str = ""
-    s3_use_accelerate: str = ""
-    s3_use_anonymous_credential: str = ""
-    s3_ca_bundle_config_map: str = ""
-    s3_ca_bundle: str = ""
+    GO_TYPE: ClassVar[str] = "s3.S3Config"
+    s3_access_key_id_name: str = go_field("s3AccessKeyIDName")
+    s3_secret_access_key_name: str = go_field("s3SecretAccessKeyName")
+    s3_endpoint: str = go_field("s3Endpoint")
+    s3_use_https: str = go_field("s3UseHttps")
+    s3_region: str = go_field("s3Region")
+    s3_verify_ssl: str = go_field("s3VerifySSL")
+    s3_use_virtual_bucket: str = go_field("s3UseVirtualBucket")
+    s3_use_accelerate: str = go_field("s3UseAccelerate")
+    s3_use_anonymous_credential: str = go_field("s3UseAnonymousCredential")
+    s3_ca_bundle_config_map: str = go_field("s3CABundleConfigMap")
+    s3_ca_bundle: str = go_field("s3CABundle")
 
 
 @dataclass(frozen=True, slots=True)
-class GCSConfig:
+class GCSConfig(GoStruct):
     """`gcs.GCSConfig`."""
 
-    gcs_credential_file_name: str = ""
+    GO_TYPE: ClassVar[str] = "gcs.GCSConfig"
+    gcs_credential_file_name: str = go_field("gcsCredentialFileName")
 
 
 @dataclass(frozen=True, slots=True)
-class CredentialConfig:
+class CredentialConfig(ConfigKey):
     """`credentials.CredentialConfig`, the `credentials` key (`GetCredentialConfig`)."""
 
     KEY: ClassVar[str] = "credentials"
-    s3: S3Config = field(default_factory=S3Config)
-    gcs: GCSConfig = field(default_factory=GCSConfig)
-    storage_spec_secret_name: str = ""
-    storage_secret_name_annotation: str = ""
-
-    @classmethod
-    def from_json(cls, text: str | None) -> CredentialConfig:
-        """`GetCredentialConfig`."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse(
-            cls.KEY,
-            text,
-            "unable to parse credential config json: ",
-            "credentials.CredentialConfig",
-            null_ok=True,
-        )
-        if obj is None:
-            return cls()
-        s3 = obj.obj("s3", "s3.S3Config")
-        gcs = obj.obj("gcs", "gcs.GCSConfig")
-        assert s3 is not None and gcs is not None
-        return cls(
-            s3=S3Config(
-                s3_access_key_id_name=s3.string("s3AccessKeyIDName"),
-                s3_secret_access_key_name=s3.string("s3SecretAccessKeyName"),
-                s3_endpoint=s3.string("s3Endpoint"),
-                s3_use_https=s3.string("s3UseHttps"),
-                s3_region=s3.string("s3Region"),
-                s3_verify_ssl=s3.string("s3VerifySSL"),
-                s3_use_virtual_bucket=s3.string("s3UseVirtualBucket"),
-                s3_use_accelerate=s3.string("s3UseAccelerate"),
-                s3_use_anonymous_credential=s3.string("s3UseAnonymousCredential"),
-                s3_ca_bundle_config_map=s3.string("s3CABundleConfigMap"),
-                s3_ca_bundle=s3.string("s3CABundle"),
-            ),
-            gcs=GCSConfig(gcs.string("gcsCredentialFileName")),
-            storage_spec_secret_name=obj.string("storageSpecSecretName"),
-            storage_secret_name_annotation=obj.string("storageSecretNameAnnotation"),
-        )
+    GO_TYPE: ClassVar[str] = "credentials.CredentialConfig"
+    PREFIX: ClassVar[str] = "unable to parse credential config json: "
+    NULL_OK: ClassVar[bool] = True
+    s3: S3Config = go_struct("s3", S3Config)
+    gcs: GCSConfig = go_struct("gcs", GCSConfig)
+    storage_spec_secret_name: str = go_field("storageSpecSecretName")
+    storage_secret_name_annotation: str = go_field("storageSecretNameAnnotation")
 
 
 @dataclass(frozen=True, slots=True)
-class LoggerStorageSpec:
+class LoggerStorageSpec(GoStruct):
     """`v1beta1.LoggerStorageSpec` (`StorageSpec` inline): pointers are None when unset."""
 
-    path: str | None = None
-    parameters: Mapping[str, str] | None = None
-    storage_key: str | None = None  # json: key
-    service_account_name: str | None = None
+    GO_TYPE: ClassVar[str] = "v1beta1.LoggerStorageSpec"
+    path: str | None = go_field("path", Pointer(STRING))
+    parameters: Mapping[str, str] | None = go_field("parameters", Pointer(Map(STRING)))
+    storage_key: str | None = go_field("key", Pointer(STRING))
+    service_account_name: str | None = go_field("serviceAccountName", Pointer(STRING))
 
 
 @dataclass(frozen=True, slots=True)
-class LoggerConfig:
-    """`pod.LoggerConfig`, the `logger` key.
+class LoggerConfig(_ResourceHolder):
+    """`pod.LoggerConfig`, the `logger` key (the ConfigMap half of `getLoggerConfigs`).
 
     `store` is the ConfigMap's value; `getLoggerConfigs` replaces it by the isvc's logger spec
     and defaults its key and service account per pod, which is the agent injector's business.
     """
 
     KEY: ClassVar[str] = "logger"
-    image: str = ""
-    cpu_request: str = ""
-    cpu_limit: str = ""
-    memory_request: str = ""
-    memory_limit: str = ""
-    default_url: str = ""
-    ca_bundle: str = ""
-    ca_cert_file: str = ""
-    tls_skip_verify: bool = False
-    store: LoggerStorageSpec | None = None  # json: storage
-    marshaller_url: str = ""
-    batch_size: int = 0
-    batch_interval: str = ""
-
-    @classmethod
-    def from_json(cls, text: str | None) -> LoggerConfig:
-        """The ConfigMap half of `getLoggerConfigs`."""
-        obj = _resource_holder(
-            cls.KEY, text, "Unable to unmarshall logger json string due to ", "pod.LoggerConfig"
-        )
-        store_obj = obj.obj("storage", "v1beta1.LoggerStorageSpec", pointer=True)
-        store = None
-        if store_obj is not None:
-            store = LoggerStorageSpec(
-                path=store_obj.opt_string("path"),
-                parameters=store_obj.string_map("parameters"),
-                storage_key=store_obj.opt_string("key"),
-                service_account_name=store_obj.opt_string("serviceAccountName"),
-            )
-        config = cls(
-            image=obj.string("image"),
-            cpu_request=obj.string("cpuRequest"),
-            cpu_limit=obj.string("cpuLimit"),
-            memory_request=obj.string("memoryRequest"),
-            memory_limit=obj.string("memoryLimit"),
-            default_url=obj.string("defaultUrl"),
-            ca_bundle=obj.string("caBundle"),
-            ca_cert_file=obj.string("caCertFile"),
-            tls_skip_verify=obj.boolean("tlsSkipVerify"),
-            store=store,
-            marshaller_url=obj.string("marshallerUrl"),
-            batch_size=obj.integer("batchSize", "int") or 0,
-            batch_interval=obj.string("batchInterval"),
-        )
-        _check_quantities(
-            obj,
-            _resources(config),
-            'Failed to parse resource configuration for "logger": {qerr}',
-        )
-        return config
-
-
-def _resource_holder(key: str, text: str | None, prefix: str, go_type: str) -> GoObject:
-    """The parsed value, or an empty object when the key is absent (Go's zero struct)."""
-    return GoObject.parse_object(key, "{}" if text is None else text, prefix, go_type)
-
-
-def _resources(config: AgentConfig | BatcherConfig | LoggerConfig | RouterConfig) -> dict[str, str]:
-    values = (config.memory_request, config.memory_limit, config.cpu_request, config.cpu_limit)
-    return dict(zip(_RESOURCE_FIELDS, values, strict=True))
+    GO_TYPE: ClassVar[str] = "pod.LoggerConfig"
+    PREFIX: ClassVar[str] = "Unable to unmarshall logger json string due to "
+    RESOURCE_MESSAGE: ClassVar[str] = 'Failed to parse resource configuration for "logger": {qerr}'
+    image: str = go_field("image")
+    cpu_request: str = go_field("cpuRequest")
+    cpu_limit: str = go_field("cpuLimit")
+    memory_request: str = go_field("memoryRequest")
+    memory_limit: str = go_field("memoryLimit")
+    default_url: str = go_field("defaultUrl")
+    ca_bundle: str = go_field("caBundle")
+    ca_cert_file: str = go_field("caCertFile")
+    tls_skip_verify: bool = go_field("tlsSkipVerify", BOOL)
+    store: LoggerStorageSpec | None = go_struct("storage", LoggerStorageSpec, pointer=True)
+    marshaller_url: str = go_field("marshallerUrl")
+    batch_size: int = go_field("batchSize", INT)
+    batch_interval: str = go_field("batchInterval")
 
 
 @dataclass(frozen=True, slots=True)
-class BatcherConfig:
+class BatcherConfig(_ResourceHolder):
     """`pod.BatcherConfig`, the `batcher` key (`getBatcherConfigs`)."""
 
     KEY: ClassVar[str] = "batcher"
-    image: str = ""
-    cpu_request: str = ""
-    cpu_limit: str = ""
-    memory_request: str = ""
-    memory_limit: str = ""
-    max_batch_size: str = ""
-    max_latency: str = ""
-
-    @classmethod
-    def from_json(cls, text: str | None) -> BatcherConfig:
-        """`getBatcherConfigs`; the four resource strings must be quantities."""
-        obj = _resource_holder(
-            cls.KEY, text, "Unable to unmarshall batcher json string due to ", "pod.BatcherConfig"
-        )
-        config = cls(
-            image=obj.string("image"),
-            cpu_request=obj.string("cpuRequest"),
-            cpu_limit=obj.string("cpuLimit"),
-            memory_request=obj.string("memoryRequest"),
-            memory_limit=obj.string("memoryLimit"),
-            max_batch_size=obj.string("maxBatchSize"),
-            max_latency=obj.string("maxLatency"),
-        )
-        _check_quantities(
-            obj,
-            _resources(config),
-            'Failed to parse resource configuration for "batcher": {qerr}',
-        )
-        return config
+    GO_TYPE: ClassVar[str] = "pod.BatcherConfig"
+    PREFIX: ClassVar[str] = "Unable to unmarshall batcher json string due to "
+    RESOURCE_MESSAGE: ClassVar[str] = 'Failed to parse resource configuration for "batcher": {qerr}'
+    image: str = go_field("image")
+    cpu_request: str = go_field("cpuRequest")
+    cpu_limit: str = go_field("cpuLimit")
+    memory_request: str = go_field("memoryRequest")
+    memory_limit: str = go_field("memoryLimit")
+    max_batch_size: str = go_field("maxBatchSize")
+    max_latency: str = go_field("maxLatency")
 
 
 @dataclass(frozen=True, slots=True)
-class AgentConfig:
+class AgentConfig(_ResourceHolder):
     """`pod.AgentConfig`, the `agent` key (`getAgentConfigs`)."""
 
     KEY: ClassVar[str] = "agent"
-    image: str = ""
-    cpu_request: str = ""
-    cpu_limit: str = ""
-    memory_request: str = ""
-    memory_limit: str = ""
-
-    @classmethod
-    def from_json(cls, text: str | None) -> AgentConfig:
-        """`getAgentConfigs`; the four resource strings must be quantities."""
-        obj = _resource_holder(
-            cls.KEY, text, "unable to unmarshall agent json string due to ", "pod.AgentConfig"
-        )
-        config = cls(
-            image=obj.string("image"),
-            cpu_request=obj.string("cpuRequest"),
-            cpu_limit=obj.string("cpuLimit"),
-            memory_request=obj.string("memoryRequest"),
-            memory_limit=obj.string("memoryLimit"),
-        )
-        _check_quantities(
-            obj, _resources(config), 'failed to parse resource configuration for "agent": {err}'
-        )
-        return config
+    GO_TYPE: ClassVar[str] = "pod.AgentConfig"
+    PREFIX: ClassVar[str] = "unable to unmarshall agent json string due to "
+    RESOURCE_MESSAGE: ClassVar[str] = 'failed to parse resource configuration for "agent": {err}'
+    image: str = go_field("image")
+    cpu_request: str = go_field("cpuRequest")
+    cpu_limit: str = go_field("cpuLimit")
+    memory_request: str = go_field("memoryRequest")
+    memory_limit: str = go_field("memoryLimit")
 
 
 @dataclass(frozen=True, slots=True)
-class RouterConfig:
+class RouterConfig(_ResourceHolder):
     """`inferencegraph.RouterConfig`, the `router` key (`getRouterConfigs`)."""
 
     KEY: ClassVar[str] = "router"
-    image: str = ""
-    cpu_request: str = ""
-    cpu_limit: str = ""
-    memory_request: str = ""
-    memory_limit: str = ""
-    headers: Mapping[str, tuple[str, ...]] | None = None
-    image_pull_policy: str = ""
-    image_pull_secrets: tuple[str, ...] = ()
-
-    @classmethod
-    def from_json(cls, text: str | None) -> RouterConfig:
-        """`getRouterConfigs`; the four resource strings must be quantities."""
-        # KServe's panic text names "agent" here too.
-        obj = _resource_holder(
-            cls.KEY,
-            text,
-            "Unable to unmarshall agent json string due to ",
-            "inferencegraph.RouterConfig",
-        )
-        config = cls(
-            image=obj.string("image"),
-            cpu_request=obj.string("cpuRequest"),
-            cpu_limit=obj.string("cpuLimit"),
-            memory_request=obj.string("memoryRequest"),
-            memory_limit=obj.string("memoryLimit"),
-            headers=obj.string_list_map("headers"),
-            image_pull_policy=obj.string("imagePullPolicy"),
-            image_pull_secrets=obj.string_list("imagePullSecrets") or (),
-        )
-        _check_quantities(
-            obj, _resources(config), "Failed to parse resource configuration for router: {qerr}"
-        )
-        return config
+    GO_TYPE: ClassVar[str] = "inferencegraph.RouterConfig"
+    PREFIX: ClassVar[str] = "Unable to unmarshall agent json string due to "  # sic: "agent"
+    RESOURCE_MESSAGE: ClassVar[str] = "Failed to parse resource configuration for router: {qerr}"
+    image: str = go_field("image")
+    cpu_request: str = go_field("cpuRequest")
+    cpu_limit: str = go_field("cpuLimit")
+    memory_request: str = go_field("memoryRequest")
+    memory_limit: str = go_field("memoryLimit")
+    headers: Mapping[str, tuple[str, ...]] | None = go_field("headers", Map(_STRINGS))
+    image_pull_policy: str = go_field("imagePullPolicy")
+    image_pull_secrets: tuple[str, ...] = go_field(
+        "imagePullSecrets", _STRINGS, default=(), nil=()
+    )
 
 
 @dataclass(frozen=True, slots=True)
-class MetricsAggregatorConfig:
-    """`pod.MetricsAggregator`, the `metricsAggregator` key: annotation defaults ("true"...)."""
+class MetricsAggregatorConfig(ConfigKey):
+    """`pod.MetricsAggregator`, the `metricsAggregator` key (`newMetricsAggregator`):
+    annotation defaults ("true"...)."""
 
     KEY: ClassVar[str] = "metricsAggregator"
-    enable_metric_aggregation: str = ""
-    enable_prometheus_scraping: str = ""
-
-    @classmethod
-    def from_json(cls, text: str | None) -> MetricsAggregatorConfig:
-        """`newMetricsAggregator`."""
-        if text is None:
-            return cls()
-        obj = GoObject.parse_object(
-            cls.KEY,
-            text,
-            f"Unable to unmarshall {cls.KEY} json string due to ",
-            "pod.MetricsAggregator",
-        )
-        return cls(obj.string("enableMetricAggregation"), obj.string("enablePrometheusScraping"))
+    GO_TYPE: ClassVar[str] = "pod.MetricsAggregator"
+    PREFIX: ClassVar[str] = "Unable to unmarshall metricsAggregator json string due to "
+    enable_metric_aggregation: str = go_field("enableMetricAggregation")
+    enable_prometheus_scraping: str = go_field("enablePrometheusScraping")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -396,8 +397,10 @@ def test_field_names_match_case_insensitively_and_last_wins() -> None:
             '{"defaultDeploymentMode": "Standard", "deploymentRolloutStrategy": '
             '{"defaultRollout": {"maxSurge": 1}}}',
             "deploymentRolloutStrategy.defaultRollout.maxSurge",
+            # Go names the innermost struct and the whole field path (checked with Go 1.26's
+            # encoding/json on KServe's DeployConfig/DeploymentRolloutStrategy/RolloutSpec).
             "unable to parse deploy config json: json: cannot unmarshal number into Go struct "
-            "field DeployConfig.deploymentRolloutStrategy.defaultRollout.maxSurge of type string",
+            "field RolloutSpec.deploymentRolloutStrategy.defaultRollout.maxSurge of type string",
         ),
     ],
     ids=["string field given a number", "not an object", "nested field"],
@@ -428,3 +431,38 @@ def test_int32_fields_reject_what_go_rejects(value: str) -> None:
 def test_json_constants_are_rejected() -> None:
     with pytest.raises(ConfigError):
         LocalModelConfig.from_json('{"fsGroup": NaN}')
+
+
+def _config_structs() -> list[type]:
+    from generator.config import configmap, pod_configs
+    from generator.config.jsondecode import GoStruct
+
+    found = {
+        value
+        for module in (configmap, pod_configs)
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, GoStruct)
+        and dataclasses.is_dataclass(value)
+    }
+    return sorted(found, key=lambda cls: cls.__name__)
+
+
+@pytest.mark.parametrize("cls", _config_structs(), ids=lambda cls: cls.__name__)
+def test_every_config_field_says_its_json_name_and_go_type(cls: type) -> None:
+    """A field without a Go description would never be decoded: it would keep its default
+    whatever the ConfigMap says."""
+    undescribed = [f.name for f in dataclasses.fields(cls) if "go_json" not in f.metadata]
+    assert not undescribed
+    assert cls.GO_TYPE.count(".") == 1  # package.Type, as Go's errors print it
+
+
+def test_a_nested_struct_repeated_merges_and_the_last_scalar_wins() -> None:
+    """Go decodes a repeated object key into the struct already decoded (encoding/json
+    `object` → `d.value` on the existing field value)."""
+    config = DeployConfig.from_json(
+        '{"defaultDeploymentMode": "Standard",'
+        ' "deploymentRolloutStrategy": {"defaultRollout": {"maxSurge": "1"}},'
+        ' "deploymentRolloutStrategy": {"defaultRollout": {"maxUnavailable": "2"}}}'
+    )
+    assert config.deployment_rollout_strategy == DeploymentRolloutStrategy(RolloutSpec("1", "2"))
