@@ -40,6 +40,7 @@ data:
 
 def run(tmp_path: Path, files: dict[str, str], **request: Any) -> pipeline.Result:
     root = build_tree(tmp_path / "in", files)
+    request.setdefault("allow_cluster_scoped", True)  # the scheduler's ClusterRoleBinding
     return pipeline.run(pipeline.Request(paths=(str(root),), **request))
 
 
