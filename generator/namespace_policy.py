@@ -32,6 +32,9 @@ REPO_CONFIG_KEYS = (ALLOWED_KEY,)
 FLAG = "--allowed-namespaces"
 CLUSTER_FLAG = "--allow-cluster-scoped"
 NAMESPACE_FIELD = "metadata.namespace"
+CLUSTER_SCOPED_MESSAGE = (
+    f"cluster-scoped (applies to the whole cluster): refused unless {CLUSTER_FLAG}"
+)
 
 # The input lists whose objects live in a namespace: every one is applied or read for an
 # InferenceService of that namespace. The inferenceservice-config ConfigMap is not among them:
@@ -172,18 +175,30 @@ def _repo_config(doc: Loaded, folder: str) -> tuple[RepoConfig | None, list[Prob
     allowed: frozenset[str] | None = None
     if ALLOWED_KEY in doc.doc:
         if not isinstance(value, list):
-            what = "null" if value is None else type(value).__name__
-            problems.append(problem(ALLOWED_KEY, f"must be a list of namespace names, not {what}"))
+            message = f"must be a list of namespace names, not {_yaml_type(value)}"
+            problems.append(problem(ALLOWED_KEY, message))
         else:
             for i, name in enumerate(value):
                 if not isinstance(name, str) or k8s_names.dns1123_label_errors(name):
-                    shown = repr(name) if isinstance(name, str) else f"a {type(name).__name__}"
+                    shown = repr(name) if isinstance(name, str) else _yaml_type(name)
                     message = f"{shown} is not a namespace name (a DNS-1123 label)"
                     problems.append(problem(f"{ALLOWED_KEY}[{i}]", message))
             allowed = frozenset(str(name) for name in value)
     if problems:
         return None, problems
     return RepoConfig(folder, Source(doc.source.path), allowed), []
+
+
+def _yaml_type(value: object) -> str:
+    """What a YAML value is, in YAML's words (never the value: it is not quoted back)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    names: dict[type, str] = {str: "a string", list: "a list", dict: "a mapping"}
+    return names.get(type(value), "a value")
 
 
 def members(doc: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -280,8 +295,7 @@ def _output_problem(
     api_version = str(obj.get("apiVersion", ""))
     if scope.is_cluster_scoped(api_version, ref.kind, crds):
         if not policy.allow_cluster_scoped:
-            message = f"cluster-scoped (applies to the whole cluster): refused unless {CLUSTER_FLAG}"
-            return "", message
+            return "", CLUSTER_SCOPED_MESSAGE
         namespace_object = scope.group_of(api_version) == "" and ref.kind == "Namespace"
         if namespace_object and allowed is not None and ref.name not in allowed:
             return "metadata.name", _outside(ref.name, allowed, origins)

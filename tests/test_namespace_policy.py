@@ -294,9 +294,9 @@ def test_the_repo_config_cannot_grant_cluster_scoped_objects(tmp_path: Path) -> 
     ("text", "words"),
     [
         ("allowedNamespace: [a]\n", ["allowedNamespace", "unknown key"]),
-        ("allowedNamespaces: team-a\n", ["allowedNamespaces", "must be a list", "not str"]),
+        ("allowedNamespaces: team-a\n", ["allowedNamespaces", "must be a list", "not a string"]),
         ("allowedNamespaces:\n", ["allowedNamespaces", "not null"]),
-        ("allowedNamespaces: [team-a, 42]\n", ["allowedNamespaces[1]", "a int"]),
+        ("allowedNamespaces: [team-a, 42]\n", ["allowedNamespaces[1]", "a number is not"]),
         ("allowedNamespaces: [Team_A]\n", ["allowedNamespaces[0]", "'Team_A'"]),
         ("- team-a\n", ["a document must be a mapping"]),
         ("allowedNamespaces: [a]\n---\nallowedNamespaces: [b]\n", ["one YAML document"]),
