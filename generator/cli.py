@@ -21,7 +21,17 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from generator import KSERVE_VERSION, __version__, dirlock, flux, load, output, pipeline, writer
+from generator import (
+    KSERVE_VERSION,
+    __version__,
+    dirlock,
+    flux,
+    load,
+    namespace_policy,
+    output,
+    pipeline,
+    writer,
+)
 from generator import diff as diffing
 from generator import render as templates
 from generator.cluster import commands as cluster_commands
@@ -82,6 +92,8 @@ class InputOptions:
     strict: bool
     default_deployment_mode: str | None
     llmisvc_passthrough: bool
+    allowed_namespaces: tuple[str, ...]
+    allow_cluster_scoped: bool
 
 
 INPUT_FIELDS = tuple(InputOptions.__dataclass_fields__)
@@ -230,6 +242,7 @@ def _with_inputs(command: F, previous_help: str) -> F:
             help="Pass LLMInferenceServices (and their configs) through unchanged, for a "
             "cluster that runs KServe's LLMInferenceService controller.",
         ),
+        *namespace_options(),
     ]
 
     options += _limit_options()
@@ -245,6 +258,34 @@ def _with_inputs(command: F, previous_help: str) -> F:
     for option in reversed(options):
         wrapped = option(wrapped)
     return cast(F, wrapped)
+
+
+def namespace_options() -> list[Callable[[Any], Any]]:
+    """--allowed-namespaces and --allow-cluster-scoped (namespace_policy.py)."""
+    return [
+        click.option(
+            "--allowed-namespaces",
+            multiple=True,
+            metavar="NS[,NS…]",
+            help="Refuse (exit 2) any input or output object in another namespace. Repeatable; "
+            "a .kserve-gitops.yaml allowedNamespaces list narrows it further, never widens it.",
+        ),
+        click.option(
+            "--allow-cluster-scoped",
+            is_flag=True,
+            help="Emit cluster-scoped objects (Namespace, ClusterRole, CRDs, …), which are "
+            "otherwise refused.",
+        ),
+    ]
+
+
+def allowed_namespaces(values: Sequence[str]) -> frozenset[str] | None:
+    """The --allowed-namespaces values as one set (None when not given); a bad name is a
+    usage error."""
+    allowed, problem = namespace_policy.parse_allowed(values)
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="--allowed-namespaces")
+    return allowed
 
 
 def _frozen(value: Any) -> Any:
@@ -343,6 +384,8 @@ def make_request(
         strict=given.strict,
         default_deployment_mode=given.default_deployment_mode,
         llmisvc_passthrough=given.llmisvc_passthrough,
+        allowed_namespaces=allowed_namespaces(given.allowed_namespaces),
+        allow_cluster_scoped=given.allow_cluster_scoped,
     )
 
 
@@ -712,6 +755,10 @@ def render_args(given: InputOptions, sync_waves: bool) -> list[str]:
         args += ["--config", config_file]
     for previous in given.previous:
         args += ["--previous", previous]
+    for namespaces in given.allowed_namespaces:
+        args += ["--allowed-namespaces", namespaces]
+    if given.allow_cluster_scoped:
+        args.append("--allow-cluster-scoped")
     if given.no_passthrough:
         args.append("--no-passthrough")
     if sync_waves:

@@ -17,6 +17,7 @@ from generator import (
     constants,
     knative_features,
     load,
+    namespace_policy,
     overlays,
     schema,
     syncwaves,
@@ -77,6 +78,10 @@ class Request:
     # LLMInferenceServices: passed through unchanged for a cluster that runs KServe's
     # LLMInferenceService controller, else rendered (generator/llmisvc/)
     llmisvc_passthrough: bool = False
+    # --allowed-namespaces (None: any namespace; a repo config file may narrow it further) and
+    # --allow-cluster-scoped (namespace_policy.py)
+    allowed_namespaces: frozenset[str] | None = None
+    allow_cluster_scoped: bool = False
 
 
 @dataclass(slots=True)
@@ -97,6 +102,11 @@ def run(request: Request, progress: Progress | None = None) -> Result:
     """Render the input set; raise ProblemsFound with every problem if anything is invalid."""
     inputs = load.load(request.paths, passthrough=request.passthrough)
     problems = list(inputs.problems)
+    repo_configs, repo_problems = namespace_policy.find_repo_configs(request.paths)
+    problems += repo_problems
+    policy = namespace_policy.Policy(
+        request.allowed_namespaces, request.allow_cluster_scoped, tuple(repo_configs)
+    )
     overlay: overlays.Overlay | None = None
     if request.overlay is not None:
         overlay, overlay_problems = overlays.load_overlay(request.overlay)
@@ -110,6 +120,8 @@ def run(request: Request, progress: Progress | None = None) -> Result:
     problems += config_problems
     inputs, namespace_problems = resolve_namespaces(inputs, request.namespace)
     inputs = namespace_passthrough(inputs, request.namespace)
+    inputs, policy_problems = namespace_policy.check_inputs(inputs, policy)
+    problems += policy_problems
     inputs, schema_problems = check_schemas(inputs)
     problems += namespace_problems + schema_problems
     problems += check_duplicates(inputs)
@@ -181,7 +193,7 @@ def run(request: Request, progress: Progress | None = None) -> Result:
         problems += patch_problems
         rendered = [_restamp(item) for item in rendered]
     result.admitted, flag_problems = check_knative_features(inputs, result.admitted, rendered)
-    problems += flag_problems
+    problems += flag_problems + namespace_policy.check_output(rendered, policy)
     if problems:
         raise ProblemsFound(with_field_lines(problems))
     if request.sync_waves:

@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from generator import load, pipeline
+from generator import load, namespace_policy, pipeline
 from generator.errors import ObjectRef, Problem, ProblemsFound, Source, field_path
 from generator.output import Rendered
 from generator.schema.convert import to_json_schema
@@ -208,6 +208,17 @@ def _explain(error: Any) -> Iterator[tuple[list[Any], str]]:
     help="Kubernetes version of the built-in kinds' schemas.",
 )
 @click.option(
+    "--allowed-namespaces",
+    multiple=True,
+    metavar="NS[,NS…]",
+    help="Refuse any input or output object in another namespace (as for render).",
+)
+@click.option(
+    "--allow-cluster-scoped",
+    is_flag=True,
+    help="Accept cluster-scoped objects to emit (Namespace, ClusterRole, CRDs, …).",
+)
+@click.option(
     "--debug",
     is_flag=True,
     help="Show the Python traceback of internal errors. Same as kserve-gitops --debug.",
@@ -220,6 +231,8 @@ def validate(
     crd_dirs: Sequence[Path],
     ignore_missing_schemas: bool,
     kubernetes_version: str,
+    allowed_namespaces: Sequence[str],
+    allow_cluster_scoped: bool,
     debug: bool,
 ) -> None:
     """Check the InferenceServices under PATHS; with --crds, also every rendered object's schema.
@@ -236,6 +249,8 @@ def validate(
         namespace=namespace or os.environ.get("ARGOCD_APP_NAMESPACE") or None,
         config_files=tuple(config_files),
         overlay=overlay,
+        allowed_namespaces=_allowed(allowed_namespaces),
+        allow_cluster_scoped=allow_cluster_scoped,
     )
     schemas = Schemas(kubernetes_version) if crd_dirs else None  # fail fast without the package
     result = pipeline.run(request)
@@ -251,6 +266,13 @@ def validate(
     counts = f"{counted(len(result.admitted), 'InferenceService')}, "
     counts += counted(len(result.objects), "object")
     click.echo(f"valid: {checked} ({counts})", err=True)
+
+
+def _allowed(values: Sequence[str]) -> frozenset[str] | None:
+    allowed, problem = namespace_policy.parse_allowed(values)
+    if problem is not None:
+        raise click.BadParameter(problem, param_hint="--allowed-namespaces")
+    return allowed
 
 
 def counted(n: int, noun: str) -> str:

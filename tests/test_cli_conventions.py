@@ -260,7 +260,8 @@ def test_passthrough_objects_get_the_namespace_of_dash_n(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     build_tree(tmp_path / "in", PASSTHROUGH)
-    code, out, err = invoke(capsys, "render", "-n", "models", str(tmp_path / "in"))
+    code, out, err = invoke(capsys, "render", "-n", "models", str(tmp_path / "in"),
+                            "--allow-cluster-scoped")  # fmt: skip
     assert code == 0, err
     namespaces = {(d["kind"], d["metadata"]["name"]): d["metadata"].get("namespace")
                   for d in docs(out)}  # fmt: skip
@@ -270,7 +271,7 @@ def test_passthrough_objects_get_the_namespace_of_dash_n(
                            ("CustomResourceDefinition", "widgets.example.com")]:  # fmt: skip
         assert namespaces[cluster_scoped] is None, cluster_scoped
     code, _, err = invoke(capsys, "render", "-n", "models", str(tmp_path / "in"),
-                          "-o", str(tmp_path / "out"))  # fmt: skip
+                          "-o", str(tmp_path / "out"), "--allow-cluster-scoped")  # fmt: skip
     assert code == 0, err
     assert (tmp_path / "out" / "models" / "_passthrough").is_dir()
     written = {p.name for p in (tmp_path / "out" / "_cluster").rglob("*.yaml")}
@@ -397,7 +398,8 @@ def test_a_folder_without_inputs_is_named_even_beside_others(
 
 def test_following_the_check_hint_renders_what_check_compares(tmp_path: Path) -> None:
     repo = Path(shutil.copytree(REPO_ROOT / "examples" / "gitops-repo", tmp_path / "repo"))
-    inputs = ["apps", "config", "--overlay", "staging", "--sync-waves", "-o", "rendered/staging"]
+    inputs = ["apps", "config", "--overlay", "staging", "--sync-waves", "-o", "rendered/staging",
+              "--allow-cluster-scoped"]  # fmt: skip
     isvc = repo / "apps" / "team-a" / "sklearn-iris.yaml"
     isvc.write_text(isvc.read_text().replace("sklearn/1.0/model", "sklearn/2.0/model"))
     stale = run("check", *inputs, cwd=repo)

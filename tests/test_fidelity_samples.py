@@ -227,7 +227,8 @@ def test_modelmesh_runtime_passes_through_with_its_inference_service(
     paths = [str(FIDELITY / "modelmesh-mlserver-1.x.yaml")]
     paths.append(str(FIDELITY / "modelmesh-sklearn-mnist-isvc.yaml"))
     with pytest.raises(SystemExit) as exited:
-        cli.main(["render", *paths, "--namespace", "default", *extra])
+        # The ClusterServingRuntime is applied, and cluster-scoped: it needs the flag.
+        cli.main(["render", *paths, "--namespace", "default", "--allow-cluster-scoped", *extra])
     out, err = capsys.readouterr()
     assert exited.value.code in (None, EXIT_OK), err
     docs = {d["kind"]: d for d in yaml.safe_load_all(out) if d}

@@ -78,8 +78,8 @@ def test_every_shard_builds_alone_with_exactly_its_objects(tmp_path: Path) -> No
     inputs = [str(REPO_ROOT / "examples" / "quickstart"), str(tmp_path / "apps")]
     build_tree(tmp_path / "apps", {"all.yaml": "---\n".join(docs)})
     out = tmp_path / "rendered"
-    assert run("render", *inputs, "-o", str(out)).returncode == 0
-    streamed = list(yaml.safe_load_all(run("render", *inputs).stdout))
+    assert run("render", *inputs, "-o", str(out), "--allow-cluster-scoped").returncode == 0
+    streamed = list(yaml.safe_load_all(run("render", *inputs, "--allow-cluster-scoped").stdout))
     shards = yaml.safe_load((out / writer.KUSTOMIZATION).read_text())["resources"]
     assert shards == ["_cluster", "kserve-test", "ns-0", "ns-1", "ns-2"]
     seen = []

@@ -18,7 +18,10 @@ kserve_gitops=${KSERVE_GITOPS:-kserve-gitops}
 
 # --flux-path writes one Flux Kustomization per shard into rendered/<env>/_flux (flux/<env>.yaml
 # applies them); production also gets Argo CD sync waves for argocd/production.yaml.
+# --allow-cluster-scoped: the teams' Namespace objects (apps/*/namespace.yaml) are applied too;
+# each team's .kserve-gitops.yaml keeps its objects in its own namespace.
 "$kserve_gitops" "$command" apps config --overlay staging -o rendered/staging \
-    --flux-path ./rendered/staging --flux-source flux-system/models
+    --flux-path ./rendered/staging --flux-source flux-system/models --allow-cluster-scoped
 "$kserve_gitops" "$command" apps config --overlay production -o rendered/production \
-    --flux-path ./rendered/production --flux-source flux-system/models --sync-waves
+    --flux-path ./rendered/production --flux-source flux-system/models --sync-waves \
+    --allow-cluster-scoped

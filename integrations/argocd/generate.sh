@@ -11,6 +11,8 @@
 #   knative-domain            PARAM_KNATIVE_DOMAIN           ARGOCD_ENV_KSERVE_KNATIVE_DOMAIN
 #   sync-waves (true|false)   PARAM_SYNC_WAVES               ARGOCD_ENV_KSERVE_SYNC_WAVES
 #   allow-empty (true|false)  PARAM_ALLOW_EMPTY              ARGOCD_ENV_KSERVE_ALLOW_EMPTY
+#   allowed-namespaces        PARAM_ALLOWED_NAMESPACES       ARGOCD_ENV_KSERVE_ALLOWED_NAMESPACES
+#   allow-cluster-scoped      PARAM_ALLOW_CLUSTER_SCOPED     ARGOCD_ENV_KSERVE_ALLOW_CLUSTER_SCOPED
 #   paths (array)             PARAM_PATHS_0, PARAM_PATHS_1…  ARGOCD_ENV_KSERVE_PATHS (space-separated)
 #   config (map)              ARGOCD_APP_PARAMETERS (JSON: map keys keep their spelling)
 # Objects without a namespace get the Application's destination namespace: kserve-gitops reads
@@ -39,6 +41,9 @@ mode=${PARAM_DEFAULT_DEPLOYMENT_MODE:-${ARGOCD_ENV_KSERVE_DEFAULT_DEPLOYMENT_MOD
 domain=${PARAM_KNATIVE_DOMAIN:-${ARGOCD_ENV_KSERVE_KNATIVE_DOMAIN:-}}
 waves=$(flag sync-waves "${PARAM_SYNC_WAVES:-${ARGOCD_ENV_KSERVE_SYNC_WAVES:-false}}")
 allow_empty=$(flag allow-empty "${PARAM_ALLOW_EMPTY:-${ARGOCD_ENV_KSERVE_ALLOW_EMPTY:-false}}")
+allowed=${PARAM_ALLOWED_NAMESPACES:-${ARGOCD_ENV_KSERVE_ALLOWED_NAMESPACES:-}}
+cluster=$(flag allow-cluster-scoped \
+    "${PARAM_ALLOW_CLUSTER_SCOPED:-${ARGOCD_ENV_KSERVE_ALLOW_CLUSTER_SCOPED:-false}}")
 
 # The repository root is the source folder minus ARGOCD_APP_SOURCE_PATH ("." or empty: the
 # source folder itself); input paths and the overlay may not leave it.
@@ -133,6 +138,8 @@ if [ -n "$overlay" ]; then
 fi
 [ -z "$domain" ] || set -- "$@" --knative-domain="$domain"
 [ "$waves" = false ] || set -- "$@" --sync-waves
+[ -z "$allowed" ] || set -- "$@" --allowed-namespaces="$allowed"
+[ "$cluster" = false ] || set -- "$@" --allow-cluster-scoped
 set -- "$@" -- .
 while IFS= read -r path; do set -- "$@" "$path"; done <"$tmp/paths"
 

@@ -328,6 +328,7 @@ def test_discover_matches_the_sample_team_folders(sample_repo: Path, tool_env: d
 STAGING = [
     {"name": "overlay", "string": "../../overlays/staging"},
     {"name": "paths", "array": ["../../config"]},
+    {"name": "allow-cluster-scoped", "string": "true"},  # the team's Namespace
 ]
 
 
@@ -339,7 +340,8 @@ def test_generate_renders_a_team_folder_like_the_cli(
     assert done.returncode == 0, done.stderr
     got = documents(done.stdout)
     cli = subprocess.run(
-        ["kserve-gitops", "render", "apps/team-a", "config", "--overlay", "staging"],
+        ["kserve-gitops", "render", "apps/team-a", "config", "--overlay", "staging",
+         "--allow-cluster-scoped"],
         cwd=sample_repo, env=sidecar_env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert done.stdout == cli.stdout
@@ -411,7 +413,11 @@ def test_generate_maps_parameters_and_env_to_cli_options(
 def test_generate_takes_overlay_and_paths_from_env_entries(
     sample_repo: Path, sidecar_env: dict[str, str]
 ) -> None:
-    plugin_env = {"KSERVE_OVERLAY": "../../overlays/production", "KSERVE_PATHS": "../../config"}
+    plugin_env = {
+        "KSERVE_OVERLAY": "../../overlays/production",
+        "KSERVE_PATHS": "../../config",
+        "KSERVE_ALLOW_CLUSTER_SCOPED": "true",
+    }
     done = generate(sample_repo / "apps" / "team-b",
                     argocd_environ(sidecar_env, "apps/team-b", None, plugin_env))  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -421,6 +427,62 @@ def test_generate_takes_overlay_and_paths_from_env_entries(
     assert virtual_services
     for vs in virtual_services:  # the repository's config (../../config) chose the gateway
         assert "istio-ingress/models-gateway" in vs["spec"]["gateways"]
+
+
+def test_cluster_scoped_objects_need_the_parameter(
+    sample_repo: Path, sidecar_env: dict[str, str]
+) -> None:
+    """Issue 12: the team's Namespace is cluster-scoped, refused unless the Application says."""
+    without = [p for p in STAGING if p["name"] != "allow-cluster-scoped"]
+    env = argocd_environ(sidecar_env, "apps/team-a", without, namespace="team-a")
+    done = generate(sample_repo / "apps" / "team-a", env)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert "Namespace team-a: cluster-scoped" in done.stderr
+    bad = [*without, {"name": "allow-cluster-scoped", "string": "yes"}]
+    done = generate(sample_repo / "apps" / "team-a", argocd_environ(sidecar_env, "apps/a", bad))
+    assert done.returncode == 2
+    assert "allow-cluster-scoped must be true or false" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("allowed", "refused"),
+    [
+        ("team-b", "InferenceService team-a/sklearn-iris"),
+        ("--output-dir=x", "--allowed-namespaces"),  # a value, never an option
+    ],
+)
+def test_allowed_namespaces_parameter(
+    sample_repo: Path, sidecar_env: dict[str, str], allowed: str, refused: str
+) -> None:
+    params = [*STAGING, {"name": "allowed-namespaces", "string": allowed}]
+    env = argocd_environ(sidecar_env, "apps/team-a", params, namespace="team-a")
+    done = generate(sample_repo / "apps" / "team-a", env)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert refused in done.stderr
+    assert not (sample_repo / "apps" / "team-a" / "x").exists()
+    params = [*STAGING, {"name": "allowed-namespaces", "string": "team-a,team-z"}]
+    env = argocd_environ(sidecar_env, "apps/team-a", params, namespace="team-a")
+    done = generate(sample_repo / "apps" / "team-a", env)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_marker_file_is_the_app_folders_repo_config(
+    sample_repo: Path, sidecar_env: dict[str, str]
+) -> None:
+    """The sample's apps/team-a/.kserve-gitops.yaml allows team-a only: a team-b object placed
+    in team A's folder fails the render, whatever the Application says."""
+    app = sample_repo / "apps" / "team-a"
+    (app / "stray.yaml").write_text(
+        (sample_repo / "apps" / "team-b" / "sentiment.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    done = generate(app, argocd_environ(sidecar_env, "apps/team-a", STAGING, namespace="team-a"))
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert "InferenceService team-b/sentiment" in done.stderr
+    assert f"{MARKER}" in done.stderr
 
 
 def test_sync_waves_parameter(tmp_path: Path, sidecar_env: dict[str, str]) -> None:

@@ -114,6 +114,7 @@ def run_action(
         "HOME": str(home),
         "GIT_CONFIG_NOSYSTEM": "1",
         "KSERVE_PATHS": "apps config",
+        "KSERVE_ARGS": "--allow-cluster-scoped",  # team A's Namespace
         "KSERVE_OUTPUT_DIR": "rendered",
         "KSERVE_MODE": mode,
         "GITHUB_REF_NAME": "main",
@@ -222,7 +223,8 @@ def test_check_hint_names_the_overlay_used(repo: Path, tool_env: dict[str, str])
     shutil.copytree(sample, repo / "overlays" / "prod")
     done = run_action(repo, tool_env, "check", KSERVE_OVERLAY="prod")
     assert done.returncode == 1, done.stderr
-    assert "run kserve-gitops render apps config --overlay prod -o rendered" in done.stdout
+    hint = "run kserve-gitops render apps config --overlay prod --allow-cluster-scoped -o rendered"
+    assert hint in done.stdout
     assert "--overlay prod" in done.stderr  # the CLI's own hint says it too
 
 

@@ -80,8 +80,13 @@ def test_rendered_objects_leave_argo_cd_tracking_alone(env: str) -> None:
             assert "argocd.argoproj.io/tracking-id" not in (meta.get("annotations") or {}), path
 
 
+def _inputs(folder: Path) -> list[Path]:
+    """The files kserve-gitops reads as input (not the hidden repo config files)."""
+    return [p for p in sorted(folder.rglob("*.yaml")) if not p.name.startswith(".")]
+
+
 def test_the_sample_has_every_kind_of_service_the_readme_promises() -> None:
-    isvcs = [d for p in (SAMPLE / "apps").rglob("*.yaml") for d in load(p)
+    isvcs = [d for p in _inputs(SAMPLE / "apps") for d in load(p)
              if d["kind"] == "InferenceService"]  # fmt: skip
     namespaces = {d["metadata"]["namespace"] for d in isvcs}
     assert namespaces == {"team-a", "team-b"}
@@ -89,7 +94,7 @@ def test_the_sample_has_every_kind_of_service_the_readme_promises() -> None:
     assert any("sklearn" in p for p in predictors) and any("xgboost" in p for p in predictors)
     hf = [p["model"] for p in predictors if p.get("model", {}).get("modelFormat", {}).get("name")
           == "huggingface"]  # fmt: skip
-    runtimes = {d["metadata"]["name"] for p in (SAMPLE / "apps").rglob("*.yaml")
+    runtimes = {d["metadata"]["name"] for p in _inputs(SAMPLE / "apps")
                 for d in load(p) if d["kind"] == "ServingRuntime"}  # fmt: skip
     assert hf and hf[0]["runtime"] in runtimes
     modes = [(d["metadata"].get("annotations") or {}).get("serving.kserve.io/deploymentMode")

@@ -24,7 +24,8 @@ OPTIONAL = {"alias", "files", "exclude", "types", "types_or", "exclude_types",
             "additional_dependencies", "args", "always_run", "fail_fast", "pass_filenames",
             "description", "language_version", "log_file", "minimum_pre_commit_version",
             "require_serial", "stages", "verbose"}  # fmt: skip
-ARGS = ["apps", "config", "--overlay", "staging", "-o", "rendered/staging"]
+ARGS = ["apps", "config", "--overlay", "staging", "-o", "rendered/staging",
+        "--allow-cluster-scoped"]  # fmt: skip
 
 
 def hooks() -> dict[str, dict[str, Any]]:

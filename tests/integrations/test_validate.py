@@ -177,8 +177,8 @@ def test_the_sample_repo_validates_against_the_real_crds() -> None:
     kserve = require_shared("reference", "kserve")
     sample = REPO_ROOT / "examples" / "gitops-repo"
     for env in ("staging", "production"):
-        done = kserve_gitops("apps", "config", "--overlay", env, "--crds", str(crds),
-                             "--crds", str(kserve), cwd=sample)  # fmt: skip
+        done = kserve_gitops("apps", "config", "--overlay", env, "--allow-cluster-scoped",
+                             "--crds", str(crds), "--crds", str(kserve), cwd=sample)  # fmt: skip
         assert done.returncode == 0, done.stderr
 
 

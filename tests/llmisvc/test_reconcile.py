@@ -40,6 +40,7 @@ data:
 
 def run(tmp_path: Path, files: dict[str, str], **request: Any) -> pipeline.Result:
     root = build_tree(tmp_path / "in", files)
+    request.setdefault("allow_cluster_scoped", True)  # the scheduler's ClusterRoleBinding
     return pipeline.run(pipeline.Request(paths=(str(root),), **request))
 
 
@@ -284,7 +285,7 @@ def test_urls_command_lists_llm_inference_services(
 ) -> None:
     root = build_tree(tmp_path / "in", {"llmisvc.yaml": LLMISVC, "gateway.yaml": GATEWAY})
     with pytest.raises(SystemExit) as exited:
-        cli.main(["urls", str(root)])
+        cli.main(["urls", str(root), "--allow-cluster-scoped"])  # the scheduler's binding
     assert exited.value.code in (0, None)
     assert capsys.readouterr().out == (
         "ns/tiny\tLLMInferenceService\thttp://inference.example.com:8080/ns/tiny\t-\n"

@@ -70,7 +70,8 @@ INVALID = {
 
 def render(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exited:
-        cli.main(["render", "--namespace", "demo", *args])
+        # --allow-cluster-scoped: the scheduler's ClusterRoleBinding (system:auth-delegator)
+        cli.main(["render", "--namespace", "demo", "--allow-cluster-scoped", *args])
     out, err = capsys.readouterr()
     return int(exited.value.code or 0), out, err
 
@@ -115,7 +116,7 @@ def test_invalid_samples_are_reported_as_the_api_server_would(
 
 def test_output_does_not_depend_on_the_hash_seed() -> None:
     root = require_shared(SAMPLES)
-    command = [sys.executable, "-m", "generator", "render", "-n", "demo"]
+    command = [sys.executable, "-m", "generator", "render", "-n", "demo", "--allow-cluster-scoped"]
     files = [str(root / name) for name in SINGLE_NODE[:2]]
     outputs = set()
     for seed, order in (("1", files), ("2", files[::-1])):
