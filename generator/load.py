@@ -8,6 +8,8 @@ server's strict decoding rejects them; a silent "last one wins" hides typos).
 
 from __future__ import annotations
 
+import itertools
+import operator
 import os
 import re
 import stat
@@ -151,6 +153,10 @@ def check_node(root: yaml.Node, limits: Limits) -> None:
             raise LimitExceeded(
                 line, "unsupported YAML tag (only maps, lists, strings, numbers, booleans, null)"
             )
+        if node.tag == _TAG + "map" and not isinstance(node, yaml.MappingNode):
+            # `!!map [a]`, `!!map ab`: PyYAML's flatten_mapping fails with a bare TypeError.
+            found = "scalar" if isinstance(node, yaml.ScalarNode) else "sequence"
+            raise LimitExceeded(line, f"invalid YAML: expected a mapping node, but found {found}")
         if isinstance(node, yaml.ScalarNode):
             _check_scalar(node, line, limits)
         elif isinstance(node, yaml.MappingNode):
@@ -170,6 +176,30 @@ def _check_scalar(node: yaml.ScalarNode, line: int, limits: Limits) -> None:
         raise LimitExceeded(line, f"a value longer than {limits.scalar_chars} characters")
     if node.tag == _TAG + "int" and len(node.value) > limits.number_digits:
         raise LimitExceeded(line, f"a number longer than {limits.number_digits} digits")
+    what = _TYPED_SCALARS.get(node.tag)
+    if what is not None and not _fits_tag(node):
+        # An explicit tag on a value that is not one (`!!int abc`): PyYAML raises a bare
+        # ValueError or KeyError (a traceback); say which tag, never the value.
+        raise LimitExceeded(line, f"invalid YAML: a value tagged !!{node.tag[len(_TAG) :]} "
+                                  f"that is not {what}")  # fmt: skip
+
+
+# Scalar tags whose constructor can fail on the value, and what such a value must be.
+_TYPED_SCALARS = {
+    _TAG + "int": "an integer",
+    _TAG + "float": "a number",
+    _TAG + "bool": "a boolean",
+}
+_SCALAR_CHECKER = yaml.SafeLoader("")  # its constructors only read the node given
+
+
+def _fits_tag(node: yaml.ScalarNode) -> bool:
+    construct = _SCALAR_CHECKER.yaml_constructors[node.tag]
+    try:
+        construct(_SCALAR_CHECKER, node)
+    except (ValueError, KeyError):
+        return False
+    return True
 
 
 # PyYAML quotes the offending text in some messages ('!<value>', "found 'x'"): a Secret's
@@ -308,7 +338,174 @@ def _within(real: str, folder: str) -> bool:
 
 
 def parse_stream(text: str, source_path: str) -> tuple[list[Loaded], list[Problem]]:
-    """Parse one file's multi-document stream; empty documents are skipped."""
+    """Parse one file's multi-document stream; empty documents are skipped.
+
+    The fast path builds the documents straight from libyaml's nodes; any stream it is not
+    sure about (anchors, odd tags, a limit reached, an error) goes to `parse_checked`, which
+    defines the result and every message.
+    """
+    docs = _parse_fast(text, source_path)
+    return (docs, []) if docs is not None else parse_checked(text, source_path)
+
+
+class _Defer(Exception):
+    """The fast path leaves this stream to `parse_checked`."""
+
+
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ = (
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
+_BOOL_VALUES = yaml.constructor.SafeConstructor.bool_values
+_RESOLVED: dict[str, str] = {}  # plain scalar -> its implicit tag (a pure function of the text)
+_RESOLVED_MAX = 100_000
+
+
+class _FastLoader(_BaseLoader):
+    """The C parser and composer, with the per-node Python calls they make cut to the bone.
+
+    Keys and common values repeat in every file, so the tag of a plain scalar is memoised;
+    quoted scalars and collections need no lookup. There are no path resolvers, so the two
+    calls around every node are no-ops: a C builtin taking the same arguments does nothing
+    faster than a Python method (`_parse_fast` makes the second one count the nodes).
+    """
+
+    descend_resolver = operator.is_  # type: ignore[assignment]  # (parent, index) -> ignored
+    ascend_resolver = tuple  # type: ignore[assignment]  # () -> ignored
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode:
+            return _MAP if kind is yaml.MappingNode else _SEQ
+        if not implicit[0]:
+            return _STR  # quoted (or tagged `!`): a string, as BaseResolver.resolve decides
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            tag = _BaseLoader.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(value) <= 64:  # bounded: hostile input cannot grow it without end
+                if len(_RESOLVED) >= _RESOLVED_MAX:
+                    _RESOLVED.clear()
+                _RESOLVED[value] = tag
+        return tag
+
+
+if _FastLoader.yaml_path_resolvers:  # pragma: no cover - the no-op calls above rely on it
+    raise ImportError("load: the safe loader has path resolvers; _FastLoader needs none")
+
+
+def _parse_fast(text: str, source_path: str) -> list[Loaded] | None:
+    """The documents of a stream that breaks no rule, or None to defer to `parse_checked`.
+
+    One recursive, depth-bounded pass per document both checks and builds, doing just what
+    the checked path's constructors do for plain data. The composer calls `ascend_resolver`
+    once per node it makes (never for an alias), so a document whose build visits more
+    nodes than that uses aliases, and defers at the first extra visit: billion laughs and
+    cycles are counted by check_node, and shared nodes stay shared objects.
+    """
+    limits = LIMITS.get()
+    loader = _FastLoader(text)
+    composed = itertools.count()
+    loader.ascend_resolver = composed.__next__  # type: ignore[assignment]
+    build = _Builder(loader, limits)
+    loaded: list[Loaded] = []
+    try:
+        while loader.check_node():
+            before = next(composed)
+            node = loader.get_node()
+            if node is None or len(loaded) >= limits.documents_per_file:
+                return None
+            doc = build(node, next(composed) - before - 1)
+            if doc is None:
+                continue
+            if doc.__class__ is not dict:
+                return None
+            loaded.append(Loaded(doc, Source(source_path, node.start_mark.line + 1)))
+    except Exception:  # whatever went wrong, the checked path says what, and where
+        return None
+    finally:
+        loader.dispose()
+    return loaded
+
+
+class _Builder:
+    """builder(root, nodes): the document's plain value; _Defer where `parse_checked` must look.
+
+    `nodes` is how many nodes the composer made: one more visit means an alias.
+    """
+
+    def __init__(self, loader: _FastLoader, limits: Limits) -> None:
+        self.typed = _typed_scalar(loader, limits.number_digits)
+        self.limits = limits
+
+    def __call__(self, root: yaml.Node, nodes: int) -> Any:
+        max_depth, max_chars, typed = (
+            self.limits.nesting_depth,
+            self.limits.scalar_chars,
+            self.typed,
+        )
+        scalar_node, mapping_node = yaml.ScalarNode, yaml.MappingNode
+        left = nodes
+
+        def build(node: Any, depth: int) -> Any:
+            nonlocal left
+            left -= 1
+            if depth > max_depth or left < 0:
+                raise _Defer
+            cls, tag, value = node.__class__, node.tag, node.value
+            if cls is scalar_node:
+                if len(value) > max_chars:
+                    raise _Defer
+                return value if tag == _STR else typed(node, tag, value)
+            if cls is mapping_node:
+                if tag != _MAP:
+                    raise _Defer
+                mapping: dict[str, Any] = {}
+                for key_node, value_node in value:
+                    left -= 1
+                    key = key_node.value
+                    if key_node.__class__ is not scalar_node or key_node.tag != _STR:
+                        raise _Defer  # not a string, or `<<` (merge)
+                    if key in mapping or len(key) > max_chars:
+                        raise _Defer
+                    mapping[key] = build(value_node, depth + 1)
+                return mapping
+            if tag != _SEQ:
+                raise _Defer
+            return [build(item, depth + 1) for item in value]
+
+        return build(root, 1)
+
+
+def _typed_scalar(loader: _FastLoader, max_digits: int) -> Any:
+    """typed(node, tag, value): a scalar that is not a string, as the checked path builds it."""
+
+    def typed(node: Any, tag: str, value: str) -> Any:
+        if tag == _INT:
+            if len(value) > max_digits:
+                raise _Defer
+            if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
+                return int(value)
+            return loader.construct_yaml_int(node)  # signs, 0x, 0o, 1_000, 1:30
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return _BOOL_VALUES[value.lower()]
+        if tag == _TIMESTAMP:
+            return value  # timestamps stay strings
+        if tag == _FLOAT:
+            number = loader.construct_yaml_float(node)
+            if number != number or number in (_INF, -_INF):
+                raise _Defer  # not JSON
+            return number
+        raise _Defer
+
+    return typed
+
+
+_INF = float("inf")
+
+
+def parse_checked(text: str, source_path: str) -> tuple[list[Loaded], list[Problem]]:
+    """Parse one stream node by node, checking every limit and rule before building: the
+    reference for `parse_stream`'s result and the source of every problem it reports."""
     limits = LIMITS.get()
     loaded: list[Loaded] = []
     loader = InputLoader(text)

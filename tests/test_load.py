@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import yaml
-from helpers import build_tree
+from helpers import REFERENCE, REPO_ROOT, build_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,3 +153,151 @@ def test_any_dumped_mapping_loads_back_equal(value: object) -> None:
     docs, problems = load.parse_stream(yaml.safe_dump(doc), "f.yaml")
     assert problems == []
     assert docs[0].doc == doc
+
+
+# The fast path (documents built straight from libyaml's nodes) must give exactly what the
+# node-checking path gives, or defer to it: same values, same types, same sharing, same lines.
+
+
+def _same(text: str, limits: load.Limits = load.DEFAULT_LIMITS) -> list[load.Loaded] | None:
+    """Both paths on `text`: the fast one's documents (None if it deferred), checked equal."""
+    token = load.LIMITS.set(limits)
+    try:
+        checked = load.parse_checked(text, "f.yaml")
+        fast = load._parse_fast(text, "f.yaml")
+        assert load.parse_stream(text, "f.yaml") == checked
+    finally:
+        load.LIMITS.reset(token)
+    if fast is not None:
+        assert checked[1] == []  # the fast path never accepts what the checked one refuses
+        assert repr(fast) == repr(checked[0])  # repr: True is not 1, 1.0 is not 1
+    return fast
+
+
+def _input_files() -> list[Path]:
+    roots = (REPO_ROOT / "examples", REFERENCE)
+    suffixes = (".yaml", ".yml", ".json")
+    return sorted(p for root in roots for p in root.rglob("*") if p.name.endswith(suffixes))
+
+
+def test_fast_and_checked_paths_agree_on_every_shipped_and_reference_file() -> None:
+    files = _input_files()
+    deferred = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if _same(text) is None and not load.parse_checked(text, str(path))[1]:
+            deferred.append(path.relative_to(REPO_ROOT).as_posix())
+    assert len(files) > 150
+    assert deferred == []  # all of them took the fast path
+
+
+PLAIN_SCALARS = (
+    "a", "yes", "No", "on", "OFF", "y", "n", "~", "null", "Null", "0", "-0", "+1", "010",
+    "0o17", "0x1F", "0b101", "1_000", "1:30", "190:20:30", "08", "1e3", "1.0e+3", "-1E-3",
+    ".5", "1.", "6.8523015e+5", "685_230.15", "190:20:30.15", "2024-01-02", "true", "TRUE",
+    "2001-12-14t21:59:43.10-05:00", "2024-1-2", "12345678901234567890123", "a b",
+    "http://x?a=1&b=2", "1.0", "0.", "-.5e-3", "'yes'", '"1e3"', "'~'", '"a\\tb"', "'&x'",
+    '"*y"', "''", "!!str 1", "!!int '7'", "!!int 0x1F", "!!float '1'", "!!bool 'Yes'",
+    "!!null x", "!!timestamp 2024-01-02", "! 12", "!<tag:yaml.org,2002:str> 5",
+)  # fmt: skip
+# Each refused by the checked path (or, for anchors and aliases, left to it).
+ODD_SCALARS = (
+    ".inf", "-.Inf", ".nan", "=", "<<", "!!int abc", "!!bool nope", "!!float x", "!!map ab",
+    "!!binary aGk=", "!!set {a}", "!local x", "&x 1", "*x", "&y [*y]",
+)  # fmt: skip
+PLAIN_KEYS = ("a", "b", "c", "kind", "'yes'", "!!str 1", '"~"')
+ODD_KEYS = ("<<", "1", "~", "true", "[a]", "{a: b}", "? [x]")
+WELL_FORMED = st.recursive(
+    st.sampled_from(PLAIN_SCALARS),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(PLAIN_KEYS), inner, max_size=4)
+    ),
+    max_leaves=16,
+)
+KEYS = st.sampled_from(PLAIN_KEYS + ODD_KEYS)
+NODES = st.recursive(
+    st.sampled_from(PLAIN_SCALARS + ODD_SCALARS),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _stream(docs: list[tuple[dict[str, object], bool]]) -> str:
+    return "".join(
+        "---\n" + (_flow(doc) if flow else _block(doc, "").lstrip("\n")) + "\n"
+        for doc, flow in docs
+    )
+
+
+def _flow(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _block(value: object, indent: str) -> str:
+    if isinstance(value, list) and value:
+        return "".join(f"\n{indent}-{_block(v, indent + '  ')}" for v in value)
+    if isinstance(value, dict) and value:
+        return "".join(f"\n{indent}{k}:{_block(v, indent + '  ')}" for k, v in value.items())
+    return " " + _flow(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.dictionaries(st.sampled_from(PLAIN_KEYS), WELL_FORMED, max_size=5), st.booleans()
+        ),
+        max_size=3,
+    )
+)
+def test_well_formed_yaml_takes_the_fast_path_with_the_same_result(
+    docs: list[tuple[dict[str, object], bool]],
+) -> None:
+    assert _same(_stream(docs)) is not None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.dictionaries(KEYS, NODES, max_size=5), st.booleans()), max_size=3),
+    st.integers(1, 6),
+    st.integers(0, 4),
+)
+def test_fast_and_checked_paths_agree_on_odd_yaml_and_any_limits(
+    docs: list[tuple[dict[str, object], bool]], depth: int, digits: int
+) -> None:
+    text = _stream(docs)
+    _same(text)
+    _same(text, load.Limits(nesting_depth=depth, number_digits=digits, scalar_chars=8))
+    _same(text, load.Limits(documents_per_file=len(docs) // 2))
+
+
+def test_plain_inputs_take_the_fast_path_with_yaml11_meaning() -> None:
+    text = "a: 0o17\nb: 0x1F\nc: 1_000\nd: 1:30\ne: 010\nf: -1E-3\ng: 2024-01-02\nh: y\ni: 1.0e+3\n"
+    fast = _same(text)
+    assert fast is not None
+    assert repr(fast[0].doc) == repr(
+        {"a": "0o17", "b": 31, "c": 1000, "d": 90, "e": 8, "f": "-1E-3", "g": "2024-01-02",
+         "h": "y", "i": 1000.0}
+    )  # fmt: skip
+
+
+def test_aliases_defer_to_the_checked_path_and_stay_shared() -> None:
+    text = "a: &x {b: 1}\nc: *x\n"
+    assert _same(text) is None
+    (doc,) = load.parse_stream(text, "f.yaml")[0]
+    assert doc.doc["a"] is doc.doc["c"]  # as PyYAML's constructor shares them
+    assert _same("a: 'R&D'\nb: x && y\n") is not None  # an ampersand is not an anchor
+
+
+def test_billion_laughs_is_refused_in_well_under_a_second() -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    started = time.perf_counter()
+    _, problems = load.parse_stream("\n".join(lines) + "\n", "f.yaml")
+    assert time.perf_counter() - started < 0.5
+    assert [p.message for p in problems] == ["aliases expand to more than 10000 nodes"]
