@@ -182,7 +182,7 @@ def mutate_component(
     head = _mutated(build.meta, pod_spec, ctx, field_path, notes)
     if isinstance(head, Invalid):
         return head
-    worker: dict[str, Any] | None = None
+    worker: MutatedPod | None = None
     if build.worker_meta is not None and build.worker_pod_spec is not None:
         worker_spec = build.worker_pod_spec
         if standard:
@@ -191,7 +191,21 @@ def mutate_component(
         if isinstance(found, Invalid):
             return found
         worker = found
-    return replace(build, pod_spec=head, worker_pod_spec=worker)
+    return replace(
+        build,
+        pod_spec=head.spec,
+        pod_annotations=head.annotations,
+        worker_pod_spec=worker.spec if worker else None,
+        worker_pod_annotations=worker.annotations if worker else {},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MutatedPod:
+    """The pod spec after the webhook, and the annotations the webhook wrote on the pod."""
+
+    spec: dict[str, Any]
+    annotations: dict[str, str]
 
 
 def _mutated(
@@ -200,20 +214,22 @@ def _mutated(
     ctx: MutationContext,
     field_path: str,
     notes: list[str],
-) -> dict[str, Any] | Invalid:
-    """The pod spec after the webhook, for a pod that carries the component's meta."""
+) -> MutatedPod | Invalid:
+    """What the webhook makes of a pod that carries the component's meta."""
+    annotations = dict(meta.get("annotations") or {})
     pod = {
-        "metadata": {
-            "labels": dict(meta.get("labels") or {}),
-            "annotations": dict(meta.get("annotations") or {}),
-        },
+        "metadata": {"labels": dict(meta.get("labels") or {}), "annotations": annotations},
         "spec": pod_spec,
     }
     mutated, problems, warnings = mutate_pod(pod, ctx, field_path)
     notes += warnings
     if problems:
         return problems[0]
-    return dict(mutated["spec"])
+    written = (mutated.get("metadata") or {}).get("annotations") or {}
+    # InjectMetricsAggregator sets pod annotations (metrics_aggregate_injector.go:101-125);
+    # the pod template carries them so that the running pod has them.
+    changed = {k: str(v) for k, v in written.items() if annotations.get(k) != v}
+    return MutatedPod(dict(mutated["spec"]), changed)
 
 
 def canary_builds(

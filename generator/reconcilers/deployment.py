@@ -137,9 +137,13 @@ def _render(
     spec: Mapping[str, Any],
     pod_spec: Mapping[str, Any],
     renderer: Renderer,
+    pod_annotations: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     labels = {**(meta.get("labels") or {}), c.RAW_DEPLOYMENT_APP_LABEL: app}
     labelled = {**meta, "labels": labels}
+    pod_meta = pod_template_metadata(labelled)
+    if pod_annotations:  # the pod webhook's, on the pods the Deployment creates
+        pod_meta["annotations"] = {**(pod_meta.get("annotations") or {}), **pod_annotations}
     values = {
         **object_meta_values(labelled),
         "replicas": spec.get("replicas"),
@@ -147,7 +151,7 @@ def _render(
         "strategy": spec["strategy"],
         "revision_history_limit": spec.get("revisionHistoryLimit"),
         "progress_deadline_seconds": spec.get("progressDeadlineSeconds"),
-        "pod_metadata": pod_template_metadata(labelled),
+        "pod_metadata": pod_meta,
         "pod_spec": dict(pod_spec),
     }
     name = values["name"]
@@ -160,6 +164,7 @@ def create_raw_default_deployment(
     pod_spec: Mapping[str, Any],
     deploy_config: DeployConfig | None,
     renderer: Renderer,
+    pod_annotations: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Port of `createRawDefaultDeployment`: the component's (head) Deployment."""
     spec = _strategy_fields(ext, deploy_config)
@@ -168,7 +173,7 @@ def create_raw_default_deployment(
     if min_replicas is not None and annotations.get(c.AUTOSCALER_CLASS) == c.AUTOSCALER_CLASS_NONE:
         spec["replicas"] = min_replicas
     app = c.get_raw_service_label(str(meta.get("name") or ""))
-    return _render(meta, app, spec, set_default_pod_spec(pod_spec), renderer)
+    return _render(meta, app, spec, set_default_pod_spec(pod_spec), renderer, pod_annotations)
 
 
 def create_raw_worker_deployment(
@@ -179,6 +184,7 @@ def create_raw_worker_deployment(
     replicas: int,
     deploy_config: DeployConfig | None,
     renderer: Renderer,
+    pod_annotations: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Port of `createRawWorkerDeployment`: the multi-node worker Deployment."""
     spec = _strategy_fields(ext, deploy_config)
@@ -187,7 +193,8 @@ def create_raw_worker_deployment(
         spec["strategy"]["rollingUpdate"] = {"maxUnavailable": "0%", "maxSurge": "100%"}
     spec["replicas"] = replicas
     app = c.get_raw_worker_service_label(predictor_name)
-    return _render(worker_meta, app, spec, set_default_pod_spec(worker_pod_spec), renderer)
+    pod_spec = set_default_pod_spec(worker_pod_spec)
+    return _render(worker_meta, app, spec, pod_spec, renderer, pod_annotations)
 
 
 def _env_value(pod_spec: Mapping[str, Any], container_name: str, env_name: str) -> str | None:
@@ -262,13 +269,20 @@ def create_raw_deployment(
     deploy_config: DeployConfig | None,
     renderer: Renderer,
     gpu_resource_types: Sequence[str] = c.DEFAULT_GPU_RESOURCE_TYPE_LIST,
+    pod_annotations: Mapping[str, str] | None = None,
+    worker_pod_annotations: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]] | Invalid:
     """Port of `createRawDeployment`: the component Deployment, plus the worker for multi-node.
 
     `gpu_resource_types` is KServe's global GPU type list (`multiNode.gpu_resource_type_list`).
+    `pod_annotations` / `worker_pod_annotations`: what the pod webhook adds to the pod template.
     """
     if worker_pod_spec is None:
-        return [create_raw_default_deployment(meta, ext, pod_spec, deploy_config, renderer)]
+        return [
+            create_raw_default_deployment(
+                meta, ext, pod_spec, deploy_config, renderer, pod_annotations
+            )
+        ]
     head = c.INFERENCE_SERVICE_CONTAINER_NAME
     node_count = _env_value(pod_spec, head, c.RAY_NODE_COUNT_ENV_NAME)
     # Go logs a bad RAY_NODE_COUNT and goes on with 0, so the worker asks for -1 replicas.
@@ -293,8 +307,17 @@ def create_raw_deployment(
         return worker_spec
     name = str(meta.get("name") or "")
     return [
-        create_raw_default_deployment(meta, ext, head_spec, deploy_config, renderer),
+        create_raw_default_deployment(
+            meta, ext, head_spec, deploy_config, renderer, pod_annotations
+        ),
         create_raw_worker_deployment(
-            worker_meta, ext, worker_spec, name, worker_replicas, deploy_config, renderer
+            worker_meta,
+            ext,
+            worker_spec,
+            name,
+            worker_replicas,
+            deploy_config,
+            renderer,
+            worker_pod_annotations,
         ),
     ]

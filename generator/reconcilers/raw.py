@@ -96,6 +96,8 @@ def reconcile_raw_kube(
         config.deploy,
         renderer,
         config.multi_node.gpu_resource_type_list,
+        build.pod_annotations,
+        build.worker_pod_annotations,
     )
     if isinstance(deployments, Invalid):
         return deployments
