@@ -1185,3 +1185,23 @@ def test_a_stopped_predictor_gets_no_ingress() -> None:
         ("Deployment", "iris-transformer"),
         ("HorizontalPodAutoscaler", "iris-transformer"),
     }
+
+
+# --- metrics_aggregate_injector.go (the pod webhook's annotations reach the pod template) ---
+
+
+def test_inject_metrics_aggregator_annotations_on_the_pod_template() -> None:
+    """TestInjectMetricsAggregator "setPromAnnotationTrueWithAggFalse", from the config's
+    metricsAggregator: the webhook annotates the Deployment's pods, not the Deployment."""
+    dep = get(
+        objects("standard-metrics-scraping-annotations"), "Deployment", "sklearn-scraped-predictor"
+    )
+    pod_annotations = dep["spec"]["template"]["metadata"]["annotations"]
+    expected = {
+        "serving.kserve.io/enable-metric-aggregation": "false",
+        "serving.kserve.io/enable-prometheus-scraping": "true",
+        "prometheus.io/port": "9091",
+        "prometheus.io/path": "/metrics",
+    }
+    assert {k: pod_annotations.get(k) for k in expected} == expected
+    assert not set(expected) & set(dep["metadata"].get("annotations") or {})
