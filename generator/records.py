@@ -29,9 +29,9 @@ class ComponentBuild:
       deploymentStrategy, …).
     - `pod_spec`: the PodSpec after the runtime merge and the pod mutator.
     - `worker_meta` / `worker_pod_spec`: the multi-node worker (Standard mode), else None.
-    - `pod_annotations` / `worker_pod_annotations`: the annotations the pod mutator wrote on
-      the component's (worker's) pods, which the pod template must carry (KServe's webhook
-      sets them on the pods the workload creates).
+    - `pod_annotations`: the annotations the pod webhook wrote on the component's pods, which
+      a Knative revision template must carry (in Standard mode the webhook runs on the
+      Deployment's template itself).
     """
 
     component: str
@@ -42,7 +42,6 @@ class ComponentBuild:
     worker_pod_spec: dict[str, Any] | None = None
     storage_uris: list[dict[str, Any]] = field(default_factory=list)
     pod_annotations: dict[str, str] = field(default_factory=dict)
-    worker_pod_annotations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
