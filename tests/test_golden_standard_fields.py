@@ -377,7 +377,7 @@ def test_gateway_api_disabled_should_have_opentelemetry_collector_created() -> N
     collector = get(objs, "OpenTelemetryCollector", "raw-foo-3-predictor")
     assert collector["spec"]["mode"] == "sidecar"
     assert collector["spec"]["config"] == OTEL_CONFIG
-    assert "resources" not in collector["spec"]  # the test ConfigMap sets no resource
+    assert collector["spec"]["resources"] == {}  # no resource configured: the zero struct
     scaled = get(objs, "ScaledObject", "raw-foo-3-predictor")
     assert scaled["spec"]["triggers"] == [otel_trigger("default", "raw-foo-3-predictor")]
 
