@@ -705,6 +705,18 @@ def test_autoscaler_class_hpa_invalid_autoscaler_class() -> None:
 # --- keda_reconciler_test.go
 
 
+def test_keda_without_autoscaling_metrics_is_refused() -> None:
+    """GitOps departure (allow-list keda-without-triggers-refused): getKedaMetrics leaves
+    `triggers` a nil slice without autoScaling metrics (keda_reconciler.go:83), so KServe's
+    ScaledObject is refused by the API server; the render refuses the input instead."""
+    case = GOLDEN / "standard-keda-without-metrics-refused"
+    assert not (case / "expected.yaml").exists()
+    stderr = (case / "expected.stderr").read_text()
+    assert "InferenceService default/sk: spec.predictor.autoScaling.metrics: " in stderr
+    assert "autoscalerClass keda needs at least one autoScaling metric" in stderr
+    assert yaml.safe_load((case / "case.yaml").read_text())["exit"] == 2
+
+
 def test_get_keda_metrics_external_metric_source_type_with_namespace_and_auth() -> None:
     objs = objects("standard-keda-external-prometheus-auth")
     assert kinds(objs) == workload("keda-prometheus", autoscaler="ScaledObject", ingress="Ingress")
