@@ -29,6 +29,9 @@ class ComponentBuild:
       deploymentStrategy, …).
     - `pod_spec`: the PodSpec after the runtime merge and the pod mutator.
     - `worker_meta` / `worker_pod_spec`: the multi-node worker (Standard mode), else None.
+    - `pod_annotations`: the annotations the pod webhook wrote on the component's pods, which
+      a Knative revision template must carry (in Standard mode the webhook runs on the
+      Deployment's template itself).
     """
 
     component: str
@@ -38,6 +41,7 @@ class ComponentBuild:
     worker_meta: dict[str, Any] | None = None
     worker_pod_spec: dict[str, Any] | None = None
     storage_uris: list[dict[str, Any]] = field(default_factory=list)
+    pod_annotations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

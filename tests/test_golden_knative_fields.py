@@ -1350,3 +1350,20 @@ def test_every_knative_case_is_checked_here() -> None:
     cases = sorted(p.name for p in GOLDEN.glob("knative-*") if (p / "case.yaml").exists())
     assert len(cases) >= 25
     assert [c for c in cases if f'"{c}"' not in source] == []
+
+
+# --- metrics_aggregate_injector.go (the pod webhook's annotations reach the revision) ---
+
+
+def test_inject_metrics_aggregator_annotations_on_the_revision_template() -> None:
+    """TestInjectMetricsAggregator "setPromAnnotationTrueWithAggTrue": the port is queue-proxy's
+    aggregate port; Knative copies the template's annotations to the revision's pods."""
+    ksvc = rendered("knative-metrics-scraping-annotations").ksvc("sklearn-scraped-predictor")
+    expected = {
+        "serving.kserve.io/enable-metric-aggregation": "true",
+        "serving.kserve.io/enable-prometheus-scraping": "true",
+        "prometheus.io/port": "9088",
+        "prometheus.io/path": "/metrics",
+    }
+    assert_subset(template_annotations(ksvc), expected)
+    assert_lacks(annotations(ksvc), *expected)

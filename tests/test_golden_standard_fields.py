@@ -377,7 +377,7 @@ def test_gateway_api_disabled_should_have_opentelemetry_collector_created() -> N
     collector = get(objs, "OpenTelemetryCollector", "raw-foo-3-predictor")
     assert collector["spec"]["mode"] == "sidecar"
     assert collector["spec"]["config"] == OTEL_CONFIG
-    assert "resources" not in collector["spec"]  # the test ConfigMap sets no resource
+    assert collector["spec"]["resources"] == {}  # no resource configured: the zero struct
     scaled = get(objs, "ScaledObject", "raw-foo-3-predictor")
     assert scaled["spec"]["triggers"] == [otel_trigger("default", "raw-foo-3-predictor")]
 
@@ -705,6 +705,18 @@ def test_autoscaler_class_hpa_invalid_autoscaler_class() -> None:
 # --- keda_reconciler_test.go
 
 
+def test_keda_without_autoscaling_metrics_is_refused() -> None:
+    """GitOps departure (allow-list keda-without-triggers-refused): getKedaMetrics leaves
+    `triggers` a nil slice without autoScaling metrics (keda_reconciler.go:83), so KServe's
+    ScaledObject is refused by the API server; the render refuses the input instead."""
+    case = GOLDEN / "standard-keda-without-metrics-refused"
+    assert not (case / "expected.yaml").exists()
+    stderr = (case / "expected.stderr").read_text()
+    assert "InferenceService default/sk: spec.predictor.autoScaling.metrics: " in stderr
+    assert "autoscalerClass keda needs at least one autoScaling metric" in stderr
+    assert yaml.safe_load((case / "case.yaml").read_text())["exit"] == 2
+
+
 def test_get_keda_metrics_external_metric_source_type_with_namespace_and_auth() -> None:
     objs = objects("standard-keda-external-prometheus-auth")
     assert kinds(objs) == workload("keda-prometheus", autoscaler="ScaledObject", ingress="Ingress")
@@ -964,6 +976,9 @@ def test_create_default_svc_agent_port(case: str, name: str, annotations: Any) -
 
 
 # --- multi-node
+# GitOps departure (allow-list multinode-workers-kept): these are rawkube_controller_test.go's
+# expectations; KServe v0.20.0's canary cleanup (predictor.go:1002-1036) deletes the worker
+# Deployment and the head/worker Services right after creating them, the render keeps them.
 
 
 def check_multinode(
@@ -1185,3 +1200,23 @@ def test_a_stopped_predictor_gets_no_ingress() -> None:
         ("Deployment", "iris-transformer"),
         ("HorizontalPodAutoscaler", "iris-transformer"),
     }
+
+
+# --- metrics_aggregate_injector.go (the pod webhook's annotations reach the pod template) ---
+
+
+def test_inject_metrics_aggregator_annotations_on_the_pod_template() -> None:
+    """TestInjectMetricsAggregator "setPromAnnotationTrueWithAggFalse", from the config's
+    metricsAggregator: the webhook annotates the Deployment's pods, not the Deployment."""
+    dep = get(
+        objects("standard-metrics-scraping-annotations"), "Deployment", "sklearn-scraped-predictor"
+    )
+    pod_annotations = dep["spec"]["template"]["metadata"]["annotations"]
+    expected = {
+        "serving.kserve.io/enable-metric-aggregation": "false",
+        "serving.kserve.io/enable-prometheus-scraping": "true",
+        "prometheus.io/port": "9091",
+        "prometheus.io/path": "/metrics",
+    }
+    assert {k: pod_annotations.get(k) for k in expected} == expected
+    assert not set(expected) & set(dep["metadata"].get("annotations") or {})

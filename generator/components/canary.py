@@ -5,6 +5,13 @@ merge with override) and `reconcileCanaryDeployments`, plus the stable `minRepli
 reduction in `reconcileRawDeployment`. Each canary is built like a predictor and reconciled
 with a component extension of `minReplicas` only; routes never point at canaries, so the
 traffic split is expressed by replica counts alone.
+
+GitOps: `reconcileCanaryDeployments` ends by deleting every Deployment and Service labelled
+with the InferenceService and `component: predictor` whose name is neither the stable nor a
+canary predictor (predictor.go:1002-1036). In v0.20.0 that includes the multi-node worker
+Deployment and the head/worker Services the raw reconciler has just created, so the predictor
+never becomes ready; a render has no orphans to delete and keeps them (allow-list entry
+`multinode-workers-kept`; docs/porting-notes.md).
 """
 
 from __future__ import annotations

@@ -127,9 +127,11 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
     )
     notes: list[str] = []
     mutated: list[ComponentBuild] = []
-    standard = mode == constants.DeploymentMode.STANDARD
+    # In Standard mode the webhook sees the pods of the Deployment the raw reconciler builds
+    # (after setDefaultPodSpec); it runs there (`PodWebhook`), not on the component's spec.
+    knative_mode = mode == constants.DeploymentMode.KNATIVE
     for build in builds:
-        done_build = mutate_component(build, isvc, mutation, notes, standard)
+        done_build = mutate_component(build, isvc, mutation, notes, webhook=knative_mode)
         if isinstance(done_build, Invalid):
             return done_build
         mutated.append(done_build)
@@ -140,7 +142,7 @@ def reconcile(isvc: Mapping[str, Any], mode: str, ctx: ReconcileContext) -> Reco
             f'metadata.annotations["{constants.DEPLOYMENT_MODE}"]',
             f"unsupported deployment mode {mode!r}",
         )
-    done = reconcile_mode(isvc, builds, ctx)
+    done = reconcile_mode(isvc, builds, ctx, PodMutation(mutation, notes))
     if isinstance(done, Invalid):
         return done
     runtime = resolved.runtime_name if resolved else None
@@ -152,16 +154,17 @@ def mutate_component(
     isvc: Mapping[str, Any],
     ctx: MutationContext,
     notes: list[str],
-    standard: bool = False,
+    webhook: bool = True,
 ) -> ComponentBuild | Invalid:
-    """What KServe's webhook makes of the component's pods, inlined into its pod template.
+    """The controller's `storageUris` step, then (`webhook`) what KServe's pod webhook makes of
+    the component's pods, inlined into its pod spec.
 
     GitOps: with no webhook in the cluster, the injections (storage initializer, credentials,
     agent, …) must already be in the rendered template. KServe's controller first applies
-    `storageUris` itself (`CommonStorageInitialization` in the ksvc and raw reconcilers). In
-    Standard mode the webhook sees pods of the Deployment, whose template the raw reconciler
-    has passed through `setDefaultPodSpec` (the default readiness probe the agent's
-    SERVING_READINESS_PROBE is built from), so the defaults come before the webhook.
+    `storageUris` itself (`CommonStorageInitialization` in the ksvc and raw reconcilers). The
+    webhook sees the pods of the workload: a Knative revision's carry the component's spec as
+    it is; a Deployment's have been through `setDefaultPodSpec`, so in Standard mode the webhook
+    runs in the Deployment reconciler instead (`PodMutation.webhook`, webhook=False here).
     """
     field_path = f"spec.{build.component}"
     spec = isvc["spec"].get(build.component) or {}
@@ -177,21 +180,24 @@ def mutate_component(
     notes += warnings
     if problems:
         return problems[0]
-    if standard:
-        pod_spec = deployment.set_default_pod_spec(pod_spec)
+    if not webhook:
+        return replace(build, pod_spec=pod_spec)
     head = _mutated(build.meta, pod_spec, ctx, field_path, notes)
     if isinstance(head, Invalid):
         return head
-    worker: dict[str, Any] | None = None
-    if build.worker_meta is not None and build.worker_pod_spec is not None:
-        worker_spec = build.worker_pod_spec
-        if standard:
-            worker_spec = deployment.set_default_pod_spec(worker_spec)
-        found = _mutated(build.worker_meta, worker_spec, ctx, field_path, notes)
-        if isinstance(found, Invalid):
-            return found
-        worker = found
-    return replace(build, pod_spec=head, worker_pod_spec=worker)
+    # The pod template carries the webhook's annotations, so that the running pod has them.
+    return replace(build, pod_spec=head.spec, pod_annotations=head.written)
+
+
+@dataclass(frozen=True, slots=True)
+class MutatedPod:
+    """The pod after the webhook: its spec, labels and annotations, and the annotations the
+    webhook wrote (InjectMetricsAggregator's, metrics_aggregate_injector.go:101-125)."""
+
+    spec: dict[str, Any]
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    written: dict[str, str]
 
 
 def _mutated(
@@ -200,20 +206,45 @@ def _mutated(
     ctx: MutationContext,
     field_path: str,
     notes: list[str],
-) -> dict[str, Any] | Invalid:
-    """The pod spec after the webhook, for a pod that carries the component's meta."""
+) -> MutatedPod | Invalid:
+    """What the webhook makes of a pod that carries the component's meta."""
+    annotations = dict(meta.get("annotations") or {})
     pod = {
-        "metadata": {
-            "labels": dict(meta.get("labels") or {}),
-            "annotations": dict(meta.get("annotations") or {}),
-        },
+        "metadata": {"labels": dict(meta.get("labels") or {}), "annotations": annotations},
         "spec": pod_spec,
     }
     mutated, problems, warnings = mutate_pod(pod, ctx, field_path)
     notes += warnings
     if problems:
         return problems[0]
-    return dict(mutated["spec"])
+    out = mutated.get("metadata") or {}
+    after = {str(k): str(v) for k, v in (out.get("annotations") or {}).items()}
+    written = {k: v for k, v in after.items() if annotations.get(k) != v}
+    labels = {str(k): str(v) for k, v in (out.get("labels") or {}).items()}
+    return MutatedPod(dict(mutated["spec"]), labels, after, written)
+
+
+@dataclass(frozen=True, slots=True)
+class PodMutation:
+    """The pod webhook for one InferenceService, and where its warnings go."""
+
+    ctx: MutationContext
+    notes: list[str]
+
+    def webhook(self, component: str) -> deployment.PodWebhook:
+        """The webhook on the pods of a component's Deployment (template metadata and spec)."""
+        field_path = f"spec.{component}"
+
+        def mutate(
+            meta: Mapping[str, Any], pod_spec: Mapping[str, Any]
+        ) -> tuple[dict[str, Any], dict[str, Any]] | Invalid:
+            found = _mutated(meta, pod_spec, self.ctx, field_path, self.notes)
+            if isinstance(found, Invalid):
+                return found
+            out_meta = {**meta, "labels": found.labels, "annotations": found.annotations}
+            return {k: v for k, v in out_meta.items() if v}, found.spec
+
+        return mutate
 
 
 def canary_builds(
@@ -283,9 +314,14 @@ def component_builds(
 
 
 def _reconcile_knative(
-    isvc: Mapping[str, Any], builds: Sequence[ComponentBuild], ctx: ReconcileContext
+    isvc: Mapping[str, Any],
+    builds: Sequence[ComponentBuild],
+    ctx: ReconcileContext,
+    pods: PodMutation,
 ) -> ModeResult | Invalid:
-    """Knative Services per component, then the Istio ingress (ingress_reconciler.go)."""
+    """Knative Services per component, then the Istio ingress (ingress_reconciler.go).
+
+    The builds' pods have been through the webhook already (`mutate_component`)."""
     domain = ctx.knative_domain or knative.DEFAULT_KNATIVE_DOMAIN_CONFIG
     namespace = str(isvc["metadata"]["namespace"])
     objects: list[dict[str, Any]] = []
@@ -331,16 +367,21 @@ def agent_serves_traffic(pod_spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reconcile_standard(
-    isvc: Mapping[str, Any], builds: Sequence[ComponentBuild], ctx: ReconcileContext
+    isvc: Mapping[str, Any],
+    builds: Sequence[ComponentBuild],
+    ctx: ReconcileContext,
+    pods: PodMutation,
 ) -> ModeResult | Invalid:
-    """Raw Kubernetes objects per component, then the Ingress or HTTPRoutes."""
+    """Raw Kubernetes objects per component, then the Ingress or HTTPRoutes; the pod webhook
+    runs on each Deployment's pod template."""
     objects: list[dict[str, Any]] = []
     # A component stopped by its own stop annotation gets no Deployment, so its <C>Ready
     # condition never becomes true and the ingress reconcilers leave it out (`createRawIngress`
     # creates no Ingress without PredictorReady); every other component counts as ready.
     ready: set[str] = set()
     for build in builds:
-        found = raw.reconcile_raw_kube(build, isvc["metadata"], ctx.config, ctx.renderer)
+        webhook = pods.webhook(build.component)
+        found = raw.reconcile_raw_kube(build, isvc["metadata"], ctx.config, ctx.renderer, webhook)
         if isinstance(found, Invalid):
             return found
         objects += found
@@ -362,7 +403,8 @@ def _reconcile_standard(
 
 
 ModeReconciler = Callable[
-    [Mapping[str, Any], Sequence[ComponentBuild], ReconcileContext], ModeResult | Invalid
+    [Mapping[str, Any], Sequence[ComponentBuild], ReconcileContext, PodMutation],
+    ModeResult | Invalid,
 ]
 
 # reconcilers/factory.go's switch on the deployment mode, as a table.

@@ -6,6 +6,7 @@ and `none` build an HPA, `keda` a ScaledObject, anything else is the error
 `unknown autoscaler class type: <class>`, returned as `Invalid`. `reconcile_autoscaler` then
 keeps what KServe's reconcilers would create: the HPA only for class `hpa`
 (`shouldCreateHPA`), the ScaledObject always, and nothing when the component is stopped.
+GitOps: a ScaledObject without triggers (no autoScaling metrics) is refused as `Invalid`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from generator.render import Renderer
 from generator.utils.utils import get_force_stop_runtime
 
 UNKNOWN_AUTOSCALER_CLASS_ERROR = "unknown autoscaler class type: {}"
+KEDA_WITHOUT_TRIGGERS_ERROR = (
+    "autoscalerClass keda needs at least one autoScaling metric: KServe would create a"
+    " ScaledObject without triggers, which the API server refuses"
+)
 
 Builder = Callable[[Mapping[str, Any], Mapping[str, Any] | None, Config, Renderer], dict[str, Any]]
 
@@ -75,5 +80,14 @@ def reconcile_autoscaler(
         return built
     annotations = meta.get("annotations") or {}
     if get_autoscaler_class(annotations) == c.AUTOSCALER_CLASS_KEDA:
-        return [] if get_force_stop_runtime(annotations) else [built]
+        if get_force_stop_runtime(annotations):
+            return []
+        if not built["spec"].get("triggers"):
+            # GitOps: KServe v0.20.0 sends `triggers: null` (keda_reconciler.go:83, a nil slice),
+            # which the CRD's required `triggers` refuses, so the component never scales; an
+            # object the API server refuses is never rendered (allow-list keda-without-triggers).
+            component = (meta.get("labels") or {}).get(c.KSERVICE_COMPONENT_LABEL)
+            field = f"spec.{component}.autoScaling.metrics" if component else "spec.autoScaling"
+            return Invalid(field, KEDA_WITHOUT_TRIGGERS_ERROR)
+        return [built]
     return [built] if should_create_hpa(annotations) else []

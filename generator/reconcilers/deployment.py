@@ -16,7 +16,7 @@ and `raw.py` passes the labelled meta on to the objects that share the map.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from generator import constants as c
@@ -37,6 +37,12 @@ DEFAULT_SCHEDULER_NAME = "default-scheduler"  # corev1.DefaultSchedulerName
 DEFAULT_READINESS_PORT = 8080
 _PROBED_CONTAINERS = (c.INFERENCE_SERVICE_CONTAINER_NAME, c.TRANSFORMER_CONTAINER_NAME)
 _ROLLING_UPDATE = "RollingUpdate"
+
+# KServe's pod webhook on the pods a Deployment creates: (pod template metadata, pod spec) to
+# the mutated (metadata, spec), or the webhook's refusal.
+PodWebhook = Callable[
+    [Mapping[str, Any], Mapping[str, Any]], "tuple[dict[str, Any], dict[str, Any]] | Invalid"
+]
 
 
 def object_meta_values(meta: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,9 +143,16 @@ def _render(
     spec: Mapping[str, Any],
     pod_spec: Mapping[str, Any],
     renderer: Renderer,
-) -> dict[str, Any]:
+    pod_webhook: PodWebhook | None = None,
+) -> dict[str, Any] | Invalid:
     labels = {**(meta.get("labels") or {}), c.RAW_DEPLOYMENT_APP_LABEL: app}
     labelled = {**meta, "labels": labels}
+    pod_meta = pod_template_metadata(labelled)
+    if pod_webhook is not None:
+        found = pod_webhook(pod_meta, pod_spec)
+        if isinstance(found, Invalid):
+            return found
+        pod_meta, pod_spec = found
     values = {
         **object_meta_values(labelled),
         "replicas": spec.get("replicas"),
@@ -147,7 +160,7 @@ def _render(
         "strategy": spec["strategy"],
         "revision_history_limit": spec.get("revisionHistoryLimit"),
         "progress_deadline_seconds": spec.get("progressDeadlineSeconds"),
-        "pod_metadata": pod_template_metadata(labelled),
+        "pod_metadata": pod_meta,
         "pod_spec": dict(pod_spec),
     }
     name = values["name"]
@@ -160,7 +173,8 @@ def create_raw_default_deployment(
     pod_spec: Mapping[str, Any],
     deploy_config: DeployConfig | None,
     renderer: Renderer,
-) -> dict[str, Any]:
+    pod_webhook: PodWebhook | None = None,
+) -> dict[str, Any] | Invalid:
     """Port of `createRawDefaultDeployment`: the component's (head) Deployment."""
     spec = _strategy_fields(ext, deploy_config)
     annotations = meta.get("annotations") or {}
@@ -168,7 +182,7 @@ def create_raw_default_deployment(
     if min_replicas is not None and annotations.get(c.AUTOSCALER_CLASS) == c.AUTOSCALER_CLASS_NONE:
         spec["replicas"] = min_replicas
     app = c.get_raw_service_label(str(meta.get("name") or ""))
-    return _render(meta, app, spec, set_default_pod_spec(pod_spec), renderer)
+    return _render(meta, app, spec, set_default_pod_spec(pod_spec), renderer, pod_webhook)
 
 
 def create_raw_worker_deployment(
@@ -179,7 +193,8 @@ def create_raw_worker_deployment(
     replicas: int,
     deploy_config: DeployConfig | None,
     renderer: Renderer,
-) -> dict[str, Any]:
+    pod_webhook: PodWebhook | None = None,
+) -> dict[str, Any] | Invalid:
     """Port of `createRawWorkerDeployment`: the multi-node worker Deployment."""
     spec = _strategy_fields(ext, deploy_config)
     if spec["strategy"].get("type") == _ROLLING_UPDATE:
@@ -187,7 +202,8 @@ def create_raw_worker_deployment(
         spec["strategy"]["rollingUpdate"] = {"maxUnavailable": "0%", "maxSurge": "100%"}
     spec["replicas"] = replicas
     app = c.get_raw_worker_service_label(predictor_name)
-    return _render(worker_meta, app, spec, set_default_pod_spec(worker_pod_spec), renderer)
+    pod_spec = set_default_pod_spec(worker_pod_spec)
+    return _render(worker_meta, app, spec, pod_spec, renderer, pod_webhook)
 
 
 def _env_value(pod_spec: Mapping[str, Any], container_name: str, env_name: str) -> str | None:
@@ -262,13 +278,19 @@ def create_raw_deployment(
     deploy_config: DeployConfig | None,
     renderer: Renderer,
     gpu_resource_types: Sequence[str] = c.DEFAULT_GPU_RESOURCE_TYPE_LIST,
+    pod_webhook: PodWebhook | None = None,
 ) -> list[dict[str, Any]] | Invalid:
     """Port of `createRawDeployment`: the component Deployment, plus the worker for multi-node.
 
     `gpu_resource_types` is KServe's global GPU type list (`multiNode.gpu_resource_type_list`).
+    `pod_webhook`: KServe's pod webhook, which sees the pods each Deployment creates (its
+    template after setDefaultPodSpec); the containers it injects get no defaults from KServe.
     """
     if worker_pod_spec is None:
-        return [create_raw_default_deployment(meta, ext, pod_spec, deploy_config, renderer)]
+        found = create_raw_default_deployment(
+            meta, ext, pod_spec, deploy_config, renderer, pod_webhook
+        )
+        return found if isinstance(found, Invalid) else [found]
     head = c.INFERENCE_SERVICE_CONTAINER_NAME
     node_count = _env_value(pod_spec, head, c.RAY_NODE_COUNT_ENV_NAME)
     # Go logs a bad RAY_NODE_COUNT and goes on with 0, so the worker asks for -1 replicas.
@@ -292,9 +314,12 @@ def create_raw_deployment(
     if isinstance(worker_spec, Invalid):
         return worker_spec
     name = str(meta.get("name") or "")
-    return [
-        create_raw_default_deployment(meta, ext, head_spec, deploy_config, renderer),
-        create_raw_worker_deployment(
-            worker_meta, ext, worker_spec, name, worker_replicas, deploy_config, renderer
-        ),
-    ]
+    leader = create_raw_default_deployment(
+        meta, ext, head_spec, deploy_config, renderer, pod_webhook
+    )
+    if isinstance(leader, Invalid):
+        return leader
+    worker = create_raw_worker_deployment(
+        worker_meta, ext, worker_spec, name, worker_replicas, deploy_config, renderer, pod_webhook
+    )
+    return worker if isinstance(worker, Invalid) else [leader, worker]

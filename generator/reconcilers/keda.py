@@ -163,8 +163,7 @@ def create_keda_scaled_object(
         min_replica_count=min_replicas,
         max_replica_count=max_replicas,
         advanced=advanced,
-        # GitOps: with no triggers Go sends `triggers: null`, which the API server refuses (the
-        # field is required) just as KEDA's webhook refuses `[]`; `[]` keeps the YAML typed.
+        # With no triggers Go sends `triggers: null`; autoscaler.py refuses that input.
         triggers=get_keda_metrics(meta, ext, otel_config),
     )
     return renderer.render_object(

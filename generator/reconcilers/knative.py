@@ -100,6 +100,8 @@ def create_knative_service(
         ext.get("maxReplicas") or 0,
     )
     ksvc_annotations = {k: annotations.pop(k) for k in MANAGED_KSVC_ANNOTATIONS if k in annotations}
+    # The pod webhook's annotations: on the revision template Knative passes them to the pods.
+    annotations.update(build.pod_annotations)
     labels: dict[str, str] = dict(meta.get("labels") or {})
     disallowed = config.inference_services.service_label_disallowed_list
     revision_labels = {k: v for k, v in labels.items() if k not in disallowed}

@@ -6,10 +6,14 @@ a sidecar collector that scrapes the pod's Prometheus port, keeps the named metr
 them over OTLP for KEDA's OpenTelemetry scaler. It is built whatever the autoscaler class and
 emitted unless stopped (`raw.py`). Nothing here can fail once the config has parsed.
 
-GitOps: Go's JSON encoder also writes the collector spec's empty nested structs (`ingress: {}`,
-`targetAllocator: {}`, `resources: {}` …); they carry no setting and are left out here. The
-template writes `managementState: managed`, the value the CRD defaults its required field to,
-so the manifest validates against the CRD without server-side defaulting.
+The spec is written as Go's `encoding/json` marshals KServe's typed `OpenTelemetryCollectorSpec`
+(`generator/goruntime/json.py`): its struct-valued fields appear even when zero (`ingress:
+{route: {}}`, `resources: {}`, `targetAllocator: {...}` …). # GitOps: two fields are not Go's:
+`managementState: managed` is written (the CRD's default for its required field; Go omits the
+empty string) and `upgradeStrategy` is left out (Go writes "", outside the CRD's enum; the
+operator's defaulting webhook makes it "automatic"), so the manifest validates against the CRD
+without the operator's webhook (`validate --crds`, clusters without it). Allow-list entry
+`otel-operator-defaults`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 from generator import constants as c
 from generator.config.configmap import OtelCollectorConfig, ResourceConfig
 from generator.config.quantity import parse_quantity
+from generator.goruntime.json import ANY, STRING, Field, Kind, Open, Struct, round_trip
 from generator.render import Renderer
 
 TEMPLATE = "otel-collector.yaml.j2"
@@ -36,6 +41,51 @@ TRANSFORM_STATEMENTS = (
     'set(attributes["deployment"], resource.attributes["k8s.deployment.name"])',
     'set(attributes["pod"], resource.attributes["k8s.pod.name"])',
 )
+
+
+def _struct(go: str, *fields: tuple[str, Kind]) -> Struct:
+    """A struct described by its struct-valued fields (written even when zero); its other
+    fields are `omitempty` and kept as they come."""
+    return Struct(go, tuple(Field(n, k, omitempty=True) for n, k in fields), rest=Open())
+
+
+_OBSERVABILITY = _struct("v1beta1.ObservabilitySpec", ("metrics", _struct("MetricsConfigSpec")))
+_RESOURCES = _struct("v1.ResourceRequirements")
+# OpenTelemetryCollectorSpec of github.com/open-telemetry/opentelemetry-operator v0.113.0
+# apis/v1beta1 (the version KServe v0.20.0 builds with), with its inlined
+# OpenTelemetryCommonFields (common.go): the fields Go's encoder writes whatever their value.
+COLLECTOR_SPEC = Struct(
+    "v1beta1.OpenTelemetryCollectorSpec",
+    (
+        Field("resources", _RESOURCES, omitempty=True),
+        Field("podDnsConfig", _struct("v1.PodDNSConfig"), omitempty=True),
+        Field(
+            "targetAllocator",
+            _struct(
+                "v1beta1.TargetAllocatorEmbedded",
+                ("resources", _RESOURCES),
+                ("prometheusCR", _struct("v1beta1.TargetAllocatorPrometheusCR")),
+                ("observability", _OBSERVABILITY),
+            ),
+            omitempty=True,
+        ),
+        Field("upgradeStrategy", STRING),  # no omitempty
+        Field("config", ANY),
+        Field("ingress", _struct("v1beta1.Ingress", ("route", _struct("OpenShiftRoute")))),
+        Field("observability", _OBSERVABILITY, omitempty=True),
+        Field("daemonSetUpdateStrategy", _struct("appsv1.DaemonSetUpdateStrategy")),
+        Field("deploymentUpdateStrategy", _struct("appsv1.DeploymentStrategy")),
+    ),
+    rest=Open(),
+)
+
+
+def go_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """`spec` as Go marshals it into an OpenTelemetryCollectorSpec, less the GitOps departure
+    (`upgradeStrategy`; see the module's docstring)."""
+    out = round_trip(spec, COLLECTOR_SPEC)
+    out.pop("upgradeStrategy")
+    return dict(out)
 
 
 def otel_metric_names(ext: Mapping[str, Any] | None) -> list[str]:
@@ -92,11 +142,19 @@ def create_otel_collector(
         }
         pipeline_processors.append(PROCESSOR_FILTER_METRICS)
     name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
+    resources = create_resource_requirements(otel_config.resource)
+    spec = go_spec({"mode": "sidecar", "resources": resources})
     values: dict[str, Any] = {
         "name": name,
         "namespace": namespace,
         "annotations": annotations or None,
-        "resources": create_resource_requirements(otel_config.resource) or None,
+        "resources": spec["resources"],
+        "pod_dns_config": spec["podDnsConfig"],
+        "target_allocator": spec["targetAllocator"],
+        "ingress": spec["ingress"],
+        "observability": spec["observability"],
+        "daemon_set_update_strategy": spec["daemonSetUpdateStrategy"],
+        "deployment_update_strategy": spec["deploymentUpdateStrategy"],
         "receivers": {PROMETHEUS_RECEIVER: {"config": {"scrape_configs": [scrape]}}},
         "exporters": {
             OTLP_EXPORTER: {

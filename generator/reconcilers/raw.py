@@ -30,7 +30,7 @@ from generator.config import Config
 from generator.config.configmap import IngressConfig
 from generator.errors import Invalid
 from generator.reconcilers.autoscaler import reconcile_autoscaler
-from generator.reconcilers.deployment import create_raw_deployment
+from generator.reconcilers.deployment import PodWebhook, create_raw_deployment
 from generator.reconcilers.ingress.domain import DomainError, generate_domain_name
 from generator.reconcilers.otel import create_otel_collector, otel_metric_names
 from generator.reconcilers.service import create_service
@@ -58,12 +58,18 @@ def with_app_label(meta: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def reconcile_raw_kube(
-    build: ComponentBuild, isvc_meta: Mapping[str, Any], config: Config, renderer: Renderer
+    build: ComponentBuild,
+    isvc_meta: Mapping[str, Any],
+    config: Config,
+    renderer: Renderer,
+    pod_webhook: PodWebhook | None = None,
 ) -> list[dict[str, Any]] | Invalid:
     """Services, OTel collector, Deployments and autoscaler of one component, in KServe's order.
 
     `isvc_meta` is the InferenceService's metadata; KServe's raw reconciler reads only the
     component meta (stop, autoscaler class, mode), so it serves for context alone.
+    `pod_webhook` is KServe's pod webhook on the Deployments' pods (None: no webhook, as for
+    an InferenceGraph's router, whose pods carry no InferenceService label).
     """
     meta, ext = build.meta, build.ext
     annotations = meta.get("annotations") or {}
@@ -96,6 +102,7 @@ def reconcile_raw_kube(
         config.deploy,
         renderer,
         config.multi_node.gpu_resource_type_list,
+        pod_webhook,
     )
     if isinstance(deployments, Invalid):
         return deployments

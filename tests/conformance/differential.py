@@ -251,7 +251,10 @@ def glob_match(pattern: str, text: str) -> bool:
 
 @dataclass(frozen=True)
 class Rule:
-    """One allow-list entry: drop `path` (glob over dotted paths) on `side` for `kinds`."""
+    """One allow-list entry: drop `path` (glob over dotted paths) on `side` for `kinds`; or,
+    with `obj`, accept an object (glob over `<group>/<Kind>/<ns>/<name>`) that only `side`
+    has; or, with `refusal`, accept a refusal only ours makes (glob over
+    `<KServe's text or <absent>>|<ours>`). `cases` limits the rule to matching case ids."""
 
     id: str
     path: str
@@ -259,15 +262,39 @@ class Rule:
     kinds: tuple[str, ...] = ()
     value: str | None = None  # only when the value is this one
     when: str | None = None  # only in objects that have this (flattened) path
+    obj: str | None = None
+    refusal: str | None = None
+    cases: str = "*"
 
 
 def load_rules(path: Path = ALLOWLIST) -> list[Rule]:
     doc = yaml.safe_load(path.read_text())
-    return [
-        Rule(e["id"], p, e["side"], tuple(e.get("kinds") or ()), e.get("value"), e.get("when"))
-        for e in doc["entries"]
-        for p in e["paths"]
-    ]
+    rules = []
+    for e in doc["entries"]:
+        common = {"side": e["side"], "cases": e.get("cases", "*")}
+        kinds = tuple(e.get("kinds") or ())
+        rules += [
+            Rule(e["id"], p, kinds=kinds, value=e.get("value"), when=e.get("when"), **common)
+            for p in e.get("paths") or []
+        ]
+        rules += [Rule(e["id"], "", obj=o, **common) for o in e.get("objects") or []]
+        rules += [Rule(e["id"], "", refusal=r, **common) for r in e.get("refusals") or []]
+    return rules
+
+
+def _allowed(
+    rules: Sequence[Rule], case_id: str, side: str, *, obj: str = "", refusal: str = ""
+) -> bool:
+    """An object only `side` has, or a refusal only ours makes, that the allow-list accepts."""
+    return any(
+        r.side in (side, "both")
+        and glob_match(r.cases, case_id)
+        and (
+            (bool(obj) and r.obj is not None and glob_match(r.obj, obj))
+            or (bool(refusal) and r.refusal is not None and glob_match(r.refusal, refusal))
+        )
+        for r in rules
+    )
 
 
 def normalise(obj: Mapping[str, Any], side: str, rules: Sequence[Rule]) -> dict[str, Any]:
@@ -275,6 +302,7 @@ def normalise(obj: Mapping[str, Any], side: str, rules: Sequence[Rule]) -> dict[
     flat = dict(flatten(obj))
     kind = str(obj.get("kind"))
     kept: dict[str, Any] = {}
+    path_rules = [r for r in rules if r.obj is None and r.refusal is None]
     for p, value in flat.items():
         dropped = any(
             r.side in (side, "both")
@@ -282,7 +310,7 @@ def normalise(obj: Mapping[str, Any], side: str, rules: Sequence[Rule]) -> dict[
             and (r.when is None or r.when in flat)
             and glob_match(r.path, p)
             and (r.value is None or value == r.value)
-            for r in rules
+            for r in path_rules
         )
         if not dropped:
             kept[p] = value
@@ -334,17 +362,19 @@ def compare(
         return [Difference(case_id, "<oracle>", "fatal", oracle.fatal, "")]
     diffs: list[Difference] = []
     if oracle.refused or ours.refused:
-        diffs += _compare_refusals(case_id, oracle, ours)
+        diffs += _compare_refusals(case_id, oracle, ours, rules)
         if diffs or ours.refused:
             return diffs
     keys = sorted(set(oracle.objects) | set(ours.objects))
     for key in keys:
         name = "/".join(k for k in key if k)
         if key not in oracle.objects:
-            diffs.append(Difference(case_id, name, "", MISSING, "object"))
+            if not _allowed(rules, case_id, "ours", obj=name):
+                diffs.append(Difference(case_id, name, "", MISSING, "object"))
             continue
         if key not in ours.objects:
-            diffs.append(Difference(case_id, name, "", "object", MISSING))
+            if not _allowed(rules, case_id, "oracle", obj=name):
+                diffs.append(Difference(case_id, name, "", "object", MISSING))
             continue
         a = normalise(oracle.objects[key], "oracle", rules)
         b = normalise(ours.objects[key], "ours", rules)
@@ -355,9 +385,11 @@ def compare(
     return diffs
 
 
-def _compare_refusals(case_id: str, oracle: Outcome, ours: Outcome) -> list[Difference]:
+def _compare_refusals(
+    case_id: str, oracle: Outcome, ours: Outcome, rules: Sequence[Rule] = ()
+) -> list[Difference]:
     """Both refuse the same InferenceServices; our message is KServe's error text (KServe
-    wraps it with the reconciler's context, allow-list entry `error-wrapping`)."""
+    wraps it with the reconciler's context, allow-list entry `refusal-text`)."""
     diffs: list[Difference] = []
     if ours.schema_only and not oracle.refused:
         return []  # the API server's own checks: KServe's code never sees the object
@@ -366,7 +398,8 @@ def _compare_refusals(case_id: str, oracle: Outcome, ours: Outcome) -> list[Diff
         if go is None and key[0] == "":
             continue  # a problem not tied to one InferenceService (checked by the others)
         if go is None:
-            diffs.append(Difference(case_id, "/".join(key), "refusal", MISSING, message))
+            if not _allowed(rules, case_id, "ours", refusal=f"{MISSING}|{message}"):
+                diffs.append(Difference(case_id, "/".join(key), "refusal", MISSING, message))
         elif not same_refusal(go, message):
             diffs.append(Difference(case_id, "/".join(key), "refusal", go, message))
     for key, go in sorted(oracle.refused.items()):
@@ -378,7 +411,7 @@ def _compare_refusals(case_id: str, oracle: Outcome, ours: Outcome) -> list[Diff
 def same_refusal(go: str, ours: str) -> bool:
     """Ours is KServe's text, or the end of it after a wrapping `context: ` prefix; a Go
     pointer KServe prints (`%v` of a struct with a *string) matches any value (allow-list
-    `go-pointer-in-error`)."""
+    `refusal-text`)."""
     if ours in go:
         return True
     parts = go.split(": ")

@@ -162,7 +162,7 @@ def predictor(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def extension(draw: st.DrawFn, spec: dict[str, Any]) -> None:
-    """ComponentExtensionSpec fields: replicas, scaling, timeouts."""
+    """ComponentExtensionSpec fields: replicas, scaling, autoScaling metrics, timeouts."""
     if draw(st.integers(0, 2)) == 0:
         spec["minReplicas"] = draw(st.sampled_from((0, 1, 2, 3)))
     if draw(st.integers(0, 2)) == 0:
@@ -174,6 +174,20 @@ def extension(draw: st.DrawFn, spec: dict[str, Any]) -> None:
         spec["containerConcurrency"] = 4
     if draw(st.integers(0, 5)) == 0:
         spec["timeout"] = 120
+    if draw(st.integers(0, 2)) == 0:  # without metrics a keda component is refused
+        spec["autoScaling"] = {"metrics": [draw(st.sampled_from(AUTOSCALING_METRICS))]}
+
+
+AUTOSCALING_METRICS = (
+    {
+        "type": "Resource",
+        "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}},
+    },
+    {
+        "type": "Resource",
+        "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "1Gi"}},
+    },
+)
 
 
 ANNOTATIONS = {

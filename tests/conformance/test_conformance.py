@@ -320,3 +320,38 @@ def test_known_differences_cite_go() -> None:
     for known in KNOWN:
         assert re.search(r"\.go:\d+", known.go), f"{known.id}: cite the Go file:line"
         assert known.ours, known.id
+
+
+# --- the allow-list's object and refusal entries (GitOps departures) ------------------------------
+
+WORKER = ("apps", "Deployment", "default", "mn-predictor-worker")
+KEDA_REFUSAL = (
+    "autoscalerClass keda needs at least one autoScaling metric: KServe would create a"
+    " ScaledObject without triggers, which the API server refuses"
+)
+
+
+def test_allowlist_keeps_multinode_workers_only_in_multinode_cases(rules: list[d.Rule]) -> None:
+    """`multinode-workers-kept`: KServe's canary cleanup deletes the worker Deployment
+    (predictor.go:1002-1036); ours keeps it, accepted for the multi-node cases alone."""
+    oracle, ours = d.Outcome(), d.Outcome(objects={WORKER: {"kind": "Deployment"}})
+    assert d.compare("golden/standard-multinode-huggingface", oracle, ours, rules) == []
+    other = d.compare("golden/standard-canary", oracle, ours, rules)
+    assert [(x.obj, x.oracle) for x in other] == [
+        ("apps/Deployment/default/mn-predictor-worker", d.MISSING)
+    ]
+    # an object only KServe has is still a difference in a multi-node case
+    missing = d.compare("golden/standard-multinode-huggingface", ours, oracle, rules)
+    assert [x.ours for x in missing] == [d.MISSING]
+
+
+def test_allowlist_accepts_only_the_keda_refusal(rules: list[d.Rule]) -> None:
+    """`keda-without-triggers-refused`: KServe sends a ScaledObject with `triggers: null`
+    (keda_reconciler.go:83); ours refuses the InferenceService instead."""
+    scaled = ("keda.sh", "ScaledObject", "default", "sk-predictor")
+    oracle = d.Outcome(objects={scaled: {"kind": "ScaledObject"}})
+    ours = d.Outcome(refused={("default", "sk"): KEDA_REFUSAL})
+    assert d.compare("golden/standard-keda-without-metrics-refused", oracle, ours, rules) == []
+    other = d.Outcome(refused={("default", "sk"): "some other refusal"})
+    diffs = d.compare("golden/standard-keda-without-metrics-refused", oracle, other, rules)
+    assert [(x.path, x.oracle) for x in diffs] == [("refusal", d.MISSING)]

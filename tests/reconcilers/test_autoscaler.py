@@ -93,10 +93,17 @@ EMIT_CASES: dict[str, tuple[dict[str, str], list[str]]] = {
 }
 
 
+CPU_80 = {
+    "type": "Resource",
+    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}},
+}
+WITH_METRIC = {"minReplicas": 1, "autoScaling": {"metrics": [CPU_80]}}
+
+
 @pytest.mark.parametrize(("annotations", "kinds"), EMIT_CASES.values(), ids=EMIT_CASES)
 def test_reconcile_autoscaler(annotations: dict[str, str], kinds: list[str]) -> None:
     meta: dict[str, Any] = {**BASE_META, "annotations": annotations}
-    got = reconcile_autoscaler(meta, {"minReplicas": 1}, CONFIG, RENDERER)
+    got = reconcile_autoscaler(meta, WITH_METRIC, CONFIG, RENDERER)
     assert not isinstance(got, Invalid)
     assert [o["kind"] for o in got] == kinds
 
@@ -106,3 +113,28 @@ def test_unknown_class_is_an_error_even_when_stopped() -> None:
     got = reconcile_autoscaler({**BASE_META, "annotations": annotations}, {}, CONFIG, RENDERER)
     assert isinstance(got, Invalid)
     assert got.message == "unknown autoscaler class type: kpa"
+
+
+# GitOps: keda without autoScaling metrics. KServe sends the ScaledObject with `triggers: null`
+# (keda_reconciler.go:83), which the API server refuses; the render refuses the input.
+
+
+@pytest.mark.parametrize("ext", [None, {"minReplicas": 1}, {"autoScaling": {"metrics": []}}])
+def test_keda_without_metrics_is_refused(ext: dict[str, Any] | None) -> None:
+    meta = {
+        **BASE_META,
+        "labels": {c.KSERVICE_COMPONENT_LABEL: "transformer"},
+        "annotations": {c.AUTOSCALER_CLASS: "keda"},
+    }
+    got = reconcile_autoscaler(meta, ext, CONFIG, RENDERER)
+    assert got == Invalid(
+        "spec.transformer.autoScaling.metrics",
+        "autoscalerClass keda needs at least one autoScaling metric: KServe would create a"
+        " ScaledObject without triggers, which the API server refuses",
+    )
+
+
+def test_keda_without_metrics_stopped_creates_nothing() -> None:
+    annotations = {c.AUTOSCALER_CLASS: "keda", c.STOP_ANNOTATION_KEY: "true"}
+    got = reconcile_autoscaler({**BASE_META, "annotations": annotations}, {}, CONFIG, RENDERER)
+    assert got == []

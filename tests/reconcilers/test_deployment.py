@@ -549,3 +549,69 @@ def test_bad_gpu_annotation_is_reported() -> None:
         f"invalid GPU format(gpu) for {c.CUSTOM_GPU_RESOURCE_TYPES_ANNOTATION_KEY} annotation: "
         "must be a valid JSON array",
     )
+
+
+# --- the pod webhook sees the Deployment's pods ----------------------------------------------
+# KServe's pod webhook (pkg/webhook/admission/pod/mutator.go) mutates the pods a Deployment
+# creates, so it sees the template after setDefaultPodSpec (deployment_reconciler.go:276): the
+# agent's SERVING_READINESS_PROBE is built from the default probe (agent_injector.go:373), and
+# the containers it injects get no defaults from KServe. Found by the differential suite.
+
+
+def _recording_webhook(
+    seen: list[tuple[dict[str, Any], dict[str, Any]]],
+) -> Callable[[Any, Any], tuple[dict[str, Any], dict[str, Any]]]:
+    def webhook(meta: Any, pod_spec: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        seen.append((copy.deepcopy(dict(meta)), copy.deepcopy(dict(pod_spec))))
+        spec = copy.deepcopy(dict(pod_spec))
+        spec["containers"] = [*spec["containers"], {"name": "agent", "image": "kserve/agent"}]
+        annotations = {**(meta.get("annotations") or {}), "prometheus.io/port": "9091"}
+        return {**meta, "annotations": annotations}, spec
+
+    return webhook
+
+
+def test_pod_webhook_runs_after_set_default_pod_spec() -> None:
+    seen: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    meta = {"name": "m-predictor", "namespace": "ns", "labels": {"a": "b"}, "annotations": {}}
+    pod_spec = {"containers": [{"name": "kserve-container", "image": "i"}]}
+    got = create_raw_deployment(
+        meta, None, {}, pod_spec, None, None, RENDERER, pod_webhook=_recording_webhook(seen)
+    )
+    assert not isinstance(got, Invalid)
+    [(seen_meta, seen_spec)] = seen
+    assert seen_spec["containers"][0]["readinessProbe"] == READINESS_8080
+    assert seen_meta["labels"] == {"a": "b", "app": "isvc.m-predictor"}
+    template = got[0]["spec"]["template"]
+    agent = template["spec"]["containers"][1]
+    assert agent == {"name": "agent", "image": "kserve/agent"}  # no imagePullPolicy & co.
+    assert template["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"
+    assert template["metadata"]["annotations"] == {"prometheus.io/port": "9091"}
+    assert "annotations" not in got[0]["metadata"]  # the pods', not the Deployment's
+    assert_valid(got[0])
+
+
+def test_pod_webhook_sees_the_worker_pods_too() -> None:
+    seen: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    case = NEW_RECONCILER_CASES["multi-node deployment"]
+    meta, worker_meta, head, worker, _ = copy.deepcopy(case)
+    got = create_raw_deployment(
+        meta, worker_meta, {}, head, worker, None, RENDERER, pod_webhook=_recording_webhook(seen)
+    )
+    assert not isinstance(got, Invalid), got
+    assert [s["containers"][0]["name"] for _, s in seen] == ["kserve-container", "worker-container"]
+    assert all(s["containers"][0]["imagePullPolicy"] == "IfNotPresent" for _, s in seen)
+    assert [d["spec"]["template"]["spec"]["containers"][-1]["name"] for d in got] == [
+        "agent",
+        "agent",
+    ]
+
+
+def test_pod_webhook_refusal_is_returned() -> None:
+    refused = Invalid("spec.predictor", "pod mutator InjectAgent: no")
+    meta = {"name": "m-predictor", "namespace": "ns", "labels": {}, "annotations": {}}
+    pod_spec = {"containers": [{"name": "kserve-container", "image": "i"}]}
+    got = create_raw_deployment(
+        meta, None, {}, pod_spec, None, None, RENDERER, pod_webhook=lambda m, s: refused
+    )
+    assert got == refused

@@ -15,7 +15,13 @@ import pytest
 from reconcilers.crd_schema import crd_errors
 
 from generator.config.configmap import OtelCollectorConfig, ResourceConfig
-from generator.reconcilers.otel import create_otel_collector, otel_metric_names
+from generator.goruntime.json import round_trip
+from generator.reconcilers.otel import (
+    COLLECTOR_SPEC,
+    create_otel_collector,
+    go_spec,
+    otel_metric_names,
+)
 from generator.render import Renderer
 
 RENDERER = Renderer()
@@ -82,19 +88,20 @@ RESOURCE_CASES = {
         ResourceConfig(cpu_limit="500m", cpu_request="100m"),
         {"limits": {"cpu": "500m"}, "requests": {"cpu": "100m"}},
     ),
-    "TestCreateOtelCollectorWithNoResources": (ResourceConfig(), None),
+    # Go asserts empty Limits and Requests of the zero struct, which marshals as {}.
+    "TestCreateOtelCollectorWithNoResources": (ResourceConfig(), {}),
 }
 
 
 @pytest.mark.parametrize(("resource", "expected"), RESOURCE_CASES.values(), ids=RESOURCE_CASES)
 def test_create_otel_collector_with_resources(
-    resource: ResourceConfig, expected: dict[str, Any] | None
+    resource: ResourceConfig, expected: dict[str, Any]
 ) -> None:
     config = OtelCollectorConfig(
         scrape_interval="30s", metric_receiver_endpoint="otel-receiver:4317", resource=resource
     )
     collector = create_otel_collector(META, [], config, RENDERER)
-    assert collector["spec"].get("resources") == expected
+    assert collector["spec"]["resources"] == expected
     assert crd_errors(collector) == []
 
 
@@ -110,7 +117,20 @@ def test_whole_collector_without_metric_names() -> None:
         "metadata": {"name": "test-service", "namespace": "default", "annotations": {"a": "b"}},
         "spec": {
             "mode": "sidecar",
-            "managementState": "managed",
+            "managementState": "managed",  # GitOps: the CRD default (Go omits it)
+            # Go's encoding/json writes the spec's struct fields even when zero; upgradeStrategy
+            # "" is left out (allow-list otel-operator-defaults).
+            "resources": {},
+            "podDnsConfig": {},
+            "targetAllocator": {
+                "resources": {},
+                "prometheusCR": {},
+                "observability": {"metrics": {}},
+            },
+            "ingress": {"route": {}},
+            "observability": {"metrics": {}},
+            "daemonSetUpdateStrategy": {},
+            "deploymentUpdateStrategy": {},
             "config": {
                 "receivers": {
                     "prometheus": {
@@ -184,3 +204,19 @@ def test_otel_metric_names_concatenates_opentelemetry_pod_metrics() -> None:
     }
     assert otel_metric_names(ext) == ["a", "b", "c"]
     assert otel_metric_names({}) == []
+
+
+def test_go_spec_is_go_marshal_of_the_typed_spec() -> None:
+    """What KServe v0.20.0 sends (otel_reconciler.go:189, a typed OpenTelemetryCollectorSpec),
+    seen by the differential suite: zero structs as {}, upgradeStrategy "" (dropped here)."""
+    assert round_trip({"mode": "sidecar"}, COLLECTOR_SPEC)["upgradeStrategy"] == ""
+    assert go_spec({"mode": "sidecar", "resources": {"limits": {"cpu": "1"}}}) == {
+        "mode": "sidecar",
+        "resources": {"limits": {"cpu": "1"}},
+        "podDnsConfig": {},
+        "targetAllocator": {"resources": {}, "prometheusCR": {}, "observability": {"metrics": {}}},
+        "ingress": {"route": {}},
+        "observability": {"metrics": {}},
+        "daemonSetUpdateStrategy": {},
+        "deploymentUpdateStrategy": {},
+    }
