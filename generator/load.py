@@ -84,6 +84,10 @@ class _KeyError(yaml.constructor.ConstructorError):
 
 
 def _construct_mapping(loader: InputLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    if not isinstance(node, yaml.MappingNode):  # `!!map x`: PyYAML would crash unpacking it
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a mapping node, but found {node.id}", node.start_mark
+        )
     loader.flatten_mapping(node)
     seen: set[Any] = set()
     for key_node, _ in node.value:
@@ -102,8 +106,36 @@ def _construct_timestamp(loader: InputLoader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
+def _not_a(what: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, f"not {what}", node.start_mark)
+
+
+def _construct_int(loader: InputLoader, node: yaml.ScalarNode) -> int | str:
+    try:
+        return int(loader.construct_yaml_int(node))
+    except ValueError:
+        # Plain `0b_` or `0x_` match YAML 1.1's int pattern but hold no digit: Go's reader
+        # (strconv) keeps them as strings, and so does this one. `!!int x` is an error.
+        # (libyaml marks a plain scalar's style '', PyYAML None; an explicit `!!int 0b_`
+        # cannot be told from a plain one and is kept as a string too.)
+        implicit = loader.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
+        if not node.style and implicit == node.tag:
+            return str(node.value)
+        raise _not_a("an integer", node) from None
+
+
+def _construct_bool(loader: InputLoader, node: yaml.ScalarNode) -> bool:
+    try:
+        return bool(loader.construct_yaml_bool(node))
+    except KeyError:  # `!!bool x`
+        raise _not_a("a boolean", node) from None
+
+
 def _construct_float(loader: InputLoader, node: yaml.ScalarNode) -> float:
-    value = loader.construct_yaml_float(node)
+    try:
+        value = loader.construct_yaml_float(node)
+    except ValueError:  # `!!float x`
+        raise _not_a("a number", node) from None
     if value != value or value in (float("inf"), float("-inf")):
         # JSON (and so every Kubernetes object) has no NaN or Infinity.
         raise yaml.constructor.ConstructorError(
@@ -115,6 +147,8 @@ def _construct_float(loader: InputLoader, node: yaml.ScalarNode) -> float:
 InputLoader.add_constructor(_TAG + "map", _construct_mapping)
 InputLoader.add_constructor(_TAG + "timestamp", _construct_timestamp)
 InputLoader.add_constructor(_TAG + "float", _construct_float)
+InputLoader.add_constructor(_TAG + "int", _construct_int)
+InputLoader.add_constructor(_TAG + "bool", _construct_bool)
 
 
 class LimitExceeded(Exception):

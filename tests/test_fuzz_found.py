@@ -1,0 +1,35 @@
+"""Regressions for what tests/test_fuzz_examples.py found: each test is named after the input
+that made `kserve-gitops` exit 3 (internal error) instead of 0 or 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from trust_helpers import assert_refused, invoke
+
+HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("!!int x", "not an integer"),
+        ("!!bool x", "not a boolean"),
+        ("!!float x", "not a number"),
+        ("!!map x", "expected a mapping node, but found scalar"),
+    ],
+    ids=["int-tag-on-x", "bool-tag-on-x", "float-tag-on-x", "map-tag-on-scalar"],
+)
+def test_found_a_tag_its_value_does_not_fit(tmp_path: Path, value: str, reason: str) -> None:
+    (tmp_path / "x.yaml").write_text(HEAD + f"data: {{a: {value}}}\n", encoding="utf-8")
+    assert_refused(invoke("render", str(tmp_path)), f"{tmp_path / 'x.yaml'}:4:", reason)
+
+
+def test_found_plain_0b_and_0x_without_digits_are_strings(tmp_path: Path) -> None:
+    # YAML 1.1's int pattern matches them, PyYAML's int() fails; Go reads them as strings.
+    (tmp_path / "x.yaml").write_text(HEAD + "data: {a: 0b_, b: -0x_}\n", encoding="utf-8")
+    done = invoke("render", str(tmp_path))
+    assert done.code == 0, done.stderr
+    assert yaml.safe_load(done.stdout)["data"] == {"a": "0b_", "b": "-0x_"}
