@@ -33,3 +33,25 @@ def test_found_plain_0b_and_0x_without_digits_are_strings(tmp_path: Path) -> Non
     done = invoke("render", str(tmp_path))
     assert done.code == 0, done.stderr
     assert yaml.safe_load(done.stdout)["data"] == {"a": "0b_", "b": "-0x_"}
+
+
+ISVC = (
+    "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"
+    "metadata: {name: m, namespace: a}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        ('"\\r"', "spec.\\r: unknown field"),
+        ('"a\\u2028b"', "spec.a\\u2028b: unknown field"),
+        ('"\\e[2J"', "spec.\\x1b[2J: unknown field"),
+        ('"\\u202egnp.exe"', "spec.\\u202egnp.exe: unknown field"),
+    ],
+    ids=["carriage-return-key", "line-separator-key", "escape-sequence-key", "bidi-override-key"],
+)
+def test_found_a_key_that_breaks_the_line_is_escaped(tmp_path: Path, key: str, shown: str) -> None:
+    text = ISVC + f"spec:\n  predictor: {{sklearn: {{storageUri: gs://b/m}}}}\n  {key}: 1\n"
+    (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
+    assert_refused(invoke("validate", str(tmp_path)), f"{tmp_path / 'x.yaml'}:", shown)
