@@ -489,7 +489,8 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
 
 
 def _unidentified(item: Loaded) -> Problem | None:
-    """Why a document cannot be classified (no string apiVersion or kind), else None."""
+    """Why a document cannot be classified (no string apiVersion or kind, metadata not a
+    mapping), else None."""
     api_version, kind = item.doc.get("apiVersion"), item.doc.get("kind")
     if (not api_version and not kind) or (not (api_version and kind) and _helm_file(item)):
         return not_an_object(item)
@@ -497,6 +498,10 @@ def _unidentified(item: Loaded) -> Problem | None:
         return _identity_problem(item, "apiVersion")
     if not isinstance(kind, str) or not kind:
         return _identity_problem(item, "kind")
+    if not isinstance(item.doc.get("metadata", {}), dict | None):
+        # The API server cannot decode it into ObjectMeta; every later stage reads it as a map.
+        what = _yaml_type(item.doc["metadata"])
+        return Problem(item.source, None, "metadata", f"must be a mapping, not {what}")
     return None
 
 

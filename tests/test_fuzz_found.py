@@ -55,3 +55,23 @@ def test_found_a_key_that_breaks_the_line_is_escaped(tmp_path: Path, key: str, s
     text = ISVC + f"spec:\n  predictor: {{sklearn: {{storageUri: gs://b/m}}}}\n  {key}: 1\n"
     (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
     assert_refused(invoke("validate", str(tmp_path)), f"{tmp_path / 'x.yaml'}:", shown)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "what"),
+    [("'null'", "a string"), ("[a]", "a list"), ("1", "a number")],
+    ids=["metadata-string-null", "metadata-list", "metadata-number"],
+)
+@pytest.mark.parametrize("kind", ["Foo", "InferenceService"])
+def test_found_metadata_that_is_not_a_mapping(
+    tmp_path: Path, metadata: str, what: str, kind: str
+) -> None:
+    text = (
+        f"apiVersion: serving.kserve.io/v1beta1\nkind: {kind}\nmetadata: {metadata}\nspec: {{}}\n"
+    )
+    (tmp_path / "x.yaml").write_text(text, encoding="utf-8")
+    for args in (["render"], ["render", "--format", "json"]):
+        assert_refused(
+            invoke(*args, str(tmp_path), "-n", "a"),
+            f"{tmp_path / 'x.yaml'}:3: metadata: must be a mapping, not {what}",
+        )
