@@ -154,7 +154,7 @@ def _json_patch_error(ops: Any) -> str | None:
     if not isinstance(ops, list):
         return "must be a list of operations"
     for i, op in enumerate(ops):
-        if not isinstance(op, Mapping) or op.get("op") not in _OPS:
+        if not isinstance(op, Mapping) or not isinstance(op.get("op"), str) or op["op"] not in _OPS:
             return f"operation {i}: op must be one of {', '.join(_OPS)}"
         if not isinstance(op.get("path"), str):
             return f"operation {i}: path must be a JSON pointer string"

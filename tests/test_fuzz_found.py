@@ -75,3 +75,20 @@ def test_found_metadata_that_is_not_a_mapping(
             invoke(*args, str(tmp_path), "-n", "a"),
             f"{tmp_path / 'x.yaml'}:3: metadata: must be a mapping, not {what}",
         )
+
+
+@pytest.mark.parametrize("op", ["[add]", "{a: 1}"], ids=["op-list", "op-mapping"])
+def test_found_a_json_patch_op_that_is_not_a_string(tmp_path: Path, op: str) -> None:
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(
+        "apiVersion: kserve-gitops.io/v1alpha1\nkind: Overlay\n"
+        f"patches: [{{target: {{}}, jsonPatch: [{{op: {op}, path: /a, value: 1}}]}}]\n",
+        encoding="utf-8",
+    )
+    examples = Path(__file__).resolve().parent.parent / "examples" / "quickstart"
+    assert_refused(
+        invoke("render", str(examples), "--overlay", str(overlay)),
+        str(overlay),
+        "patches[0].jsonPatch",
+        "operation 0: op must be one of add",
+    )
