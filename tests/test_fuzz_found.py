@@ -92,3 +92,32 @@ def test_found_a_json_patch_op_that_is_not_a_string(tmp_path: Path, op: str) -> 
         "patches[0].jsonPatch",
         "operation 0: op must be one of add",
     )
+
+
+@pytest.mark.parametrize(
+    ("patch", "reason"),
+    [
+        ("mergePatch: {metadata: [{labels: {a: b}}]}", "left metadata that is not a mapping"),
+        ("jsonPatch: [{op: replace, path: /metadata, value: x}]",
+         "left metadata that is not a mapping"),
+        ("mergePatch: {metadata: {labels: [a]}}", "left metadata.labels that is not a map of"),
+        ("mergePatch: {metadata: {labels: {a: 1}}}", "left metadata.labels that is not a map of"),
+        ("mergePatch: {metadata: {annotations: x}}", "left metadata.annotations that is not a"),
+    ],
+    ids=["merge-metadata-list", "json-metadata-string", "labels-list", "label-value-int",
+         "annotations-string"],
+)  # fmt: skip
+def test_found_a_patch_that_breaks_metadata(tmp_path: Path, patch: str, reason: str) -> None:
+    # The first crashed the identity check (exit 3); a later labelSelector crashed on a list of
+    # labels; the rest were emitted with exit 0 for the API server to refuse.
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(
+        "apiVersion: kserve-gitops.io/v1alpha1\nkind: Overlay\n"
+        f"patches: [{{target: {{kind: Namespace}}, {patch}}}]\n",
+        encoding="utf-8",
+    )
+    team = Path(__file__).resolve().parent.parent / "examples" / "gitops-repo" / "apps" / "team-a"
+    assert_refused(
+        invoke("render", str(team), "--overlay", str(overlay)),
+        f"{overlay}:3: patches[0]: Namespace team-a: the patch {reason}",
+    )
