@@ -12,7 +12,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -580,18 +580,30 @@ def _under(file: Path, root: Path) -> bool:
     return file == root or root in file.parents
 
 
-def locate_field_from_line(path: str, doc_line: int, field_path: str) -> int:
-    """Best-effort line of `field_path` in the document starting at `doc_line` of `path`.
+Documents = Mapping[int, yaml.Node]  # a file's top-level nodes by the line each starts on
 
-    Only called on the error path: re-composing the file keeps node marks out of the hot path.
-    Returns the line of the deepest part of the path that exists, at least `doc_line`.
+
+def compose_documents(path: str) -> Documents:
+    """The documents of `path` as nodes with their marks, by first line; none if unreadable.
+
+    Only called on the error path, once per file: keeping node marks out of the hot path.
     """
     try:
         text = Path(path).read_text(encoding="utf-8")
         nodes = list(yaml.compose_all(text, Loader=_BaseLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return doc_line
-    node = next((n for n in nodes if n is not None and n.start_mark.line + 1 == doc_line), None)
+        return {}
+    found: dict[int, yaml.Node] = {}
+    for node in nodes:
+        if node is not None:
+            found.setdefault(node.start_mark.line + 1, node)
+    return found
+
+
+def locate_field(documents: Documents, doc_line: int, field_path: str) -> int:
+    """Best-effort line of `field_path` in the document starting at `doc_line`: the line of
+    the deepest part of the path that exists, at least `doc_line`."""
+    node = documents.get(doc_line)
     if node is None:
         return doc_line
     line = doc_line
@@ -601,6 +613,11 @@ def locate_field_from_line(path: str, doc_line: int, field_path: str) -> int:
             break
         node, line = child
     return line
+
+
+def locate_field_from_line(path: str, doc_line: int, field_path: str) -> int:
+    """`locate_field` in the file `path`, composed afresh."""
+    return locate_field(compose_documents(path), doc_line, field_path)
 
 
 def _is_null(node: yaml.Node) -> bool:

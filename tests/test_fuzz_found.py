@@ -121,3 +121,21 @@ def test_found_a_patch_that_breaks_metadata(tmp_path: Path, patch: str, reason: 
         invoke("render", str(team), "--overlay", str(overlay)),
         f"{overlay}:3: patches[0]: Namespace team-a: the patch {reason}",
     )
+
+
+def test_found_a_file_repeated_into_many_problems_is_refused_fast(tmp_path: Path) -> None:
+    # The release runtimes file repeated: each duplicate is a problem, and pointing each problem
+    # at its field's line re-read the whole file, problems x lines (8 s for 4 copies under load).
+    runtime = (
+        "apiVersion: serving.kserve.io/v1alpha1\nkind: ClusterServingRuntime\n"
+        "metadata: {name: rt}\nspec:\n  supportedModelFormats: [{name: sklearn}]\n"
+        "  containers:\n  - name: kserve-container\n    image: x\n"
+        + "".join(f"    # padding {i}\n" for i in range(40))
+    )
+    (tmp_path / "x.yaml").write_text("---\n".join([runtime] * 300), encoding="utf-8")
+    done = invoke("validate", str(tmp_path), "-n", "a")
+    assert done.code == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 299, lines[:3]
+    assert all("metadata.name: defined twice" in line for line in lines), lines[:3]
+    assert done.seconds < 2, done.seconds
