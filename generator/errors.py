@@ -15,6 +15,19 @@ EXIT_INTERNAL = 3  # a bug in kserve-gitops
 EXIT_INTERRUPTED = 130
 
 
+def one_line(text: str) -> str:
+    """`text` with every character that is not printable escaped (`\\r`, `\\x85`, `\\u202e`):
+    a key or name from the input must not split a message or rewrite the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(_escaped(c) for c in text)
+
+
+def _escaped(char: str) -> str:
+    # Not printable: controls, line and paragraph separators, bidi overrides, unassigned.
+    return char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class Source:
     """Where a document came from: a path as the user gave it and a 1-based line."""
@@ -64,7 +77,7 @@ class Problem:
         if self.field:
             parts.append(self.field)
         parts.append(self.message)
-        return ": ".join(parts)
+        return one_line(": ".join(parts))
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -77,7 +90,7 @@ class Notice:
 
     def __str__(self) -> str:
         where = f"{self.source}: {self.obj}" if self.obj else str(self.source)
-        return f"warning: {where}: {self.message}"
+        return one_line(f"warning: {where}: {self.message}")
 
 
 class ProblemsFound(Exception):

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +86,10 @@ class _KeyError(yaml.constructor.ConstructorError):
 
 
 def _construct_mapping(loader: InputLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    if not isinstance(node, yaml.MappingNode):  # `!!map x`: PyYAML would crash unpacking it
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a mapping node, but found {node.id}", node.start_mark
+        )
     loader.flatten_mapping(node)
     seen: set[Any] = set()
     for key_node, _ in node.value:
@@ -104,8 +108,36 @@ def _construct_timestamp(loader: InputLoader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
+def _not_a(what: str, node: yaml.Node) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, f"not {what}", node.start_mark)
+
+
+def _construct_int(loader: InputLoader, node: yaml.ScalarNode) -> int | str:
+    try:
+        return int(loader.construct_yaml_int(node))
+    except ValueError:
+        # Plain `0b_` or `0x_` match YAML 1.1's int pattern but hold no digit: Go's reader
+        # (strconv) keeps them as strings, and so does this one. `!!int x` is an error.
+        # (libyaml marks a plain scalar's style '', PyYAML None; an explicit `!!int 0b_`
+        # cannot be told from a plain one and is kept as a string too.)
+        implicit = loader.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
+        if not node.style and implicit == node.tag:
+            return str(node.value)
+        raise _not_a("an integer", node) from None
+
+
+def _construct_bool(loader: InputLoader, node: yaml.ScalarNode) -> bool:
+    try:
+        return bool(loader.construct_yaml_bool(node))
+    except KeyError:  # `!!bool x`
+        raise _not_a("a boolean", node) from None
+
+
 def _construct_float(loader: InputLoader, node: yaml.ScalarNode) -> float:
-    value = loader.construct_yaml_float(node)
+    try:
+        value = loader.construct_yaml_float(node)
+    except ValueError:  # `!!float x`
+        raise _not_a("a number", node) from None
     if value != value or value in (float("inf"), float("-inf")):
         # JSON (and so every Kubernetes object) has no NaN or Infinity.
         raise yaml.constructor.ConstructorError(
@@ -117,6 +149,8 @@ def _construct_float(loader: InputLoader, node: yaml.ScalarNode) -> float:
 InputLoader.add_constructor(_TAG + "map", _construct_mapping)
 InputLoader.add_constructor(_TAG + "timestamp", _construct_timestamp)
 InputLoader.add_constructor(_TAG + "float", _construct_float)
+InputLoader.add_constructor(_TAG + "int", _construct_int)
+InputLoader.add_constructor(_TAG + "bool", _construct_bool)
 
 
 class LimitExceeded(Exception):
@@ -652,7 +686,8 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
 
 
 def _unidentified(item: Loaded) -> Problem | None:
-    """Why a document cannot be classified (no string apiVersion or kind), else None."""
+    """Why a document cannot be classified (no string apiVersion or kind, metadata not a
+    mapping), else None."""
     api_version, kind = item.doc.get("apiVersion"), item.doc.get("kind")
     if (not api_version and not kind) or (not (api_version and kind) and _helm_file(item)):
         return not_an_object(item)
@@ -660,6 +695,10 @@ def _unidentified(item: Loaded) -> Problem | None:
         return _identity_problem(item, "apiVersion")
     if not isinstance(kind, str) or not kind:
         return _identity_problem(item, "kind")
+    if not isinstance(item.doc.get("metadata", {}), dict | None):
+        # The API server cannot decode it into ObjectMeta; every later stage reads it as a map.
+        what = _yaml_type(item.doc["metadata"])
+        return Problem(item.source, None, "metadata", f"must be a mapping, not {what}")
     return None
 
 
@@ -738,18 +777,30 @@ def _under(file: Path, root: Path) -> bool:
     return file == root or root in file.parents
 
 
-def locate_field_from_line(path: str, doc_line: int, field_path: str) -> int:
-    """Best-effort line of `field_path` in the document starting at `doc_line` of `path`.
+Documents = Mapping[int, yaml.Node]  # a file's top-level nodes by the line each starts on
 
-    Only called on the error path: re-composing the file keeps node marks out of the hot path.
-    Returns the line of the deepest part of the path that exists, at least `doc_line`.
+
+def compose_documents(path: str) -> Documents:
+    """The documents of `path` as nodes with their marks, by first line; none if unreadable.
+
+    Only called on the error path, once per file: keeping node marks out of the hot path.
     """
     try:
         text = Path(path).read_text(encoding="utf-8")
         nodes = list(yaml.compose_all(text, Loader=_BaseLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return doc_line
-    node = next((n for n in nodes if n is not None and n.start_mark.line + 1 == doc_line), None)
+        return {}
+    found: dict[int, yaml.Node] = {}
+    for node in nodes:
+        if node is not None:
+            found.setdefault(node.start_mark.line + 1, node)
+    return found
+
+
+def locate_field(documents: Documents, doc_line: int, field_path: str) -> int:
+    """Best-effort line of `field_path` in the document starting at `doc_line`: the line of
+    the deepest part of the path that exists, at least `doc_line`."""
+    node = documents.get(doc_line)
     if node is None:
         return doc_line
     line = doc_line
@@ -759,6 +810,11 @@ def locate_field_from_line(path: str, doc_line: int, field_path: str) -> int:
             break
         node, line = child
     return line
+
+
+def locate_field_from_line(path: str, doc_line: int, field_path: str) -> int:
+    """`locate_field` in the file `path`, composed afresh."""
+    return locate_field(compose_documents(path), doc_line, field_path)
 
 
 def _is_null(node: yaml.Node) -> bool:

@@ -154,7 +154,7 @@ def _json_patch_error(ops: Any) -> str | None:
     if not isinstance(ops, list):
         return "must be a list of operations"
     for i, op in enumerate(ops):
-        if not isinstance(op, Mapping) or op.get("op") not in _OPS:
+        if not isinstance(op, Mapping) or not isinstance(op.get("op"), str) or op["op"] not in _OPS:
             return f"operation {i}: op must be one of {', '.join(_OPS)}"
         if not isinstance(op.get("path"), str):
             return f"operation {i}: path must be a JSON pointer string"
@@ -232,7 +232,20 @@ def _apply_one(patch: Patch, obj: dict[str, Any]) -> dict[str, Any] | str:
         return f"patch failed: {err}"
     if not isinstance(result, dict):
         return "the patch did not leave an object"
-    return result
+    return _metadata_error(result.get("metadata")) or result
+
+
+def _metadata_error(meta: Any) -> str | None:
+    """Why patched metadata is no longer what later patches and the API server read, or None."""
+    if not isinstance(meta, Mapping):
+        return "the patch left metadata that is not a mapping"
+    for name in ("labels", "annotations"):
+        value = meta.get(name)
+        if value is not None and not (
+            isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
+        ):
+            return f"the patch left metadata.{name} that is not a map of strings"
+    return None
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -6,7 +6,6 @@ any, raises one `ProblemsFound` before anything is emitted.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -376,21 +375,20 @@ def runtime_reason(admitted: Admitted, runtime: str | None, index: runtimes.Runt
 
 def with_field_lines(problems: Sequence[Problem]) -> list[Problem]:
     """Point each problem at the line of its field when the file shows it."""
-    return [_refine(p) for p in problems]
+    composed: dict[str, load.Documents] = {}  # each file once: a file may have many problems
+    return [_refine(p, composed) for p in problems]
 
 
-def _refine(problem: Problem) -> Problem:
+def _refine(problem: Problem, composed: dict[str, load.Documents]) -> Problem:
     if not problem.field or not problem.source.line:
         return problem
-    line = _field_line(problem.source.path, problem.source.line, problem.field)
+    path = problem.source.path
+    if path not in composed:
+        composed[path] = load.compose_documents(path)
+    line = load.locate_field(composed[path], problem.source.line, problem.field)
     if line == problem.source.line:
         return problem
-    return Problem(Source(problem.source.path, line), problem.obj, problem.field, problem.message)
-
-
-@functools.lru_cache(maxsize=256)
-def _field_line(path: str, doc_line: int, field_path: str) -> int:
-    return load.locate_field_from_line(path, doc_line, field_path)
+    return Problem(Source(path, line), problem.obj, problem.field, problem.message)
 
 
 __all__ = ["Admitted", "Request", "Result", "run"]
