@@ -10,9 +10,11 @@ of plain names inside DIR with no symlink on the way, and a regular file if it i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -26,6 +28,14 @@ INDEX_VERSION = 2  # 2: shards, with `kustomizations`; 1 (read, never written): 
 _INDEX_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _INDEX_MAX_BYTES = 256 * 1024 * 1024
+# The layout: `<shard>/<owner>/<kind>-<name>.yaml`, the shard a namespace, `<namespace>.<label
+# value>` (--shard-label), `_cluster` for cluster-scoped objects or `_flux`.
+CLUSTER_DIR = "_cluster"
+FLUX_DIR = "_flux"  # Flux Kustomizations for the shards (render --flux-path); not a shard itself
+# Groups whose kinds are spelled bare in file names; others get `.<group>` after the kind.
+BUILTIN_GROUPS = frozenset({"", "apps", "autoscaling", "batch", "networking.k8s.io", "policy"})
+NAME_MAX = 255  # bytes in one file name on Linux file systems (ext4, xfs, btrfs, tmpfs)
+_HASH_CHARS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +152,45 @@ def check_entry(root: Path, rel: str) -> str:
         if last and not stat.S_ISREG(mode):
             return "is not a regular file"
     return ""
+
+
+def kind_part(api_version: str, kind: str) -> str:
+    """A kind as file names spell it: `deployment`, `service.serving.knative.dev`."""
+    group = api_version.rpartition("/")[0] if "/" in api_version else ""
+    return kind.lower() if group in BUILTIN_GROUPS else f"{kind.lower()}.{group}"
+
+
+def file_name(stem: str) -> str:
+    """`stem.yaml`, or where that exceeds NAME_MAX a prefix of the stem and a hash of all of it
+    (a legal object name is up to 253 characters; the kind and group come on top)."""
+    name = f"{stem}.yaml"
+    if len(name.encode("utf-8")) <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:_HASH_CHARS]
+    keep = NAME_MAX - len(".yaml") - 1 - _HASH_CHARS
+    return f"{stem[:keep]}-{digest}.yaml"
+
+
+def shard_namespace(shard: str) -> str | None:
+    """The namespace whose objects a top-level folder holds ("" cluster-scoped, None `_flux`)."""
+    if shard == FLUX_DIR:
+        return None
+    return "" if shard == CLUSTER_DIR else shard.partition(".")[0]
+
+
+def files_of(index: Index, kind: str, keys: Iterable[tuple[str, str]]) -> list[str]:
+    """The index's files, in path order, that the layout gives the objects `keys` ((namespace,
+    name)) of `kind` (as `kind_part` spells it), whatever their owner or shard: one file
+    holds one object, so only these need reading to find those objects."""
+    wanted: dict[str, set[str]] = {}
+    for namespace, name in keys:
+        wanted.setdefault(file_name(f"{kind}-{name}"), set()).add(namespace)
+    found = []
+    for rel in sorted(index.files):
+        parts = rel.split("/")
+        if len(parts) == 3 and shard_namespace(parts[0]) in wanted.get(parts[2], ()):
+            found.append(rel)
+    return found
 
 
 def existing_files(root: Path) -> list[str]:

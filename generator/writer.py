@@ -36,23 +36,22 @@ from typing import Any, NamedTuple
 
 from generator.errors import Invalid, Problem, ProblemsFound, Source
 from generator.output import Rendered, dump_yaml
+from generator.rendered_index import CLUSTER_DIR as CLUSTER_DIR  # the layout, for callers
+from generator.rendered_index import FLUX_DIR as FLUX_DIR
+from generator.rendered_index import INDEX_NAME as INDEX_NAME
 from generator.rendered_index import (
-    INDEX_NAME,
     INDEX_VERSION,
-    KUSTOMIZATION,
     Index,
+    file_name,
+    kind_part,
     read_index,
 )
+from generator.rendered_index import KUSTOMIZATION as KUSTOMIZATION
+from generator.rendered_index import NAME_MAX as NAME_MAX
 
 PASSTHROUGH_DIR = "_passthrough"
-CLUSTER_DIR = "_cluster"
-FLUX_DIR = "_flux"  # Flux Kustomizations for the shards (render --flux-path); not a shard itself
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-# Groups whose kinds are spelled bare in file names; others get `.<group>` after the kind.
-BUILTIN_GROUPS = frozenset({"", "apps", "autoscaling", "batch", "networking.k8s.io", "policy"})
 _SAFE_PART = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
-NAME_MAX = 255  # bytes in one file name on Linux file systems (ext4, xfs, btrfs, tmpfs)
-_HASH_CHARS = 12
 
 # Test hook: called with a step name at each point where a crash must leave DIR consistent.
 CrashHook = Callable[[str], None]
@@ -82,9 +81,7 @@ class Plan(NamedTuple):
 def relative_path(item: Rendered, shard: str | None = None) -> str | Invalid:
     """Where an object lives inside the rendered directory (POSIX, relative); `shard` is a
     finer shard folder than its namespace's (`<namespace>.<label value>`, --shard-label)."""
-    api_version = str(item.obj.get("apiVersion", ""))
-    group = api_version.rpartition("/")[0] if "/" in api_version else ""
-    kind = item.kind.lower() if group in BUILTIN_GROUPS else f"{item.kind.lower()}.{group}"
+    kind = kind_part(str(item.obj.get("apiVersion", "")), item.kind)
     checks = (("namespace", item.namespace), ("owner", item.owner), ("name", item.name),
               ("kind", kind))  # fmt: skip
     for what, part in checks:
@@ -97,17 +94,6 @@ def relative_path(item: Rendered, shard: str | None = None) -> str | Invalid:
     folder = shard or item.namespace or CLUSTER_DIR
     owner = item.owner or PASSTHROUGH_DIR
     return f"{folder}/{owner}/{file_name(f'{kind}-{item.name}')}"
-
-
-def file_name(stem: str) -> str:
-    """`stem.yaml`, or where that exceeds NAME_MAX a prefix of the stem and a hash of all of it
-    (a legal object name is up to 253 characters; the kind and group come on top)."""
-    name = f"{stem}.yaml"
-    if len(name.encode("utf-8")) <= NAME_MAX:
-        return name
-    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:_HASH_CHARS]
-    keep = NAME_MAX - len(".yaml") - 1 - _HASH_CHARS
-    return f"{stem[:keep]}-{digest}.yaml"
 
 
 def plan(items: Sequence[Rendered], shards: Mapping[tuple[str, str], str] | None = None) -> Plan:
