@@ -76,8 +76,9 @@ def read_index(root: Path) -> Index:
     found = _parse_index(doc)
     if isinstance(found, str):
         raise _bad_index(root, found)
+    folders: dict[str, str] = {}
     for rel in sorted(found.ours()):
-        message = check_entry(root, rel)
+        message = check_entry(root, rel, folders)
         if message:
             raise _bad_index(root, f"entry {rel!r}: {message}")
     return found
@@ -131,26 +132,39 @@ def is_index_path(rel: Any) -> bool:
     return all(_INDEX_PART.fullmatch(p) and p != INDEX_NAME for p in parts)
 
 
-def check_entry(root: Path, rel: str) -> str:
+def check_entry(root: Path, rel: str, folders: dict[str, str] | None = None) -> str:
     """What is wrong with an index path on disk ("" if nothing): every folder on the way must be
-    a real folder (a symlink could lead out of DIR) and the file, if there, a regular file."""
-    path = root
+    a real folder (a symlink could lead out of DIR) and the file, if there, a regular file.
+
+    `folders` remembers what was found for each folder, for checking many entries at once."""
+    folders = {} if folders is None else folders
     parts = rel.split("/")
-    for i, part in enumerate(parts):
-        path = path / part
-        try:
-            mode = path.lstat().st_mode
-        except FileNotFoundError:
-            return ""  # deleted by hand: shows as added, is written again
-        except OSError as err:
-            return f"cannot inspect {path}: {err.strerror}"
-        last = i == len(parts) - 1
-        if stat.S_ISLNK(mode):
-            return "is or passes through a symlink"
-        if not last and not stat.S_ISDIR(mode):
-            return f"{'/'.join(parts[: i + 1])} is not a folder"
-        if last and not stat.S_ISREG(mode):
-            return "is not a regular file"
+    for i in range(1, len(parts)):
+        folder = "/".join(parts[:i])
+        if folder not in folders:
+            folders[folder] = _check_part(root, folder, last=False)
+        if folders[folder]:
+            return "" if folders[folder] == _MISSING else folders[folder]
+    found = _check_part(root, rel, last=True)
+    return "" if found == _MISSING else found
+
+
+_MISSING = "missing"  # deleted by hand: shows as added, is written again
+
+
+def _check_part(root: Path, rel: str, last: bool) -> str:
+    try:
+        mode = (root / rel).lstat().st_mode
+    except FileNotFoundError:
+        return _MISSING
+    except OSError as err:
+        return f"cannot inspect {root / rel}: {err.strerror}"
+    if stat.S_ISLNK(mode):
+        return "is or passes through a symlink"
+    if not last and not stat.S_ISDIR(mode):
+        return f"{rel} is not a folder"
+    if last and not stat.S_ISREG(mode):
+        return "is not a regular file"
     return ""
 
 

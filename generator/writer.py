@@ -41,7 +41,6 @@ from generator.rendered_index import FLUX_DIR as FLUX_DIR
 from generator.rendered_index import INDEX_NAME as INDEX_NAME
 from generator.rendered_index import (
     INDEX_VERSION,
-    Index,
     file_name,
     kind_part,
     read_index,
@@ -171,7 +170,9 @@ def kustomizations(files: Iterable[str]) -> dict[str, str]:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     rel: str
-    mode: int  # st_mode from lstat
+    # The type bits as the folder listing gives them; permission bits too for folders and for
+    # anything that is neither a regular file nor a symlink (files need no lstat each).
+    mode: int
 
 
 def _scan(root: Path) -> dict[str, _Entry]:
@@ -185,7 +186,12 @@ def _scan(root: Path) -> dict[str, _Entry]:
         with os.scandir(folder) as entries:
             for entry in entries:
                 rel = f"{prefix}{entry.name}"
-                mode = entry.stat(follow_symlinks=False).st_mode
+                if entry.is_symlink():
+                    mode = stat.S_IFLNK
+                elif entry.is_file(follow_symlinks=False):
+                    mode = stat.S_IFREG
+                else:  # a folder (its mode is carried over) or something to refuse
+                    mode = entry.stat(follow_symlinks=False).st_mode
                 found[rel] = _Entry(rel, mode)
                 if stat.S_ISDIR(mode):
                     stack.append((Path(entry.path), rel + "/"))
@@ -224,15 +230,14 @@ def conflicts(root: Path, files: Mapping[str, str]) -> list[str]:
     root = resolve_dir(root)
     ours = read_index(root).ours()
     wanted = set(files) | set(kustomizations(files))
-    found = set()
-    for rel in wanted:
-        path = root / rel
-        if rel not in ours and (path.exists() or path.is_symlink()):
-            found.add(rel)
-        for folder in _ancestors(rel):
-            where = root / folder
-            if where.is_symlink() or (where.exists() and not where.is_dir()):
-                found.add(folder)
+    found = {rel for rel in wanted - ours if os.path.lexists(root / rel)}
+    for folder in {a for rel in wanted for a in _ancestors(rel)}:
+        try:
+            mode = (root / folder).lstat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if not stat.S_ISDIR(mode):  # a file, or a symlink that could lead anywhere
+            found.add(folder)
     return sorted(found)
 
 
@@ -284,8 +289,10 @@ def write_tree(
 ) -> WriteReport:
     """Replace the rendered directory `root` with `files`, atomically; keep a person's things.
 
-    The caller holds `locked(root)`. Raises ProblemsFound, with nothing changed, for an invalid
-    index or a folder that cannot be written.
+    Incremental: a file whose bytes on disk are already right is neither rewritten nor
+    fsynced (the new tree hard-links it), and when every file and the index are already right
+    nothing is written at all. The caller holds `locked(root)`. Raises ProblemsFound, with
+    nothing changed, for an invalid index or a folder that cannot be written.
     """
     step = crash or (lambda _name: None)
     root = resolve_dir(root)
@@ -296,19 +303,30 @@ def write_tree(
     problems = preflight(root, tree, ours_before)
     if problems:
         raise ProblemsFound(problems)
-    same = _unchanged(root, tree, old_index, files)
-    theirs = _theirs(tree, ours_before)
     generated = kustomizations(files)
+    index = _index_text(root, files, sources, generated, objects or {})
+    wanted = {rel: text.encode("utf-8") for rel, text in {**files, **generated}.items()}
+    same = _unchanged(root, tree, ours_before, wanted)
+    theirs = _theirs(tree, ours_before)
+    report = WriteReport(
+        written=sorted(r for r in files if r not in same),
+        pruned=sorted(r for r in old_index.files if r not in files),
+        kept=_reported(theirs),
+        unchanged=sum(1 for r in files if r in same),
+        recovered=recovered,
+    )
+    if len(same) == len(wanted) and _holds(root / INDEX_NAME, index.encode("utf-8")):
+        return report  # nothing to write: the index lists exactly these files, nothing to prune
     staging = _staging(root)
     _remove(staging)
     try:
         staging.mkdir(parents=True)
         step("staging-created")
-        _fill(staging, root, files, generated, theirs)
+        _fill(staging, root, tree, wanted, same, [e for e in theirs if e.rel not in wanted])
         step("files-written")
-        _write_index(staging, root, files, sources, generated, objects or {})
-        _carry_modes(staging, root, tree)
-        _fsync_tree(staging)
+        _write_new(staging / INDEX_NAME, index.encode("utf-8"))
+        if root.is_dir():  # DIR keeps its permission bits (e.g. 0700)
+            staging.chmod(stat.S_IMODE(root.stat().st_mode))
         step("staging-complete")
         _swap(staging, root, step)
     except Exception:
@@ -316,43 +334,78 @@ def write_tree(
         raise
     step("swapped")
     _remove(staging)
-    return WriteReport(
-        written=sorted(r for r in files if r not in same),
-        pruned=sorted(r for r in old_index.files if r not in files),
-        kept=_reported(theirs),
-        unchanged=len(same),
-        recovered=recovered,
-    )
+    return report
 
 
 def _fill(
     staging: Path,
     root: Path,
-    files: Mapping[str, str],
-    generated: Mapping[str, str],
+    tree: Mapping[str, _Entry],
+    wanted: Mapping[str, bytes],
+    same: set[str],
     theirs: Sequence[_Entry],
 ) -> None:
-    for entry in theirs:  # a person's folders, files and symlinks come along untouched
-        target = staging / entry.rel
-        if stat.S_ISDIR(entry.mode):
-            target.mkdir(parents=True, exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(root / entry.rel, target, follow_symlinks=False)
-    for rel, text in {**files, **generated}.items():
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    """The new tree in `staging`: files already right and a person's files as hard links of
+    DIR's (DIR's files are never opened for writing, so a crash leaves them whole), the others
+    written and fsynced; folders that were there keep their permission bits."""
+    umask = _umask()
+    folders = {a for rel in wanted for a in _ancestors(rel)}
+    folders |= {e.rel for e in theirs if stat.S_ISDIR(e.mode)}
+    for folder in sorted(folders):  # parents first
+        old = tree.get(folder)
+        if old is None or not stat.S_ISDIR(old.mode):
+            (staging / folder).mkdir()
+            continue
+        mode = stat.S_IMODE(old.mode)
+        (staging / folder).mkdir(mode)
+        if mode & ~umask != mode:  # the umask took bits it had
+            (staging / folder).chmod(mode)
+    for entry in theirs:  # a person's files and symlinks come along untouched
+        if not stat.S_ISDIR(entry.mode):
+            _link_or_copy(root / entry.rel, staging / entry.rel, stat.S_ISREG(entry.mode))
+    for rel, data in wanted.items():
+        if rel in same:
+            os.link(root / rel, staging / rel)
+            continue
+        _write_new(staging / rel, data)
+        old = tree.get(rel)
+        if old is not None and stat.S_ISREG(old.mode):  # ours, changed: keep its mode
+            mode = stat.S_IMODE((root / rel).lstat().st_mode)
+            if mode != 0o666 & ~umask:
+                (staging / rel).chmod(mode)
 
 
-def _write_index(
-    staging: Path,
+def _write_new(path: Path, data: bytes) -> None:
+    """Create `path` (never an existing file: it could be a hard link of DIR's) and fsync it."""
+    with path.open("xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _link_or_copy(source: Path, target: Path, regular: bool) -> None:
+    if regular:
+        try:
+            os.link(source, target)
+            return
+        except PermissionError:  # fs.protected_hardlinks: another user's file; copy it
+            pass
+    shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _index_text(
     root: Path,
     files: Mapping[str, str],
     sources: Mapping[str, str],
     generated: Mapping[str, str],
     objects: Mapping[str, str],
-) -> None:
+) -> str:
     entries: dict[str, dict[str, Any]] = {}
     for rel in sorted(files):
         source = sources.get(rel)
@@ -369,56 +422,49 @@ def _write_index(
         "files": entries,
         "kustomizations": sorted(generated),
     }
-    (staging / INDEX_NAME).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
-
-
-def _carry_modes(staging: Path, root: Path, tree: Mapping[str, _Entry]) -> None:
-    """Folders (and our files) that were there keep their permission bits (e.g. 0700)."""
-    if root.is_dir():
-        staging.chmod(stat.S_IMODE(root.stat().st_mode))
-    for rel, entry in tree.items():
-        if stat.S_ISLNK(entry.mode):
-            continue
-        target = staging / rel
-        try:
-            now = target.lstat().st_mode
-        except FileNotFoundError:
-            continue
-        if stat.S_ISLNK(now) or stat.S_IMODE(now) == stat.S_IMODE(entry.mode):
-            continue
-        if stat.S_ISDIR(now) == stat.S_ISDIR(entry.mode):
-            target.chmod(stat.S_IMODE(entry.mode))
+    return json.dumps(index, indent=2, sort_keys=True) + "\n"
 
 
 def _unchanged(
-    root: Path, tree: Mapping[str, _Entry], old_index: Index, files: Mapping[str, str]
+    root: Path, tree: Mapping[str, _Entry], ours: set[str], wanted: Mapping[str, bytes]
 ) -> set[str]:
-    """Our files whose bytes stay the same; one deleted or edited by hand counts as written."""
+    """Our files whose bytes on disk are already right: each is read and compared (so one
+    edited by hand is written again), nothing else; one deleted by hand counts as written."""
     same = set()
-    for rel, text in files.items():
+    for rel, data in wanted.items():
         entry = tree.get(rel)
-        if entry is None or not stat.S_ISREG(entry.mode):
-            continue
-        if old_index.files.get(rel, {}).get("sha256") != sha256(text):
-            continue
-        if (root / rel).read_text(encoding="utf-8") == text:
-            same.add(rel)
+        if rel in ours and entry is not None and stat.S_ISREG(entry.mode):
+            if _holds(root / rel, data):
+                same.add(rel)
     return same
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the regular file `path` holds exactly `data` (read no further than one byte
+    past it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        chunks, left = [], len(data) + 1
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks) == data
+    finally:
+        os.close(fd)
 
 
 def _relative(source: str, root: Path) -> str:
     """An input path as seen from the rendered folder, so the index does not depend on the
     directory the command ran in or how the path was spelled."""
     return Path(os.path.relpath(Path(source).absolute(), root)).as_posix()
-
-
-def _fsync_tree(root: Path) -> None:
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = Path(folder) / name
-            if path.is_file() and not path.is_symlink():
-                with path.open("rb") as handle:
-                    os.fsync(handle.fileno())
 
 
 def _staging(root: Path) -> Path:
