@@ -406,23 +406,29 @@ def _index_text(
     generated: Mapping[str, str],
     objects: Mapping[str, str],
 ) -> str:
-    entries: dict[str, dict[str, Any]] = {}
+    """The index: what `json.dumps(index, indent=2, sort_keys=True)` gives, built per entry
+    (the indenting encoder is pure Python: seconds at 35,000 files)."""
+    relative: dict[str, str] = {}  # many files share one input file
+    lines = []
     for rel in sorted(files):
         source = sources.get(rel)
-        entry: dict[str, Any] = {
-            "sha256": sha256(files[rel]),
-            "source": _relative(source, root) if source else None,
-        }
+        if source and source not in relative:
+            relative[source] = _relative(source, root)
+        entry = {"sha256": sha256(files[rel]), "source": relative[source] if source else None}
         if rel in objects:
             entry["object"] = objects[rel]  # the file name was shortened to fit
-        entries[rel] = entry
-    index = {
-        "version": INDEX_VERSION,
-        "generator": "kserve-gitops",
-        "files": entries,
-        "kustomizations": sorted(generated),
-    }
-    return json.dumps(index, indent=2, sort_keys=True) + "\n"
+        fields = ",\n".join(f"      {_json(k)}: {_json(entry[k])}" for k in sorted(entry))
+        lines.append(f"    {_json(rel)}: {{\n{fields}\n    }}")
+    entries = "{\n" + ",\n".join(lines) + "\n  }" if lines else "{}"
+    listed = ",\n".join(f"    {_json(rel)}" for rel in sorted(generated))
+    kustomizations = f"[\n{listed}\n  ]" if listed else "[]"
+    return (
+        f'{{\n  "files": {entries},\n  "generator": "kserve-gitops",\n'
+        f'  "kustomizations": {kustomizations},\n  "version": {INDEX_VERSION}\n}}\n'
+    )
+
+
+_json = json.dumps  # one string or null, as the encoder writes it
 
 
 def _unchanged(
@@ -434,29 +440,23 @@ def _unchanged(
     for rel, data in wanted.items():
         entry = tree.get(rel)
         if rel in ours and entry is not None and stat.S_ISREG(entry.mode):
-            if _holds(root / rel, data):
+            if _holds(f"{root}/{rel}", data):
                 same.add(rel)
     return same
 
 
-def _holds(path: Path, data: bytes) -> bool:
-    """Whether the regular file `path` holds exactly `data` (read no further than one byte
-    past it)."""
+def _holds(path: Path | str, data: bytes) -> bool:
+    """Whether the file `path` (a regular file, as listed) holds exactly `data`: one read of
+    one byte more, as a regular file reads short only at its end (a short read for any other
+    reason would only make us write the file again)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return False
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
-        chunks, left = [], len(data) + 1
-        while left > 0:
-            chunk = os.read(fd, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks) == data
+        return os.read(fd, len(data) + 1) == data
+    except OSError:
+        return False
     finally:
         os.close(fd)
 

@@ -4,6 +4,7 @@ from scratch whatever the sequence of edits before it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -168,3 +169,37 @@ def test_a_file_edited_by_hand_is_rewritten_not_linked(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "1 written, 1 unchanged" in done.stderr
     assert consistent(out) == before
+
+
+names = st.text("abc-._/", min_size=1, max_size=12)
+text = st.text(max_size=12)  # any characters: quotes, backslashes, non-ASCII
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(names, st.tuples(text, st.one_of(st.none(), text))),
+    st.lists(names, unique=True),
+)
+def test_the_index_is_the_json_encoders_text(
+    files: dict[str, tuple[str, str | None]], generated: list[str]
+) -> None:
+    root = Path("/r/out")
+    texts = {rel: content for rel, (content, _) in files.items()}
+    # every other file has a source, some shared (the writer relativizes each source once)
+    sources = {rel: f"/r/apps/{i % 3}.yaml" for i, rel in enumerate(files) if i % 2 == 0}
+    objects = {rel: obj for rel, (_, obj) in files.items() if obj is not None}
+    expected = {
+        "version": writer.INDEX_VERSION,
+        "generator": "kserve-gitops",
+        "files": {
+            rel: {
+                "sha256": writer.sha256(texts[rel]),
+                "source": f"..{sources[rel][2:]}" if rel in sources else None,
+                **({"object": objects[rel]} if rel in objects else {}),
+            }
+            for rel in files
+        },
+        "kustomizations": sorted(generated),
+    }
+    found = writer._index_text(root, texts, sources, dict.fromkeys(generated, ""), objects)
+    assert found == json.dumps(expected, indent=2, sort_keys=True) + "\n"
