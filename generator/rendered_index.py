@@ -15,7 +15,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -53,8 +53,11 @@ class Index:
 EMPTY_INDEX = Index({}, frozenset())
 
 
-def read_index(root: Path) -> Index:
+def read_index(root: Path, modes: Mapping[str, int] | None = None) -> Index:
     """The validated index of a rendered directory; empty when there is none.
+
+    `modes` is a listing of DIR (relative path → st_mode, not following symlinks, nothing
+    below a symlink) to check the entries against instead of asking the file system for each.
 
     Raises ProblemsFound (exit 2) when the index is malformed or any entry could make us read,
     print or delete something outside DIR or something that is not a file we wrote.
@@ -79,7 +82,7 @@ def read_index(root: Path) -> Index:
         raise _bad_index(root, found)
     folders: dict[str, str] = {}
     for rel in sorted(found.ours()):
-        message = check_entry(root, rel, folders)
+        message = check_entry(root, rel, folders, modes)
         if message:
             raise _bad_index(root, f"entry {rel!r}: {message}")
     return found
@@ -133,33 +136,53 @@ def is_index_path(rel: Any) -> bool:
     return all(_INDEX_PART.fullmatch(p) and p != INDEX_NAME for p in parts)
 
 
-def check_entry(root: Path, rel: str, folders: dict[str, str] | None = None) -> str:
+def check_entry(
+    root: Path,
+    rel: str,
+    folders: dict[str, str] | None = None,
+    modes: Mapping[str, int] | None = None,
+) -> str:
     """What is wrong with an index path on disk ("" if nothing): every folder on the way must be
     a real folder (a symlink could lead out of DIR) and the file, if there, a regular file.
 
-    `folders` remembers what was found for each folder, for checking many entries at once."""
+    `folders` remembers what was found for each folder, for checking many entries at once;
+    `modes` is a listing of DIR to look entries up in (see read_index)."""
     folders = {} if folders is None else folders
-    parts = rel.split("/")
-    for i in range(1, len(parts)):
-        folder = "/".join(parts[:i])
-        if folder not in folders:
-            folders[folder] = _check_part(root, folder, last=False)
-        if folders[folder]:
-            return "" if folders[folder] == _MISSING else folders[folder]
-    found = _check_part(root, rel, last=True)
+    folder = rel.rpartition("/")[0]
+    if folder:
+        found = _check_folder(root, folder, folders, modes)
+        if found:
+            return "" if found == _MISSING else found
+    found = _check_part(root, rel, True, modes)
     return "" if found == _MISSING else found
+
+
+def _check_folder(
+    root: Path, folder: str, folders: dict[str, str], modes: Mapping[str, int] | None
+) -> str:
+    """The first problem on the way to `folder`, outermost first ("" if none), remembered."""
+    if folder not in folders:
+        parent = folder.rpartition("/")[0]
+        found = _check_folder(root, parent, folders, modes) if parent else ""
+        folders[folder] = found or _check_part(root, folder, False, modes)
+    return folders[folder]
 
 
 _MISSING = "missing"  # deleted by hand: shows as added, is written again
 
 
-def _check_part(root: Path, rel: str, last: bool) -> str:
-    try:
-        mode = os.lstat(f"{root}/{rel}").st_mode  # no Path per entry: 35,000 entries and more
-    except FileNotFoundError:
-        return _MISSING
-    except OSError as err:
-        return f"cannot inspect {root / rel}: {err.strerror}"
+def _check_part(root: Path, rel: str, last: bool, modes: Mapping[str, int] | None) -> str:
+    if modes is not None:
+        mode = modes.get(rel)
+        if mode is None:
+            return _MISSING
+    else:
+        try:
+            mode = os.lstat(f"{root}/{rel}").st_mode  # no Path per entry: 35,000 and more
+        except FileNotFoundError:
+            return _MISSING
+        except OSError as err:
+            return f"cannot inspect {root / rel}: {err.strerror}"
     if stat.S_ISLNK(mode):
         return "is or passes through a symlink"
     if not last and not stat.S_ISDIR(mode):

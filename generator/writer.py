@@ -41,6 +41,7 @@ from generator.rendered_index import FLUX_DIR as FLUX_DIR
 from generator.rendered_index import INDEX_NAME as INDEX_NAME
 from generator.rendered_index import (
     INDEX_VERSION,
+    Index,
     file_name,
     kind_part,
     read_index,
@@ -152,6 +153,11 @@ def kustomization(paths: Iterable[str], what: str = "every manifest file in this
     return f"# Written by kserve-gitops; lists {what}.\n" + dump_yaml(doc)
 
 
+def kustomization_paths(files: Iterable[str]) -> set[str]:
+    """Where `kustomizations(files)` puts its files, without writing them."""
+    return {f"{shard_of(rel)}/{KUSTOMIZATION}" for rel in files} | {KUSTOMIZATION}
+
+
 def kustomizations(files: Iterable[str]) -> dict[str, str]:
     """The kustomization of each shard (its files, relative to it) and of DIR (its shards)."""
     by_shard: dict[str, list[str]] = {}
@@ -180,7 +186,7 @@ def _scan(root: Path) -> dict[str, _Entry]:
     found: dict[str, _Entry] = {}
     if not root.is_dir():
         return found
-    stack = [(root, "")]
+    stack = [(str(root), "")]
     while stack:
         folder, prefix = stack.pop()
         with os.scandir(folder) as entries:
@@ -194,7 +200,7 @@ def _scan(root: Path) -> dict[str, _Entry]:
                     mode = entry.stat(follow_symlinks=False).st_mode
                 found[rel] = _Entry(rel, mode)
                 if stat.S_ISDIR(mode):
-                    stack.append((Path(entry.path), rel + "/"))
+                    stack.append((entry.path, rel + "/"))
     return found
 
 
@@ -204,9 +210,20 @@ def _ancestors(rel: str) -> Iterator[str]:
         yield "/".join(parts[:i])
 
 
+def _folders(paths: Iterable[str]) -> set[str]:
+    """Every folder holding one of `paths` (what `_ancestors` gives for each, all at once)."""
+    found: set[str] = set()
+    for rel in paths:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in found:  # its own folders are in already
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
+
+
 def _theirs(tree: Mapping[str, _Entry], ours: set[str]) -> list[_Entry]:
     """What a person put in DIR: entries that are neither our files nor folders holding them."""
-    our_folders = {a for rel in ours for a in _ancestors(rel)}
+    our_folders = _folders(ours)
     return [
         e
         for rel, e in sorted(tree.items())
@@ -225,20 +242,50 @@ def _reported(theirs: Sequence[_Entry]) -> list[str]:
     return out
 
 
-def conflicts(root: Path, files: Mapping[str, str]) -> list[str]:
-    """Paths we would write over (or through) that a person put there."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """DIR as one run found it, with the lock held: listed once, for every later step."""
+
+    root: Path  # resolved (resolve_dir)
+    recovered: list[str]  # leftovers of a killed run, cleaned before looking
+    tree: dict[str, _Entry]
+    index: Index  # validated against `tree`
+
+
+def look(root: Path) -> Found:
+    """Clean what a killed run left beside DIR, then list DIR and read its index (the caller
+    holds `locked(root)`). Raises ProblemsFound for an invalid index."""
     root = resolve_dir(root)
-    ours = read_index(root).ours()
-    wanted = set(files) | set(kustomizations(files))
-    found = {rel for rel in wanted - ours if os.path.lexists(root / rel)}
-    for folder in {a for rel in wanted for a in _ancestors(rel)}:
+    recovered = recover(root)
+    tree = _scan(root) if root.is_dir() and not root.is_symlink() else {}
+    index = read_index(root, {rel: entry.mode for rel, entry in tree.items()})
+    return Found(root, recovered, tree, index)
+
+
+def conflicts(root: Path, files: Mapping[str, str], found: Found | None = None) -> list[str]:
+    """Paths we would write over (or through) that a person put there."""
+    found = found or look(root)
+    root, tree, ours = found.root, found.tree, found.index.ours()
+    wanted = set(files) | kustomization_paths(files)
+    folders = _folders(wanted)
+    # A folder in the way that is a file or a symlink (which could lead anywhere); below one,
+    # the listing does not go, so those paths are asked of the file system.
+    blocked = {f for f in folders if f in tree and not stat.S_ISDIR(tree[f].mode)}
+    below = {f for f in folders if not blocked.isdisjoint(_ancestors(f))} if blocked else set()
+    clashes = set(blocked)
+    for folder in below:
         try:
-            mode = (root / folder).lstat().st_mode
+            if not stat.S_ISDIR(os.lstat(f"{root}/{folder}").st_mode):
+                clashes.add(folder)
         except (FileNotFoundError, NotADirectoryError):
             continue
-        if not stat.S_ISDIR(mode):  # a file, or a symlink that could lead anywhere
-            found.add(folder)
-    return sorted(found)
+    for rel in wanted - ours:
+        if rel in tree:
+            clashes.add(rel)
+        elif below and rel.rpartition("/")[0] in below | blocked:
+            if os.path.lexists(f"{root}/{rel}"):
+                clashes.add(rel)
+    return sorted(clashes)
 
 
 def resolve_dir(root: Path) -> Path:
@@ -261,15 +308,15 @@ def preflight(root: Path, tree: Mapping[str, _Entry], ours: set[str]) -> list[Pr
         problems.append(Problem(Source(str(root)), None, "", "exists and is not a folder"))
         return problems
     for rel, entry in sorted(tree.items()):
-        path = root / rel
+        path = f"{root}/{rel}"  # no Path per entry: 45,000 and more
         if stat.S_ISDIR(entry.mode) and not os.access(path, os.W_OK | os.X_OK):
-            problems.append(not_writable(path, "every folder in DIR is replaced, including"))
+            problems.append(not_writable(root / rel, "every folder in DIR is replaced, including"))
         elif stat.S_ISREG(entry.mode) and rel not in ours and not os.access(path, os.R_OK):
             message = "cannot be read to carry it over; make it readable or move it away"
-            problems.append(Problem(Source(str(path)), None, "", message))
+            problems.append(Problem(Source(str(root / rel)), None, "", message))
         elif not (stat.S_ISREG(entry.mode) or stat.S_ISDIR(entry.mode) or stat.S_ISLNK(entry.mode)):
             message = "is not a file, folder or symlink (a pipe, socket or device): move it away"
-            problems.append(Problem(Source(str(path)), None, "", message))
+            problems.append(Problem(Source(str(root / rel)), None, "", message))
     if root.is_dir() and not os.access(root, os.W_OK | os.X_OK):
         problems.insert(0, not_writable(root, "render -o replaces"))
     return problems
@@ -286,26 +333,27 @@ def write_tree(
     sources: Mapping[str, str],
     crash: CrashHook | None = None,
     objects: Mapping[str, str] | None = None,
+    found: Found | None = None,
 ) -> WriteReport:
     """Replace the rendered directory `root` with `files`, atomically; keep a person's things.
 
     Incremental: a file whose bytes on disk are already right is neither rewritten nor
     fsynced (the new tree hard-links it), and when every file and the index are already right
-    nothing is written at all. The caller holds `locked(root)`. Raises ProblemsFound, with
-    nothing changed, for an invalid index or a folder that cannot be written.
+    nothing is written at all. The caller holds `locked(root)` (and took `found`, if given,
+    under it). Raises ProblemsFound, with nothing changed, for an invalid index or a folder
+    that cannot be written.
     """
     step = crash or (lambda _name: None)
-    root = resolve_dir(root)
-    recovered = recover(root)
-    old_index = read_index(root)
+    found = found or look(root)
+    root, recovered, tree, old_index = found.root, found.recovered, found.tree, found.index
     ours_before = old_index.ours()
-    tree = _scan(root) if root.is_dir() and not root.is_symlink() else {}
     problems = preflight(root, tree, ours_before)
     if problems:
         raise ProblemsFound(problems)
     generated = kustomizations(files)
-    index = _index_text(root, files, sources, generated, objects or {})
     wanted = {rel: text.encode("utf-8") for rel, text in {**files, **generated}.items()}
+    ours = {rel: wanted[rel] for rel in files}  # bytes, hashed without encoding again
+    index = _index_text(root, ours, sources, generated, objects or {})
     same = _unchanged(root, tree, ours_before, wanted)
     theirs = _theirs(tree, ours_before)
     report = WriteReport(
@@ -401,20 +449,22 @@ def _umask() -> int:
 
 def _index_text(
     root: Path,
-    files: Mapping[str, str],
+    files: Mapping[str, bytes],
     sources: Mapping[str, str],
     generated: Mapping[str, str],
     objects: Mapping[str, str],
 ) -> str:
-    """The index: what `json.dumps(index, indent=2, sort_keys=True)` gives, built per entry
-    (the indenting encoder is pure Python: seconds at 35,000 files)."""
+    """The index of `files` (as bytes) and `generated`, the kustomizations: what
+    `json.dumps(index, indent=2, sort_keys=True)` gives, built per entry (the indenting
+    encoder is pure Python: seconds at 35,000 files)."""
     relative: dict[str, str] = {}  # many files share one input file
     lines = []
     for rel in sorted(files):
         source = sources.get(rel)
         if source and source not in relative:
             relative[source] = _relative(source, root)
-        entry = {"sha256": sha256(files[rel]), "source": relative[source] if source else None}
+        digest = hashlib.sha256(files[rel]).hexdigest()
+        entry = {"sha256": digest, "source": relative[source] if source else None}
         if rel in objects:
             entry["object"] = objects[rel]  # the file name was shortened to fit
         fields = ",\n".join(f"      {_json(k)}: {_json(entry[k])}" for k in sorted(entry))

@@ -201,5 +201,6 @@ def test_the_index_is_the_json_encoders_text(
         },
         "kustomizations": sorted(generated),
     }
-    found = writer._index_text(root, texts, sources, dict.fromkeys(generated, ""), objects)
+    data = {rel: content.encode("utf-8") for rel, content in texts.items()}
+    found = writer._index_text(root, data, sources, dict.fromkeys(generated, ""), objects)
     assert found == json.dumps(expected, indent=2, sort_keys=True) + "\n"
