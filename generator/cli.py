@@ -778,13 +778,16 @@ def write_rendered(
     )
     if flux_to is not None:
         files = {**files, **flux.files(files, flux_to)}
-    for rel in writer.conflicts(root, files):
+    found = writer.look(root)  # listed once for both
+    for rel in writer.conflicts(root, files, found):
         message = f"{root / rel} exists and was not written by kserve-gitops; move it away"
         problems.append(Problem(Source(str(root / rel)), None, "", message))
     if problems:
         raise ProblemsFound(problems)
     try:
-        return writer.write_tree(root, files, sources, crash=_crash_hook(), objects=objects)
+        return writer.write_tree(
+            root, files, sources, crash=_crash_hook(), objects=objects, found=found
+        )
     except OSError as err:  # e.g. a legal 253-character name is too long for a file name
         where = Source(str(err.filename or root))
         raise ProblemsFound([Problem(where, None, "", f"cannot write: {err.strerror}")]) from err

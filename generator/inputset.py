@@ -8,18 +8,19 @@ changes the input set returns a new one instead of rewriting it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from generator import config as config_mod
-from generator import load, rendered_index, schema, scope
+from generator import constants, load, rendered_index, schema, scope
 from generator.admission import runtimes, servingruntime
 from generator.admission.pod.storage_container import storage_containers_from
 from generator.errors import Invalid, Notice, Problem, Source
 from generator.load import Inputs, Loaded
 from generator.reconcilers import knative
+from generator.records import Admitted
 
 REQUIRED = "required value"  # the schema module's message for a missing required field
 NAMESPACE_HELP = "set metadata.namespace, pass --namespace, or set ARGOCD_APP_NAMESPACE"
@@ -162,12 +163,43 @@ def knative_domain_config(
     return config, []
 
 
-def previous_revisions(paths: Sequence[str]) -> tuple[dict[tuple[str, str], str], list[Problem]]:
-    """The rolled-out revision of every Knative Service in earlier renders (for canaries)."""
+KNATIVE_SERVICE = rendered_index.kind_part("serving.knative.dev/v1", "Service")
+
+
+def canary_services(admitted: Iterable[Admitted]) -> set[tuple[str, str]]:
+    """(namespace, Knative Service name) of every component that sets canaryTrafficPercent:
+    the only ones whose previous revision the reconcile reads (`traffic_targets`)."""
+    found = set()
+    for one in admitted:
+        spec = one.isvc.get("spec") or {}
+        name = str(one.isvc["metadata"]["name"])
+        services = {
+            "predictor": constants.predictor_service_name(
+                name, (spec.get("predictor") or {}).get("name") or ""
+            ),
+            "transformer": constants.transformer_service_name(name),
+            "explainer": constants.explainer_service_name(name),
+        }
+        for component, service in services.items():
+            if (spec.get(component) or {}).get("canaryTrafficPercent") is not None:
+                found.add((one.namespace, service))
+    return found
+
+
+def previous_revisions(
+    paths: Sequence[str], wanted: Collection[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], str], list[Problem]]:
+    """The rolled-out revision of the Knative Services `wanted` ((namespace, name)) in earlier
+    renders, for canaries; nothing is read when none is wanted.
+
+    A rendered folder is read only in the files its index names for those Services (one file
+    holds one object); a YAML stream is read whole. Later files and paths win."""
     revisions: dict[tuple[str, str], str] = {}
     problems: list[Problem] = []
+    if not wanted:
+        return revisions, problems
     for path in paths:
-        docs, found = _previous_documents(Path(path))
+        docs, found = _previous_documents(Path(path), wanted)
         problems += found
         for item in docs:
             if item.api_version.startswith("serving.knative.dev/") and item.kind == "Service":
@@ -177,11 +209,16 @@ def previous_revisions(paths: Sequence[str]) -> tuple[dict[tuple[str, str], str]
     return revisions, problems
 
 
-def _previous_documents(path: Path) -> tuple[list[Loaded], list[Problem]]:
+def _previous_documents(
+    path: Path, wanted: Collection[tuple[str, str]]
+) -> tuple[list[Loaded], list[Problem]]:
     if path.is_dir():
         docs: list[Loaded] = []
         problems: list[Problem] = []
-        for rel in rendered_index.existing_files(path):  # validated; files deleted by hand left out
+        index = rendered_index.read_index(path)  # validated: nothing outside the folder is read
+        for rel in rendered_index.files_of(index, KNATIVE_SERVICE, wanted):
+            if not (path / rel).is_file():
+                continue  # deleted by hand: as if never rendered
             found, bad = load.read_file(path / rel)
             docs += found
             problems += bad

@@ -39,6 +39,7 @@ from generator.inputset import (
     REQUIRED,
     allow_zero_initial_scale,
     build_runtime_index,
+    canary_services,
     check_duplicates,
     check_schemas,
     kfserving_objects,
@@ -140,7 +141,7 @@ def run(request: Request, progress: Progress | None = None) -> Result:
     override = request.knative_domain or (overlay.knative_domain if overlay else None)
     domain, domain_problems = knative_domain_config(inputs, override)
     problems += domain_problems
-    previous, previous_problems = previous_revisions(request.previous)
+    previous, previous_problems = previous_revisions(request.previous, canary_services(admitted))
     problems += previous_problems
     ctx = controller.ReconcileContext(
         cfg,

@@ -10,9 +10,12 @@ of plain names inside DIR with no symlink on the way, and a regular file if it i
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import stat
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -26,6 +29,14 @@ INDEX_VERSION = 2  # 2: shards, with `kustomizations`; 1 (read, never written): 
 _INDEX_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _INDEX_MAX_BYTES = 256 * 1024 * 1024
+# The layout: `<shard>/<owner>/<kind>-<name>.yaml`, the shard a namespace, `<namespace>.<label
+# value>` (--shard-label), `_cluster` for cluster-scoped objects or `_flux`.
+CLUSTER_DIR = "_cluster"
+FLUX_DIR = "_flux"  # Flux Kustomizations for the shards (render --flux-path); not a shard itself
+# Groups whose kinds are spelled bare in file names; others get `.<group>` after the kind.
+BUILTIN_GROUPS = frozenset({"", "apps", "autoscaling", "batch", "networking.k8s.io", "policy"})
+NAME_MAX = 255  # bytes in one file name on Linux file systems (ext4, xfs, btrfs, tmpfs)
+_HASH_CHARS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +53,11 @@ class Index:
 EMPTY_INDEX = Index({}, frozenset())
 
 
-def read_index(root: Path) -> Index:
+def read_index(root: Path, modes: Mapping[str, int] | None = None) -> Index:
     """The validated index of a rendered directory; empty when there is none.
+
+    `modes` is a listing of DIR (relative path → st_mode, not following symlinks, nothing
+    below a symlink) to check the entries against instead of asking the file system for each.
 
     Raises ProblemsFound (exit 2) when the index is malformed or any entry could make us read,
     print or delete something outside DIR or something that is not a file we wrote.
@@ -66,8 +80,9 @@ def read_index(root: Path) -> Index:
     found = _parse_index(doc)
     if isinstance(found, str):
         raise _bad_index(root, found)
+    folders: dict[str, str] = {}
     for rel in sorted(found.ours()):
-        message = check_entry(root, rel)
+        message = check_entry(root, rel, folders, modes)
         if message:
             raise _bad_index(root, f"entry {rel!r}: {message}")
     return found
@@ -121,27 +136,99 @@ def is_index_path(rel: Any) -> bool:
     return all(_INDEX_PART.fullmatch(p) and p != INDEX_NAME for p in parts)
 
 
-def check_entry(root: Path, rel: str) -> str:
+def check_entry(
+    root: Path,
+    rel: str,
+    folders: dict[str, str] | None = None,
+    modes: Mapping[str, int] | None = None,
+) -> str:
     """What is wrong with an index path on disk ("" if nothing): every folder on the way must be
-    a real folder (a symlink could lead out of DIR) and the file, if there, a regular file."""
-    path = root
-    parts = rel.split("/")
-    for i, part in enumerate(parts):
-        path = path / part
+    a real folder (a symlink could lead out of DIR) and the file, if there, a regular file.
+
+    `folders` remembers what was found for each folder, for checking many entries at once;
+    `modes` is a listing of DIR to look entries up in (see read_index)."""
+    folders = {} if folders is None else folders
+    folder = rel.rpartition("/")[0]
+    if folder:
+        found = _check_folder(root, folder, folders, modes)
+        if found:
+            return "" if found == _MISSING else found
+    found = _check_part(root, rel, True, modes)
+    return "" if found == _MISSING else found
+
+
+def _check_folder(
+    root: Path, folder: str, folders: dict[str, str], modes: Mapping[str, int] | None
+) -> str:
+    """The first problem on the way to `folder`, outermost first ("" if none), remembered."""
+    if folder not in folders:
+        parent = folder.rpartition("/")[0]
+        found = _check_folder(root, parent, folders, modes) if parent else ""
+        folders[folder] = found or _check_part(root, folder, False, modes)
+    return folders[folder]
+
+
+_MISSING = "missing"  # deleted by hand: shows as added, is written again
+
+
+def _check_part(root: Path, rel: str, last: bool, modes: Mapping[str, int] | None) -> str:
+    if modes is not None:
+        mode = modes.get(rel)
+        if mode is None:
+            return _MISSING
+    else:
         try:
-            mode = path.lstat().st_mode
+            mode = os.lstat(f"{root}/{rel}").st_mode  # no Path per entry: 35,000 and more
         except FileNotFoundError:
-            return ""  # deleted by hand: shows as added, is written again
+            return _MISSING
         except OSError as err:
-            return f"cannot inspect {path}: {err.strerror}"
-        last = i == len(parts) - 1
-        if stat.S_ISLNK(mode):
-            return "is or passes through a symlink"
-        if not last and not stat.S_ISDIR(mode):
-            return f"{'/'.join(parts[: i + 1])} is not a folder"
-        if last and not stat.S_ISREG(mode):
-            return "is not a regular file"
+            return f"cannot inspect {root / rel}: {err.strerror}"
+    if stat.S_ISLNK(mode):
+        return "is or passes through a symlink"
+    if not last and not stat.S_ISDIR(mode):
+        return f"{rel} is not a folder"
+    if last and not stat.S_ISREG(mode):
+        return "is not a regular file"
     return ""
+
+
+def kind_part(api_version: str, kind: str) -> str:
+    """A kind as file names spell it: `deployment`, `service.serving.knative.dev`."""
+    group = api_version.rpartition("/")[0] if "/" in api_version else ""
+    return kind.lower() if group in BUILTIN_GROUPS else f"{kind.lower()}.{group}"
+
+
+def file_name(stem: str) -> str:
+    """`stem.yaml`, or where that exceeds NAME_MAX a prefix of the stem and a hash of all of it
+    (a legal object name is up to 253 characters; the kind and group come on top)."""
+    name = f"{stem}.yaml"
+    if len(name.encode("utf-8")) <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:_HASH_CHARS]
+    keep = NAME_MAX - len(".yaml") - 1 - _HASH_CHARS
+    return f"{stem[:keep]}-{digest}.yaml"
+
+
+def shard_namespace(shard: str) -> str | None:
+    """The namespace whose objects a top-level folder holds ("" cluster-scoped, None `_flux`)."""
+    if shard == FLUX_DIR:
+        return None
+    return "" if shard == CLUSTER_DIR else shard.partition(".")[0]
+
+
+def files_of(index: Index, kind: str, keys: Iterable[tuple[str, str]]) -> list[str]:
+    """The index's files, in path order, that the layout gives the objects `keys` ((namespace,
+    name)) of `kind` (as `kind_part` spells it), whatever their owner or shard: one file
+    holds one object, so only these need reading to find those objects."""
+    wanted: dict[str, set[str]] = {}
+    for namespace, name in keys:
+        wanted.setdefault(file_name(f"{kind}-{name}"), set()).add(namespace)
+    found = []
+    for rel in sorted(index.files):
+        parts = rel.split("/")
+        if len(parts) == 3 and shard_namespace(parts[0]) in wanted.get(parts[2], ()):
+            found.append(rel)
+    return found
 
 
 def existing_files(root: Path) -> list[str]:

@@ -36,23 +36,22 @@ from typing import Any, NamedTuple
 
 from generator.errors import Invalid, Problem, ProblemsFound, Source
 from generator.output import Rendered, dump_yaml
+from generator.rendered_index import CLUSTER_DIR as CLUSTER_DIR  # the layout, for callers
+from generator.rendered_index import FLUX_DIR as FLUX_DIR
+from generator.rendered_index import INDEX_NAME as INDEX_NAME
 from generator.rendered_index import (
-    INDEX_NAME,
     INDEX_VERSION,
-    KUSTOMIZATION,
     Index,
+    file_name,
+    kind_part,
     read_index,
 )
+from generator.rendered_index import KUSTOMIZATION as KUSTOMIZATION
+from generator.rendered_index import NAME_MAX as NAME_MAX
 
 PASSTHROUGH_DIR = "_passthrough"
-CLUSTER_DIR = "_cluster"
-FLUX_DIR = "_flux"  # Flux Kustomizations for the shards (render --flux-path); not a shard itself
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-# Groups whose kinds are spelled bare in file names; others get `.<group>` after the kind.
-BUILTIN_GROUPS = frozenset({"", "apps", "autoscaling", "batch", "networking.k8s.io", "policy"})
 _SAFE_PART = re.compile(r"[a-z0-9]([a-z0-9._-]*[a-z0-9])?")
-NAME_MAX = 255  # bytes in one file name on Linux file systems (ext4, xfs, btrfs, tmpfs)
-_HASH_CHARS = 12
 
 # Test hook: called with a step name at each point where a crash must leave DIR consistent.
 CrashHook = Callable[[str], None]
@@ -82,9 +81,7 @@ class Plan(NamedTuple):
 def relative_path(item: Rendered, shard: str | None = None) -> str | Invalid:
     """Where an object lives inside the rendered directory (POSIX, relative); `shard` is a
     finer shard folder than its namespace's (`<namespace>.<label value>`, --shard-label)."""
-    api_version = str(item.obj.get("apiVersion", ""))
-    group = api_version.rpartition("/")[0] if "/" in api_version else ""
-    kind = item.kind.lower() if group in BUILTIN_GROUPS else f"{item.kind.lower()}.{group}"
+    kind = kind_part(str(item.obj.get("apiVersion", "")), item.kind)
     checks = (("namespace", item.namespace), ("owner", item.owner), ("name", item.name),
               ("kind", kind))  # fmt: skip
     for what, part in checks:
@@ -97,17 +94,6 @@ def relative_path(item: Rendered, shard: str | None = None) -> str | Invalid:
     folder = shard or item.namespace or CLUSTER_DIR
     owner = item.owner or PASSTHROUGH_DIR
     return f"{folder}/{owner}/{file_name(f'{kind}-{item.name}')}"
-
-
-def file_name(stem: str) -> str:
-    """`stem.yaml`, or where that exceeds NAME_MAX a prefix of the stem and a hash of all of it
-    (a legal object name is up to 253 characters; the kind and group come on top)."""
-    name = f"{stem}.yaml"
-    if len(name.encode("utf-8")) <= NAME_MAX:
-        return name
-    digest = hashlib.sha256(stem.encode("utf-8")).hexdigest()[:_HASH_CHARS]
-    keep = NAME_MAX - len(".yaml") - 1 - _HASH_CHARS
-    return f"{stem[:keep]}-{digest}.yaml"
 
 
 def plan(items: Sequence[Rendered], shards: Mapping[tuple[str, str], str] | None = None) -> Plan:
@@ -167,6 +153,11 @@ def kustomization(paths: Iterable[str], what: str = "every manifest file in this
     return f"# Written by kserve-gitops; lists {what}.\n" + dump_yaml(doc)
 
 
+def kustomization_paths(files: Iterable[str]) -> set[str]:
+    """Where `kustomizations(files)` puts its files, without writing them."""
+    return {f"{shard_of(rel)}/{KUSTOMIZATION}" for rel in files} | {KUSTOMIZATION}
+
+
 def kustomizations(files: Iterable[str]) -> dict[str, str]:
     """The kustomization of each shard (its files, relative to it) and of DIR (its shards)."""
     by_shard: dict[str, list[str]] = {}
@@ -185,7 +176,9 @@ def kustomizations(files: Iterable[str]) -> dict[str, str]:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     rel: str
-    mode: int  # st_mode from lstat
+    # The type bits as the folder listing gives them; permission bits too for folders and for
+    # anything that is neither a regular file nor a symlink (files need no lstat each).
+    mode: int
 
 
 def _scan(root: Path) -> dict[str, _Entry]:
@@ -193,16 +186,21 @@ def _scan(root: Path) -> dict[str, _Entry]:
     found: dict[str, _Entry] = {}
     if not root.is_dir():
         return found
-    stack = [(root, "")]
+    stack = [(str(root), "")]
     while stack:
         folder, prefix = stack.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
                 rel = f"{prefix}{entry.name}"
-                mode = entry.stat(follow_symlinks=False).st_mode
+                if entry.is_symlink():
+                    mode = stat.S_IFLNK
+                elif entry.is_file(follow_symlinks=False):
+                    mode = stat.S_IFREG
+                else:  # a folder (its mode is carried over) or something to refuse
+                    mode = entry.stat(follow_symlinks=False).st_mode
                 found[rel] = _Entry(rel, mode)
                 if stat.S_ISDIR(mode):
-                    stack.append((Path(entry.path), rel + "/"))
+                    stack.append((entry.path, rel + "/"))
     return found
 
 
@@ -212,9 +210,20 @@ def _ancestors(rel: str) -> Iterator[str]:
         yield "/".join(parts[:i])
 
 
+def _folders(paths: Iterable[str]) -> set[str]:
+    """Every folder holding one of `paths` (what `_ancestors` gives for each, all at once)."""
+    found: set[str] = set()
+    for rel in paths:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in found:  # its own folders are in already
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
+
+
 def _theirs(tree: Mapping[str, _Entry], ours: set[str]) -> list[_Entry]:
     """What a person put in DIR: entries that are neither our files nor folders holding them."""
-    our_folders = {a for rel in ours for a in _ancestors(rel)}
+    our_folders = _folders(ours)
     return [
         e
         for rel, e in sorted(tree.items())
@@ -233,21 +242,50 @@ def _reported(theirs: Sequence[_Entry]) -> list[str]:
     return out
 
 
-def conflicts(root: Path, files: Mapping[str, str]) -> list[str]:
-    """Paths we would write over (or through) that a person put there."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """DIR as one run found it, with the lock held: listed once, for every later step."""
+
+    root: Path  # resolved (resolve_dir)
+    recovered: list[str]  # leftovers of a killed run, cleaned before looking
+    tree: dict[str, _Entry]
+    index: Index  # validated against `tree`
+
+
+def look(root: Path) -> Found:
+    """Clean what a killed run left beside DIR, then list DIR and read its index (the caller
+    holds `locked(root)`). Raises ProblemsFound for an invalid index."""
     root = resolve_dir(root)
-    ours = read_index(root).ours()
-    wanted = set(files) | set(kustomizations(files))
-    found = set()
-    for rel in wanted:
-        path = root / rel
-        if rel not in ours and (path.exists() or path.is_symlink()):
-            found.add(rel)
-        for folder in _ancestors(rel):
-            where = root / folder
-            if where.is_symlink() or (where.exists() and not where.is_dir()):
-                found.add(folder)
-    return sorted(found)
+    recovered = recover(root)
+    tree = _scan(root) if root.is_dir() and not root.is_symlink() else {}
+    index = read_index(root, {rel: entry.mode for rel, entry in tree.items()})
+    return Found(root, recovered, tree, index)
+
+
+def conflicts(root: Path, files: Mapping[str, str], found: Found | None = None) -> list[str]:
+    """Paths we would write over (or through) that a person put there."""
+    found = found or look(root)
+    root, tree, ours = found.root, found.tree, found.index.ours()
+    wanted = set(files) | kustomization_paths(files)
+    folders = _folders(wanted)
+    # A folder in the way that is a file or a symlink (which could lead anywhere); below one,
+    # the listing does not go, so those paths are asked of the file system.
+    blocked = {f for f in folders if f in tree and not stat.S_ISDIR(tree[f].mode)}
+    below = {f for f in folders if not blocked.isdisjoint(_ancestors(f))} if blocked else set()
+    clashes = set(blocked)
+    for folder in below:
+        try:
+            if not stat.S_ISDIR(os.lstat(f"{root}/{folder}").st_mode):
+                clashes.add(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    for rel in wanted - ours:
+        if rel in tree:
+            clashes.add(rel)
+        elif below and rel.rpartition("/")[0] in below | blocked:
+            if os.path.lexists(f"{root}/{rel}"):
+                clashes.add(rel)
+    return sorted(clashes)
 
 
 def resolve_dir(root: Path) -> Path:
@@ -270,15 +308,15 @@ def preflight(root: Path, tree: Mapping[str, _Entry], ours: set[str]) -> list[Pr
         problems.append(Problem(Source(str(root)), None, "", "exists and is not a folder"))
         return problems
     for rel, entry in sorted(tree.items()):
-        path = root / rel
+        path = f"{root}/{rel}"  # no Path per entry: 45,000 and more
         if stat.S_ISDIR(entry.mode) and not os.access(path, os.W_OK | os.X_OK):
-            problems.append(not_writable(path, "every folder in DIR is replaced, including"))
+            problems.append(not_writable(root / rel, "every folder in DIR is replaced, including"))
         elif stat.S_ISREG(entry.mode) and rel not in ours and not os.access(path, os.R_OK):
             message = "cannot be read to carry it over; make it readable or move it away"
-            problems.append(Problem(Source(str(path)), None, "", message))
+            problems.append(Problem(Source(str(root / rel)), None, "", message))
         elif not (stat.S_ISREG(entry.mode) or stat.S_ISDIR(entry.mode) or stat.S_ISLNK(entry.mode)):
             message = "is not a file, folder or symlink (a pipe, socket or device): move it away"
-            problems.append(Problem(Source(str(path)), None, "", message))
+            problems.append(Problem(Source(str(root / rel)), None, "", message))
     if root.is_dir() and not os.access(root, os.W_OK | os.X_OK):
         problems.insert(0, not_writable(root, "render -o replaces"))
     return problems
@@ -295,34 +333,48 @@ def write_tree(
     sources: Mapping[str, str],
     crash: CrashHook | None = None,
     objects: Mapping[str, str] | None = None,
+    found: Found | None = None,
 ) -> WriteReport:
     """Replace the rendered directory `root` with `files`, atomically; keep a person's things.
 
-    The caller holds `locked(root)`. Raises ProblemsFound, with nothing changed, for an invalid
-    index or a folder that cannot be written.
+    Incremental: a file whose bytes on disk are already right is neither rewritten nor
+    fsynced (the new tree hard-links it), and when every file and the index are already right
+    nothing is written at all. The caller holds `locked(root)` (and took `found`, if given,
+    under it). Raises ProblemsFound, with nothing changed, for an invalid index or a folder
+    that cannot be written.
     """
     step = crash or (lambda _name: None)
-    root = resolve_dir(root)
-    recovered = recover(root)
-    old_index = read_index(root)
+    found = found or look(root)
+    root, recovered, tree, old_index = found.root, found.recovered, found.tree, found.index
     ours_before = old_index.ours()
-    tree = _scan(root) if root.is_dir() and not root.is_symlink() else {}
     problems = preflight(root, tree, ours_before)
     if problems:
         raise ProblemsFound(problems)
-    same = _unchanged(root, tree, old_index, files)
-    theirs = _theirs(tree, ours_before)
     generated = kustomizations(files)
+    wanted = {rel: text.encode("utf-8") for rel, text in {**files, **generated}.items()}
+    ours = {rel: wanted[rel] for rel in files}  # bytes, hashed without encoding again
+    index = _index_text(root, ours, sources, generated, objects or {})
+    same = _unchanged(root, tree, ours_before, wanted)
+    theirs = _theirs(tree, ours_before)
+    report = WriteReport(
+        written=sorted(r for r in files if r not in same),
+        pruned=sorted(r for r in old_index.files if r not in files),
+        kept=_reported(theirs),
+        unchanged=sum(1 for r in files if r in same),
+        recovered=recovered,
+    )
+    if len(same) == len(wanted) and _holds(root / INDEX_NAME, index.encode("utf-8")):
+        return report  # nothing to write: the index lists exactly these files, nothing to prune
     staging = _staging(root)
     _remove(staging)
     try:
         staging.mkdir(parents=True)
         step("staging-created")
-        _fill(staging, root, files, generated, theirs)
+        _fill(staging, root, tree, wanted, same, [e for e in theirs if e.rel not in wanted])
         step("files-written")
-        _write_index(staging, root, files, sources, generated, objects or {})
-        _carry_modes(staging, root, tree)
-        _fsync_tree(staging)
+        _write_new(staging / INDEX_NAME, index.encode("utf-8"))
+        if root.is_dir():  # DIR keeps its permission bits (e.g. 0700)
+            staging.chmod(stat.S_IMODE(root.stat().st_mode))
         step("staging-complete")
         _swap(staging, root, step)
     except Exception:
@@ -330,109 +382,139 @@ def write_tree(
         raise
     step("swapped")
     _remove(staging)
-    return WriteReport(
-        written=sorted(r for r in files if r not in same),
-        pruned=sorted(r for r in old_index.files if r not in files),
-        kept=_reported(theirs),
-        unchanged=len(same),
-        recovered=recovered,
-    )
+    return report
 
 
 def _fill(
     staging: Path,
     root: Path,
-    files: Mapping[str, str],
-    generated: Mapping[str, str],
+    tree: Mapping[str, _Entry],
+    wanted: Mapping[str, bytes],
+    same: set[str],
     theirs: Sequence[_Entry],
 ) -> None:
-    for entry in theirs:  # a person's folders, files and symlinks come along untouched
-        target = staging / entry.rel
-        if stat.S_ISDIR(entry.mode):
-            target.mkdir(parents=True, exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(root / entry.rel, target, follow_symlinks=False)
-    for rel, text in {**files, **generated}.items():
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    """The new tree in `staging`: files already right and a person's files as hard links of
+    DIR's (DIR's files are never opened for writing, so a crash leaves them whole), the others
+    written and fsynced; folders that were there keep their permission bits."""
+    umask = _umask()
+    folders = {a for rel in wanted for a in _ancestors(rel)}
+    folders |= {e.rel for e in theirs if stat.S_ISDIR(e.mode)}
+    for folder in sorted(folders):  # parents first
+        old = tree.get(folder)
+        if old is None or not stat.S_ISDIR(old.mode):
+            (staging / folder).mkdir()
+            continue
+        mode = stat.S_IMODE(old.mode)
+        (staging / folder).mkdir(mode)
+        if mode & ~umask != mode:  # the umask took bits it had
+            (staging / folder).chmod(mode)
+    for entry in theirs:  # a person's files and symlinks come along untouched
+        if not stat.S_ISDIR(entry.mode):
+            _link_or_copy(root / entry.rel, staging / entry.rel, stat.S_ISREG(entry.mode))
+    for rel, data in wanted.items():
+        if rel in same:
+            os.link(root / rel, staging / rel)
+            continue
+        _write_new(staging / rel, data)
+        old = tree.get(rel)
+        if old is not None and stat.S_ISREG(old.mode):  # ours, changed: keep its mode
+            mode = stat.S_IMODE((root / rel).lstat().st_mode)
+            if mode != 0o666 & ~umask:
+                (staging / rel).chmod(mode)
 
 
-def _write_index(
-    staging: Path,
+def _write_new(path: Path, data: bytes) -> None:
+    """Create `path` (never an existing file: it could be a hard link of DIR's) and fsync it."""
+    with path.open("xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _link_or_copy(source: Path, target: Path, regular: bool) -> None:
+    if regular:
+        try:
+            os.link(source, target)
+            return
+        except PermissionError:  # fs.protected_hardlinks: another user's file; copy it
+            pass
+    shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _index_text(
     root: Path,
-    files: Mapping[str, str],
+    files: Mapping[str, bytes],
     sources: Mapping[str, str],
     generated: Mapping[str, str],
     objects: Mapping[str, str],
-) -> None:
-    entries: dict[str, dict[str, Any]] = {}
+) -> str:
+    """The index of `files` (as bytes) and `generated`, the kustomizations: what
+    `json.dumps(index, indent=2, sort_keys=True)` gives, built per entry (the indenting
+    encoder is pure Python: seconds at 35,000 files)."""
+    relative: dict[str, str] = {}  # many files share one input file
+    lines = []
     for rel in sorted(files):
         source = sources.get(rel)
-        entry: dict[str, Any] = {
-            "sha256": sha256(files[rel]),
-            "source": _relative(source, root) if source else None,
-        }
+        if source and source not in relative:
+            relative[source] = _relative(source, root)
+        digest = hashlib.sha256(files[rel]).hexdigest()
+        entry = {"sha256": digest, "source": relative[source] if source else None}
         if rel in objects:
             entry["object"] = objects[rel]  # the file name was shortened to fit
-        entries[rel] = entry
-    index = {
-        "version": INDEX_VERSION,
-        "generator": "kserve-gitops",
-        "files": entries,
-        "kustomizations": sorted(generated),
-    }
-    (staging / INDEX_NAME).write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+        fields = ",\n".join(f"      {_json(k)}: {_json(entry[k])}" for k in sorted(entry))
+        lines.append(f"    {_json(rel)}: {{\n{fields}\n    }}")
+    entries = "{\n" + ",\n".join(lines) + "\n  }" if lines else "{}"
+    listed = ",\n".join(f"    {_json(rel)}" for rel in sorted(generated))
+    kustomizations = f"[\n{listed}\n  ]" if listed else "[]"
+    return (
+        f'{{\n  "files": {entries},\n  "generator": "kserve-gitops",\n'
+        f'  "kustomizations": {kustomizations},\n  "version": {INDEX_VERSION}\n}}\n'
+    )
 
 
-def _carry_modes(staging: Path, root: Path, tree: Mapping[str, _Entry]) -> None:
-    """Folders (and our files) that were there keep their permission bits (e.g. 0700)."""
-    if root.is_dir():
-        staging.chmod(stat.S_IMODE(root.stat().st_mode))
-    for rel, entry in tree.items():
-        if stat.S_ISLNK(entry.mode):
-            continue
-        target = staging / rel
-        try:
-            now = target.lstat().st_mode
-        except FileNotFoundError:
-            continue
-        if stat.S_ISLNK(now) or stat.S_IMODE(now) == stat.S_IMODE(entry.mode):
-            continue
-        if stat.S_ISDIR(now) == stat.S_ISDIR(entry.mode):
-            target.chmod(stat.S_IMODE(entry.mode))
+_json = json.dumps  # one string or null, as the encoder writes it
 
 
 def _unchanged(
-    root: Path, tree: Mapping[str, _Entry], old_index: Index, files: Mapping[str, str]
+    root: Path, tree: Mapping[str, _Entry], ours: set[str], wanted: Mapping[str, bytes]
 ) -> set[str]:
-    """Our files whose bytes stay the same; one deleted or edited by hand counts as written."""
+    """Our files whose bytes on disk are already right: each is read and compared (so one
+    edited by hand is written again), nothing else; one deleted by hand counts as written."""
     same = set()
-    for rel, text in files.items():
+    for rel, data in wanted.items():
         entry = tree.get(rel)
-        if entry is None or not stat.S_ISREG(entry.mode):
-            continue
-        if old_index.files.get(rel, {}).get("sha256") != sha256(text):
-            continue
-        if (root / rel).read_text(encoding="utf-8") == text:
-            same.add(rel)
+        if rel in ours and entry is not None and stat.S_ISREG(entry.mode):
+            if _holds(f"{root}/{rel}", data):
+                same.add(rel)
     return same
+
+
+def _holds(path: Path | str, data: bytes) -> bool:
+    """Whether the file `path` (a regular file, as listed) holds exactly `data`: one read of
+    one byte more, as a regular file reads short only at its end (a short read for any other
+    reason would only make us write the file again)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return os.read(fd, len(data) + 1) == data
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _relative(source: str, root: Path) -> str:
     """An input path as seen from the rendered folder, so the index does not depend on the
     directory the command ran in or how the path was spelled."""
     return Path(os.path.relpath(Path(source).absolute(), root)).as_posix()
-
-
-def _fsync_tree(root: Path) -> None:
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = Path(folder) / name
-            if path.is_file() and not path.is_symlink():
-                with path.open("rb") as handle:
-                    os.fsync(handle.fileno())
 
 
 def _staging(root: Path) -> Path:

@@ -112,6 +112,30 @@ def test_a_persons_file_in_the_way_is_a_conflict(tmp_path: Path) -> None:
     assert writer.conflicts(root, files) == ["ns/_passthrough/configmap-a.yaml"]
 
 
+def test_conflicts_through_a_symlinked_folder_name_the_link_and_what_lies_behind_it(
+    tmp_path: Path,
+) -> None:
+    # The listing does not go below a symlink; what it leads to is still found in the way.
+    root, elsewhere = tmp_path / "rendered", tmp_path / "elsewhere"
+    build_tree(elsewhere, {"_passthrough/configmap-a.yaml": "theirs\n", "kustomization.yaml": "x"})
+    root.mkdir()
+    (root / "ns").symlink_to(elsewhere)
+    (root / "_cluster").write_text("a file where a folder goes\n")
+    items = [
+        Rendered(_obj("ConfigMap", "a"), "", SRC),
+        Rendered(_obj("Namespace", "b", ns=""), "", SRC),
+    ]
+    files = writer.plan(items).files
+    found = [
+        "_cluster",
+        "ns",
+        "ns/_passthrough/configmap-a.yaml",
+        "ns/kustomization.yaml",
+    ]
+    assert writer.conflicts(root, files) == found
+    assert writer.conflicts(root, files, writer.look(root)) == found
+
+
 STEPS = ["staging-created", "files-written", "staging-complete", "swapped"]
 
 
