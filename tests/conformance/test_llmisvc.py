@@ -2,7 +2,8 @@
 webhooks and controller (`conformance/oracle llmisvc`) against `kserve-gitops render`.
 
 Inputs: every LLMInferenceService of KServe's published samples (tests/data/reference/kserve/
-llmisvc/samples, each file with the configs, Gateways and Secrets beside it that it reads), and
+llmisvc/samples, each file with the configs, Gateways and Secrets beside it that it reads), the
+golden inputs of tests/golden/llmisvc-*, and
 `--llmisvc-count` (300) generated single-node services with a fixed seed. Each difference left
 after conformance/llmisvc-allowlist.yaml (TLS material and run-time identities only) fails,
 unless conformance/llmisvc-known-differences.yaml lists it; each listed difference is a strict
@@ -57,7 +58,9 @@ def sample_cases(root: Path = SAMPLES) -> list[llm.Case]:
         for other in sorted(path.parent.glob("*.y*ml")):
             if other == path or other.name.startswith("kustomization."):
                 continue
-            kinds = {(doc.get("kind"), (doc.get("metadata") or {}).get("name")) for doc in _docs(other)}
+            kinds = {
+                (doc.get("kind"), (doc.get("metadata") or {}).get("name")) for doc in _docs(other)
+            }
             if any(kind == "LLMInferenceService" for kind, _ in kinds):
                 continue
             if any(kind == "LLMInferenceServiceConfig" and n not in bases for kind, n in kinds):
@@ -66,12 +69,29 @@ def sample_cases(root: Path = SAMPLES) -> list[llm.Case]:
         rel = path.relative_to(root)
         namespace = SAMPLE_NAMESPACES.get(rel.parts[0], "demo")
         cases.append(
-            llm.Case(f"sample/{rel.as_posix()}", (str(path.relative_to(REPO_ROOT)), *context), namespace)
+            llm.Case(
+                f"sample/{rel.as_posix()}", (str(path.relative_to(REPO_ROOT)), *context), namespace
+            )
         )
     return cases
 
 
-SAMPLE_CASES = sample_cases()
+def golden_cases() -> list[llm.Case]:
+    """The golden inputs that hold an LLMInferenceService, with the case's --namespace."""
+    cases = []
+    for case_dir in sorted((REPO_ROOT / "tests" / "golden").glob("llmisvc-*")):
+        spec = yaml.safe_load((case_dir / "case.yaml").read_text()) or {}
+        args = [str(a) for a in spec.get("args") or []]
+        options = dict(zip(args[::2], args[1::2], strict=False))
+        namespace = options.get("--namespace") or options.get("-n") or "default"
+        paths = tuple(
+            str(p.relative_to(REPO_ROOT)) for p in sorted((case_dir / "input").rglob("*.y*ml"))
+        )
+        cases.append(llm.Case(f"golden/{case_dir.name}", paths, namespace))
+    return cases
+
+
+SAMPLE_CASES = sample_cases() + golden_cases()
 
 
 @pytest.fixture(scope="session")
@@ -99,9 +119,7 @@ def _summary(name: str, results: dict[str, list[d.Difference]], started: float) 
 
 
 @pytest.fixture(scope="session")
-def sample_results(
-    oracle_binary: Path, llm_rules: list[d.Rule]
-) -> dict[str, list[d.Difference]]:
+def sample_results(oracle_binary: Path, llm_rules: list[d.Rule]) -> dict[str, list[d.Difference]]:
     started = time.monotonic()
     results = llm.run_cases(oracle_binary, SAMPLE_CASES, llm_rules)
     _summary("samples", results, started)
@@ -143,7 +161,7 @@ def _report(diffs: list[d.Difference]) -> str:
 
 def test_every_published_sample_is_a_case() -> None:
     # 24 sample files hold an LLMInferenceService (the e2e folder's three included)
-    assert len(SAMPLE_CASES) == 24
+    assert len([c for c in SAMPLE_CASES if c.name.startswith("sample/")]) == 24
     assert {c.name for c in SAMPLE_CASES} >= {
         "sample/single-node-gpu/llm-inference-service-qwen2-7b-gpu.yaml",
         "sample/e2e-gpt-oss/inference_default.yaml",
@@ -151,10 +169,86 @@ def test_every_published_sample_is_a_case() -> None:
     }
 
 
+def test_every_llmisvc_golden_input_is_a_case() -> None:
+    golden = sorted(p.name for p in (REPO_ROOT / "tests" / "golden").glob("llmisvc-*"))
+    assert len(golden) >= 7
+    assert [c.name for c in SAMPLE_CASES if c.name.startswith("golden/")] == [
+        f"golden/{name}" for name in golden
+    ]
+    # the input the former opt-in differential compared: every file of it, in team-a
+    tls = next(c for c in SAMPLE_CASES if c.name == "golden/llmisvc-base-refs-gateway-tls")
+    assert [Path(p).name for p in tls.paths] == [
+        "config.yaml",
+        "gateway.yaml",
+        "inferenceservice-config.yaml",
+        "llmisvc.yaml",
+    ]
+
+
+def _features(docs: list[dict[str, Any]]) -> set[str]:
+    """What one generated input set exercises, in the terms of the features to cover."""
+    service, spec = docs[0], docs[0]["spec"]
+    found = {"scheme:" + str(spec["model"]["uri"]).split("://")[0]}
+    found |= {"v1alpha1"} if service["apiVersion"] == strategies.V1ALPHA1 else set()
+    found |= {f"spec:{k}" for k in ("replicas", "baseRefs", "parallelism", "labels") if k in spec}
+    found |= {"metadata:labels"} if "labels" in service["metadata"] else set()
+    container = ((spec.get("template") or {}).get("containers") or [{}])[0]
+    found |= {f"template:{k}" for k in ("image", "resources", "env", "args") if k in container}
+    router = spec.get("router")
+    if router is None:
+        found.add("router:none")
+    else:
+        scheduler = router.get("scheduler")
+        found |= {"router:scheduler"} if scheduler is not None else {"router:no-scheduler"}
+        found |= {f"scheduler:{k}" for k in ("replicas", "labels") if k in (scheduler or {})}
+        refs = (router.get("gateway") or {}).get("refs") or []
+        found |= {"gateway:refs"} if refs else set()
+        found |= {"gateway:sectionName"} if any("sectionName" in r for r in refs) else set()
+        found |= (
+            {"route:spec"} if ((router.get("route") or {}).get("http") or {}).get("spec") else set()
+        )
+    for config in docs[1:]:
+        ingress = json.loads(config["data"]["ingress"])
+        found |= {"ingress:tls"} if ingress.get("enableLLMInferenceServiceTLS") else set()
+        found |= {f"routing:{ingress.get('modelBasedRoutingMode')}"}
+    return found
+
+
+def test_generated_inputs_cover_each_feature() -> None:
+    """The default 300 reach every feature the generator aims at (and what the opt-in variants
+    of the former tests/llmisvc/test_differential.py covered: TLS, routing modes, s3/pvc
+    models without router, scheduler replicas and labels, gateway refs with sectionName,
+    replicas), each several times."""
+    seen: dict[str, int] = {}
+    for docs in strategies.generate(300):
+        for feature in _features(docs):
+            seen[feature] = seen.get(feature, 0) + 1
+    wanted = {
+        *(f"scheme:{s}" for s in ("hf", "pvc", "oci", "s3")),
+        "v1alpha1",
+        "spec:replicas",
+        "spec:baseRefs",
+        "spec:parallelism",
+        "spec:labels",
+        "metadata:labels",
+        *(f"template:{k}" for k in ("image", "resources", "env", "args")),
+        "router:none",
+        "router:scheduler",
+        "router:no-scheduler",
+        "scheduler:replicas",
+        "scheduler:labels",
+        "gateway:refs",
+        "gateway:sectionName",
+        "route:spec",
+        "ingress:tls",
+        *(f"routing:{m}" for m in ("disabled", "header", "body")),
+    }
+    thin = {f: seen.get(f, 0) for f in wanted if seen.get(f, 0) < 5}
+    assert not thin, f"features drawn fewer than 5 times in 300: {thin}"
+
+
 @pytest.mark.parametrize("case_id", [c.id for c in SAMPLE_CASES])
-def test_sample_matches_kserve(
-    case_id: str, sample_results: dict[str, list[d.Difference]]
-) -> None:
+def test_sample_matches_kserve(case_id: str, sample_results: dict[str, list[d.Difference]]) -> None:
     left = d.unexplained(sample_results[case_id], KNOWN)
     assert not left, "differences from KServe v0.20.0:\n" + _report(left)
 
@@ -204,9 +298,7 @@ def _one(oracle_binary: Path, case: llm.Case) -> tuple[d.Outcome, d.Outcome]:
 CPU_SAMPLE = next(c for c in SAMPLE_CASES if c.name.endswith("facebook-opt-125m-cpu.yaml"))
 
 
-def test_a_dropped_label_in_our_render_fails(
-    oracle_binary: Path, llm_rules: list[d.Rule]
-) -> None:
+def test_a_dropped_label_in_our_render_fails(oracle_binary: Path, llm_rules: list[d.Rule]) -> None:
     oracle, ours = _one(oracle_binary, CPU_SAMPLE)
     assert d.compare(CPU_SAMPLE.id, oracle, ours, llm_rules) == []
     assert {k[1] for k in oracle.objects} >= {"Deployment", "InferencePool", "HTTPRoute"}
