@@ -1,5 +1,6 @@
 """pytest options: `--update-golden` rewrites the golden files (never in CI);
-`--conformance-count N` sets how many generated inputs tests/conformance runs."""
+`--conformance-count N` sets how many generated inputs tests/conformance runs,
+`--llmisvc-count N` (or KSERVE_GITOPS_LLMISVC_COUNT) how many generated LLMInferenceServices."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=300,
         help="generated InferenceServices the differential suite (tests/conformance) runs",
+    )
+    parser.addoption(
+        "--llmisvc-count",
+        type=int,
+        default=int(os.environ.get("KSERVE_GITOPS_LLMISVC_COUNT") or 300),
+        help="generated LLMInferenceServices the differential suite runs "
+        "(default: $KSERVE_GITOPS_LLMISVC_COUNT, else 300)",
     )
 
 

@@ -8,6 +8,9 @@
 // Secrets/ServiceAccounts and the InferenceServices to admit and reconcile. An optional
 // `oracle.json` in the folder sets the Knative domain used for the Knative Services' URLs.
 //
+// With `llmisvc` as the first argument the cases hold LLMInferenceServices instead, run through
+// KServe's LLMInferenceService webhooks and controller (llmisvc.go).
+//
 // Output: one JSON document per line per case on stdout.
 package main
 
@@ -105,14 +108,18 @@ func main() {
 	} else {
 		ctrl.SetLogger(logr.Discard())
 	}
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: oracle CASE_DIR...")
+	args, run := os.Args[1:], runCase
+	if len(args) > 0 && args[0] == "llmisvc" {
+		args, run = args[1:], runLLMCase // LLMInferenceService cases (llmisvc.go)
+	}
+	if len(args) < 1 {
+		fmt.Fprintln(os.Stderr, "usage: oracle [llmisvc] CASE_DIR...")
 		os.Exit(2)
 	}
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
-	for _, dir := range os.Args[1:] {
-		res := runCase(dir)
+	for _, dir := range args {
+		res := run(dir)
 		line, err := json.Marshal(res)
 		if err != nil {
 			line, _ = json.Marshal(caseResult{Case: dir, Fatal: err.Error()})
@@ -326,7 +333,10 @@ func newHarness(docs []*unstructured.Unstructured, opts caseOptions) (*harness, 
 
 func namespaced(gvk schema.GroupVersionKind) bool {
 	switch gvk.Kind {
-	case "ClusterServingRuntime", "ClusterStorageContainer", "Namespace", "ClusterLocalModel":
+	case "ClusterServingRuntime", "ClusterStorageContainer", "Namespace", "ClusterLocalModel",
+		"LocalModelCache", "LocalModelNode", "LocalModelNodeGroup", "ClusterRole",
+		"ClusterRoleBinding", "GatewayClass", "DeviceClass", "CustomResourceDefinition",
+		"PersistentVolume", "StorageClass", "PriorityClass":
 		return false
 	}
 	return true

@@ -99,11 +99,12 @@ def set_defaults(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def validate(doc: Mapping[str, Any]) -> list[Invalid]:
-    """`validate` on create, and the CRD's CEL rules that a render must check itself."""
+def validate(doc: Mapping[str, Any], written_as_v1alpha1: bool = False) -> list[Invalid]:
+    """`validate` on create, and the CRD's CEL rules that a render must check itself. An
+    object written as v1alpha1 meets the v1alpha1 webhook, whose router check is stricter."""
     spec = doc.get("spec") or {}
     found: list[Invalid] = []
-    found += _router(spec)
+    found += _router(spec, written_as_v1alpha1)
     found += _traffic(spec)
     found += _parallelism("spec", spec)
     if isinstance(spec.get("prefill"), dict):
@@ -113,7 +114,7 @@ def validate(doc: Mapping[str, Any]) -> list[Invalid]:
     return found
 
 
-def _router(spec: Mapping[str, Any]) -> list[Invalid]:
+def _router(spec: Mapping[str, Any], v1alpha1: bool = False) -> list[Invalid]:
     router = spec.get("router") or {}
     route = router.get("route")
     http = route.get("http") if isinstance(route, dict) else None
@@ -141,7 +142,18 @@ def _router(spec: Mapping[str, Any]) -> list[Invalid]:
         )
     http_spec = http.get("spec")
     gw_refs = (gateway or {}).get("refs") if isinstance(gateway, dict) else None
-    if isinstance(http_spec, dict) and http_spec.get("parentRefs") and gw_refs:
+    if isinstance(http_spec, dict) and http_spec.get("parentRefs") and gw_refs and v1alpha1:
+        # v1alpha1/llm_inference_service_validation.go:155 refuses any parentRefs beside
+        # gateway refs, matching or not (the v1alpha2 webhook only conflicting ones)
+        found.append(
+            Invalid(
+                f"{path}.spec",
+                f"unsupported configuration: managed HTTP route spec ('{path}.spec') cannot be "
+                f"used with custom gateway refs ('spec.router.gateway.refs'); either remove "
+                f"'spec.router.gateway.refs' or '{path}.spec.parentRefs'",
+            )
+        )
+    elif isinstance(http_spec, dict) and http_spec.get("parentRefs") and gw_refs:
         if not _parent_refs_match(http_spec["parentRefs"], gw_refs):
             found.append(
                 Invalid(

@@ -173,7 +173,8 @@ def converted(doc: Mapping[str, Any]) -> dict[str, Any]:
 def admit(item: Loaded) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Conversion, defaulting and validation of one LLMInferenceService."""
     doc = admission.set_defaults(converted(item.doc))
-    found = admission.validate(doc) + admission.multi_node_fields(
+    v1alpha1 = item.doc.get("apiVersion") != admission.V1ALPHA2
+    found = admission.validate(doc, v1alpha1) + admission.multi_node_fields(
         doc.get("spec") or {}, doc["metadata"].get("annotations")
     )
     if found:

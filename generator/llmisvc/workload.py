@@ -14,15 +14,21 @@ from typing import Any, Final
 
 from generator import constants as c
 from generator.admission.pod import (
+    MutationError,
     StorageMountParams,
     add_default_hugging_face_env_vars,
     add_env_vars,
     add_model_mount,
     create_init_container_with_config,
     get_container_with_name,
+    modelcar,
     parse_pvc_uri,
 )
-from generator.config.pod_configs import StorageInitializerConfig
+from generator.config.pod_configs import (
+    OCI_MODEL_MODE_NATIVE,
+    StorageInitializerConfig,
+    resolve_oci_model_mode,
+)
 from generator.credentials import CredentialBuilder
 from generator.credentials.builder import CredentialError
 from generator.llmisvc.config_merge import (
@@ -182,7 +188,7 @@ def attach_model_artifacts(
     model_path: str,
     account_name: str | None = None,
 ) -> None:
-    """Port of `attachModelArtifacts` for hf://, s3:// and pvc://.
+    """Port of `attachModelArtifacts` for hf://, s3://, pvc://, oci:// and oci+native://.
 
     GitOps: first-create semantics (no live Deployment): the storage-initializer image is the
     configured one and the HF variables are always added."""
@@ -202,15 +208,43 @@ def attach_model_artifacts(
             pod_spec,
         )
         _strip_storage_initializer(pod_spec)
+    elif scheme == "oci+native":
+        # the image volume; KServe leaves a template's storage-initializer in place here
+        _, normalized, _ = modelcar.parse_oci_scheme(uri)
+        _attach_oci(normalized, pod_spec, container, model_path, None)
+    elif scheme == "oci":
+        mode = resolve_oci_model_mode(storage.config)
+        if not mode:
+            raise WorkloadError("OCI modelcars is not enabled", "spec.model.uri")
+        config = None if mode == OCI_MODEL_MODE_NATIVE else storage.config
+        _attach_oci(uri, pod_spec, container, model_path, config)
+        _strip_storage_initializer(pod_spec)
     elif scheme in ("hf", "s3"):
         _attach_storage_initializer(
             llmsvc, uri, pod_spec, storage, container, model_path, account_name
         )
     else:
-        raise WorkloadError(
-            f"unsupported schema in model URI: {uri} (oci:// follows in the next issue)",
-            "spec.model.uri",
-        )
+        raise WorkloadError(f"unsupported schema in model URI: {uri}", "spec.model.uri")
+
+
+def _attach_oci(
+    uri: str,
+    pod_spec: dict[str, Any],
+    container: str,
+    model_path: str,
+    modelcar_config: StorageInitializerConfig | None,
+) -> None:
+    """`attachOciModelArtifact` (the modelcar sidecar, with its config) or
+    `attachOciNativeModelArtifact` (an image volume, without)."""
+    try:
+        if modelcar_config is None:
+            modelcar.configure_oci_native_to_container(uri, pod_spec, container, model_path)
+        else:
+            modelcar.configure_modelcar_to_container(
+                uri, pod_spec, container, model_path, modelcar_config, 0
+            )
+    except MutationError as err:
+        raise WorkloadError(str(err), "spec.model.uri") from err
 
 
 def _strip_storage_initializer(pod_spec: dict[str, Any]) -> dict[str, Any] | None:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -63,23 +61,6 @@ def _example_cases() -> Iterator[d.Case]:
 
 CORPUS = [*_example_cases(), *_golden_cases()]
 KNOWN = d.load_known()
-
-
-@pytest.fixture(scope="session")
-def oracle_binary() -> Path:
-    if os.environ.get("KSERVE_GITOPS_CONFORMANCE") == "off":
-        pytest.skip("KSERVE_GITOPS_CONFORMANCE=off: the workflow's conformance job runs it")
-    go = d.go_binary()
-    if go is None:
-        pytest.skip("Go is not on PATH: the differential suite builds KServe's code with it")
-    try:
-        return d.build_oracle(go)
-    except subprocess.CalledProcessError as err:
-        last = (err.stderr or "").strip().splitlines()[-1:] or ["?"]
-        message = f"building conformance/oracle failed: {last[0]}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message + " (is the Go module proxy reachable?)")
 
 
 @pytest.fixture(scope="session")

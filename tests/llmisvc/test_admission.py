@@ -405,3 +405,29 @@ def test_conversion_of_a_minimal_pool_spec_gets_gie_defaults() -> None:
             "port": {"number": 9002},
         },
     }
+
+
+def test_v1alpha1_refuses_any_route_parent_refs_beside_gateway_refs() -> None:
+    """pkg/apis/serving/v1alpha1/llm_inference_service_validation.go:155-165
+    (validateRouterCrossFieldConstraints): the
+    v1alpha1 webhook refuses a route spec with parentRefs next to gateway refs even when they
+    match (the v1alpha2 webhook accepts matching ones). Found by the differential suite: the
+    render accepted such v1alpha1 services."""
+    gateway = {"name": "gw", "namespace": "ns"}
+    doc = svc(
+        {
+            "router": {
+                "route": {"http": {"spec": {"parentRefs": [gateway]}}},
+                "gateway": {"refs": [gateway]},
+            }
+        }
+    )
+    assert admission.validate(doc) == []
+    assert [(i.field, i.message) for i in admission.validate(doc, True)] == [
+        (
+            "spec.router.route.http.spec",
+            "unsupported configuration: managed HTTP route spec ('spec.router.route.http.spec') "
+            "cannot be used with custom gateway refs ('spec.router.gateway.refs'); either remove "
+            "'spec.router.gateway.refs' or 'spec.router.route.http.spec.parentRefs'",
+        )
+    ]

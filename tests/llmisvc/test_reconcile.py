@@ -4,6 +4,7 @@ TLS certificate), checked field by field against KServe v0.20.0's builders."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from helpers import build_tree
 
 from generator import cli, pipeline
+from generator.config import builtin_layer
 from generator.errors import ProblemsFound
 from generator.llmisvc.reconcile import Options, options_from_config
 
@@ -36,6 +38,16 @@ metadata: {{name: inferenceservice-config, namespace: kserve}}
 data:
   llmisvcRender: '{value}'
 """
+
+
+def config_map(data: dict[str, str]) -> str:
+    doc = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+        "data": data,
+    }
+    return json.dumps(doc)
 
 
 def run(tmp_path: Path, files: dict[str, str], **request: Any) -> pipeline.Result:
@@ -303,3 +315,58 @@ def test_gateway_named_by_the_route_is_checked_when_the_input_set_holds_gateways
         "(not in the input set)"
     ]
     assert run(tmp_path / "2", {"llmisvc.yaml": LLMISVC}).warnings == []
+
+
+def _main_pod(result: pipeline.Result, name: str) -> dict[str, Any]:
+    (deployment,) = [d for d in by_kind(result, "Deployment") if d["metadata"]["name"] == name]
+    return dict(deployment["spec"]["template"]["spec"])
+
+
+def test_oci_model_uri_gets_the_modelcar(tmp_path: Path) -> None:
+    """pkg/controller/v1alpha2/llmisvc/workload_storage.go:155-176 (attachModelArtifacts,
+    `case constants.OciURIPrefix`): with the
+    release's storageInitializer (enableModelcar) the mode is modelcar: the model image runs as
+    a sidecar and an init container, the main container reads it through /proc (shared process
+    namespace), and no storage-initializer. Found by the differential suite (the render
+    refused oci://)."""
+    files = {"llmisvc.yaml": LLMISVC.replace("hf://facebook/opt-125m", "oci://reg.io/m/opt:1")}
+    pod = _main_pod(run(tmp_path, files), "tiny-kserve")
+    assert [c["name"] for c in pod["containers"]] == ["main", "modelcar"]
+    assert [c["name"] for c in pod.get("initContainers") or []] == ["modelcar-init"]
+    assert pod["shareProcessNamespace"] is True
+    modelcar = pod["containers"][1]
+    assert modelcar["image"] == "reg.io/m/opt:1"
+    main = pod["containers"][0]
+    assert {"name": "MODEL_INIT_MODE", "value": "async"} in main["env"]
+
+
+def test_oci_native_model_uri_gets_an_image_volume(tmp_path: Path) -> None:
+    """workload_storage.go:144-148 (`case constants.OciNativeURIPrefix`, then
+    utils.ConfigureOciNativeToContainer, pkg/utils/storage.go:653): an image volume mounted
+    read-only at the model path, sub-path `models`; no sidecar."""
+    uri = "oci+native://reg.io/m/opt:1"
+    files = {"llmisvc.yaml": LLMISVC.replace("hf://facebook/opt-125m", uri)}
+    pod = _main_pod(run(tmp_path, files), "tiny-kserve")
+    assert [c["name"] for c in pod["containers"]] == ["main"]
+    images = [v for v in pod["volumes"] if "image" in v]
+    assert [v["image"] for v in images] == [
+        {"reference": "reg.io/m/opt:1", "pullPolicy": "IfNotPresent"}
+    ]
+    mounts = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == images[0]["name"]]
+    assert [(m["readOnly"], m["subPath"]) for m in mounts] == [(True, "models")]
+
+
+def test_oci_model_uri_without_modelcar_is_refused_as_kserve_does(tmp_path: Path) -> None:
+    """workload_storage.go:156-158: no OCI mode resolved (enableModelcar off) is an error."""
+    storage = json.loads(builtin_layer().data["storageInitializer"])
+    storage["enableModelcar"] = False
+    disabled = config_map({"storageInitializer": json.dumps(storage)})
+    files = {
+        "llmisvc.yaml": LLMISVC.replace("hf://facebook/opt-125m", "oci://reg.io/m/opt:1"),
+        "config.yaml": disabled,
+    }
+    with pytest.raises(ProblemsFound) as found:
+        run(tmp_path, files)
+    assert [(p.field, p.message) for p in found.value.problems] == [
+        ("spec.model.uri", "OCI modelcars is not enabled")
+    ]

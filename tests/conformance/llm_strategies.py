@@ -1,0 +1,220 @@
+"""Hypothesis strategies over single-node LLMInferenceServices for the differential suite.
+
+Each draw is one input set: an LLMInferenceService (v1alpha2, or v1alpha1 to go through
+KServe's conversion) and, sometimes, an `inferenceservice-config` with the ingress keys the
+controller reads. The strategies aim at what the LLMInferenceService webhooks and controller
+branch on: model URI schemes (hf, pvc, oci, s3), names, replicas, the router (gateway refs,
+managed route, scheduler present or absent, a route spec of its own), baseRefs to the
+well-known presets, template overrides (resources, env, args, image), labels and
+annotations, tensor parallelism, TLS and the model-based routing settings, and a few invalid
+combinations that both sides must refuse with the same text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+V1ALPHA2 = "serving.kserve.io/v1alpha2"
+V1ALPHA1 = "serving.kserve.io/v1alpha1"
+MODEL_URIS = (
+    "hf://facebook/opt-125m",
+    "hf://Qwen/Qwen2.5-7B-Instruct",
+    "pvc://models-pvc/opt-125m",
+    "pvc://models-pvc",
+    "oci://registry.example.com/models/opt:1.0",
+    "s3://bucket/models/opt",
+)
+NAMES = ("m", "opt", "qwen2-7b-instruct", "llm-" + "x" * 30)
+NAMESPACES = ("demo", "team-a")
+# The single-node presets a service may name (the others are multi-node or prefill ones).
+PRESETS = (
+    "kserve-config-llm-template",
+    "kserve-config-llm-scheduler",
+    "kserve-config-llm-router-route",
+)
+GATEWAYS = (("kserve", "kserve-ingress-gateway"), (None, "team-gateway"))
+
+
+def _container(draw: st.DrawFn) -> dict[str, Any]:
+    container: dict[str, Any] = {"name": "main"}
+    if draw(st.booleans()):
+        container["image"] = draw(
+            st.sampled_from(("vllm/vllm-openai:latest", "quay.io/example/vllm:cpu"))
+        )
+    if draw(st.booleans()):
+        container["resources"] = draw(
+            st.sampled_from(
+                (
+                    {"limits": {"cpu": "4", "memory": "16Gi"}, "requests": {"cpu": "2"}},
+                    {"limits": {"nvidia.com/gpu": "1"}, "requests": {"nvidia.com/gpu": "1"}},
+                    {"requests": {"memory": "8Gi"}},
+                )
+            )
+        )
+    if draw(st.booleans()):
+        container["env"] = draw(
+            st.sampled_from(
+                (
+                    [{"name": "VLLM_LOGGING_LEVEL", "value": "DEBUG"}],
+                    [{"name": "HF_HUB_OFFLINE", "value": "1"}, {"name": "A", "value": "y"}],
+                )
+            )
+        )
+    if draw(st.booleans()):
+        container["args"] = draw(
+            st.sampled_from((["--max-model-len", "4096"], ["--enforce-eager"]))
+        )
+    return container
+
+
+def _router(draw: st.DrawFn, namespace: str) -> dict[str, Any] | None:
+    shape = draw(
+        st.sampled_from(
+            ("none", "route", "route-gateway", "scheduler", "scheduler-refs", "route-spec")
+        )
+    )
+    if shape == "none":
+        return None
+    router: dict[str, Any] = {"route": {}}
+    if shape != "route":
+        router["gateway"] = {}
+    if shape.startswith("scheduler"):
+        scheduler: dict[str, Any] = {}
+        if draw(st.booleans()):
+            scheduler["replicas"] = draw(st.sampled_from((1, 2)))
+        if draw(st.integers(0, 3)) == 0:
+            scheduler["labels"] = {"team": "a"}
+            scheduler["annotations"] = {"note": "scheduler"}
+        router["scheduler"] = scheduler
+    if shape == "scheduler-refs" or (shape == "route-gateway" and draw(st.booleans())):
+        refs = []
+        for gw_namespace, name in draw(
+            st.lists(st.sampled_from(GATEWAYS), min_size=1, max_size=2, unique=True)
+        ):
+            ref: dict[str, Any] = {"name": name, "namespace": gw_namespace or namespace}
+            if draw(st.integers(0, 2)) == 0:
+                ref["sectionName"] = "http"
+            refs.append(ref)
+        router["gateway"] = {"refs": refs}
+    if shape == "route-spec":
+        # A route spec of its own: parentRefs must match the gateway refs (validation).
+        router["gateway"] = {"refs": [{"name": "kserve-ingress-gateway", "namespace": "kserve"}]}
+        parent: dict[str, Any] = {"name": "kserve-ingress-gateway", "namespace": "kserve"}
+        if draw(st.integers(0, 4)) == 0:
+            parent = {"name": "other-gateway", "namespace": "kserve"}  # invalid: refused
+        router["route"] = {
+            "http": {
+                "spec": {
+                    "parentRefs": [parent],
+                    "rules": [
+                        {
+                            "matches": [{"path": {"type": "PathPrefix", "value": "/v1"}}],
+                            "backendRefs": [{"name": "backend", "port": 8000}],
+                        }
+                    ],
+                }
+            }
+        }
+    if draw(st.integers(0, 9)) == 0:
+        # invalid: http refs and spec are exclusive
+        router["route"] = {"http": {"refs": [{"name": "my-route"}], "spec": {"rules": []}}}
+    return router
+
+
+@st.composite
+def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
+    name = draw(st.sampled_from(NAMES))
+    namespace = draw(st.sampled_from(NAMESPACES))
+    model: dict[str, Any] = {"uri": draw(st.sampled_from(MODEL_URIS))}
+    if draw(st.booleans()):
+        model["name"] = draw(st.sampled_from(("facebook/opt-125m", "my-model")))
+    spec: dict[str, Any] = {"model": model}
+    if draw(st.booleans()):
+        spec["replicas"] = draw(st.sampled_from((1, 2, 4)))
+    router = _router(draw, namespace)
+    if router is not None:
+        spec["router"] = router
+    if draw(st.integers(0, 2)) == 0:
+        spec["baseRefs"] = [
+            {"name": n}
+            for n in draw(st.lists(st.sampled_from(PRESETS), min_size=1, max_size=2, unique=True))
+        ]
+    if draw(st.integers(0, 2)) != 0:
+        spec["template"] = {"containers": [_container(draw)]}
+    if draw(st.integers(0, 3)) == 0:
+        spec["parallelism"] = {"tensor": draw(st.sampled_from((1, 2, 4)))}
+    if draw(st.integers(0, 4)) == 0:
+        spec["labels"] = {"workload": "llm"}
+        spec["annotations"] = {"workload-note": "one"}
+    metadata: dict[str, Any] = {"name": name, "namespace": namespace}
+    if draw(st.integers(0, 3)) == 0:
+        metadata["labels"] = {"team": "a", "app": "llm"}
+    if draw(st.integers(0, 3)) == 0:
+        metadata["annotations"] = {"example.com/owner": "team-a"}
+    version = V1ALPHA1 if draw(st.integers(0, 4)) == 0 else V1ALPHA2
+    return {
+        "apiVersion": version,
+        "kind": "LLMInferenceService",
+        "metadata": metadata,
+        "spec": spec,
+    }
+
+
+@st.composite
+def ingress_config(draw: st.DrawFn) -> dict[str, Any] | None:
+    """The `ingress` key of inferenceservice-config, or None for the release's."""
+    if draw(st.booleans()):
+        return None
+    ingress: dict[str, Any] = {
+        "ingressGateway": "knative-serving/knative-ingress-gateway",
+        "kserveIngressGateway": "kserve/kserve-ingress-gateway",
+    }
+    if draw(st.booleans()):
+        ingress["enableLLMInferenceServiceTLS"] = draw(st.booleans())
+    if draw(st.booleans()):
+        ingress["modelBasedRoutingMode"] = draw(st.sampled_from(("disabled", "header", "body")))
+    if draw(st.integers(0, 3)) == 0:
+        ingress["urlScheme"] = "https"
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+        "data": {"ingress": json.dumps(ingress, sort_keys=True)},
+    }
+
+
+def tags(service: dict[str, Any]) -> list[str]:
+    """Features of a draw, in the case id (known-differences `cases:` globs can name them)."""
+    spec = service["spec"]
+    found = ["v1alpha1"] if service["apiVersion"] == V1ALPHA1 else []
+    router = spec.get("router") or {}
+    if router.get("scheduler") is not None:
+        found.append("scheduler")
+    if ((router.get("route") or {}).get("http") or {}).get("spec") is not None:
+        found.append("route-spec")
+    found.append(str(spec["model"]["uri"]).split(":", 1)[0])
+    return found
+
+
+def generate(count: int, fixed_seed: int = 20261) -> list[list[dict[str, Any]]]:
+    """`count` input sets with a fixed seed, the same list every run."""
+    drawn: list[list[dict[str, Any]]] = []
+
+    @seed(fixed_seed)
+    @settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    @given(llm_inference_service(), ingress_config())
+    def collect(service: dict[str, Any], config: dict[str, Any] | None) -> None:
+        drawn.append([service] if config is None else [service, config])
+
+    collect()
+    return drawn
