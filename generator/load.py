@@ -120,10 +120,15 @@ def _construct_int(loader: InputLoader, node: yaml.ScalarNode) -> int | str:
         # (strconv) keeps them as strings, and so does this one. `!!int x` is an error.
         # (libyaml marks a plain scalar's style '', PyYAML None; an explicit `!!int 0b_`
         # cannot be told from a plain one and is kept as a string too.)
-        implicit = loader.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
-        if not node.style and implicit == node.tag:
+        if _digitless_plain_int(loader, node):
             return str(node.value)
         raise _not_a("an integer", node) from None
+
+
+def _digitless_plain_int(resolver: Any, node: yaml.ScalarNode) -> bool:
+    """A plain scalar the resolver made an !!int that holds no digit (`0b_`, `0x_`)."""
+    implicit = resolver.resolve(yaml.ScalarNode, node.value, (True, False))
+    return not node.style and implicit == node.tag
 
 
 def _construct_bool(loader: InputLoader, node: yaml.ScalarNode) -> bool:
@@ -232,7 +237,8 @@ def _fits_tag(node: yaml.ScalarNode) -> bool:
     try:
         construct(_SCALAR_CHECKER, node)
     except (ValueError, KeyError):
-        return False
+        # `0b_` stays a string (_construct_int), as Go reads it; `!!int abc` does not fit.
+        return node.tag == _TAG + "int" and _digitless_plain_int(_SCALAR_CHECKER, node)
     return True
 
 

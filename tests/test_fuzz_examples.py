@@ -496,6 +496,8 @@ def _case(seed: Seed, text: str, folder: Path, data: st.DataObject) -> Case:
         args += ["--overlay", str(mutant)]
     if data.draw(st.integers(0, 9)):
         args += ["-n", "fuzz"]
+    if data.draw(st.integers(0, 9)):  # the sample repo's Namespaces are cluster-scoped
+        args.append("--allow-cluster-scoped")
     if command[0] != "validate" and data.draw(st.integers(0, 3)) == 0:
         mode = data.draw(st.sampled_from(["Knative", "Standard", "ModelMesh", "RawDeployment"]))
         args += ["--default-deployment-mode", mode]

@@ -118,7 +118,7 @@ def test_found_a_patch_that_breaks_metadata(tmp_path: Path, patch: str, reason: 
     )
     team = Path(__file__).resolve().parent.parent / "examples" / "gitops-repo" / "apps" / "team-a"
     assert_refused(
-        invoke("render", str(team), "--overlay", str(overlay)),
+        invoke("render", str(team), "--overlay", str(overlay), "--allow-cluster-scoped"),
         f"{overlay}:3: patches[0]: Namespace team-a: the patch {reason}",
     )
 

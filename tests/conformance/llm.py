@@ -217,8 +217,12 @@ def _schema_problems(case: Case) -> list[Any]:
 def our_outcome(case: Case, option_file: Path) -> d.Outcome:
     """`kserve-gitops render` of the case, in-process: the LLMInferenceServices' children, or
     what it refuses (by service)."""
+    # KServe creates the scheduler's ClusterRoleBinding: render it as a cluster admin would.
     request = pipeline.Request(
-        paths=case.paths, namespace=case.namespace, config_files=(str(option_file),)
+        paths=case.paths,
+        namespace=case.namespace,
+        config_files=(str(option_file),),
+        allow_cluster_scoped=True,
     )
     out = d.Outcome()
     try:
