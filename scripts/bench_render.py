@@ -29,6 +29,7 @@ Argo CD Application per shard would (issue 22), and reports the slowest shard.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import cProfile
 import json
@@ -300,27 +301,32 @@ def profile(count: int, namespaces: int, work: Path) -> None:
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
-def _option(name: str, default: int) -> int:
-    if name in sys.argv and sys.argv.index(name) + 1 < len(sys.argv):
-        return int(sys.argv[sys.argv.index(name) + 1])
-    return default
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Render N synthetic InferenceServices; report ratios to the YAML floor."
+    )
+    parser.add_argument("count", nargs="?", type=int, default=10000, metavar="N")
+    parser.add_argument("--repeat", type=int, default=3, metavar="R", help="runs per figure")
+    parser.add_argument("--namespaces", type=int, default=50, metavar="K")
+    parser.add_argument("--linear", type=int, default=0, metavar="M", help="growth check at M")
+    parser.add_argument("--kustomize", action="store_true", help="kubectl kustomize each shard")
+    parser.add_argument("--profile", action="store_true", help="cProfile instead of the table")
+    return parser.parse_args()
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10000
-    namespaces = _option("--namespaces", 50)
+    args = _arguments()
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
         work = Path(tmp)
-        if "--profile" in sys.argv:
-            profile(count, namespaces, work)
+        if args.profile:
+            profile(args.count, args.namespaces, work)
             return
-        figures = measure(count, namespaces, _option("--repeat", 3), work)
+        figures = measure(args.count, args.namespaces, args.repeat, work)
         print(table(figures), flush=True)
-        if "--kustomize" in sys.argv:
-            print(kustomize_shards(work / f"src-{count}", work), flush=True)
-        big = _option("--linear", 0)
-        if big:
-            print(linear(figures, big, namespaces, work), flush=True)
+        if args.kustomize:
+            print(kustomize_shards(work / f"src-{args.count}", work), flush=True)
+        if args.linear:
+            print(linear(figures, args.linear, args.namespaces, work), flush=True)
 
 
 if __name__ == "__main__":
