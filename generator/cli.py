@@ -30,6 +30,7 @@ from generator import (
     namespace_policy,
     output,
     pipeline,
+    render_cache,
     writer,
 )
 from generator import diff as diffing
@@ -94,6 +95,7 @@ class InputOptions:
     llmisvc_passthrough: bool
     allowed_namespaces: tuple[str, ...]
     allow_cluster_scoped: bool
+    no_cache: bool
 
 
 INPUT_FIELDS = tuple(InputOptions.__dataclass_fields__)
@@ -243,6 +245,13 @@ def _with_inputs(command: F, previous_help: str) -> F:
             "cluster that runs KServe's LLMInferenceService controller.",
         ),
         *namespace_options(),
+        click.option(
+            "--no-cache",
+            is_flag=True,
+            help="Render every InferenceService anew instead of reusing the render cache "
+            "($KSERVE_GITOPS_CACHE_DIR, else $XDG_CACHE_HOME/kserve-gitops/render); "
+            "the output is the same. Also $KSERVE_GITOPS_NO_CACHE=1.",
+        ),
     ]
 
     options += _limit_options()
@@ -386,6 +395,7 @@ def make_request(
         llmisvc_passthrough=given.llmisvc_passthrough,
         allowed_namespaces=allowed_namespaces(given.allowed_namespaces),
         allow_cluster_scoped=given.allow_cluster_scoped,
+        cache_dir=None if given.no_cache else render_cache.default_dir(),
     )
 
 

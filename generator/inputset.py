@@ -20,7 +20,6 @@ from generator.admission.pod.storage_container import storage_containers_from
 from generator.errors import Invalid, Notice, Problem, Source
 from generator.load import Inputs, Loaded
 from generator.reconcilers import knative
-from generator.records import Admitted
 
 REQUIRED = "required value"  # the schema module's message for a missing required field
 NAMESPACE_HELP = "set metadata.namespace, pass --namespace, or set ARGOCD_APP_NAMESPACE"
@@ -166,23 +165,27 @@ def knative_domain_config(
 KNATIVE_SERVICE = rendered_index.kind_part("serving.knative.dev/v1", "Service")
 
 
-def canary_services(admitted: Iterable[Admitted]) -> set[tuple[str, str]]:
+def canary_services(items: Iterable[Loaded]) -> set[tuple[str, str]]:
     """(namespace, Knative Service name) of every component that sets canaryTrafficPercent:
-    the only ones whose previous revision the reconcile reads (`traffic_targets`)."""
+    the only ones whose previous revision the reconcile reads (`traffic_targets`). Read from
+    the documents as written (defaulting sets neither the field nor a component name), so the
+    render cache can check its entries before anything is admitted."""
     found = set()
-    for one in admitted:
-        spec = one.isvc.get("spec") or {}
-        name = str(one.isvc["metadata"]["name"])
+    for item in items:
+        spec = item.doc.get("spec")
+        if not isinstance(spec, Mapping):
+            continue
+        predictor = spec.get("predictor")
+        predictor_name = predictor.get("name") if isinstance(predictor, Mapping) else None
         services = {
-            "predictor": constants.predictor_service_name(
-                name, (spec.get("predictor") or {}).get("name") or ""
-            ),
-            "transformer": constants.transformer_service_name(name),
-            "explainer": constants.explainer_service_name(name),
+            "predictor": constants.predictor_service_name(item.name, str(predictor_name or "")),
+            "transformer": constants.transformer_service_name(item.name),
+            "explainer": constants.explainer_service_name(item.name),
         }
         for component, service in services.items():
-            if (spec.get(component) or {}).get("canaryTrafficPercent") is not None:
-                found.add((one.namespace, service))
+            part = spec.get(component)
+            if isinstance(part, Mapping) and part.get("canaryTrafficPercent") is not None:
+                found.add((item.namespace, service))
     return found
 
 

@@ -61,9 +61,15 @@ def dump_yaml(obj: Any) -> str:
     return yamlemit.dump(obj)
 
 
+def yaml_of(item: Rendered) -> str:
+    """One rendered object as `dump_yaml` writes it, reusing the text the render cache or a
+    worker process already made."""
+    return item.text if item.text is not None else dump_yaml(item.obj)
+
+
 def yaml_stream(items: Sequence[Rendered]) -> str:
     """The objects as one multi-document YAML stream."""
-    return "".join(f"---\n{dump_yaml(item.obj)}" for item in items)
+    return "".join(f"---\n{yaml_of(item)}" for item in items)
 
 
 def json_list(items: Sequence[Rendered]) -> str:

@@ -67,6 +67,9 @@ class Rendered:
     obj: dict[str, Any]
     owner: str
     source: Source
+    # `obj` as output.dump_yaml writes it, when already known (the render cache, a worker);
+    # whoever builds a changed object builds a new Rendered, which starts without it.
+    text: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def kind(self) -> str:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from generator.errors import Invalid, Problem, ProblemsFound, Source
-from generator.output import Rendered, dump_yaml
+from generator.output import Rendered, dump_yaml, yaml_of
 from generator.rendered_index import CLUSTER_DIR as CLUSTER_DIR  # the layout, for callers
 from generator.rendered_index import FLUX_DIR as FLUX_DIR
 from generator.rendered_index import INDEX_NAME as INDEX_NAME
@@ -110,7 +110,7 @@ def plan(items: Sequence[Rendered], shards: Mapping[tuple[str, str], str] | None
             message = f"two objects would be written to {rel}"
             found.problems.append(Problem(item.source, None, "metadata.name", message))
             continue
-        found.files[rel] = dump_yaml(item.obj)
+        found.files[rel] = yaml_of(item)
         found.sources[rel] = item.source.path
         if not rel.endswith(f"-{item.name}.yaml"):
             ns = f"{item.namespace}/" if item.namespace else ""

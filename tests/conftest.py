@@ -5,8 +5,21 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import pytest
+
+_CACHE_ENV = "KSERVE_GITOPS_CACHE_DIR"  # generator.render_cache.DIR_ENV
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The console scripts the tests run use a render cache of this session, never the
+    user's: every render after the first of the same input then goes through the cache."""
+    if not os.environ.get(_CACHE_ENV):
+        folder = tempfile.mkdtemp(prefix="kserve-gitops-test-cache-")
+        os.environ[_CACHE_ENV] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

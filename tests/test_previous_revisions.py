@@ -10,8 +10,9 @@ import yaml
 from helpers import build_tree
 from test_rendered_folder import run
 
-from generator import inputset, pipeline, rendered_index, writer
+from generator import inputset, rendered_index, writer
 from generator.errors import Source
+from generator.load import Loaded
 from generator.output import Rendered
 
 ISVC = """apiVersion: serving.kserve.io/v1beta1
@@ -100,9 +101,9 @@ def test_same_revisions_as_reading_every_file(tmp_path: Path) -> None:
 
 
 def test_canary_services_names_each_component_that_asks() -> None:
-    def admitted(name: str, spec: dict[str, Any]) -> pipeline.Admitted:
+    def admitted(name: str, spec: Any) -> Loaded:
         isvc = {"metadata": {"name": name, "namespace": "ns"}, "spec": spec}
-        return pipeline.Admitted(None, isvc, "ns", "Serverless")  # type: ignore[arg-type]
+        return Loaded(isvc, Source("in.yaml"))
 
     found = inputset.canary_services([
         admitted("a", {"predictor": {"canaryTrafficPercent": 0}, "transformer": {}}),
@@ -110,6 +111,8 @@ def test_canary_services_names_each_component_that_asks() -> None:
         admitted("c", {"predictor": {"name": "p", "canaryTrafficPercent": 5},
                        "transformer": {"canaryTrafficPercent": 5}}),
         admitted("d", {"predictor": {}}),
+        admitted("e", ["not", "a", "mapping"]),
+        admitted("f", {"predictor": [], "transformer": {"canaryTrafficPercent": None}}),
     ])  # fmt: skip
     assert found == {("ns", "a-predictor"), ("ns", "b-explainer"), ("ns", "c-p-predictor"),
                      ("ns", "c-transformer")}  # fmt: skip

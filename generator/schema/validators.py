@@ -29,7 +29,15 @@ from typing import Any, Final, cast
 
 import fastjsonschema
 
-__all__ = ["CODEGEN", "Validator", "cache_dir", "load_validator", "validator_source"]
+__all__ = [
+    "CODEGEN",
+    "Validator",
+    "cache_dir",
+    "cache_home",
+    "load_validator",
+    "validator_source",
+    "write_atomically",
+]
 
 Validator = Callable[[Any], Any]
 
@@ -42,13 +50,19 @@ _PACKAGE: Final = __name__.rpartition(".")[0]
 _LOCALS_TEMPLATE: Final = re.compile(r'"((?:[^"\\\n]|\\.)*)"\.format\(\*\*locals\(\)\)')
 
 
-def cache_dir() -> Path | None:
-    """Where built validators are kept: `$XDG_CACHE_HOME/kserve-gitops/schema` (`~/.cache` when
-    it is unset or relative, as the XDG spec says); None without a home directory."""
+def cache_home() -> Path | None:
+    """The tool's per-user cache: `$XDG_CACHE_HOME/kserve-gitops` (`~/.cache` when it is unset
+    or relative, as the XDG spec says); None without a home directory."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or ".")
     if not base.is_absolute():
         base = Path(os.path.expanduser("~/.cache"))  # noqa: PTH111 (no exception without a home)
-    return base / "kserve-gitops" / "schema" if base.is_absolute() else None
+    return base / "kserve-gitops" if base.is_absolute() else None
+
+
+def cache_dir() -> Path | None:
+    """Where built validators are kept: `schema/` in `cache_home()`."""
+    home = cache_home()
+    return None if home is None else home / "schema"
 
 
 def cache_key(schema_text: bytes) -> str:
@@ -81,7 +95,7 @@ def load_validator(module: str, directory: Path | None = None) -> Validator:
         code = compile(validator_source(schema_text), f"<schema validator {module}>", "exec")
         if path is not None:
             with contextlib.suppress(OSError):  # not writable: built for this process only
-                _write_atomically(path, header + marshal.dumps(code))
+                write_atomically(path, header + marshal.dumps(code))
     namespace: dict[str, Any] = {"__name__": f"kserve_gitops_schema_{module}"}
     exec(code, namespace)
     return cast(Validator, namespace["validate"])
@@ -102,7 +116,8 @@ def _read_built(path: Path, header: bytes) -> CodeType | None:
     return code if isinstance(code, CodeType) else None
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a private folder, a temporary file, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     try:
