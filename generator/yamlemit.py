@@ -118,24 +118,45 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"cannot emit {type(value).__name__} as YAML")
 
 
+def _sorted_keys(value: dict[Any, Any]) -> list[Any]:
+    """The keys in key_str order. Plain sorting gives that order when the keys are strings
+    (the usual case, and the quicker sort); keys that sort without error and start with a
+    string are all strings, as a string compares with no other type."""
+    try:
+        keys = sorted(value)
+    except TypeError:
+        return sorted(value, key=key_str)
+    return keys if isinstance(keys[0], str) else sorted(value, key=key_str)
+
+
 def _emit(value: Any, indent: str, out: list[str]) -> None:
-    """Append the block lines of a non-empty mapping or sequence at `indent`."""
-    if isinstance(value, dict):
-        for key in sorted(value, key=key_str):
+    """Append the block lines of a non-empty mapping or sequence at `indent`.
+
+    The hot loop of every render: exact types are tested first, as the data is plain JSON
+    (dict, list, str) almost everywhere."""
+    if type(value) is dict or isinstance(value, dict):
+        inner = indent + "  "
+        for key in _sorted_keys(value):
             item = value[key]
-            key_text = scalar_str(key_str(key))
+            key_text = scalar_str(key if type(key) is str else key_str(key))
             if len(key_text) > _MAX_SIMPLE_KEY:  # YAML caps implicit keys at 1024 characters
                 head = f"{indent}? {key_text}\n{indent}:"
             else:
                 head = f"{indent}{key_text}:"
-            if isinstance(item, dict | list) and item:
+            kind = type(item)
+            if kind is str:
+                out.append(f"{head} {scalar_str(item)}\n")
+            elif (kind is dict or kind is list or isinstance(item, dict | list)) and item:
                 out.append(head + "\n")
-                _emit(item, indent + "  " if isinstance(item, dict) else indent, out)
+                _emit(item, inner if isinstance(item, dict) else indent, out)
             else:
                 out.append(f"{head} {_inline(item)}\n")
         return
     for item in value:
-        if isinstance(item, dict | list) and item:
+        kind = type(item)
+        if kind is str:
+            out.append(f"{indent}- {scalar_str(item)}\n")
+        elif (kind is dict or kind is list or isinstance(item, dict | list)) and item:
             start = len(out)
             _emit(item, indent + "  ", out)
             # The first line of the nested block moves up onto the "- " line.
