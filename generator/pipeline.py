@@ -299,7 +299,7 @@ def _render_inference_services(
 
     def task(n: int) -> tuple[_Outcome | None, str | None]:
         outcome, entry = _render_one(items[misses[n]], ctx, reasons, want_entry)
-        text = None if entry is None else render_cache.encode(entry)
+        text = None if entry is None else render_cache.encode_entry(entry)
         return (None, text) if in_worker and text is not None else (outcome, text)
 
     for n, (outcome, text) in enumerate(parallel.ordered_map(task, len(misses), workers)):
@@ -325,7 +325,7 @@ def _cached(
     text = pack.get(key)
     if text is None:
         return None
-    entry = render_cache.decode(text)
+    entry = render_cache.decode_entry(text)
     if entry is None or not render_cache.still_valid(entry, ctx.previous_revisions):
         pack.drop(key)
         return None
@@ -333,7 +333,7 @@ def _cached(
 
 
 def _decoded(item: Loaded, text: str | None) -> _Outcome:
-    entry = None if text is None else render_cache.decode(text)
+    entry = None if text is None else render_cache.decode_entry(text)
     if entry is None:
         raise InternalError("a render worker sent back an entry that does not decode")
     return _from_entry(item, entry)

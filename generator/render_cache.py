@@ -154,7 +154,7 @@ class Entry:
     previous: tuple[tuple[tuple[str, str], str | None], ...] = field(default=())
 
 
-def encode(entry: Entry) -> str | None:
+def encode_entry(entry: Entry) -> str | None:
     """The entry as one line of JSON, or None if it holds something JSON cannot say exactly."""
     doc = [
         entry.isvc,
@@ -174,7 +174,7 @@ def encode(entry: Entry) -> str | None:
         return None
 
 
-def decode(text: str) -> Entry | None:
+def decode_entry(text: str) -> Entry | None:
     """The entry `encode` wrote, or None for anything else (a corrupt or foreign line)."""
     try:
         doc = json.loads(text)
@@ -395,10 +395,10 @@ __all__ = [
     "Entry",
     "Pack",
     "RecordingRevisions",
-    "decode",
+    "decode_entry",
     "default_dir",
     "digest",
-    "encode",
+    "encode_entry",
     "folder_fingerprint",
     "item_key",
     "prune",
