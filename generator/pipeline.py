@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from generator import (
 )
 from generator.admission import defaults, runtimes, validation
 from generator.components import meta
+from generator.components import predictor as predictor_component
 from generator.controllers import inferencegraph as graph
 from generator.controllers import inferenceservice as controller
 from generator.controllers import trainedmodel
@@ -549,7 +549,7 @@ def runtime_reason(
 ) -> str:
     """Why the predictor got its runtime: named by the InferenceService, or auto-selected as
     `reconcileModel` selects (GetSupportingRuntimes, first match). `memo` keeps the reasons
-    of one render by what they read (thousands of InferenceServices share a few formats)."""
+    of one render by the key of the runtime choice they explain (reconcile_model's memo key)."""
     predictor = (admitted.isvc.get("spec") or {}).get("predictor") or {}
     model = predictor.get("model")
     if not runtime or not isinstance(model, Mapping):
@@ -559,16 +559,7 @@ def runtime_reason(
     multinode = predictor.get("workerSpec") is not None
     if memo is None:
         return _auto_selected(model, admitted.namespace, index, multinode)
-    key = json.dumps(
-        [
-            admitted.namespace,
-            model.get("modelFormat"),
-            runtimes.get_protocol(model),
-            multinode,
-            model.get("runtime") is not None,  # "" counts formats without autoSelect
-        ],
-        sort_keys=True,
-    )
+    key = predictor_component.choice_key(admitted.isvc)  # what the runtime choice reads
     reason = memo.get(key)
     if reason is None:
         reason = memo[key] = _auto_selected(model, admitted.namespace, index, multinode)

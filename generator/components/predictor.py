@@ -49,7 +49,7 @@ def reconcile_model(
     `memo` caches the choice per (namespace, model fields it depends on) for one render:
     thousands of InferenceServices share a few model formats.
     """
-    key = _choice_key(isvc)
+    key = choice_key(isvc)
     choice = memo.get(key) if memo is not None else None
     if choice is None:
         choice = _choose_runtime(isvc, index)
@@ -76,7 +76,7 @@ def _choose_runtime(isvc: Mapping[str, Any], index: runtimes.RuntimeIndex) -> Ru
     return name, spec, runtimes.runtime_annotations(index, name, namespace)
 
 
-def _choice_key(isvc: Mapping[str, Any]) -> str:
+def choice_key(isvc: Mapping[str, Any]) -> str:
     """What resolve_runtime reads: the namespace, the model's format, protocol and runtime,
     and whether the predictor is multi-node."""
     predictor = isvc["spec"]["predictor"]
