@@ -4,9 +4,10 @@ Before anything is printed or written, each object rendered for an InferenceServ
 InferenceGraph whose apiVersion and kind have a schema in `data/emitted/` (Deployment, Service,
 HorizontalPodAutoscaler, Ingress, ConfigMap, Knative Service, VirtualService, HTTPRoute,
 ScaledObject, OpenTelemetryCollector; written by `scripts/gen_output_schemas.py`, origins in its
-PROVENANCE.md) is checked with a compiled validator that stops at the first error; only a
-refused object is checked again with the every-error validator and explained, as
-`generator.schema` explains input (a null field counts as absent, as the API server prunes it).
+PROVENANCE.md) is checked by a quick screen (`screen.py`) that only ever says "valid" of a valid
+object; any other object is checked by the schema's compiled validator, which decides, and
+explained as `generator.schema` explains input (a null field counts as absent, as the API server
+prunes it).
 
 A refusal names the INPUT field that caused it when it can be found: the output value (or the
 object missing a required field) is looked up in the input document under the same key, e.g.
@@ -24,19 +25,17 @@ from functools import cache
 from importlib import resources
 from typing import Any, Final
 
-from fastjsonschema import JsonSchemaValueException
-
 from generator import schema as schemas
 from generator.errors import Invalid, field_path
+from generator.schema.screen import Check, compile_screen
 from generator.schema.validators import Validator, load_validator
 
 __all__ = ["EMITTED_KINDS", "check_rendered"]
 
 # "apiVersion kind" -> module under data/emitted/
+_DATA: Final = resources.files(__name__.rpartition(".")[0]).joinpath("data")
 EMITTED_KINDS: Final[dict[str, str]] = json.loads(
-    resources.files(__name__.rpartition(".")[0])
-    .joinpath("data", "emitted", "kinds.json")
-    .read_text(encoding="utf-8")
+    _DATA.joinpath("emitted", "kinds.json").read_text(encoding="utf-8")
 )
 _MAX_REPAIR_ROUNDS: Final = 4
 
@@ -44,13 +43,14 @@ Path_ = tuple[Any, ...]
 
 
 @cache
-def _fast(module: str) -> Validator:
-    return load_validator(f"emitted/{module}", fast_fail=True)
+def _full(module: str) -> Validator:
+    return load_validator(f"emitted/{module}")
 
 
 @cache
-def _full(module: str) -> Validator:
-    return load_validator(f"emitted/{module}")
+def _screen(module: str) -> Check:
+    text = _DATA.joinpath("emitted", f"{module}.json").read_text(encoding="utf-8")
+    return compile_screen(json.loads(text))
 
 
 def check_rendered(
@@ -64,9 +64,7 @@ def check_rendered(
         module = EMITTED_KINDS.get(f"{obj.get('apiVersion')} {obj.get('kind')}")
         if module is None:
             continue
-        try:
-            _fast(module)(obj)
-        except JsonSchemaValueException:
+        if not _screen(module)(obj):  # maybe invalid: the validator decides and explains
             for invalid in _refusals(module, obj, source):
                 found.setdefault(invalid.field or invalid.message, invalid)
     return list(found.values())

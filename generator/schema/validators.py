@@ -51,47 +51,36 @@ def cache_dir() -> Path | None:
     return base / "kserve-gitops" / "schema" if base.is_absolute() else None
 
 
-def cache_key(schema_text: bytes, *, fast_fail: bool = False) -> str:
-    """The identity of a built validator: the schema's bytes, the exact generator (and whether
-    it stops at the first error), Python's bytecode version."""
+def cache_key(schema_text: bytes) -> str:
+    """The identity of a built validator: the schema's bytes, the exact generator, Python's
+    bytecode version."""
     digest = hashlib.sha256(schema_text)
     digest.update(f"\0fastjsonschema {fastjsonschema.VERSION}\0codegen {CODEGEN}\0".encode())
-    if fast_fail:  # the key of the usual every-error validator stays as it was
-        digest.update(b"fast_fail\0")
     digest.update(importlib.util.MAGIC_NUMBER)  # the bytecode's Python version
     return digest.hexdigest()
 
 
-def validator_source(schema_text: bytes, *, fast_fail: bool = False) -> str:
-    """Python source of the validator of one schema (JSON text): collecting every error, or
-    (`fast_fail`) raising the first, without details, which is cheaper on a valid document."""
+def validator_source(schema_text: bytes) -> str:
+    """Python source of the validator of one schema (JSON text)."""
     code = fastjsonschema.compile_to_code(
-        json.loads(schema_text),
-        use_default=False,
-        use_formats=False,
-        detailed_exceptions=not fast_fail,
-        fast_fail=fast_fail,
+        json.loads(schema_text), use_default=False, use_formats=False, fast_fail=False
     )
     body = _LOCALS_TEMPLATE.sub(r'f"\1"', str(code))
     return body + "\n"
 
 
-def load_validator(
-    module: str, directory: Path | None = None, *, fast_fail: bool = False
-) -> Validator:
+def load_validator(module: str, directory: Path | None = None) -> Validator:
     """The `validate` function of `data/<module>.json` (`module` may name a subfolder,
     `emitted/service_v1`), from the cache or built now."""
     *folders, name = module.split("/")
     schema_text = resources.files(_PACKAGE).joinpath("data", *folders, f"{name}.json").read_bytes()
-    key = cache_key(schema_text, fast_fail=fast_fail)
+    key = cache_key(schema_text)
     folder = directory or cache_dir()
-    stem = "-".join((*folders, name, "fast")) if fast_fail else "-".join((*folders, name))
-    path = None if folder is None else folder / f"{stem}-{key[:32]}.bin"
+    path = None if folder is None else folder / f"{'-'.join((*folders, name))}-{key[:32]}.bin"
     header = f"kserve-gitops schema validator {key}\n".encode()
     code = None if path is None else _read_built(path, header)
     if code is None:
-        source = validator_source(schema_text, fast_fail=fast_fail)
-        code = compile(source, f"<schema validator {module}>", "exec")
+        code = compile(validator_source(schema_text), f"<schema validator {module}>", "exec")
         if path is not None:
             with contextlib.suppress(OSError):  # not writable: built for this process only
                 _write_atomically(path, header + marshal.dumps(code))
