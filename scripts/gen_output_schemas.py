@@ -43,9 +43,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gen_schemas import hoist  # noqa: E402
+from gen_schemas import hoist
 
-from generator.schema.convert import object_meta, to_json_schema  # noqa: E402
+from generator.schema.convert import object_meta, to_json_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CRD_DIR = REPO_ROOT / "tests" / "data" / "reference" / "crds"
@@ -54,21 +54,34 @@ K8S_SCHEMAS = "v1.34.0-local-strict"
 Schema = dict[str, Any]
 
 # (apiVersion, kind, $defs name) of the built-in kinds, from kubernetes-validate.
+_API = "io.k8s.api"
 BUILTIN = (
-    ("apps/v1", "Deployment", "io.k8s.api.apps.v1.Deployment"),
-    ("v1", "Service", "io.k8s.api.core.v1.Service"),
-    ("v1", "ConfigMap", "io.k8s.api.core.v1.ConfigMap"),
-    ("autoscaling/v2", "HorizontalPodAutoscaler", "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"),
-    ("networking.k8s.io/v1", "Ingress", "io.k8s.api.networking.v1.Ingress"),
+    ("apps/v1", "Deployment", f"{_API}.apps.v1.Deployment"),
+    ("v1", "Service", f"{_API}.core.v1.Service"),
+    ("v1", "ConfigMap", f"{_API}.core.v1.ConfigMap"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler", f"{_API}.autoscaling.v2.HorizontalPodAutoscaler"),
+    ("networking.k8s.io/v1", "Ingress", f"{_API}.networking.v1.Ingress"),
 )
 # (apiVersion, kind, CRD file under tests/data/reference/crds/) of the custom resources.
 CUSTOM = (
     ("serving.knative.dev/v1", "Service", "knative-serving/service.yaml"),
-    ("networking.istio.io/v1beta1", "VirtualService", "istio/virtualservices.networking.istio.io.yaml"),
-    ("gateway.networking.k8s.io/v1", "HTTPRoute", "gateway-api/gateway.networking.k8s.io_httproutes.yaml"),
+    (
+        "networking.istio.io/v1beta1",
+        "VirtualService",
+        "istio/virtualservices.networking.istio.io.yaml",
+    ),
+    (
+        "gateway.networking.k8s.io/v1",
+        "HTTPRoute",
+        "gateway-api/gateway.networking.k8s.io_httproutes.yaml",
+    ),
     ("keda.sh/v1alpha1", "ScaledObject", "keda/keda.sh_scaledobjects.yaml"),
-    ("opentelemetry.io/v1beta1", "OpenTelemetryCollector", "opentelemetry/opentelemetry.io_opentelemetrycollectors.yaml"),
-)  # fmt: skip
+    (
+        "opentelemetry.io/v1beta1",
+        "OpenTelemetryCollector",
+        "opentelemetry/opentelemetry.io_opentelemetrycollectors.yaml",
+    ),
+)
 
 # IsValidLabelValue: empty, or alphanumeric at both ends with `-_.` inside; at most 63.
 LABEL_VALUE: Schema = {
@@ -141,7 +154,9 @@ def builtin_schema(defs: dict[str, Schema], name: str) -> Schema:
         **port,
         "properties": {**port["properties"], "name": PORT_NAME},
     }
-    defs[_K8S_OBJECT_META] = meta_with_rules()  # a pod template's metadata too
+    template_meta = meta_with_rules()  # a pod template's: no name needed
+    template_meta.pop("required")
+    defs[_K8S_OBJECT_META] = template_meta
     return finish(to_json_schema(k8s_to_crd_dialect(defs[name], defs)))
 
 
@@ -195,18 +210,20 @@ def generate() -> dict[str, str]:
 
 
 def provenance(rows: list[str], package: str) -> str:
-    head = (
-        "# Provenance — generator/schema/data/emitted/\n\n"
-        "Written by scripts/gen_output_schemas.py (do not edit): the schemas every object kserve-gitops\n"
-        "renders for InferenceServices and InferenceGraphs is checked against before it is emitted\n"
-        "(generator/schema/emitted.py). Built-in kinds come from the Kubernetes 1.34 schemas of the\n"
-        f"`kubernetes-validate` package ({package}, Apache-2.0); the custom resources from the\n"
-        "CRDs KServe v0.20.0 pins, copied under tests/data/reference/crds/ with their own provenance.\n"
-        "All are converted by generator/schema/convert.py. Added from the API server's validation\n"
-        "(k8s.io/apimachinery/pkg/util/validation), on every kind: label values (IsValidLabelValue,\n"
-        "at most 63 characters); on Deployments: container port names (IsValidPortName, at most 15).\n\n"
-        "| module | apiVersion kind | source | sha256 of the source file |\n|---|---|---|---|\n"
-    )  # fmt: skip
+    head = f"""# Provenance — generator/schema/data/emitted/
+
+Written by scripts/gen_output_schemas.py (do not edit): the schemas that every object
+kserve-gitops renders for InferenceServices and InferenceGraphs is checked against before it
+is emitted (generator/schema/emitted.py). Built-in kinds come from the Kubernetes 1.34 schemas
+of the `kubernetes-validate` package ({package}, Apache-2.0); the custom resources from the
+CRDs KServe v0.20.0 pins, copied under tests/data/reference/crds/ with their own provenance.
+All are converted by generator/schema/convert.py. Added from the API server's own validation
+(k8s.io/apimachinery/pkg/util/validation): label values on every kind (IsValidLabelValue, at
+most 63 characters) and container port names on Deployments (IsValidPortName, at most 15).
+
+| module | apiVersion kind | source | sha256 of the source file |
+|---|---|---|---|
+"""
     return head + "\n".join(rows) + "\n"
 
 

@@ -30,7 +30,7 @@ from generator.errors import Invalid, field_path
 from generator.schema.screen import Check, compile_screen
 from generator.schema.validators import Validator, load_validator
 
-__all__ = ["EMITTED_KINDS", "check_rendered"]
+__all__ = ["EMITTED_KINDS", "check_rendered", "module_of"]
 
 # "apiVersion kind" -> module under data/emitted/
 _DATA: Final = resources.files(__name__.rpartition(".")[0]).joinpath("data")
@@ -61,13 +61,18 @@ def check_rendered(
     """
     found: dict[str, Invalid] = {}
     for obj in objects:
-        module = EMITTED_KINDS.get(f"{obj.get('apiVersion')} {obj.get('kind')}")
+        module = module_of(obj)
         if module is None:
             continue
         if not _screen(module)(obj):  # maybe invalid: the validator decides and explains
             for invalid in _refusals(module, obj, source):
                 found.setdefault(invalid.field or invalid.message, invalid)
     return list(found.values())
+
+
+def module_of(obj: Mapping[str, Any]) -> str | None:
+    """The schema module of `obj`'s apiVersion and kind; None for a kind not checked here."""
+    return EMITTED_KINDS.get(f"{obj.get('apiVersion')} {obj.get('kind')}")
 
 
 def _refusals(module: str, obj: Mapping[str, Any], source: Mapping[str, Any]) -> Iterator[Invalid]:
@@ -97,7 +102,7 @@ def _as_input(
     finding about the input field that holds the same value under the same key."""
     meta = obj.get("metadata") or {}
     name = "/".join(str(p) for p in (meta.get("namespace"), meta.get("name")) if p)
-    rendered = f"{obj.get('kind')} {name}"
+    rendered = f"{obj.get('kind')} {name} ({obj.get('apiVersion')})"
     key = next((part for part in reversed(path) if isinstance(part, str)), None)
     origin = _find(source, value, key, ()) if key is not None else None
     if origin is None:
