@@ -145,11 +145,17 @@ def _shaped(  # noqa: C901 (one closure per node: the hot path, no helper calls)
 ) -> Check:
     """properties, additionalProperties and required of an object; items of a list."""
     table = {key: node(sub) for key, sub in (schema.get("properties") or {}).items()}
+    # A field only typed is checked in place by its value's class; the others are called.
+    leaf_get = {k: n for k, n in table.items() if isinstance(n, frozenset)}.get
+    call_get = {k: n for k, n in table.items() if not isinstance(n, frozenset)}.get
     extra_schema = schema.get("additionalProperties", True)
-    extra: Node | None = None if extra_schema is False else node(extra_schema)
+    extra = None if extra_schema is False else node(extra_schema)
+    extra_leaf = extra if isinstance(extra, frozenset) else None
+    extra_call = None if extra is None or extra_leaf is not None else as_check(extra)
     required = tuple(schema.get("required") or ())
-    items: Node | None = node(schema["items"]) if "items" in schema else None
-    get = table.get
+    items = node(schema["items"]) if "items" in schema else None
+    items_leaf = items if isinstance(items, frozenset) else None
+    items_call = None if items is None or items_leaf is not None else as_check(items)
 
     def check(v: Any) -> bool:  # noqa: C901
         cls = v.__class__
@@ -157,27 +163,32 @@ def _shaped(  # noqa: C901 (one closure per node: the hot path, no helper calls)
             return False
         if cls is dict:
             for key, value in v.items():
-                sub = get(key, extra)
-                if sub is None:
-                    return False
-                if sub.__class__ is frozenset:
-                    if value.__class__ not in sub:
+                leaf = leaf_get(key)
+                if leaf is not None:
+                    if value.__class__ not in leaf:
                         return False
-                elif not sub(value):  # type: ignore[operator]
+                    continue
+                call = call_get(key)
+                if call is not None:
+                    if not call(value):
+                        return False
+                elif extra_leaf is not None:
+                    if value.__class__ not in extra_leaf:
+                        return False
+                elif extra_call is None or not extra_call(value):
                     return False
             for key in required:
                 if key not in v:
                     return False
         elif cls is list:
-            if items is not None:
-                if items.__class__ is frozenset:
-                    for item in v:
-                        if item.__class__ not in items:
-                            return False
-                else:
-                    for item in v:
-                        if not items(item):  # type: ignore[operator]
-                            return False
+            if items_leaf is not None:
+                for item in v:
+                    if item.__class__ not in items_leaf:
+                        return False
+            elif items_call is not None:
+                for item in v:
+                    if not items_call(item):
+                        return False
         elif isinstance(v, dict | list | tuple):
             return False  # a subclass or a tuple: the validator decides
         return rest is None or rest(v)
@@ -211,11 +222,12 @@ def _branches(schema: Schema) -> Check | None:
     """anyOf/oneOf/not made of `required` only: exact, so that negation stays exact."""
     if not _BRANCH & set(schema):
         return None
-    keys = _at_most_one(schema)
+    branches = {key: schema[key] for key in _BRANCH if key in schema}
+    keys = _at_most_one(branches)
     if keys is not None:
         return lambda v: not isinstance(v, dict) or len(keys & v.keys()) <= 1
     try:
-        return _exact({key: schema[key] for key in _BRANCH if key in schema})
+        return _exact(branches)
     except _Inexact:
         return _never
 
