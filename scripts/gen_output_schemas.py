@@ -18,7 +18,8 @@ as such), with Kubernetes ObjectMeta for `metadata`, then two rules of the API s
 validation that no OpenAPI schema carries and that input can break (k8s.io/apimachinery
 pkg/util/validation): a label value is at most 63 characters of `[-A-Za-z0-9_.]` that begin and
 end alphanumeric (IsValidLabelValue), and a container port name is an IANA service name
-(IsValidPortName). Repeated subschemas are hoisted into `definitions` as scripts/gen_schemas.py
+(IsValidPortName); and the enums of `imagePullPolicy` and port `protocol` that
+k8s.io/kubernetes pkg/apis/core/validation checks and the OpenAPI schema leaves out. Repeated subschemas are hoisted into `definitions` as scripts/gen_schemas.py
 does. Output: `generator/schema/data/emitted/<module>.json`, `kinds.json` (apiVersion and kind
 to module) and PROVENANCE.md (where each came from, with the sha256 of its source).
 
@@ -95,6 +96,10 @@ PORT_NAME: Schema = {
     "maxLength": 15,
     "pattern": "^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
 }
+# The API server's enums that the OpenAPI schema leaves out (k8s.io/kubernetes
+# pkg/apis/core/validation: validatePullPolicy, supportedPortProtocols); "" is defaulted first.
+PULL_POLICY: Schema = {"type": ["string", "null"], "enum": ["", "Always", "IfNotPresent", "Never"]}
+PROTOCOL: Schema = {"type": ["string", "null"], "enum": ["", "TCP", "UDP", "SCTP"]}
 _K8S_OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 _K8S_SPECIAL = {
     "io.k8s.apimachinery.pkg.util.intstr.IntOrString": {"x-kubernetes-int-or-string": True},
@@ -147,13 +152,17 @@ def k8s_to_crd_dialect(node: Any, defs: Mapping[str, Schema], seen: tuple[str, .
     return out
 
 
+def with_fields(defs: dict[str, Schema], definition: str, **fields: Schema) -> None:
+    """Core definition `definition` with `fields` replacing its properties of those names."""
+    old = defs[f"{_API}.core.v1.{definition}"]
+    defs[f"{_API}.core.v1.{definition}"] = {**old, "properties": {**old["properties"], **fields}}
+
+
 def builtin_schema(defs: dict[str, Schema], name: str) -> Schema:
     defs = dict(defs)
-    port = defs["io.k8s.api.core.v1.ContainerPort"]
-    defs["io.k8s.api.core.v1.ContainerPort"] = {
-        **port,
-        "properties": {**port["properties"], "name": PORT_NAME},
-    }
+    with_fields(defs, "ContainerPort", name=PORT_NAME, protocol=PROTOCOL)
+    with_fields(defs, "ServicePort", protocol=PROTOCOL)
+    with_fields(defs, "Container", imagePullPolicy=PULL_POLICY)
     template_meta = meta_with_rules()  # a pod template's: no name needed
     template_meta.pop("required")
     defs[_K8S_OBJECT_META] = template_meta
@@ -219,7 +228,9 @@ of the `kubernetes-validate` package ({package}, Apache-2.0); the custom resourc
 CRDs KServe v0.20.0 pins, copied under tests/data/reference/crds/ with their own provenance.
 All are converted by generator/schema/convert.py. Added from the API server's own validation
 (k8s.io/apimachinery/pkg/util/validation): label values on every kind (IsValidLabelValue, at
-most 63 characters) and container port names on Deployments (IsValidPortName, at most 15).
+most 63 characters) and container port names on Deployments (IsValidPortName, at most 15); and
+(k8s.io/kubernetes/pkg/apis/core/validation) the enums of a container's `imagePullPolicy`
+(validatePullPolicy) and a container or Service port's `protocol` (supportedPortProtocols).
 
 | module | apiVersion kind | source | sha256 of the source file |
 |---|---|---|---|

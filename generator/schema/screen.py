@@ -46,6 +46,7 @@ _SHAPE: Final = frozenset({"properties", "additionalProperties", "required", "it
 _BRANCH: Final = frozenset({"anyOf", "oneOf", "not"})
 _KNOWN: Final = _VALUE | _SHAPE | _BRANCH | {"type", "$ref", "$schema", "definitions"}
 _INF: Final = float("inf")
+_REMEMBERED: Final = 1 << 16  # verdicts kept per pattern
 # fastjsonschema turns every `$` not after a backslash into `\Z` (tests/schema/test_emitted.py
 # checks that each pattern compiles here to the regex its validator holds).
 _UNESCAPED_DOLLAR: Final = re.compile(r"(?<!\\)\$")
@@ -204,8 +205,7 @@ def _values(schema: Schema, patterns: _Patterns) -> Check | None:
         options = list(schema["enum"])
         parts.append(lambda v: v in options)
     if "pattern" in schema:
-        search = patterns[schema["pattern"]].search
-        parts.append(lambda v: not isinstance(v, str) or search(v) is not None)
+        parts.append(_matches(patterns[schema["pattern"]]))
     if "minLength" in schema or "maxLength" in schema:
         short, long = schema.get("minLength", 0), schema.get("maxLength", _INF)
         parts.append(lambda v: not isinstance(v, str) or short <= len(v) <= long)
@@ -216,6 +216,25 @@ def _values(schema: Schema, patterns: _Patterns) -> Check | None:
         few, many = schema.get("minItems", 0), schema.get("maxItems", _INF)
         parts.append(lambda v: not isinstance(v, list | tuple) or few <= len(v) <= many)
     return _all(parts) if parts else None
+
+
+def _matches(regex: re.Pattern[str]) -> Check:
+    """A pattern's check, remembering each string's verdict: label values and names repeat
+    across thousands of objects, and a dict lookup is cheaper than a regex search."""
+    search = regex.search
+    known: dict[str, bool] = {}
+
+    def check(v: Any) -> bool:
+        if not isinstance(v, str):
+            return True
+        verdict = known.get(v)
+        if verdict is None:
+            verdict = search(v) is not None
+            if len(known) < _REMEMBERED:
+                known[v] = verdict
+        return verdict
+
+    return check
 
 
 def _branches(schema: Schema) -> Check | None:

@@ -110,6 +110,16 @@ def test_a_container_port_name_longer_than_15_characters(tmp_path: Path) -> None
     )
 
 
+def test_an_image_pull_policy_outside_the_api_servers_enum(tmp_path: Path) -> None:
+    path = write(tmp_path, "pull", model="      imagePullPolicy: always\n")
+    assert_one_line(
+        run_cli("render", path),
+        "pull.yaml:14:",
+        "InferenceService ns/pull",
+        'spec.predictor.model.imagePullPolicy: unsupported value "always"',
+    )
+
+
 def test_an_inference_graph_label_value(tmp_path: Path) -> None:
     path = tmp_path / "graph.yaml"
     path.write_text(
@@ -218,9 +228,9 @@ def test_the_screen_is_never_looser_than_the_validator(data: st.DataObject) -> N
         if data.draw(st.booleans()) and isinstance(parent, dict):
             del parent[path[-1]]
         elif data.draw(st.booleans()) and isinstance(parent, dict):
-            parent[f"{path[-1]}x"] = data.draw(ODD_VALUES)
+            parent[f"{path[-1]}x"] = copy.deepcopy(data.draw(ODD_VALUES))
         else:
-            parent[path[-1]] = data.draw(ODD_VALUES)
+            parent[path[-1]] = copy.deepcopy(data.draw(ODD_VALUES))
         if path[-1] == "metadata" or not obj.get("metadata"):
             break
     if emitted._screen(module)(obj):
