@@ -19,8 +19,9 @@ validation that no OpenAPI schema carries and that input can break (k8s.io/apima
 pkg/util/validation): a label value is at most 63 characters of `[-A-Za-z0-9_.]` that begin and
 end alphanumeric (IsValidLabelValue), and a container port name is an IANA service name
 (IsValidPortName); and the enums of `imagePullPolicy` and port `protocol` that
-k8s.io/kubernetes pkg/apis/core/validation checks and the OpenAPI schema leaves out. Repeated subschemas are hoisted into `definitions` as scripts/gen_schemas.py
-does. Output: `generator/schema/data/emitted/<module>.json`, `kinds.json` (apiVersion and kind
+k8s.io/kubernetes pkg/apis/core/validation checks and the OpenAPI schema leaves out.
+Repeated subschemas are hoisted into `definitions` as scripts/gen_schemas.py does.
+Output: `generator/schema/data/emitted/<module>.json`, `kinds.json` (apiVersion and kind
 to module) and PROVENANCE.md (where each came from, with the sha256 of its source).
 
     python scripts/gen_output_schemas.py [--out PACKAGE_DIR]

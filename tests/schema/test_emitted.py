@@ -69,7 +69,8 @@ def write(tmp_path: Path, name: str, labels: str = "", model: str = "") -> Path:
 
 
 def test_a_probe_with_http_get_and_no_port_in_standard_mode(tmp_path: Path) -> None:
-    path = write(tmp_path, "probe", model="      readinessProbe:\n        httpGet:\n          path: /\n")
+    probe = "      readinessProbe:\n        httpGet:\n          path: /\n"
+    path = write(tmp_path, "probe", model=probe)
     line = assert_one_line(
         run_cli("render", path),
         "probe.yaml:15:",  # the line of httpGet
