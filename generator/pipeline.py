@@ -66,6 +66,7 @@ from generator.reconcilers import knative
 from generator.records import Admitted as Admitted
 from generator.records import Rendered, mark_managed
 from generator.render import RENDER_LIMITS, Renderer, TemplateError, template_problem
+from generator.schema import emitted
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,6 +530,9 @@ def render_admitted(
         return [], admitted, [admitted.loaded.problem(result)], []
     owner = admitted.loaded.name
     objects = [Rendered(mark_managed(obj), owner, admitted.loaded.source) for obj in result.objects]
+    refused = emitted.check_rendered((item.obj for item in objects), admitted.loaded.doc)
+    if refused:  # what the API server would refuse is never emitted
+        return [], admitted, [admitted.loaded.problem(one) for one in refused], []
     ref = admitted.loaded.ref()
     notices = [Notice(admitted.loaded.source, ref, note) for note in result.notes]
     decided = replace(

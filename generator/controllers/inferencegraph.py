@@ -54,6 +54,7 @@ from generator.reconcilers.knative import set_autoscaling_annotations
 from generator.reconcilers.raw import reconcile_raw_kube
 from generator.records import ComponentBuild, Rendered, mark_managed
 from generator.render import Renderer, TemplateError, template_problem
+from generator.schema import emitted
 from generator.utils.isvc import is_mms_predictor
 from generator.utils.utils import get_force_stop_runtime as is_stopped
 
@@ -507,7 +508,12 @@ def render_inference_graphs(
         if isinstance(result, Invalid):
             problems.append(item.problem(result))
             continue
-        rendered += [Rendered(mark_managed(obj), item.name, item.source) for obj in result]
+        objects = [Rendered(mark_managed(obj), item.name, item.source) for obj in result]
+        refused = emitted.check_rendered((one.obj for one in objects), item.doc)
+        if refused:  # what the API server would refuse is never emitted
+            problems += [item.problem(one) for one in refused]
+            continue
+        rendered += objects
     return rendered, problems, notices
 
 

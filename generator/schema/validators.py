@@ -84,11 +84,13 @@ def validator_source(schema_text: bytes) -> str:
 
 
 def load_validator(module: str, directory: Path | None = None) -> Validator:
-    """The `validate` function of `data/<module>.json`, from the cache or built now."""
-    schema_text = resources.files(_PACKAGE).joinpath("data", f"{module}.json").read_bytes()
+    """The `validate` function of `data/<module>.json` (`module` may name a subfolder,
+    `emitted/service_v1`), from the cache or built now."""
+    *folders, name = module.split("/")
+    schema_text = resources.files(_PACKAGE).joinpath("data", *folders, f"{name}.json").read_bytes()
     key = cache_key(schema_text)
     folder = directory or cache_dir()
-    path = None if folder is None else folder / f"{module}-{key[:32]}.bin"
+    path = None if folder is None else folder / f"{'-'.join((*folders, name))}-{key[:32]}.bin"
     header = f"kserve-gitops schema validator {key}\n".encode()
     code = None if path is None else _read_built(path, header)
     if code is None:

@@ -1,0 +1,137 @@
+"""Never emit what the API server refuses: every rendered object against its kind's schema.
+
+Before anything is printed or written, each object rendered for an InferenceService or an
+InferenceGraph whose apiVersion and kind have a schema in `data/emitted/` (Deployment, Service,
+HorizontalPodAutoscaler, Ingress, ConfigMap, Knative Service, VirtualService, HTTPRoute,
+ScaledObject, OpenTelemetryCollector; written by `scripts/gen_output_schemas.py`, origins in its
+PROVENANCE.md) is checked by a quick screen (`screen.py`) that only ever says "valid" of a valid
+object; any other object is checked by the schema's compiled validator, which decides, and
+explained as `generator.schema` explains input (a null field counts as absent, as the API server
+prunes it).
+
+A refusal names the INPUT field that caused it when it can be found: the output value (or the
+object missing a required field) is looked up in the input document under the same key, e.g.
+a Deployment's `spec.template.spec.containers[0].readinessProbe.httpGet` without `port` is the
+InferenceService's `spec.predictor.model.readinessProbe.httpGet.port`. Otherwise the message
+names the output object and its field.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any, Final
+
+from generator import schema as schemas
+from generator.errors import Invalid, field_path
+from generator.schema.screen import Check, compile_screen
+from generator.schema.validators import Validator, load_validator
+
+__all__ = ["EMITTED_KINDS", "check_rendered", "module_of"]
+
+# "apiVersion kind" -> module under data/emitted/
+_DATA: Final = resources.files(__name__.rpartition(".")[0]).joinpath("data")
+EMITTED_KINDS: Final[dict[str, str]] = json.loads(
+    _DATA.joinpath("emitted", "kinds.json").read_text(encoding="utf-8")
+)
+_MAX_REPAIR_ROUNDS: Final = 4
+
+Path_ = tuple[Any, ...]
+
+
+@cache
+def _full(module: str) -> Validator:
+    return load_validator(f"emitted/{module}")
+
+
+@cache
+def _screen(module: str) -> Check:
+    text = _DATA.joinpath("emitted", f"{module}.json").read_text(encoding="utf-8")
+    return compile_screen(json.loads(text))
+
+
+def check_rendered(
+    objects: Iterable[Mapping[str, Any]], source: Mapping[str, Any]
+) -> list[Invalid]:
+    """What the API server would refuse in `objects`, rendered from the input document `source`:
+    one `Invalid` per input field (or output field when no input one is found), in object order.
+    """
+    found: dict[str, Invalid] = {}
+    for obj in objects:
+        module = module_of(obj)
+        if module is None:
+            continue
+        if not _screen(module)(obj):  # maybe invalid: the validator decides and explains
+            for invalid in _refusals(module, obj, source):
+                found.setdefault(invalid.field or invalid.message, invalid)
+    return list(found.values())
+
+
+def module_of(obj: Mapping[str, Any]) -> str | None:
+    """The schema module of `obj`'s apiVersion and kind; None for a kind not checked here."""
+    return EMITTED_KINDS.get(f"{obj.get('apiVersion')} {obj.get('kind')}")
+
+
+def _refusals(module: str, obj: Mapping[str, Any], source: Mapping[str, Any]) -> Iterator[Invalid]:
+    work = copy.deepcopy(dict(obj))
+    validate = _full(module)
+    errors = schemas._errors(validate, work)
+    for _ in range(_MAX_REPAIR_ROUNDS):  # the API server prunes null fields before it validates
+        if not schemas._repair(work, errors):
+            break
+        errors = schemas._errors(validate, work)
+    for error in errors:
+        path = schemas._locate(work, error) or ()
+        where = schemas._spell(work, path)
+        for invalid in schemas._explain(work, error):
+            yield _as_input(invalid, where, path, error.value, obj, source)
+
+
+def _as_input(
+    invalid: Invalid,
+    where: str,
+    path: Path_,
+    value: Any,
+    obj: Mapping[str, Any],
+    source: Mapping[str, Any],
+) -> Invalid:
+    """`invalid` (about `obj`'s field `invalid.field`, whose value at `path` is `value`) as a
+    finding about the input field that holds the same value under the same key."""
+    meta = obj.get("metadata") or {}
+    name = "/".join(str(p) for p in (meta.get("namespace"), meta.get("name")) if p)
+    rendered = f"{obj.get('kind')} {name} ({obj.get('apiVersion')})"
+    key = next((part for part in reversed(path) if isinstance(part, str)), None)
+    origin = _find(source, value, key, ()) if key is not None else None
+    if origin is None:
+        return Invalid("", f"the {rendered} it renders: {invalid.field}: {invalid.message}")
+    rest = invalid.field[len(where) :] if invalid.field.startswith(where) else ""
+    field = field_path(*origin) + rest
+    return Invalid(field, f"{invalid.message} (the API server would refuse the {rendered} it "
+                          f"renders, at {invalid.field})")  # fmt: skip
+
+
+def _find(node: Any, value: Any, key: str, at: Path_) -> Path_ | None:
+    """The first path (depth first, document order) in `node` whose last key is `key` and whose
+    value equals `value`, of the same type; None if there is none."""
+    if isinstance(node, Mapping):
+        for k, child in node.items():
+            if k == key and _same(child, value):
+                return (*at, str(k))
+            found = _find(child, value, key, (*at, str(k)))
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            if _same(child, value) and at and at[-1] == key:
+                return (*at, index)
+            found = _find(child, value, key, (*at, index))
+            if found is not None:
+                return found
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
