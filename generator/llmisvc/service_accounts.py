@@ -1,0 +1,55 @@
+"""The workload ServiceAccounts KServe creates or looks up (`workload_single_node.go`,
+`workload_multi_node.go`), as the credentials code sees them.
+
+A ServiceAccount KServe creates gets the `default` ServiceAccount's secrets
+(`workload.go: injectSecretsFromDefaultServiceAccount`), so the storage initializer's
+credentials come from those; a ServiceAccount the user names must exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.credentials.sources import ServiceAccountInfo
+from generator.llmisvc.workload import PART_OF, Storage, WorkloadError
+
+DEFAULT_ACCOUNT = "default"
+
+
+def existing(
+    storage: Storage, namespace: str, name: str, what: str, field: str
+) -> ServiceAccountInfo:
+    """A user-named ServiceAccount; KServe's `r.Get` fails when it is missing."""
+    found = storage.credentials.index.service_account(namespace, name)
+    if found is None:
+        # KServe's text (the input set stands for the cluster)
+        raise WorkloadError(
+            f"failed to fetch existing {what} service account {namespace}/{name}: "
+            f'serviceaccounts "{name}" not found',
+            field,
+        )
+    return found
+
+
+def created(storage: Storage, namespace: str, name: str) -> ServiceAccountInfo:
+    """A ServiceAccount KServe creates, with the secrets `injectSecretsFromDefaultServiceAccount`
+    copies from `default` (none when there is no `default` in the input set)."""
+    default = storage.credentials.index.service_account(namespace, DEFAULT_ACCOUNT)
+    secrets = default.secrets if default is not None else ()
+    return ServiceAccountInfo(namespace=namespace, name=name, secrets=secrets)
+
+
+def account_values(name: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    """The values of templates/llmisvc-serviceaccount.yaml.j2 for a created ServiceAccount.
+
+    GitOps: KServe copies the `default` ServiceAccount's secrets and image pull secrets into it
+    at run time; the render leaves them to that copy (as for the scheduler's)."""
+    return {"name": name, "namespace": namespace, "labels": labels, "image_pull_secrets": None}
+
+
+def owner_labels(name: str) -> dict[str, str]:
+    """The labels of the multi-node ServiceAccounts, Role and RoleBinding."""
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF}
+
+
+__all__ = ["account_values", "created", "existing", "owner_labels"]
