@@ -164,20 +164,28 @@ def resource_name(name: str) -> str:
 
 
 def claim_template(meta: Mapping[str, Any]) -> dict[str, Any]:
-    """Port of `expectedManagedDRATemplate` and `buildDeviceRequests`: the values of
+    """Port of `expectedManagedDRATemplate`: the values of
     templates/llmisvc-resourceclaimtemplate.yaml.j2 (no labels, as KServe sets none)."""
-    exactly: dict[str, Any] = {"deviceClassName": device_class(meta) or ""}
-    count = device_count(meta)
-    if count > 1:
-        exactly["count"] = count
-    selectors = cel_selectors(meta)
-    if selectors:
-        exactly["selectors"] = [{"cel": {"expression": e}} for e in selectors]
+    requests = build_device_requests(
+        device_class(meta) or "", cel_selectors(meta), device_count(meta)
+    )
     return {
         "name": resource_name(str(meta["name"])),
         "namespace": str(meta.get("namespace") or ""),
-        "spec": {"spec": {"devices": {"requests": [{"name": REQUEST_NAME, "exactly": exactly}]}}},
+        "spec": {"spec": {"devices": {"requests": requests}}},
     }
+
+
+def build_device_requests(
+    device_class_name: str, selectors: list[str], count: int
+) -> list[dict[str, Any]]:
+    """Port of `buildDeviceRequests`: one request `device`, its count only above one."""
+    exactly: dict[str, Any] = {"deviceClassName": device_class_name}
+    if count > 1:
+        exactly["count"] = count
+    if selectors:
+        exactly["selectors"] = [{"cel": {"expression": e}} for e in selectors]
+    return [{"name": REQUEST_NAME, "exactly": exactly}]
 
 
 def inject_into_config(meta: Mapping[str, Any], spec: dict[str, Any]) -> None:
@@ -228,6 +236,7 @@ __all__ = [
     "CLAIM_NAME",
     "DEVICE_CLASS",
     "DRAError",
+    "build_device_requests",
     "cel_selectors",
     "claim_template",
     "container_name",
