@@ -112,7 +112,8 @@ def validate(doc: Mapping[str, Any], written_as_v1alpha1: bool = False) -> list[
         found += _parallelism("spec.prefill", spec["prefill"])
     found += _scheduler(spec)
     found += kv_cache.validate(spec)
-    found += managed_dra.validate(doc.get("metadata") or {})
+    if not written_as_v1alpha1:  # the v1alpha1 webhook has neither check
+        found += managed_dra.validate(doc.get("metadata") or {})
     found += _cel(spec)
     return found
 

@@ -7,12 +7,12 @@ claims added to every workload pod of the merged config (`injectManagedDRAIntoCo
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, Final
 
 from generator.errors import Invalid
+from generator.goruntime.strconv import parse_int, quote
 from generator.k8s_names import dns1123_label_errors, dns1123_subdomain_errors
 from generator.llmisvc.config_merge import child_name
 
@@ -56,15 +56,15 @@ def device_count(meta: Mapping[str, Any]) -> int:
     if raw is None or not _trim(raw):
         return 1
     text = _trim(raw)
-    if not _GO_ATOI.fullmatch(text) or not -(2**63) <= int(text) < 2**63:
-        kind = "invalid syntax" if not _GO_ATOI.fullmatch(text) else "value out of range"
+    count = parse_int(text)
+    if count is None:
+        why = "invalid syntax" if not _GO_ATOI.fullmatch(text) else "value out of range"
         raise DRAError(
-            f"invalid {DEVICE_COUNT} value {_go_quote(raw)}: strconv.Atoi: parsing "
-            f"{_go_quote(text)}: {kind}"
+            f"invalid {DEVICE_COUNT} value {quote(raw)}: strconv.Atoi: parsing {quote(text)}: {why}"
         )
-    if int(text) < 1:
-        raise DRAError(f"invalid {DEVICE_COUNT} value {_go_quote(raw)}: must be >= 1")
-    return int(text)
+    if count < 1:
+        raise DRAError(f"invalid {DEVICE_COUNT} value {quote(raw)}: must be >= 1")
+    return count
 
 
 def cel_selectors(meta: Mapping[str, Any]) -> list[str]:
@@ -83,11 +83,6 @@ def container_name(meta: Mapping[str, Any]) -> str | None:
 
 def _trim(text: str) -> str:
     return text.strip(_GO_SPACE)
-
-
-def _go_quote(text: str) -> str:
-    """Go's %q for the strings an annotation holds (JSON escapes agree for printable text)."""
-    return json.dumps(text, ensure_ascii=False)
 
 
 def validate(meta: Mapping[str, Any]) -> list[Invalid]:
@@ -111,7 +106,7 @@ def validate(meta: Mapping[str, Any]) -> list[Invalid]:
         )
     cls = device_class(meta)
     if cls is not None:
-        raw = _go_quote(annotations[DEVICE_CLASS])
+        raw = quote(annotations[DEVICE_CLASS])
         if not cls:
             found.append(
                 Invalid(path(DEVICE_CLASS), f"Invalid value: {raw}: device class must not be empty")
@@ -128,10 +123,10 @@ def validate(meta: Mapping[str, Any]) -> list[Invalid]:
         try:
             device_count(meta)
         except DRAError as err:
-            raw = _go_quote(annotations[DEVICE_COUNT])
+            raw = quote(annotations[DEVICE_COUNT])
             found.append(Invalid(path(DEVICE_COUNT), f"Invalid value: {raw}: {err}"))
     if CEL_SELECTOR in annotations and not cel_selectors(meta):
-        raw = _go_quote(annotations[CEL_SELECTOR])
+        raw = quote(annotations[CEL_SELECTOR])
         found.append(
             Invalid(
                 path(CEL_SELECTOR),
@@ -141,7 +136,7 @@ def validate(meta: Mapping[str, Any]) -> list[Invalid]:
         )
     name = container_name(meta)
     if name is not None:
-        raw = _go_quote(annotations[CONTAINER_NAME])
+        raw = quote(annotations[CONTAINER_NAME])
         if not name:
             found.append(
                 Invalid(

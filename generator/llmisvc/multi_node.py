@@ -168,7 +168,7 @@ def _propagate_metadata(
     labels: Mapping[str, str] | None,
     annotations: Mapping[str, str] | None,
 ) -> None:
-    """`propagateTopLevelLeaderWorkerSetMetadata`, then the workload's `labels` and
+    """Port of `propagateTopLevelLeaderWorkerSetMetadata`, then the workload's `labels` and
     `annotations` on its pods. KServe's LWS and worker template share one label map, so what
     reaches the worker's labels reaches the LWS's too."""
     top = prefixed(meta.get("annotations"), LWS_ANNOTATION_PREFIXES)

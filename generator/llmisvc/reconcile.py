@@ -201,7 +201,10 @@ def render_one(
         return [], [item.problem(Invalid(err.field, str(err)))]
     managed_dra.inject_into_config(doc["metadata"], combined.spec)
     merged = {"metadata": doc["metadata"], "spec": combined.spec}
-    found = admission.validate(merged) + admission.multi_node_fields(combined.spec)
+    # the controller's Validator sees the merged spec under the name alone (config_merge.go:435)
+    named = {k: doc["metadata"][k] for k in ("name", "namespace") if k in doc["metadata"]}
+    found = admission.validate({"metadata": named, "spec": combined.spec})
+    found += admission.multi_node_fields(combined.spec)
     if found:
         return [], [item.problem(i) for i in found]
     try:

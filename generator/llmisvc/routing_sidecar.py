@@ -54,8 +54,8 @@ def single_node_account_name(name: str) -> str:
 
 
 def role(name: str, namespace: str, suffix: str, labels: dict[str, str]) -> dict[str, Any]:
-    """`expectedSingleNodeRole` (suffix `-kserve-role`) and `expectedMultiNodeMainRole`
-    (`-kserve-mn-role`)."""
+    """Port of `expectedSingleNodeRole` (suffix `-kserve-role`), and Port of
+    `expectedMultiNodeMainRole` (`-kserve-mn-role`): the `sidecarSSRFProtectionRules`."""
     return {
         "name": child_name(name, suffix),
         "namespace": namespace,
@@ -71,8 +71,9 @@ def role_binding(
     labels: dict[str, str],
     account: tuple[str, str],
 ) -> dict[str, Any]:
-    """`expectedSingleNodeRoleBinding` / `expectedMultiNodeRoleBinding`: `suffixes` are the
-    binding's and the Role's, `account` the ServiceAccount's (namespace, name)."""
+    """Port of `expectedSingleNodeRoleBinding`, and Port of `expectedMultiNodeRoleBinding`:
+    `suffixes` are the binding's and the Role's, `account` the ServiceAccount's (namespace,
+    name)."""
     return {
         "name": child_name(name, suffixes[0]),
         "namespace": namespace,

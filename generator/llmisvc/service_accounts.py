@@ -32,8 +32,9 @@ def existing(
 
 
 def created(storage: Storage, namespace: str, name: str) -> ServiceAccountInfo:
-    """A ServiceAccount KServe creates, with the secrets `injectSecretsFromDefaultServiceAccount`
-    copies from `default` (none when there is no `default` in the input set)."""
+    """Port of `injectSecretsFromDefaultServiceAccount` as the credentials see it: a
+    ServiceAccount KServe creates, with the secrets copied from `default` (none when there is
+    no `default` in the input set)."""
     default = storage.credentials.index.service_account(namespace, DEFAULT_ACCOUNT)
     secrets = default.secrets if default is not None else ()
     return ServiceAccountInfo(namespace=namespace, name=name, secrets=secrets)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.llmisvc import managed_dra, multi_node, prefill, routing_sidecar, service_accounts
-from generator.llmisvc.workload import Storage, main_deployment, single_node_labels
+from generator.llmisvc.workload import Storage, WorkloadError, main_deployment, single_node_labels
 
 Child = tuple[str, str, dict[str, Any]]
 _SA = "llmisvc-serviceaccount.yaml.j2"
@@ -22,21 +22,20 @@ _RB = "llmisvc-rolebinding.yaml.j2"
 
 
 def workload_children(llmsvc: Mapping[str, Any], storage: Storage) -> list[Child]:
-    """What `reconcileMultiNodeWorkload` and `reconcileSingleNodeWorkload` create."""
-    meta, spec = llmsvc["metadata"], llmsvc["spec"]
+    """Port of `reconcileMultiNodeWorkload`, then Port of `reconcileSingleNodeWorkload`: what
+    they create or keep."""
+    meta = llmsvc["metadata"]
     out: list[Child] = []
     if managed_dra.has_managed_dra(meta):
         # both reconcilers ask for the same ResourceClaimTemplate
-        out.append(
-            (
-                "llmisvc-resourceclaimtemplate.yaml.j2",
-                "ResourceClaimTemplate",
-                managed_dra.claim_template(meta),
-            )
-        )
+        try:
+            template = managed_dra.claim_template(meta)
+        except managed_dra.DRAError as err:  # unchecked when written as v1alpha1
+            field = f"metadata.annotations[{managed_dra.DEVICE_COUNT}]"
+            raise WorkloadError(str(err), field) from err
+        out.append(("llmisvc-resourceclaimtemplate.yaml.j2", "ResourceClaimTemplate", template))
     out += _multi_node(llmsvc, storage)
     out += _single_node(llmsvc, storage)
-    del spec
     return out
 
 

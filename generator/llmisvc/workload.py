@@ -153,9 +153,9 @@ def main_deployment(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str, An
 def _main_account(
     llmsvc: Mapping[str, Any], pod_spec: dict[str, Any], storage: Storage
 ) -> ServiceAccountInfo | None:
-    """The ServiceAccount `expectedSingleNodeMainDeployment` hands to attachModelArtifacts: with
-    the routing sidecar, the one `expectedSingleNodeMainServiceAccount` gives (and the pod runs
-    as it, its sidecar told the pool); else the template's, which must exist; else none."""
+    """Port of `expectedSingleNodeMainServiceAccount`, as `expectedSingleNodeMainDeployment`
+    hands its ServiceAccount to attachModelArtifacts: with the routing sidecar, that one (the
+    pod runs as it, its sidecar told the pool); else the template's, which must exist."""
     from generator.llmisvc import routing_sidecar, service_accounts
 
     meta = llmsvc["metadata"]

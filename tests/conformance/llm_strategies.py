@@ -316,7 +316,7 @@ def tags(service: dict[str, Any]) -> list[str]:
         found.append("route-spec")
     found.append(str(spec["model"]["uri"]).split(":", 1)[0])
     found += ["worker"] if spec.get("worker") is not None else []
-    found += ["prefill"] if spec.get("prefill") is not None else []
+    found += ["pd"] if spec.get("prefill") is not None else []  # as the pd- samples
     annotations = service["metadata"].get("annotations") or {}
     found += ["dra"] if "serving.kserve.io/exp-dra-device-class" in annotations else []
     found += ["kv"] if spec.get("kvCacheOffloading") is not None else []
