@@ -320,8 +320,7 @@ def multi_node_fields(
 ) -> list[Invalid]:
     """What the render refuses as not rendered yet: scaling, LoRA, tracing."""
     later = (
-        "not rendered yet: this release renders single-node LLMInferenceServices; multi-node, "
-        "prefill/decode, scaling, LoRA, KV-cache offloading, tracing and managed DRA follow"
+        "not rendered yet: scaling, LoRA adapters and tracing of LLMInferenceServices follow"
     )
     del annotations  # managed DRA is rendered (managed_dra.py)
     keys = ("scaling",)

@@ -17,7 +17,7 @@ from generator.credentials.sources import ServiceAccountInfo
 from generator.llmisvc import kv_cache, routing_sidecar, service_accounts
 from generator.llmisvc.config_merge import child_name
 from generator.llmisvc.prefill import LABEL_PREFIXES, pod_annotations, prefixed
-from generator.llmisvc.workload import PART_OF, Storage, attach_model_artifacts
+from generator.llmisvc.workload import PART_OF, Storage, attach_model_artifacts, existing_account
 
 # propagateTopLevelLeaderWorkerSetMetadata's approved annotation prefixes
 LWS_ANNOTATION_PREFIXES: Final = (
@@ -82,8 +82,8 @@ def _account(
         if named:
             if named == expected:
                 break
-            return Account(service_accounts.existing(storage, namespace, named, what, field), False)
-    return Account(service_accounts.created(storage, namespace, expected), True)
+            return Account(existing_account(storage, namespace, named, what, field), False)
+    return Account(service_accounts.created(storage.credentials.index, namespace, expected), True)
 
 
 def main_account(llmsvc: Mapping[str, Any], storage: Storage) -> Account:

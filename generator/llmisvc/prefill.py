@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from generator import constants as c
-from generator.llmisvc import kv_cache, service_accounts
+from generator.llmisvc import kv_cache
 from generator.llmisvc.config_merge import ANNOTATION_MODEL_BASED_ROUTING_ENABLED, child_name
-from generator.llmisvc.workload import PART_OF, Storage, attach_model_artifacts
+from generator.llmisvc.workload import PART_OF, Storage, attach_model_artifacts, existing_account
 
 COMPONENT_PREFILL: Final = "llminferenceservice-workload-prefill"
 # propagateDeploymentMetadata's approved prefixes (KueueAPIGroupName, LocalModelLabel)
@@ -54,7 +54,7 @@ def prefill_deployment(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str,
         pod_spec = copy.deepcopy(template)
         account = None
         if pod_spec.get("serviceAccountName"):
-            account = service_accounts.existing(
+            account = existing_account(
                 storage,
                 namespace,
                 str(pod_spec["serviceAccountName"]),

@@ -3,39 +3,33 @@
 
 A ServiceAccount KServe creates gets the `default` ServiceAccount's secrets
 (`workload.go: injectSecretsFromDefaultServiceAccount`), so the storage initializer's
-credentials come from those; a ServiceAccount the user names must exist.
+credentials come from those; a ServiceAccount the user names must exist
+(`workload.existing_account`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-from generator.credentials.sources import ServiceAccountInfo
-from generator.llmisvc.workload import PART_OF, Storage, WorkloadError
+from generator.credentials.sources import SecretIndex, ServiceAccountInfo
 
-DEFAULT_ACCOUNT = "default"
-
-
-def existing(
-    storage: Storage, namespace: str, name: str, what: str, field: str
-) -> ServiceAccountInfo:
-    """A user-named ServiceAccount; KServe's `r.Get` fails when it is missing."""
-    found = storage.credentials.index.service_account(namespace, name)
-    if found is None:
-        # KServe's text (the input set stands for the cluster)
-        raise WorkloadError(
-            f"failed to fetch existing {what} service account {namespace}/{name}: "
-            f'serviceaccounts "{name}" not found',
-            field,
-        )
-    return found
+DEFAULT_ACCOUNT: Final = "default"
 
 
-def created(storage: Storage, namespace: str, name: str) -> ServiceAccountInfo:
+def missing(what: str, namespace: str, name: str) -> str:
+    """KServe's text when `r.Get` finds no such ServiceAccount (the input set stands for the
+    cluster)."""
+    return (
+        f"failed to fetch existing {what} service account {namespace}/{name}: "
+        f'serviceaccounts "{name}" not found'
+    )
+
+
+def created(index: SecretIndex, namespace: str, name: str) -> ServiceAccountInfo:
     """Port of `injectSecretsFromDefaultServiceAccount` as the credentials see it: a
     ServiceAccount KServe creates, with the secrets copied from `default` (none when there is
     no `default` in the input set)."""
-    default = storage.credentials.index.service_account(namespace, DEFAULT_ACCOUNT)
+    default = index.service_account(namespace, DEFAULT_ACCOUNT)
     secrets = default.secrets if default is not None else ()
     return ServiceAccountInfo(namespace=namespace, name=name, secrets=secrets)
 
@@ -50,7 +44,7 @@ def account_values(name: str, namespace: str, labels: dict[str, str]) -> dict[st
 
 def owner_labels(name: str) -> dict[str, str]:
     """The labels of the multi-node ServiceAccounts, Role and RoleBinding."""
-    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF}
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "llminferenceservice"}
 
 
-__all__ = ["account_values", "created", "existing", "owner_labels"]
+__all__ = ["account_values", "created", "missing", "owner_labels"]

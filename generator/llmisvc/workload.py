@@ -31,7 +31,7 @@ from generator.config.pod_configs import (
 from generator.credentials import CredentialBuilder
 from generator.credentials.builder import CredentialError
 from generator.credentials.sources import ServiceAccountInfo
-from generator.llmisvc import kv_cache
+from generator.llmisvc import kv_cache, routing_sidecar, service_accounts
 from generator.llmisvc.config_merge import (
     ANNOTATION_MODEL_BASED_ROUTING_ENABLED,
     child_name,
@@ -156,8 +156,6 @@ def _main_account(
     """Port of `expectedSingleNodeMainServiceAccount`, as `expectedSingleNodeMainDeployment`
     hands its ServiceAccount to attachModelArtifacts: with the routing sidecar, that one (the
     pod runs as it, its sidecar told the pool); else the template's, which must exist."""
-    from generator.llmisvc import routing_sidecar, service_accounts
-
     meta = llmsvc["metadata"]
     name, namespace = str(meta["name"]), str(meta.get("namespace") or "")
     named = str(pod_spec.get("serviceAccountName") or "")
@@ -166,15 +164,25 @@ def _main_account(
     if routing_sidecar.has_routing_sidecar(pod_spec):
         expected = routing_sidecar.single_node_account_name(name)
         if named and named != expected:
-            account = service_accounts.existing(storage, namespace, named, what, field)
+            account = existing_account(storage, namespace, named, what, field)
         else:
-            account = service_accounts.created(storage, namespace, expected)
+            account = service_accounts.created(storage.credentials.index, namespace, expected)
         pod_spec["serviceAccountName"] = account.name
         routing_sidecar.add_inference_pool_env(llmsvc, pod_spec)
         return account
     if named:
-        return service_accounts.existing(storage, namespace, named, what, field)
+        return existing_account(storage, namespace, named, what, field)
     return None
+
+
+def existing_account(
+    storage: Storage, namespace: str, name: str, what: str, field: str
+) -> ServiceAccountInfo:
+    """A ServiceAccount the pods name; KServe's `r.Get` fails when it is missing."""
+    found = storage.credentials.index.service_account(namespace, name)
+    if found is None:
+        raise WorkloadError(service_accounts.missing(what, namespace, name), field)
+    return found
 
 
 def workload_service(llmsvc: Mapping[str, Any], enable_tls: bool) -> dict[str, Any]:
