@@ -8,7 +8,8 @@ default wave is 0); an object that already carries a wave keeps it.
     wave  kinds
     -2    Namespace, CustomResourceDefinition
     -1    ServiceAccount, Secret, ConfigMap, PersistentVolumeClaim, RBAC (Role, RoleBinding,
-          ClusterRole, ClusterRoleBinding), ServingRuntime, ClusterServingRuntime
+          ClusterRole, ClusterRoleBinding), ServingRuntime, ClusterServingRuntime,
+          ResourceClaimTemplate
      0    workloads: Deployment, StatefulSet, LeaderWorkerSet, Service (core and Knative),
           InferenceService (ModelMesh), InferenceGraph, TrainedModel, OpenTelemetryCollector
      1    HorizontalPodAutoscaler, ScaledObject, PodDisruptionBudget, Ingress, HTTPRoute,
@@ -38,6 +39,7 @@ WAVES: dict[tuple[str, str], int] = {
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): -1,
     ("serving.kserve.io", "ServingRuntime"): -1,
     ("serving.kserve.io", "ClusterServingRuntime"): -1,
+    ("resource.k8s.io", "ResourceClaimTemplate"): -1,  # managed DRA: the pods claim from it
     ("apps", "Deployment"): 0,
     ("apps", "StatefulSet"): 0,
     ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"): 0,

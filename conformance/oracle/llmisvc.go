@@ -55,6 +55,7 @@ var llmCreatedKinds = []schema.GroupVersionKind{
 	{Group: "leaderworkerset.x-k8s.io", Version: "v1", Kind: "LeaderWorkerSet"},
 	{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"},
 	{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"},
+	{Group: "resource.k8s.io", Version: "v1", Kind: "ResourceClaimTemplate"},
 }
 
 // Rounds of reconcile per service: one creates every child of a single-node service (no child

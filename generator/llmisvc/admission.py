@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from generator.errors import Invalid
+from generator.llmisvc import kv_cache, managed_dra
 
 MODEL_CRITICALITY_ANNOTATION: Final = "internal.serving.kserve.io/model-criticality"
 LORA_CRITICALITIES_ANNOTATION: Final = "internal.serving.kserve.io/lora-criticalities"
@@ -110,6 +111,9 @@ def validate(doc: Mapping[str, Any], written_as_v1alpha1: bool = False) -> list[
     if isinstance(spec.get("prefill"), dict):
         found += _parallelism("spec.prefill", spec["prefill"])
     found += _scheduler(spec)
+    found += kv_cache.validate(spec)
+    if not written_as_v1alpha1:  # the v1alpha1 webhook has neither check
+        found += managed_dra.validate(doc.get("metadata") or {})
     found += _cel(spec)
     return found
 
@@ -311,20 +315,15 @@ def _cel(spec: Mapping[str, Any]) -> list[Invalid]:
     return found
 
 
-MANAGED_DRA_ANNOTATION: Final = "serving.kserve.io/exp-dra-device-class"
-
-
 def multi_node_fields(
     spec: Mapping[str, Any], annotations: Mapping[str, Any] | None = None
 ) -> list[Invalid]:
-    """What the next issue renders: a worker (LeaderWorkerSet), prefill, scaling, LoRA, …"""
+    """What the render refuses as not rendered yet: scaling, LoRA, tracing."""
     later = (
-        "not rendered yet: this release renders single-node LLMInferenceServices; multi-node, "
-        "prefill/decode, scaling, LoRA, KV-cache offloading, tracing and managed DRA follow"
+        "not rendered yet: scaling, LoRA adapters and tracing of LLMInferenceServices follow"
     )
-    if MANAGED_DRA_ANNOTATION in (annotations or {}):
-        return [Invalid(f"metadata.annotations[{MANAGED_DRA_ANNOTATION}]", later)]
-    keys = ("worker", "prefill", "scaling", "kvCacheOffloading")
+    del annotations  # managed DRA is rendered (managed_dra.py)
+    keys = ("scaling",)
     found = [Invalid(f"spec.{key}", later) for key in keys if spec.get(key) is not None]
     if ((spec.get("model") or {}).get("lora") or {}).get("adapters"):
         found.append(Invalid("spec.model.lora", later))

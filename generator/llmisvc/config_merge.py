@@ -490,10 +490,12 @@ def _shutdown_timeout(spec: Any, pre_stop: int) -> int:
 
 
 def _kv_transfer_config(spec: Any) -> str:
-    """The preset function `kvTransferConfig` (KV-cache offloading follows in issue 21)."""
+    """The preset function `kvTransferConfig` (kv_cache.transfer_config)."""
     if not isinstance(spec, _JSONStruct):  # nil, or not a *KVCacheOffloadingSpec
         return ""
-    raise gotemplate.FuncError("KV-cache offloading is not rendered yet (spec.kvCacheOffloading)")
+    from generator.llmisvc.kv_cache import transfer_config
+
+    return transfer_config(spec.value)
 
 
 FUNCS: Final[dict[str, Callable[..., Any]]] = {

@@ -18,7 +18,7 @@ from generator import schema
 from generator.config import Config
 from generator.credentials import CredentialBuilder, SecretIndex
 from generator.errors import Invalid, Notice, Problem, Source
-from generator.llmisvc import admission, router, scheduler, workload
+from generator.llmisvc import admission, managed_dra, router, scheduler, topology, workload
 from generator.llmisvc.config_merge import CombineError, ConfigIndex, GlobalConfig, combine
 from generator.load import Loaded
 from generator.records import Rendered, mark_managed
@@ -199,8 +199,12 @@ def render_one(
         combined = combine(doc, index, gcfg)
     except CombineError as err:
         return [], [item.problem(Invalid(err.field, str(err)))]
+    managed_dra.inject_into_config(doc["metadata"], combined.spec)
     merged = {"metadata": doc["metadata"], "spec": combined.spec}
-    found = admission.validate(merged) + admission.multi_node_fields(combined.spec)
+    # the controller's Validator sees the merged spec under the name alone (config_merge.go:435)
+    named = {k: doc["metadata"][k] for k in ("name", "namespace") if k in doc["metadata"]}
+    found = admission.validate({"metadata": named, "spec": combined.spec})
+    found += admission.multi_node_fields(combined.spec)
     if found:
         return [], [item.problem(i) for i in found]
     try:
@@ -232,7 +236,8 @@ def _children(
     names = router.dns_names(llmsvc, epp, options.cluster_domain)
     cert = router.certificate(llmsvc, names, options.tls_issuer_kind, options.tls_issuer_name)
     add("llmisvc-certificate.yaml.j2", "Certificate", cert)
-    add("llmisvc-deployment.yaml.j2", "Deployment", workload.main_deployment(llmsvc, storage))
+    for template, kind, values in topology.workload_children(llmsvc, storage):
+        add(template, kind, values)
     add("llmisvc-service.yaml.j2", "Service", workload.workload_service(llmsvc, gcfg.enable_tls))
     if sched is not None:
         account, created = scheduler.service_account_name(sched, name)

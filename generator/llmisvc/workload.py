@@ -20,7 +20,6 @@ from generator.admission.pod import (
     add_env_vars,
     add_model_mount,
     create_init_container_with_config,
-    get_container_with_name,
     modelcar,
     parse_pvc_uri,
 )
@@ -31,6 +30,8 @@ from generator.config.pod_configs import (
 )
 from generator.credentials import CredentialBuilder
 from generator.credentials.builder import CredentialError
+from generator.credentials.sources import ServiceAccountInfo
+from generator.llmisvc import kv_cache, routing_sidecar, service_accounts
 from generator.llmisvc.config_merge import (
     ANNOTATION_MODEL_BASED_ROUTING_ENABLED,
     child_name,
@@ -122,13 +123,16 @@ def main_deployment(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str, An
     template = spec.get("template")
     if isinstance(template, dict):
         pod_spec = copy.deepcopy(template)
-        if get_container_with_name(pod_spec.get("initContainers"), ROUTING_SIDECAR):
-            raise WorkloadError(
-                "the routing sidecar (and its ServiceAccount, Role and RoleBinding) is rendered "
-                "with prefill/decode, which follows in the next issue",
-                "spec.template.initContainers",
-            )
-        attach_model_artifacts(llmsvc, pod_spec, storage, "main", c.DEFAULT_MODEL_LOCAL_MOUNT_PATH)
+        account = _main_account(llmsvc, pod_spec, storage)
+        attach_model_artifacts(
+            llmsvc,
+            pod_spec,
+            storage,
+            "main",
+            c.DEFAULT_MODEL_LOCAL_MOUNT_PATH,
+            service_account=account,
+        )
+        kv_cache.attach_secondary_tiers(pod_spec, spec.get("kvCacheOffloading"), "main")
     deployment_spec: dict[str, Any] = {
         "selector": {"matchLabels": dict(labels)},
         "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec or {}},
@@ -144,6 +148,41 @@ def main_deployment(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str, An
         "annotations": deployment_annotations or None,
         "spec": deployment_spec,
     }
+
+
+def _main_account(
+    llmsvc: Mapping[str, Any], pod_spec: dict[str, Any], storage: Storage
+) -> ServiceAccountInfo | None:
+    """Port of `expectedSingleNodeMainServiceAccount`, as `expectedSingleNodeMainDeployment`
+    hands its ServiceAccount to attachModelArtifacts: with the routing sidecar, that one (the
+    pod runs as it, its sidecar told the pool); else the template's, which must exist."""
+    meta = llmsvc["metadata"]
+    name, namespace = str(meta["name"]), str(meta.get("namespace") or "")
+    named = str(pod_spec.get("serviceAccountName") or "")
+    field = "spec.template.serviceAccountName"
+    what = "single node main"
+    if routing_sidecar.has_routing_sidecar(pod_spec):
+        expected = routing_sidecar.single_node_account_name(name)
+        if named and named != expected:
+            account = existing_account(storage, namespace, named, what, field)
+        else:
+            account = service_accounts.created(storage.credentials.index, namespace, expected)
+        pod_spec["serviceAccountName"] = account.name
+        routing_sidecar.add_inference_pool_env(llmsvc, pod_spec)
+        return account
+    if named:
+        return existing_account(storage, namespace, named, what, field)
+    return None
+
+
+def existing_account(
+    storage: Storage, namespace: str, name: str, what: str, field: str
+) -> ServiceAccountInfo:
+    """A ServiceAccount the pods name; KServe's `r.Get` fails when it is missing."""
+    found = storage.credentials.index.service_account(namespace, name)
+    if found is None:
+        raise WorkloadError(service_accounts.missing(what, namespace, name), field)
+    return found
 
 
 def workload_service(llmsvc: Mapping[str, Any], enable_tls: bool) -> dict[str, Any]:
@@ -187,8 +226,10 @@ def attach_model_artifacts(
     container: str,
     model_path: str,
     account_name: str | None = None,
+    service_account: ServiceAccountInfo | None = None,
 ) -> None:
     """Port of `attachModelArtifacts` for hf://, s3://, pvc://, oci:// and oci+native://.
+    `service_account` is the one KServe passes, else `account_name`'s, else the pod's.
 
     GitOps: first-create semantics (no live Deployment): the storage-initializer image is the
     configured one and the HF variables are always added."""
@@ -220,11 +261,28 @@ def attach_model_artifacts(
         _attach_oci(uri, pod_spec, container, model_path, config)
         _strip_storage_initializer(pod_spec)
     elif scheme in ("hf", "s3"):
-        _attach_storage_initializer(
-            llmsvc, uri, pod_spec, storage, container, model_path, account_name
-        )
+        account = service_account or _named_account(llmsvc, pod_spec, storage, account_name)
+        _attach_storage_initializer(llmsvc, uri, pod_spec, storage, container, model_path, account)
     else:
         raise WorkloadError(f"unsupported schema in model URI: {uri}", "spec.model.uri")
+
+
+def _named_account(
+    llmsvc: Mapping[str, Any],
+    pod_spec: Mapping[str, Any],
+    storage: Storage,
+    account_name: str | None,
+) -> ServiceAccountInfo | None:
+    namespace = str(llmsvc["metadata"].get("namespace") or "")
+    account_name = account_name or str(pod_spec.get("serviceAccountName") or "default")
+    account = storage.credentials.index.service_account(namespace, account_name)
+    if account is None and account_name != "default":
+        raise WorkloadError(
+            f"failed to fetch existing single node main service account "
+            f"{namespace}/{account_name}: not in the input set",
+            "spec.template.serviceAccountName",
+        )
+    return account
 
 
 def _attach_oci(
@@ -267,7 +325,7 @@ def _attach_storage_initializer(
     storage: Storage,
     container: str,
     model_path: str,
-    account_name: str | None,
+    account: ServiceAccountInfo | None,
 ) -> None:
     """`attachStorageInitializer` then the credentials of `attachHfModelArtifact` /
     `attachS3ModelArtifact`."""
@@ -296,15 +354,6 @@ def _attach_storage_initializer(
         pod_spec,
     )
     init = pod_spec["initContainers"][-1]
-    namespace = str(meta.get("namespace") or "")
-    account_name = account_name or str(pod_spec.get("serviceAccountName") or "default")
-    account = storage.credentials.index.service_account(namespace, account_name)
-    if account is None and account_name != "default":
-        raise WorkloadError(
-            f"failed to fetch existing single node main service account "
-            f"{namespace}/{account_name}: not in the input set",
-            "spec.template.serviceAccountName",
-        )
     if account is not None:
         try:
             storage.credentials.create_secret_volume_and_env_from_service_account(

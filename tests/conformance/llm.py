@@ -52,6 +52,7 @@ COMPARED_KINDS = {
     ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"),
     ("autoscaling", "HorizontalPodAutoscaler"),
     ("networking.k8s.io", "Ingress"),
+    ("resource.k8s.io", "ResourceClaimTemplate"),
     ("cert-manager.io", "Certificate"),
 }
 # What the render decides that KServe reads from the live route's status: v1alpha2 for a route
@@ -171,10 +172,15 @@ def prepare_oracle_case(case: Case, directory: Path) -> None:
         for ns in namespaces
         if (ns, "default") not in accounts
     ]
+    written: set[tuple[str, str, str]] = set()
     for item in inputs.secrets + inputs.service_accounts + inputs.passthrough:
         doc = dict(item.doc)
         meta = dict(doc.get("metadata") or {})
         meta.setdefault("namespace", case.namespace)
+        key = (str(doc.get("kind")), str(meta["namespace"]), str(meta.get("name")))
+        if key in written:  # a ServiceAccount is also passed through: the cluster holds one
+            continue
+        written.add(key)
         docs.append({**doc, "metadata": meta})
     docs += [_stored(i.doc) for i in inputs.llm_inference_service_configs]
     docs += [_stored(i.doc) for i in inputs.llm_inference_services]

@@ -6,7 +6,9 @@ controller reads. The strategies aim at what the LLMInferenceService webhooks an
 branch on: model URI schemes (hf, pvc, oci, s3), names, replicas, the router (gateway refs,
 managed route, scheduler present or absent, a route spec of its own), baseRefs to the
 well-known presets, template overrides (resources, env, args, image), labels and
-annotations, tensor parallelism, TLS and the model-based routing settings, and a few invalid
+annotations, tensor parallelism, TLS and the model-based routing settings, multi-node workers
+with data or pipeline parallelism, prefill/decode (single- and multi-node), named
+ServiceAccounts, managed DRA annotations, KV-cache offloading tiers, and a few invalid
 combinations that both sides must refuse with the same text.
 """
 
@@ -125,6 +127,100 @@ def _router(draw: st.DrawFn, namespace: str) -> dict[str, Any] | None:
     return router
 
 
+def _parallelism(draw: st.DrawFn) -> dict[str, Any]:
+    """A worker's parallelism: data parallel mostly (the shipped presets), sometimes pipeline
+    (no preset shipped: both sides stop), rarely both or none (refused)."""
+    shape = draw(st.sampled_from(("dp", "dp", "dp", "pp", "both", "tensor")))
+    if shape == "dp":
+        data = draw(st.sampled_from((2, 4, 16)))
+        return {"data": data, "dataLocal": draw(st.sampled_from((1, 2, 8))), "tensor": 1}
+    if shape == "pp":
+        return {"pipeline": 2}
+    if shape == "both":
+        return {"data": 4, "dataLocal": 2, "pipeline": 2}
+    return {"tensor": 2}
+
+
+def _topology(draw: st.DrawFn, spec: dict[str, Any]) -> list[str]:
+    """Multi-node (a worker), prefill/decode (a prefill), both, or neither; the account the
+    pods name, if any (the input set then holds it, unless it is to be missing)."""
+    shape = draw(st.sampled_from(("single",) * 6 + ("pd", "mn", "pd-mn", "pd-mn-prefill")))
+    if shape == "single":
+        return []
+    if shape in ("mn", "pd-mn"):
+        spec["worker"] = {"containers": [{"name": "main"}]}
+        spec["parallelism"] = _parallelism(draw)
+    if shape.startswith("pd"):
+        prefill: dict[str, Any] = {"template": {"containers": [_container(draw)]}}
+        if draw(st.booleans()):
+            prefill["replicas"] = draw(st.sampled_from((1, 2)))
+        if draw(st.integers(0, 3)) == 0:
+            prefill["labels"] = {"stage": "prefill"}
+            prefill["annotations"] = {"prefill-note": "p"}
+        if shape == "pd-mn-prefill":
+            prefill["worker"] = {"containers": [{"name": "main"}]}
+            prefill["parallelism"] = _parallelism(draw)
+        spec["prefill"] = prefill
+    accounts = []
+    if draw(st.integers(0, 3)) == 0:
+        spec.setdefault("template", {"containers": [_container(draw)]})
+        spec["template"]["serviceAccountName"] = "hfsa"
+        accounts.append("hfsa")
+    return accounts
+
+
+def _managed_dra(draw: st.DrawFn, metadata: dict[str, Any]) -> None:
+    if draw(st.integers(0, 5)) != 0:
+        return
+    annotations = metadata.setdefault("annotations", {})
+    annotations["serving.kserve.io/exp-dra-device-class"] = draw(
+        st.sampled_from(("gpu.nvidia.com", " gpu.example.com ", "Bad_Class"))
+    )
+    if draw(st.booleans()):
+        annotations["serving.kserve.io/exp-dra-device-count"] = draw(
+            st.sampled_from(("1", "2", "4", "0", "two"))
+        )
+    if draw(st.booleans()):
+        annotations["serving.kserve.io/exp-dra-container-name"] = draw(
+            st.sampled_from(("main", "sidecar", "Main"))
+        )
+    if draw(st.booleans()):
+        annotations["serving.kserve.io/exp-dra-cel-selector"] = draw(
+            st.sampled_from(("device.attributes['gpu.nvidia.com']['type'] == 'A100'\n", "  \n"))
+        )
+
+
+def _kv_cache(draw: st.DrawFn) -> dict[str, Any]:
+    tiers = draw(
+        st.lists(
+            st.sampled_from(
+                (
+                    {"fileSystem": {"emptyDir": {"size": "100Gi"}}},
+                    {"fileSystem": {"pvc": {"ref": {"name": "kv-pvc", "path": "cache/"}}}},
+                    {
+                        "fileSystem": {
+                            "pvc": {
+                                "spec": {
+                                    "accessModes": ["ReadWriteOnce"],
+                                    "resources": {"requests": {"storage": "50Gi"}},
+                                }
+                            }
+                        }
+                    },
+                    {"fileSystem": {}},  # refused: no backend
+                )
+            ),
+            max_size=2,
+        )
+    )
+    kv: dict[str, Any] = {"cpu": draw(st.sampled_from(("10Gi", "1500M", 4)))}
+    if tiers:
+        kv["secondary"] = tiers
+    if draw(st.booleans()):
+        kv["evictionPolicy"] = "arc"
+    return kv
+
+
 @st.composite
 def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
     name = draw(st.sampled_from(NAMES))
@@ -155,13 +251,35 @@ def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
         metadata["labels"] = {"team": "a", "app": "llm"}
     if draw(st.integers(0, 3)) == 0:
         metadata["annotations"] = {"example.com/owner": "team-a"}
+    accounts = _topology(draw, spec)
+    _managed_dra(draw, metadata)
     version = V1ALPHA1 if draw(st.integers(0, 4)) == 0 else V1ALPHA2
-    return {
+    if version == V1ALPHA2 and draw(st.integers(0, 5)) == 0:
+        spec["kvCacheOffloading"] = _kv_cache(draw)  # not in v1alpha1
+    service = {
         "apiVersion": version,
         "kind": "LLMInferenceService",
         "metadata": metadata,
         "spec": spec,
     }
+    if accounts and draw(st.integers(0, 4)) == 0:
+        accounts = []  # named, and missing: both sides stop
+    if accounts:
+        service["x-accounts"] = accounts
+    return service
+
+
+def service_accounts(service: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ServiceAccounts a drawn service names (taken off it)."""
+    namespace = service["metadata"]["namespace"]
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": n, "namespace": namespace},
+        }
+        for n in service.pop("x-accounts", [])
+    ]
 
 
 @st.composite
@@ -197,6 +315,11 @@ def tags(service: dict[str, Any]) -> list[str]:
     if ((router.get("route") or {}).get("http") or {}).get("spec") is not None:
         found.append("route-spec")
     found.append(str(spec["model"]["uri"]).split(":", 1)[0])
+    found += ["worker"] if spec.get("worker") is not None else []
+    found += ["pd"] if spec.get("prefill") is not None else []  # as the pd- samples
+    annotations = service["metadata"].get("annotations") or {}
+    found += ["dra"] if "serving.kserve.io/exp-dra-device-class" in annotations else []
+    found += ["kv"] if spec.get("kvCacheOffloading") is not None else []
     return found
 
 
@@ -214,7 +337,8 @@ def generate(count: int, fixed_seed: int = 20261) -> list[list[dict[str, Any]]]:
     )
     @given(llm_inference_service(), ingress_config())
     def collect(service: dict[str, Any], config: dict[str, Any] | None) -> None:
-        drawn.append([service] if config is None else [service, config])
+        accounts = service_accounts(service)
+        drawn.append([service, *accounts] + ([] if config is None else [config]))
 
     collect()
     return drawn

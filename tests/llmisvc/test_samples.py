@@ -1,8 +1,9 @@
 """KServe v0.20.0's published LLMInferenceService samples (`docs/samples/llmisvc/`, copied
 verbatim in ../shared/reference/kserve/llmisvc/samples): every single-node one renders and
-validates against the repository's schemas; those needing the next issue (worker, prefill,
-LoRA, managed DRA, precise prefix cache) are refused naming the field; the ones that are
-themselves invalid against v0.20.0's CRDs are reported as the API server would."""
+validates against the repository's schemas, and so do the multi-node, prefill/decode and
+managed-DRA ones; those still to come (LoRA, precise prefix cache) are refused naming the
+field; the ones that are themselves invalid against v0.20.0's CRDs are reported as the API
+server would."""
 
 from __future__ import annotations
 
@@ -26,21 +27,29 @@ SINGLE_NODE = [
     "multi-gpu-vendor/llm-inference-service-qwen2-7b-amd-no-scheduler.yaml",
     "multi-gpu-vendor/llm-inference-service-qwen2-7b-nvidia-with-scheduler.yaml",
 ]
+DP_EP = "dp-ep/deepseek-r1-gpu-rdma-roce/llm-inference-service-dp-ep-deepseek-r1-"
+# multi-node, prefill/decode and managed DRA (issue 21); the dp-ep ones run as ServiceAccount
+# `hfsa`, which KServe requires to exist (tests add it)
+DISAGGREGATED = [
+    f"{DP_EP}gpu-deepep-ht.yaml",
+    f"{DP_EP}gpu-naive.yaml",
+    f"{DP_EP}pd-gpu-p-deepep-ht-d-deepep-ht.yaml",
+    f"{DP_EP}pd-gpu-p-deepep-ht-d-pplx.yaml",
+    "single-node-gpu/llm-inference-service-pd-qwen2-7b-gpu.yaml",
+    "opt-125m-cpu/llm-inference-service-pd-facebook-opt-125m-cpu.yaml",
+    "managed-dra/llm-inference-service-managed-dra-minimal.yaml",
+    "managed-dra/llm-inference-service-managed-dra-multi-device.yaml",
+]
+HFSA = """apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: hfsa
+  namespace: demo
+"""
 NEXT_ISSUE = {
-    "dp-ep/deepseek-r1-gpu-rdma-roce/llm-inference-service-dp-ep-deepseek-r1-gpu-deepep-ht.yaml": (
-        "spec.worker"
-    ),
-    "dp-ep/deepseek-r1-gpu-rdma-roce/llm-inference-service-dp-ep-deepseek-r1-gpu-naive.yaml": (
-        "spec.worker"
-    ),
-    "single-node-gpu/llm-inference-service-pd-qwen2-7b-gpu.yaml": "spec.prefill",
-    "opt-125m-cpu/llm-inference-service-pd-facebook-opt-125m-cpu.yaml": "spec.prefill",
     "lora-adapters/test-examples/01-lora-hf-cpu.yaml": "spec.model.lora",
     "lora-adapters/test-examples/02-lora-multi-hf-cpu.yaml": "spec.model.lora",
     "lora-adapters/test-examples/04-lora-pvc-cpu.yaml": "spec.model.lora",
-    "managed-dra/llm-inference-service-managed-dra-minimal.yaml": (
-        "metadata.annotations[serving.kserve.io/exp-dra-device-class]"
-    ),
     "precise-prefix-kv-cache-routing/llm-inference-service-qwen2-7b-gpu-kv-cache-routing.yaml": (
         "spec.router.scheduler.config"
     ),
@@ -92,6 +101,41 @@ def test_single_node_samples_render_and_validate(
         outputs.append(str(path))
     count, problems = check_files(outputs, True)  # the project's own checker (tests/checker.py)
     assert count and not problems, problems[:20]
+
+
+def test_multi_node_pd_and_dra_samples_render_and_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = require_shared(SAMPLES)
+    account = tmp_path / "hfsa.yaml"
+    account.write_text(HFSA)
+    outputs = []
+    kinds_seen: set[str] = set()
+    for name in DISAGGREGATED:
+        code, out, err = render(capsys, str(root / name), str(account))
+        assert code == 0, err
+        kinds = {line[6:] for line in out.splitlines() if line.startswith("kind: ")}
+        kinds_seen |= kinds
+        if "-pd-" in name:  # a prefill workload, and the decode pods' routing sidecar
+            assert "-kserve-prefill\n" in out or "-kserve-mn-prefill\n" in out, name
+            assert "name: INFERENCE_POOL_NAME" in out, name
+        path = tmp_path / name.replace("/", "__")
+        path.write_text(out)
+        outputs.append(str(path))
+    assert {"LeaderWorkerSet", "ResourceClaimTemplate", "Role", "RoleBinding"} <= kinds_seen
+    count, problems = check_files(outputs, True)  # LeaderWorkerSet CRD and Kubernetes 1.34
+    assert count and not problems, problems[:20]
+
+
+def test_dp_ep_samples_need_their_service_account(capsys: pytest.CaptureFixture[str]) -> None:
+    """KServe stops on a ServiceAccount the pods name that is not in the cluster."""
+    root = require_shared(SAMPLES)
+    code, out, err = render(capsys, str(root / f"{DP_EP}gpu-naive.yaml"))
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        ": spec.template.serviceAccountName: failed to fetch existing multi node main service "
+        'account demo/hfsa: serviceaccounts "hfsa" not found\n'
+    )
 
 
 @pytest.mark.parametrize("name", sorted(NEXT_ISSUE))
