@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from generator.errors import Invalid
+from generator.llmisvc import scaling_validation
 
 MODEL_CRITICALITY_ANNOTATION: Final = "internal.serving.kserve.io/model-criticality"
 LORA_CRITICALITIES_ANNOTATION: Final = "internal.serving.kserve.io/lora-criticalities"
@@ -99,10 +100,18 @@ def set_defaults(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def validate(doc: Mapping[str, Any], written_as_v1alpha1: bool = False) -> list[Invalid]:
-    """`validate` on create, and the CRD's CEL rules that a render must check itself. An
-    object written as v1alpha1 meets the v1alpha1 webhook, whose router check is stricter."""
+def validate(
+    doc: Mapping[str, Any], written_as_v1alpha1: bool = False, cel: bool = True
+) -> list[Invalid]:
+    """`validate` on create, after the CRD's CEL rules that a render must check itself (the
+    API server runs them first: the webhook never sees an object they refuse; `cel=False` for
+    the controller's re-validation of the merged spec). An object written as v1alpha1 meets
+    the v1alpha1 webhook, whose router check is stricter."""
     spec = doc.get("spec") or {}
+    if cel:
+        rules = _cel(spec) + scaling_validation.cel_rules(spec)
+        if rules:
+            return rules
     found: list[Invalid] = []
     found += _router(spec, written_as_v1alpha1)
     found += _traffic(spec)
@@ -110,7 +119,7 @@ def validate(doc: Mapping[str, Any], written_as_v1alpha1: bool = False) -> list[
     if isinstance(spec.get("prefill"), dict):
         found += _parallelism("spec.prefill", spec["prefill"])
     found += _scheduler(spec)
-    found += _cel(spec)
+    found += scaling_validation.webhook_rules(spec)
     return found
 
 
@@ -320,16 +329,14 @@ def multi_node_fields(
     """What the next issue renders: a worker (LeaderWorkerSet), prefill, scaling, LoRA, …"""
     later = (
         "not rendered yet: this release renders single-node LLMInferenceServices; multi-node, "
-        "prefill/decode, scaling, LoRA, KV-cache offloading, tracing and managed DRA follow"
+        "prefill/decode, LoRA, KV-cache offloading and managed DRA follow"
     )
     if MANAGED_DRA_ANNOTATION in (annotations or {}):
         return [Invalid(f"metadata.annotations[{MANAGED_DRA_ANNOTATION}]", later)]
-    keys = ("worker", "prefill", "scaling", "kvCacheOffloading")
+    keys = ("worker", "prefill", "kvCacheOffloading")
     found = [Invalid(f"spec.{key}", later) for key in keys if spec.get(key) is not None]
     if ((spec.get("model") or {}).get("lora") or {}).get("adapters"):
         found.append(Invalid("spec.model.lora", later))
-    if spec.get("tracing") is not None:
-        found.append(Invalid("spec.tracing", later))
     return found
 
 

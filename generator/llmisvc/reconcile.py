@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator import schema
 from generator.config import Config
 from generator.credentials import CredentialBuilder, SecretIndex
 from generator.errors import Invalid, Notice, Problem, Source
-from generator.llmisvc import admission, router, scheduler, workload
+from generator.llmisvc import admission, router, router_group, scaling, scheduler, tracing, workload
 from generator.llmisvc.config_merge import CombineError, ConfigIndex, GlobalConfig, combine
 from generator.load import Loaded
 from generator.records import Rendered, mark_managed
@@ -116,6 +116,35 @@ def config_index(
 
 
 @dataclass(frozen=True, slots=True)
+class Context:
+    """What a service's children read beside it: the WVA autoscaling config
+    (`autoscaling-wva-controller-config`) and the routing groups of the input set."""
+
+    wva: scaling.WVAAutoscalingConfig | None = None
+    groups: router_group.GroupIndex = field(default_factory=router_group.GroupIndex)
+
+
+def group_index(
+    services: Sequence[Loaded], index: ConfigIndex, gcfg: GlobalConfig
+) -> router_group.GroupIndex:
+    """The routing-group members of the input set: the grouped services KServe would admit and
+    reconcile (stored spec and merged spec each)."""
+    entries = []
+    for item in services:
+        if router_group.route_group(converted(item.doc).get("spec") or {}) is None:
+            continue
+        doc, _ = admit(item)
+        if doc is None:
+            continue
+        try:
+            combined = combine(doc, index, gcfg)
+        except CombineError:
+            continue
+        entries.append((doc, {"metadata": doc["metadata"], "spec": combined.spec}))
+    return router_group.build_index(entries)
+
+
+@dataclass(frozen=True, slots=True)
 class Status:
     """What KServe would report for one rendered LLMInferenceService (`kserve-gitops urls`)."""
 
@@ -148,10 +177,20 @@ def render_all(
         for i in others
         if i.kind == "Gateway" and i.api_version.startswith("gateway.networking.k8s.io/")
     ]
+    try:
+        wva = scaling.parse_config(cfg.data)
+    except scaling.ScalingError as err:
+        # config_loader.go: loadConfig fails, and with it every LLMInferenceService
+        return [], [*problems, Problem(CONFIG_SOURCE, None, err.field, str(err))]
+    context = Context(wva, group_index(services, index, gcfg))
     rendered: list[Rendered] = []
     for item in services:
-        objects, found = render_one(item, index, gcfg, storage, gateways, renderer, options)
+        objects, found = render_one(
+            item, index, gcfg, storage, gateways, renderer, options, context
+        )
         problems += found
+        if notices is not None and objects:
+            notices += _group_notices(item, context.groups)
         if statuses is not None and objects:
             statuses.append(_status(item, objects, gateways, gcfg, options))
         if notices is not None and objects and gateways:
@@ -160,6 +199,14 @@ def render_all(
             ]
         rendered += [Rendered(mark_managed(obj), item.name, item.source) for obj in objects]
     return rendered, problems
+
+
+def _group_notices(item: Loaded, groups: router_group.GroupIndex) -> list[Notice]:
+    if router_group.route_group(converted(item.doc).get("spec") or {}) is None:
+        return []
+    doc, _ = admit(item)
+    found = router_group.group_notices(doc, groups) if doc is not None else []
+    return [Notice(item.source, item.ref(), m) for m in found]
 
 
 def converted(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -190,6 +237,7 @@ def render_one(
     gateways: Sequence[Mapping[str, Any]],
     renderer: Renderer,
     options: Options,
+    context: Context | None = None,
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The children of one LLMInferenceService (in KServe's reconcile order)."""
     doc, problems = admit(item)
@@ -200,12 +248,15 @@ def render_one(
     except CombineError as err:
         return [], [item.problem(Invalid(err.field, str(err)))]
     merged = {"metadata": doc["metadata"], "spec": combined.spec}
-    found = admission.validate(merged) + admission.multi_node_fields(combined.spec)
+    found = admission.validate(merged, cel=False) + admission.multi_node_fields(combined.spec)
     if found:
         return [], [item.problem(i) for i in found]
     try:
-        return _children(merged, gcfg, storage, gateways, renderer, options, index), []
-    except (workload.WorkloadError, scheduler.SchedulerError) as err:
+        children = _children(
+            merged, gcfg, storage, gateways, renderer, options, index, context or Context()
+        )
+        return children, []
+    except (workload.WorkloadError, scheduler.SchedulerError, scaling.ScalingError) as err:
         return [], [item.problem(Invalid(err.field, str(err)))]
 
 
@@ -217,6 +268,7 @@ def _children(
     renderer: Renderer,
     options: Options,
     index: ConfigIndex,
+    context: Context,
 ) -> list[dict[str, Any]]:
     spec = llmsvc["spec"]
     name = str(llmsvc["metadata"]["name"])
@@ -232,8 +284,12 @@ def _children(
     names = router.dns_names(llmsvc, epp, options.cluster_domain)
     cert = router.certificate(llmsvc, names, options.tls_issuer_kind, options.tls_issuer_name)
     add("llmisvc-certificate.yaml.j2", "Certificate", cert)
-    add("llmisvc-deployment.yaml.j2", "Deployment", workload.main_deployment(llmsvc, storage))
+    main = workload.main_deployment(llmsvc, storage)
+    tracing.trace_workload(llmsvc, main, "-decode")
+    add("llmisvc-deployment.yaml.j2", "Deployment", main)
     add("llmisvc-service.yaml.j2", "Service", workload.workload_service(llmsvc, gcfg.enable_tls))
+    for template, kind, values in scaling.scaling_children(llmsvc, context.wva):
+        add(template, kind, values)
     if sched is not None:
         account, created = scheduler.service_account_name(sched, name)
         if created:
@@ -259,6 +315,7 @@ def _children(
             scheduler.role_binding(name, namespace, account),
         )
         deployment = scheduler.deployment(llmsvc, sched)
+        tracing.trace_scheduler(llmsvc, deployment)
         scheduler.attach_tokenizer_storage(llmsvc, deployment, storage)
         add("llmisvc-deployment.yaml.j2", "Deployment", deployment)
         add("llmisvc-service.yaml.j2", "Service", scheduler.service(llmsvc, sched))
@@ -272,6 +329,7 @@ def _children(
             )
     route = router.http_route(llmsvc, gcfg, gateways, options.inference_pool_api)
     if route is not None:
+        router_group.inject_group_backend_refs(route["spec"], llmsvc, context.groups)
         add("llmisvc-httproute.yaml.j2", "HTTPRoute", route)
     del index
     return out
