@@ -114,7 +114,7 @@ def parse_config(data: Mapping[str, Any]) -> WVAAutoscalingConfig | None:
         name, kind = known
         if not isinstance(value, kind):
             where = f"struct field PrometheusConfig.prometheus.{key}"
-            raise mismatch(value, where, kind.__name__)
+            raise mismatch(value, where, "bool" if kind is bool else "string")
         values[name] = value
     return WVAAutoscalingConfig(PrometheusConfig(**values))
 
