@@ -141,7 +141,7 @@ def build_index(entries: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]) 
 
 
 def is_per_participant_rule(rule: Mapping[str, Any], prefix: str) -> bool:
-    """Port of `router_group_routing.go: isPerParticipantRule`: a path at or under
+    """Port of `isPerParticipantRule` (`router_group_routing.go`): a path at or under
     `/<namespace>/<name>` reaches this member only."""
     for match in rule.get("matches") or []:
         value = (match.get("path") or {}).get("value") if isinstance(match, dict) else None

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from generator.llmisvc.config_merge import child_name
+from generator.utils.utils import get_force_stop_runtime
 
 CONFIG_KEY: Final = "autoscaling-wva-controller-config"
 WVA_DESIRED_REPLICAS: Final = "wva_desired_replicas"
 VARIANT_NAME_LABEL: Final = "variant_name"
 ACCELERATOR_NAME_LABEL: Final = "inference.optimization/acceleratorName"
-STOP_ANNOTATION: Final = "serving.kserve.io/stop"
 LWS_API_VERSION: Final = "leaderworkerset.x-k8s.io/v1"
 
 
@@ -120,7 +120,7 @@ def parse_config(data: Mapping[str, Any]) -> WVAAutoscalingConfig | None:
 
 
 def validate_autoscaling_config(cfg: WVAAutoscalingConfig | None) -> str | None:
-    """Port of `scaling.go: validateAutoscalingConfig`: KServe's message, or None."""
+    """Port of `validateAutoscalingConfig` (`scaling.go`): KServe's message, or None."""
     if cfg is None or not cfg.prometheus.url:
         return f"{CONFIG_KEY}.prometheus.url is required in inferenceservice-config when using KEDA"
     prom = cfg.prometheus
@@ -133,13 +133,12 @@ def validate_autoscaling_config(cfg: WVAAutoscalingConfig | None) -> str | None:
 
 
 def is_stopped(meta: Mapping[str, Any]) -> bool:
-    """Port of `utils.GetForceStopRuntime`."""
-    value = (meta.get("annotations") or {}).get(STOP_ANNOTATION)
-    return isinstance(value, str) and value.lower() == "true"
+    """`utils.GetForceStopRuntime` on an object's metadata."""
+    return get_force_stop_runtime(meta.get("annotations"))
 
 
 def scaling_labels(name: str) -> dict[str, str]:
-    """Port of `scaling.go: scalingLabels`."""
+    """Port of `scalingLabels` (`scaling.go`)."""
     return {
         "app.kubernetes.io/component": "llminferenceservice-workload",
         "app.kubernetes.io/name": name,
@@ -244,7 +243,7 @@ def expected_va(
     va_name: str,
     workload_labels: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    """Port of `scaling.go: expectedVA`: the accelerator label from the workload's labels
+    """Port of `expectedVA` (`scaling.go`): the accelerator label from the workload's labels
     (`unknown` when unset or empty); the model ID is `model.name`, else the URI."""
     labels = scaling_labels(str(llmsvc["metadata"]["name"]))
     accelerator = (workload_labels or {}).get(ACCELERATOR_NAME_LABEL)
@@ -272,7 +271,7 @@ def expected_hpa(
     va_name: str,
     hpa_name: str,
 ) -> dict[str, Any]:
-    """Port of `scaling.go: expectedHPA`: an external metric with a Value target of 1, so the
+    """Port of `expectedHPA` (`scaling.go`): an external metric with a Value target of 1, so the
     HPA passes WVA's desired replica count through unchanged."""
     metric = {
         "type": "External",
@@ -298,7 +297,7 @@ def expected_hpa(
 
 
 def prometheus_trigger(cfg: WVAAutoscalingConfig, query: str) -> dict[str, Any]:
-    """Port of `scaling.go: prometheusTrigger` (authentication when configured)."""
+    """Port of `prometheusTrigger` (`scaling.go`) (authentication when configured)."""
     prom = cfg.prometheus
     metadata = {
         "serverAddress": prom.url,
@@ -336,7 +335,7 @@ def expected_scaled_object(
     va_name: str,
     name: str,
 ) -> dict[str, Any]:
-    """Port of `scaling.go: expectedScaledObject`: WVA's metric for this variant, filtered on
+    """Port of `expectedScaledObject` (`scaling.go`): WVA's metric for this variant, filtered on
     `exported_namespace` (Prometheus renames the namespace label WVA emits when it scrapes)."""
     namespace = str(llmsvc["metadata"].get("namespace") or "")
     keda = (scaling.get("wva") or {}).get("keda") or {}
@@ -359,7 +358,7 @@ Child = tuple[str, str, dict[str, Any]]
 def workload_scaling(
     llmsvc: Mapping[str, Any], cfg: WVAAutoscalingConfig | None, p: WorkloadScaling
 ) -> list[Child]:
-    """Port of `scaling.go: reconcileWorkloadScaling` for one workload: VA, then the KEDA
+    """Port of `reconcileWorkloadScaling` (`scaling.go`) for one workload: VA, then the KEDA
     ScaledObject, then the HPA (the reconcile order), or nothing without `scaling.wva` or when
     the service is stopped."""
     scaling = p.scaling
@@ -388,7 +387,7 @@ def workload_scaling(
 
 
 def scaling_children(llmsvc: Mapping[str, Any], cfg: WVAAutoscalingConfig | None) -> list[Child]:
-    """Port of `scaling.go: reconcileScaling`: the main workload's objects, then prefill's."""
+    """Port of `reconcileScaling` (`scaling.go`): the main workload's objects, then prefill's."""
     return workload_scaling(llmsvc, cfg, main_params(llmsvc)) + workload_scaling(
         llmsvc, cfg, prefill_params(llmsvc)
     )

@@ -14,7 +14,8 @@ SERVER_SERVICE_NAME: Final = "inference-server"
 
 
 def otel_resource_attribute_env_vars(namespace: str, name: str) -> list[dict[str, Any]]:
-    """Port of `tracing.go: otelResourceAttributeEnvVars` (node and pod from the downward API)."""
+    """Port of `otelResourceAttributeEnvVars` (`tracing.go`): node and pod from the downward
+    API."""
     return [
         {
             "name": "OTEL_RESOURCE_ATTRIBUTES_NODE_NAME",
@@ -45,14 +46,14 @@ def _field(spec: Mapping[str, Any], key: str) -> str:
 
 
 def merge_env_vars(dst: list[dict[str, Any]], src: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Port of `tracing.go: mergeEnvVars`: `src` appended, skipping names `dst` already has
+    """Port of `mergeEnvVars` (`tracing.go`): `src` appended, skipping names `dst` already has
     (the user's own variables win)."""
     have = {e.get("name") for e in dst}
     return dst + [e for e in src if e.get("name") not in have]
 
 
 def has_arg(args: list[str], flag: str) -> bool:
-    """Port of `tracing.go: hasArg`: `flag` alone or as `flag=value`."""
+    """Port of `hasArg` (`tracing.go`): `flag` alone or as `flag=value`."""
     return any(a == flag or a.startswith(flag + "=") for a in args)
 
 
@@ -72,7 +73,7 @@ def _tracing_env(
 def inject_scheduler_tracing(
     tracing: Mapping[str, Any] | None, namespace: str, name: str, container: dict[str, Any]
 ) -> bool:
-    """Port of `tracing.go: injectSchedulerTracing` into the EPP's `main` container."""
+    """Port of `injectSchedulerTracing` (`tracing.go`) into the EPP's `main` container."""
     if tracing is None:
         return False
     args = list(container.get("args") or [])
@@ -97,7 +98,7 @@ def inject_server_tracing(
     role_suffix: str,
     container: dict[str, Any],
 ) -> bool:
-    """Port of `tracing.go: injectServerTracing` (vLLM's flags); `role_suffix` is `-decode` or
+    """Port of `injectServerTracing` (`tracing.go`) (vLLM's flags); `role_suffix` is `-decode` or
     `-prefill`. Nothing without an exporter endpoint."""
     if tracing is None:
         return False
@@ -122,7 +123,7 @@ def inject_server_tracing_into_pod_spec(
     role_suffix: str,
     pod_spec: Mapping[str, Any],
 ) -> bool:
-    """Port of `tracing.go: injectServerTracingIntoPodSpec`: the first `main` container."""
+    """Port of `injectServerTracingIntoPodSpec` (`tracing.go`): the first `main` container."""
     for container in pod_spec.get("containers") or []:
         if isinstance(container, dict) and container.get("name") == "main":
             return inject_server_tracing(tracing, namespace, name, role_suffix, container)

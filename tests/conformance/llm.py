@@ -52,6 +52,8 @@ COMPARED_KINDS = {
     ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"),
     ("autoscaling", "HorizontalPodAutoscaler"),
     ("networking.k8s.io", "Ingress"),
+    ("llmd.ai", "VariantAutoscaling"),
+    ("keda.sh", "ScaledObject"),
     ("cert-manager.io", "Certificate"),
 }
 # What the render decides that KServe reads from the live route's status: v1alpha2 for a route
