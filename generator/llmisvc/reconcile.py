@@ -3,8 +3,10 @@
 Per service: conversion to v1alpha2, the defaulting and validating webhooks, `combine`
 (presets, base refs, ReplaceVariables), the controller's re-validation of the merged spec, then
 the children in KServe's reconcile order: workload certificate, Deployment `<name>-kserve`,
-workload Service, the scheduler's ServiceAccount, ClusterRoleBinding, Role, RoleBinding,
-Deployment, Service and InferencePool, and the HTTPRoute `<name>-kserve-route`.
+workload Service, the autoscaling objects (scaling.py), the scheduler's ServiceAccount,
+ClusterRoleBinding, Role, RoleBinding, Deployment, Service and InferencePool, and the HTTPRoute
+`<name>-kserve-route` (with the routing group's backends, router_group.py). Tracing
+(tracing.py) is injected into both Deployments.
 """
 
 from __future__ import annotations
@@ -178,7 +180,7 @@ def render_all(
         if i.kind == "Gateway" and i.api_version.startswith("gateway.networking.k8s.io/")
     ]
     try:
-        wva = scaling.parse_config(cfg.data)
+        wva = scaling.parse_config(cfg.data) if services else None
     except scaling.ScalingError as err:
         # config_loader.go: loadConfig fails, and with it every LLMInferenceService
         return [], [*problems, Problem(CONFIG_SOURCE, None, err.field, str(err))]
