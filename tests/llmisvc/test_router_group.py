@@ -319,3 +319,16 @@ def test_render_refused_member_stops_the_render(
     code, _, err = render(tmp_path, capsys, llmisvc("llama-v1", 90), bad)
     assert code == 2
     assert "spec.router.route.weight: Required value: group requires weight" in err
+
+
+def test_render_member_with_other_models_is_left_out_and_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = llmisvc("llama-v2", 10)
+    other["spec"]["model"]["name"] = "another-model"
+    code, docs, err = render(tmp_path, capsys, llmisvc("llama-v1", 90), other)
+    assert code == 0, err
+    assert "member llama-v2 serves ['another-model']" in err
+    backends = shared_backends(routes(docs)["llama-v1-kserve-route"])
+    assert all(all(name != "llama-v2-inference-pool" for _, name, _ in b) for b in backends)
+    assert [("InferencePool", "llama-v1-inference-pool", 90)] in backends
