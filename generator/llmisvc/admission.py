@@ -326,7 +326,7 @@ MANAGED_DRA_ANNOTATION: Final = "serving.kserve.io/exp-dra-device-class"
 def multi_node_fields(
     spec: Mapping[str, Any], annotations: Mapping[str, Any] | None = None
 ) -> list[Invalid]:
-    """What the next issue renders: a worker (LeaderWorkerSet), prefill, scaling, LoRA, …"""
+    """What the next issue renders: a worker (LeaderWorkerSet), prefill, LoRA, …"""
     later = (
         "not rendered yet: this release renders single-node LLMInferenceServices; multi-node, "
         "prefill/decode, LoRA, KV-cache offloading and managed DRA follow"

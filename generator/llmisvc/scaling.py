@@ -86,6 +86,8 @@ def parse_config(data: Mapping[str, Any]) -> WVAAutoscalingConfig | None:
         doc = json.loads(str(text))
     except json.JSONDecodeError as err:
         raise ScalingError(prefix + err.msg, f"data.{CONFIG_KEY}") from err
+    except RecursionError as err:
+        raise ScalingError(prefix + "nested too deeply", f"data.{CONFIG_KEY}") from err
 
     def mismatch(value: Any, where: str, go_type: str) -> ScalingError:
         return ScalingError(

@@ -486,6 +486,7 @@ def test_parse_config_absent_key_is_none() -> None:
         ('{"prometheus": []}', "cannot unmarshal array"),
         ("[1]", "cannot unmarshal array"),
         ("{", "failed to parse autoscaling-wva-controller-config config json: "),
+        ("[" * 100000, "nested too deeply"),
     ],
 )
 def test_parse_config_errors(text: str, want: str) -> None:
