@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from checker import check_files
 
 from generator import cli
 from generator.llmisvc import scaling_validation
@@ -755,3 +756,70 @@ def test_render_malformed_autoscaling_config_is_refused(
     assert code == 2
     assert "data.autoscaling-wva-controller-config" in err
     assert "Traceback" not in err
+
+
+def test_render_validates_against_the_crds_and_does_not_depend_on_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # VariantAutoscaling (llm-d WVA), ScaledObject (KEDA) and HPA (Kubernetes 1.34) schemas,
+    # by the project's own checker; the same bytes whatever the file order
+    def service(name: str, scaling: dict[str, Any], weight: int) -> dict[str, Any]:
+        return {
+            "apiVersion": "serving.kserve.io/v1alpha2",
+            "kind": "LLMInferenceService",
+            "metadata": {"name": name, "namespace": "demo"},
+            "spec": {
+                "model": {"uri": "hf://facebook/opt-125m", "name": "opt"},
+                "template": {"containers": [{"name": "main", "image": "vllm:1"}]},
+                "scaling": scaling,
+                "tracing": {},
+                "router": {
+                    "route": {"group": "opt", "weight": weight},
+                    "gateway": {},
+                    "scheduler": {},
+                },
+            },
+        }
+
+    keda = {
+        "minReplicas": 2,
+        "maxReplicas": 4,
+        "wva": {"keda": {"pollingInterval": 15, "idleReplicaCount": 1}},
+    }
+    hpa_behavior = {"scaleUp": {"policies": [{"type": "Pods", "value": 2, "periodSeconds": 60}]}}
+    first = tmp_path / "a.yaml"
+    second = tmp_path / "b.yaml"
+    first.write_text(yaml.safe_dump(service("opt-v1", keda, 80)))
+    scaling = {"maxReplicas": 3, "wva": {"hpa": {"behavior": hpa_behavior}}}
+    second.write_text(yaml.safe_dump(service("opt-v2", scaling, 20)))
+    cm = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+        "data": PROM_CONFIG,
+    }
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cm))
+    outputs = []
+    for order in ((first, second), (second, first)):
+        with pytest.raises(SystemExit) as exited:
+            cli.main(
+                [
+                    "render",
+                    "-n",
+                    "demo",
+                    "--allow-cluster-scoped",
+                    "--config",
+                    str(tmp_path / "cfg.yaml"),
+                    *map(str, order),
+                ]
+            )
+        out, err = capsys.readouterr()
+        assert exited.value.code in (0, None), err
+        outputs.append(out)
+    assert outputs[0] == outputs[1]
+    rendered = tmp_path / "out.yaml"
+    rendered.write_text(outputs[0])
+    kinds = {d["kind"] for d in yaml.safe_load_all(outputs[0]) if d}
+    assert {"VariantAutoscaling", "ScaledObject", "HorizontalPodAutoscaler"} <= kinds
+    count, problems = check_files([str(rendered)], True)
+    assert count and not problems, problems[:20]
