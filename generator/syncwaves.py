@@ -12,8 +12,8 @@ default wave is 0); an object that already carries a wave keeps it.
           ResourceClaimTemplate
      0    workloads: Deployment, StatefulSet, LeaderWorkerSet, Service (core and Knative),
           InferenceService (ModelMesh), InferenceGraph, TrainedModel, OpenTelemetryCollector
-     1    HorizontalPodAutoscaler, ScaledObject, PodDisruptionBudget, Ingress, HTTPRoute,
-          VirtualService
+     1    HorizontalPodAutoscaler, ScaledObject, VariantAutoscaling, PodDisruptionBudget,
+          Ingress, HTTPRoute, VirtualService
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ WAVES: dict[tuple[str, str], int] = {
     ("opentelemetry.io", "OpenTelemetryCollector"): 0,
     ("autoscaling", "HorizontalPodAutoscaler"): 1,
     ("keda.sh", "ScaledObject"): 1,
+    ("llmd.ai", "VariantAutoscaling"): 1,
     ("policy", "PodDisruptionBudget"): 1,
     ("networking.k8s.io", "Ingress"): 1,
     ("gateway.networking.k8s.io", "HTTPRoute"): 1,

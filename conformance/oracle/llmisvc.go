@@ -26,6 +26,7 @@ import (
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -56,6 +57,20 @@ var llmCreatedKinds = []schema.GroupVersionKind{
 	{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"},
 	{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"},
 	{Group: "resource.k8s.io", Version: "v1", Kind: "ResourceClaimTemplate"},
+	{Group: "llmd.ai", Version: "v1alpha1", Kind: "VariantAutoscaling"},
+	{Group: "keda.sh", Version: "v1alpha1", Kind: "ScaledObject"},
+}
+
+// routeGroupIndex is the field KServe's manager indexes LLMInferenceServices by
+// (router_group.go: setupGroupFieldIndex) to list a routing group's members.
+const routeGroupIndex = ".spec.router.route.group"
+
+func routeGroupOf(obj client.Object) []string {
+	svc, ok := obj.(*v1alpha2.LLMInferenceService)
+	if !ok || svc.Spec.Router == nil || svc.Spec.Router.Route == nil || svc.Spec.Router.Route.Group == nil {
+		return nil
+	}
+	return []string{svc.Namespace + "/" + *svc.Spec.Router.Route.Group}
 }
 
 // Rounds of reconcile per service: one creates every child of a single-node service (no child
@@ -135,7 +150,8 @@ func runLLMCase(dir string) (res caseResult) {
 	}))
 	defer server.Close()
 	c := fake.NewClientBuilder().WithScheme(s).WithRESTMapper(restMapper(s)).WithObjects(seed...).
-		WithStatusSubresource(&v1alpha2.LLMInferenceService{}).Build()
+		WithStatusSubresource(&v1alpha2.LLMInferenceService{}).
+		WithIndex(&v1alpha2.LLMInferenceService{}, routeGroupIndex, routeGroupOf).Build()
 	clientset := kubefake.NewSimpleClientset(core...)
 	ctx := context.Background()
 	r := &llmisvc.LLMISVCReconciler{
@@ -148,9 +164,39 @@ func runLLMCase(dir string) (res caseResult) {
 			return err
 		},
 	}
-	for _, obj := range services {
-		res.Items = append(res.Items, admitAndReconcileLLM(ctx, c, clientset, r, obj))
+	// Every service is admitted and created before any is reconciled, as when an input set is
+	// applied at once (a routing group lists its members when it reconciles).
+	items := make([]itemResult, len(services))
+	var created []types.NamespacedName
+	for i, obj := range services {
+		var name *types.NamespacedName
+		items[i], name = admitLLM(ctx, c, clientset, obj)
+		if name != nil {
+			created = append(created, *name)
+		}
 	}
+	for i, obj := range services {
+		if items[i].Error == "" {
+			items[i] = reconcileLLM(ctx, c, r, items[i], obj)
+		}
+	}
+	// Routing groups: KServe routes to the members that are routable (RouterReady, ready
+	// replicas: router_group.go filterEligibleMembers). Once every member has reconciled (and
+	// recorded its InferencePool in status), each reconciles again with its peers ready, as in
+	// a converged cluster.
+	if grouped := groupMembers(ctx, c, created); len(grouped) > 0 {
+		for i, obj := range services {
+			if items[i].Error != "" || !grouped[types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}] {
+				continue
+			}
+			if err := markRoutable(ctx, c, grouped); err != nil {
+				res.Fatal = err.Error()
+				return res
+			}
+			items[i] = reconcileLLM(ctx, c, r, items[i], obj)
+		}
+	}
+	res.Items = append(res.Items, items...)
 	objects, err := listCreated(ctx, c, llmCreatedKinds, seeded)
 	if err != nil {
 		res.Fatal = err.Error()
@@ -160,9 +206,9 @@ func runLLMCase(dir string) (res caseResult) {
 	return res
 }
 
-// admitAndReconcileLLM: the mutating and validating webhooks of the version the object was
-// written in, conversion to the storage version, create, then the controller.
-func admitAndReconcileLLM(ctx context.Context, c client.Client, clientset *kubefake.Clientset, r *llmisvc.LLMISVCReconciler, obj client.Object) itemResult {
+// admitLLM: the mutating and validating webhooks of the version the object was written in,
+// conversion to the storage version, then create.
+func admitLLM(ctx context.Context, c client.Client, clientset *kubefake.Clientset, obj client.Object) (itemResult, *types.NamespacedName) {
 	item := itemResult{Kind: "LLMInferenceService", Namespace: obj.GetNamespace(), Name: obj.GetName()}
 	var hub *v1alpha2.LLMInferenceService
 	var warnings admission.Warnings
@@ -172,7 +218,7 @@ func admitAndReconcileLLM(ctx context.Context, c client.Client, clientset *kubef
 		d := &llmwebhook.LLMInferenceServiceDefaulterV1Alpha1{Client: c, Clientset: clientset}
 		if err := d.Default(ctx, svc); err != nil {
 			item.Stage, item.Error = "default", err.Error()
-			return item
+			return item, nil
 		}
 		warnings, err = (&v1alpha1.LLMInferenceServiceValidator{}).ValidateCreate(ctx, svc)
 		if err == nil {
@@ -183,7 +229,7 @@ func admitAndReconcileLLM(ctx context.Context, c client.Client, clientset *kubef
 		d := &llmwebhook.LLMInferenceServiceDefaulterV1Alpha2{Client: c, Clientset: clientset}
 		if err := d.Default(ctx, svc); err != nil {
 			item.Stage, item.Error = "default", err.Error()
-			return item
+			return item, nil
 		}
 		warnings, err = (&v1alpha2.LLMInferenceServiceValidator{}).ValidateCreate(ctx, svc)
 		hub = svc
@@ -191,14 +237,21 @@ func admitAndReconcileLLM(ctx context.Context, c client.Client, clientset *kubef
 	item.Warnings = append(item.Warnings, warnings...)
 	if err != nil {
 		item.Stage, item.Error = "validate", err.Error()
-		return item
+		return item, nil
 	}
 	hub.Generation = 1 // the API server's, on create
 	if err := c.Create(ctx, hub); err != nil {
 		item.Stage, item.Error = "create", err.Error()
-		return item
+		return item, nil
 	}
-	req := ctrl.Request{NamespacedName: types.NamespacedName{Namespace: hub.Namespace, Name: hub.Name}}
+	return item, &types.NamespacedName{Namespace: hub.Namespace, Name: hub.Name}
+}
+
+// reconcileLLM: the controller on a created service; a reconcile error, or the status
+// conditions that stopped it.
+func reconcileLLM(ctx context.Context, c client.Client, r *llmisvc.LLMISVCReconciler, item itemResult, obj client.Object) itemResult {
+	item.Stage, item.Error = "", ""
+	req := ctrl.Request{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: obj.GetName()}}
 	var lastErr error
 	for round := 0; round < llmReconcileRounds; round++ {
 		_, lastErr = r.Reconcile(ctx, req)
@@ -222,6 +275,42 @@ func admitAndReconcileLLM(ctx context.Context, c client.Client, clientset *kubef
 		}
 	}
 	return item
+}
+
+// groupMembers: the created services that belong to a routing group.
+func groupMembers(ctx context.Context, c client.Client, created []types.NamespacedName) map[types.NamespacedName]bool {
+	grouped := map[types.NamespacedName]bool{}
+	for _, name := range created {
+		svc := &v1alpha2.LLMInferenceService{}
+		if err := c.Get(ctx, name, svc); err == nil && routeGroupOf(svc) != nil {
+			grouped[name] = true
+		}
+	}
+	return grouped
+}
+
+// markRoutable gives each grouped service the status of a ready one: RouterReady and a ready
+// primary workload (what isMemberRoutable reads), keeping the rest of its status.
+func markRoutable(ctx context.Context, c client.Client, grouped map[types.NamespacedName]bool) error {
+	for name := range grouped {
+		svc := &v1alpha2.LLMInferenceService{}
+		if err := c.Get(ctx, name, svc); err != nil {
+			return fmt.Errorf("get %s: %w", name, err)
+		}
+		conditions := duckv1.Conditions{{Type: v1alpha2.RouterReady, Status: corev1.ConditionTrue}}
+		for _, cond := range svc.Status.Conditions {
+			if cond.Type != v1alpha2.RouterReady {
+				conditions = append(conditions, cond)
+			}
+		}
+		svc.Status.Conditions = conditions
+		one := int32(1)
+		svc.Status.Workloads = &v1alpha2.WorkloadStatus{Primary: &v1alpha2.ObservedWorkloadStatus{ReadyReplicas: &one}}
+		if err := c.Status().Update(ctx, svc); err != nil {
+			return fmt.Errorf("status of %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // stoppingReason: condition reasons that mean the controller stopped before creating children,

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from generator.errors import Invalid
-from generator.llmisvc import kv_cache, managed_dra
+from generator.llmisvc import kv_cache, managed_dra, scaling_validation
 
 MODEL_CRITICALITY_ANNOTATION: Final = "internal.serving.kserve.io/model-criticality"
 LORA_CRITICALITIES_ANNOTATION: Final = "internal.serving.kserve.io/lora-criticalities"
@@ -100,10 +100,18 @@ def set_defaults(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def validate(doc: Mapping[str, Any], written_as_v1alpha1: bool = False) -> list[Invalid]:
-    """`validate` on create, and the CRD's CEL rules that a render must check itself. An
-    object written as v1alpha1 meets the v1alpha1 webhook, whose router check is stricter."""
+def validate(
+    doc: Mapping[str, Any], written_as_v1alpha1: bool = False, cel: bool = True
+) -> list[Invalid]:
+    """`validate` on create, after the CRD's CEL rules that a render must check itself (the
+    API server runs them first: the webhook never sees an object they refuse; `cel=False` for
+    the controller's re-validation of the merged spec). An object written as v1alpha1 meets
+    the v1alpha1 webhook, whose router check is stricter."""
     spec = doc.get("spec") or {}
+    if cel:
+        rules = _cel(spec) + scaling_validation.cel_rules(spec)
+        if rules:
+            return rules
     found: list[Invalid] = []
     found += _router(spec, written_as_v1alpha1)
     found += _traffic(spec)
@@ -111,10 +119,10 @@ def validate(doc: Mapping[str, Any], written_as_v1alpha1: bool = False) -> list[
     if isinstance(spec.get("prefill"), dict):
         found += _parallelism("spec.prefill", spec["prefill"])
     found += _scheduler(spec)
+    found += scaling_validation.webhook_rules(spec)
     found += kv_cache.validate(spec)
     if not written_as_v1alpha1:  # the v1alpha1 webhook has neither check
         found += managed_dra.validate(doc.get("metadata") or {})
-    found += _cel(spec)
     return found
 
 
@@ -318,17 +326,13 @@ def _cel(spec: Mapping[str, Any]) -> list[Invalid]:
 def multi_node_fields(
     spec: Mapping[str, Any], annotations: Mapping[str, Any] | None = None
 ) -> list[Invalid]:
-    """What the render refuses as not rendered yet: scaling, LoRA, tracing."""
-    later = (
-        "not rendered yet: scaling, LoRA adapters and tracing of LLMInferenceServices follow"
-    )
+    """What the render refuses as not rendered yet: LoRA adapters."""
+    later = "not rendered yet: LoRA adapters of LLMInferenceServices follow"
     del annotations  # managed DRA is rendered (managed_dra.py)
-    keys = ("scaling",)
+    keys: tuple[str, ...] = ()
     found = [Invalid(f"spec.{key}", later) for key in keys if spec.get(key) is not None]
     if ((spec.get("model") or {}).get("lora") or {}).get("adapters"):
         found.append(Invalid("spec.model.lora", later))
-    if spec.get("tracing") is not None:
-        found.append(Invalid("spec.tracing", later))
     return found
 
 

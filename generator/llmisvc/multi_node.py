@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from generator import constants as c
 from generator.credentials.sources import ServiceAccountInfo
-from generator.llmisvc import kv_cache, routing_sidecar, service_accounts
+from generator.llmisvc import kv_cache, routing_sidecar, service_accounts, tracing
 from generator.llmisvc.config_merge import child_name
 from generator.llmisvc.prefill import LABEL_PREFIXES, pod_annotations, prefixed
 from generator.llmisvc.workload import PART_OF, Storage, attach_model_artifacts, existing_account
@@ -219,6 +219,7 @@ def main_lws(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str, Any]:
         routing_sidecar.add_inference_pool_env(llmsvc, pod_spec)
         lwt["workerTemplate"]["spec"] = pod_spec
     _propagate_metadata(meta, lws, spec.get("labels"), spec.get("annotations"))
+    tracing.trace_lws(llmsvc, lws, "-decode")
     return lws
 
 
@@ -246,6 +247,7 @@ def prefill_lws(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str, Any]:
     if is_data_parallel(prefill.get("parallelism")) and size is not None:
         lwt["subGroupPolicy"] = {"subGroupSize": size}
     _propagate_metadata(meta, lws, prefill.get("labels"), prefill.get("annotations"))
+    tracing.trace_lws(llmsvc, lws, "-prefill")
     return lws
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from generator import constants as c
-from generator.llmisvc import kv_cache
+from generator.llmisvc import kv_cache, tracing
 from generator.llmisvc.config_merge import ANNOTATION_MODEL_BASED_ROUTING_ENABLED, child_name
 from generator.llmisvc.workload import PART_OF, Storage, attach_model_artifacts, existing_account
 
@@ -82,13 +82,15 @@ def prefill_deployment(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str,
         spec["template"]["metadata"]["annotations"] = template_annotations
     if prefill.get("replicas") is not None:
         spec["replicas"] = prefill["replicas"]
-    return {
+    deployment = {
         "name": child_name(name, "-kserve-prefill"),
         "namespace": namespace,
         "labels": dict(labels),
         "annotations": annotations or None,
         "spec": spec,
     }
+    tracing.trace_workload(llmsvc, deployment, "-prefill")
+    return deployment
 
 
 __all__ = ["prefill_deployment", "prefixed"]

@@ -1,24 +1,37 @@
-"""`controller.go: reconcile` for single-node LLMInferenceServices, as a render.
+"""`controller.go: reconcile` for LLMInferenceServices, as a render.
 
 Per service: conversion to v1alpha2, the defaulting and validating webhooks, `combine`
 (presets, base refs, ReplaceVariables), the controller's re-validation of the merged spec, then
-the children in KServe's reconcile order: workload certificate, Deployment `<name>-kserve`,
-workload Service, the scheduler's ServiceAccount, ClusterRoleBinding, Role, RoleBinding,
-Deployment, Service and InferencePool, and the HTTPRoute `<name>-kserve-route`.
+the children in KServe's reconcile order: workload certificate, the workload objects
+(topology.py: managed DRA, multi-node and single-node ServiceAccounts, Roles, LeaderWorkerSets
+and Deployments), workload Service, the autoscaling objects (scaling.py), the scheduler's
+ServiceAccount, ClusterRoleBinding, Role, RoleBinding, Deployment, Service and InferencePool,
+and the HTTPRoute `<name>-kserve-route` (with the routing group's backends, router_group.py).
+Tracing (tracing.py) is injected by each workload's builder and into the scheduler.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator import schema
 from generator.config import Config
 from generator.credentials import CredentialBuilder, SecretIndex
 from generator.errors import Invalid, Notice, Problem, Source
-from generator.llmisvc import admission, managed_dra, router, scheduler, topology, workload
+from generator.llmisvc import (
+    admission,
+    managed_dra,
+    router,
+    router_group,
+    scaling,
+    scheduler,
+    topology,
+    tracing,
+    workload,
+)
 from generator.llmisvc.config_merge import CombineError, ConfigIndex, GlobalConfig, combine
 from generator.load import Loaded
 from generator.records import Rendered, mark_managed
@@ -116,6 +129,35 @@ def config_index(
 
 
 @dataclass(frozen=True, slots=True)
+class Context:
+    """What a service's children read beside it: the WVA autoscaling config
+    (`autoscaling-wva-controller-config`) and the routing groups of the input set."""
+
+    wva: scaling.WVAAutoscalingConfig | None = None
+    groups: router_group.GroupIndex = field(default_factory=router_group.GroupIndex)
+
+
+def group_index(
+    services: Sequence[Loaded], index: ConfigIndex, gcfg: GlobalConfig
+) -> router_group.GroupIndex:
+    """The routing-group members of the input set: the grouped services KServe would admit and
+    reconcile (stored spec and merged spec each)."""
+    entries = []
+    for item in services:
+        if router_group.route_group(converted(item.doc).get("spec") or {}) is None:
+            continue
+        doc, _ = admit(item)
+        if doc is None:
+            continue
+        try:
+            combined = combine(doc, index, gcfg)
+        except CombineError:
+            continue
+        entries.append((doc, {"metadata": doc["metadata"], "spec": combined.spec}))
+    return router_group.build_index(entries)
+
+
+@dataclass(frozen=True, slots=True)
 class Status:
     """What KServe would report for one rendered LLMInferenceService (`kserve-gitops urls`)."""
 
@@ -148,10 +190,20 @@ def render_all(
         for i in others
         if i.kind == "Gateway" and i.api_version.startswith("gateway.networking.k8s.io/")
     ]
+    try:
+        wva = scaling.parse_config(cfg.data) if services else None
+    except scaling.ScalingError as err:
+        # config_loader.go: loadConfig fails, and with it every LLMInferenceService
+        return [], [*problems, Problem(CONFIG_SOURCE, None, err.field, str(err))]
+    context = Context(wva, group_index(services, index, gcfg))
     rendered: list[Rendered] = []
     for item in services:
-        objects, found = render_one(item, index, gcfg, storage, gateways, renderer, options)
+        objects, found = render_one(
+            item, index, gcfg, storage, gateways, renderer, options, context
+        )
         problems += found
+        if notices is not None and objects:
+            notices += _group_notices(item, context.groups)
         if statuses is not None and objects:
             statuses.append(_status(item, objects, gateways, gcfg, options))
         if notices is not None and objects and gateways:
@@ -160,6 +212,14 @@ def render_all(
             ]
         rendered += [Rendered(mark_managed(obj), item.name, item.source) for obj in objects]
     return rendered, problems
+
+
+def _group_notices(item: Loaded, groups: router_group.GroupIndex) -> list[Notice]:
+    if router_group.route_group(converted(item.doc).get("spec") or {}) is None:
+        return []
+    doc, _ = admit(item)
+    found = router_group.group_notices(doc, groups) if doc is not None else []
+    return [Notice(item.source, item.ref(), m) for m in found]
 
 
 def converted(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -190,6 +250,7 @@ def render_one(
     gateways: Sequence[Mapping[str, Any]],
     renderer: Renderer,
     options: Options,
+    context: Context | None = None,
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The children of one LLMInferenceService (in KServe's reconcile order)."""
     doc, problems = admit(item)
@@ -203,13 +264,16 @@ def render_one(
     merged = {"metadata": doc["metadata"], "spec": combined.spec}
     # the controller's Validator sees the merged spec under the name alone (config_merge.go:435)
     named = {k: doc["metadata"][k] for k in ("name", "namespace") if k in doc["metadata"]}
-    found = admission.validate({"metadata": named, "spec": combined.spec})
+    found = admission.validate({"metadata": named, "spec": combined.spec}, cel=False)
     found += admission.multi_node_fields(combined.spec)
     if found:
         return [], [item.problem(i) for i in found]
     try:
-        return _children(merged, gcfg, storage, gateways, renderer, options, index), []
-    except (workload.WorkloadError, scheduler.SchedulerError) as err:
+        children = _children(
+            merged, gcfg, storage, gateways, renderer, options, index, context or Context()
+        )
+        return children, []
+    except (workload.WorkloadError, scheduler.SchedulerError, scaling.ScalingError) as err:
         return [], [item.problem(Invalid(err.field, str(err)))]
 
 
@@ -221,6 +285,7 @@ def _children(
     renderer: Renderer,
     options: Options,
     index: ConfigIndex,
+    context: Context,
 ) -> list[dict[str, Any]]:
     spec = llmsvc["spec"]
     name = str(llmsvc["metadata"]["name"])
@@ -239,6 +304,8 @@ def _children(
     for template, kind, values in topology.workload_children(llmsvc, storage):
         add(template, kind, values)
     add("llmisvc-service.yaml.j2", "Service", workload.workload_service(llmsvc, gcfg.enable_tls))
+    for template, kind, values in scaling.scaling_children(llmsvc, context.wva):
+        add(template, kind, values)
     if sched is not None:
         account, created = scheduler.service_account_name(sched, name)
         if created:
@@ -264,6 +331,7 @@ def _children(
             scheduler.role_binding(name, namespace, account),
         )
         deployment = scheduler.deployment(llmsvc, sched)
+        tracing.trace_scheduler(llmsvc, deployment)
         scheduler.attach_tokenizer_storage(llmsvc, deployment, storage)
         add("llmisvc-deployment.yaml.j2", "Deployment", deployment)
         add("llmisvc-service.yaml.j2", "Service", scheduler.service(llmsvc, sched))
@@ -277,6 +345,7 @@ def _children(
             )
     route = router.http_route(llmsvc, gcfg, gateways, options.inference_pool_api)
     if route is not None:
+        router_group.inject_group_backend_refs(route["spec"], llmsvc, context.groups)
         add("llmisvc-httproute.yaml.j2", "HTTPRoute", route)
     del index
     return out

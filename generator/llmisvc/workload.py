@@ -31,7 +31,7 @@ from generator.config.pod_configs import (
 from generator.credentials import CredentialBuilder
 from generator.credentials.builder import CredentialError
 from generator.credentials.sources import ServiceAccountInfo
-from generator.llmisvc import kv_cache, routing_sidecar, service_accounts
+from generator.llmisvc import kv_cache, routing_sidecar, service_accounts, tracing
 from generator.llmisvc.config_merge import (
     ANNOTATION_MODEL_BASED_ROUTING_ENABLED,
     child_name,
@@ -141,13 +141,15 @@ def main_deployment(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str, An
         deployment_spec["template"]["metadata"]["annotations"] = pod_annotations
     if spec.get("replicas") is not None:
         deployment_spec["replicas"] = spec["replicas"]
-    return {
+    deployment = {
         "name": child_name(name, "-kserve"),
         "namespace": namespace,
         "labels": dict(labels),
         "annotations": deployment_annotations or None,
         "spec": deployment_spec,
     }
+    tracing.trace_workload(llmsvc, deployment, "-decode")
+    return deployment
 
 
 def _main_account(

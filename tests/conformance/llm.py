@@ -53,6 +53,8 @@ COMPARED_KINDS = {
     ("autoscaling", "HorizontalPodAutoscaler"),
     ("networking.k8s.io", "Ingress"),
     ("resource.k8s.io", "ResourceClaimTemplate"),
+    ("llmd.ai", "VariantAutoscaling"),
+    ("keda.sh", "ScaledObject"),
     ("cert-manager.io", "Certificate"),
 }
 # What the render decides that KServe reads from the live route's status: v1alpha2 for a route
@@ -271,8 +273,14 @@ def canonical(outcome: d.Outcome) -> d.Outcome:
     """The objects as the API server stores them: without nulls and empty objects. Go marshals
     a zero-valued struct field as `{}` (`strategy: {}`, `status: {}`) and a zero time as
     null; the render leaves them out. Either way the stored object is the same, so this is
-    an encoding difference, not one the allow-list has to excuse. Empty lists still count."""
-    objects = {k: _without_empty(v) for k, v in outcome.objects.items()}
+    an encoding difference, not one the allow-list has to excuse. Empty lists still count.
+    Without `status` too: every compared kind with a status has a status subresource, whose
+    content the API server drops on create (Go marshals the zero status of a
+    VariantAutoscaling as `actuation: {applied: false}`, of an HPA as `desiredReplicas: 0`)."""
+    objects = {
+        k: _without_empty({f: x for f, x in v.items() if f != "status"})
+        for k, v in outcome.objects.items()
+    }
     return replace(outcome, objects=objects)
 
 

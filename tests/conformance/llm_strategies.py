@@ -8,12 +8,15 @@ managed route, scheduler present or absent, a route spec of its own), baseRefs t
 well-known presets, template overrides (resources, env, args, image), labels and
 annotations, tensor parallelism, TLS and the model-based routing settings, multi-node workers
 with data or pipeline parallelism, prefill/decode (single- and multi-node), named
-ServiceAccounts, managed DRA annotations, KV-cache offloading tiers, and a few invalid
-combinations that both sides must refuse with the same text.
+ServiceAccounts, managed DRA annotations, KV-cache offloading tiers, autoscaling (HPA or KEDA,
+with or without the `autoscaling-wva-controller-config` KEDA needs), tracing, routing groups of
+two services (a canary), and a few invalid combinations that both sides must refuse with the
+same text.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -219,6 +222,49 @@ def _kv_cache(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         kv["evictionPolicy"] = "arc"
     return kv
+def _scaling(draw: st.DrawFn) -> dict[str, Any]:
+    """`scaling` the CRD's CEL rules accept (those the API server refuses never reach KServe's
+    code: tests/llmisvc/test_scaling.py covers them)."""
+    scaling: dict[str, Any] = {"maxReplicas": draw(st.sampled_from((2, 4)))}
+    if draw(st.booleans()):
+        scaling["minReplicas"] = draw(st.sampled_from((1, 2)))
+    wva: dict[str, Any] = {}
+    if draw(st.integers(0, 3)) == 0:
+        wva["variantCost"] = draw(st.sampled_from(("5", "0.5")))
+    if draw(st.booleans()):
+        hpa: dict[str, Any] = {}
+        if draw(st.booleans()):
+            hpa["behavior"] = {"scaleDown": {"stabilizationWindowSeconds": 120}}
+        wva["hpa"] = hpa
+    else:
+        keda: dict[str, Any] = {}
+        if draw(st.booleans()):
+            keda["pollingInterval"] = 15
+            keda["cooldownPeriod"] = 60
+        if draw(st.integers(0, 3)) == 0:
+            keda["fallback"] = {"failureThreshold": 3, "replicas": 2}
+        wva["keda"] = keda
+    scaling["wva"] = wva
+    return scaling
+
+
+def _tracing(draw: st.DrawFn) -> dict[str, Any]:
+    if draw(st.booleans()):
+        return {}
+    return {
+        "exporterEndpoint": "http://collector.monitoring:4317",
+        "sampler": draw(st.sampled_from(("always_on", "parentbased_traceidratio"))),
+        "samplerArg": "0.5",
+    }
+
+
+def _replicas_or_scaling(draw: st.DrawFn, spec: dict[str, Any]) -> None:
+    if draw(st.integers(0, 3)) == 0:
+        spec["scaling"] = _scaling(draw)
+        if draw(st.booleans()):
+            spec["labels"] = {"inference.optimization/acceleratorName": "H100"}
+    elif draw(st.booleans()):
+        spec["replicas"] = draw(st.sampled_from((1, 2, 4)))
 
 
 @st.composite
@@ -229,8 +275,9 @@ def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         model["name"] = draw(st.sampled_from(("facebook/opt-125m", "my-model")))
     spec: dict[str, Any] = {"model": model}
-    if draw(st.booleans()):
-        spec["replicas"] = draw(st.sampled_from((1, 2, 4)))
+    _replicas_or_scaling(draw, spec)
+    if draw(st.integers(0, 4)) == 0:
+        spec["tracing"] = _tracing(draw)
     router = _router(draw, namespace)
     if router is not None:
         spec["router"] = router
@@ -244,7 +291,7 @@ def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.integers(0, 3)) == 0:
         spec["parallelism"] = {"tensor": draw(st.sampled_from((1, 2, 4)))}
     if draw(st.integers(0, 4)) == 0:
-        spec["labels"] = {"workload": "llm"}
+        spec["labels"] = {**spec.get("labels", {}), "workload": "llm"}
         spec["annotations"] = {"workload-note": "one"}
     metadata: dict[str, Any] = {"name": name, "namespace": namespace}
     if draw(st.integers(0, 3)) == 0:
@@ -283,6 +330,37 @@ def service_accounts(service: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @st.composite
+def group_peer(draw: st.DrawFn, service: dict[str, Any]) -> dict[str, Any] | None:
+    """Sometimes a routing group: `service` joins group `canary` and a second service of its
+    namespace joins it too (same model, or now and then another one)."""
+    router = service["spec"].get("router")
+    route = (router or {}).get("route")
+    if draw(st.integers(0, 4)) != 0 or not isinstance(route, dict):
+        return None
+    if (route.get("http") or {}).get("refs"):
+        return None  # traffic splitting needs a managed route
+    route["group"] = "canary"
+    route["weight"] = draw(st.sampled_from((90, 50, 0)))
+    peer_router: dict[str, Any] = {"route": {"group": "canary", "weight": 10}, "gateway": {}}
+    if draw(st.booleans()):
+        peer_router["scheduler"] = {}
+    model = copy.deepcopy(service["spec"]["model"])
+    if draw(st.integers(0, 4)) == 0:
+        model["name"] = "another-model"
+    name = str(service["metadata"]["name"])
+    return {
+        "apiVersion": V1ALPHA2,
+        "kind": "LLMInferenceService",
+        "metadata": {"name": f"{name}-canary", "namespace": service["metadata"]["namespace"]},
+        "spec": {
+            "model": model,
+            "template": {"containers": [{"name": "main", "image": "vllm/vllm-openai:latest"}]},
+            "router": peer_router,
+        },
+    }
+
+
+@st.composite
 def ingress_config(draw: st.DrawFn) -> dict[str, Any] | None:
     """The `ingress` key of inferenceservice-config, or None for the release's."""
     if draw(st.booleans()):
@@ -297,12 +375,27 @@ def ingress_config(draw: st.DrawFn) -> dict[str, Any] | None:
         ingress["modelBasedRoutingMode"] = draw(st.sampled_from(("disabled", "header", "body")))
     if draw(st.integers(0, 3)) == 0:
         ingress["urlScheme"] = "https"
+    return config_map({"ingress": json.dumps(ingress, sort_keys=True)})
+
+
+def config_map(data: dict[str, str]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
-        "data": {"ingress": json.dumps(ingress, sort_keys=True)},
+        "data": data,
     }
+
+
+def _uses_keda(spec: dict[str, Any]) -> bool:
+    return "keda" in ((spec.get("scaling") or {}).get("wva") or {})
+
+
+PROMETHEUS = (
+    {"url": "http://prometheus.monitoring:9090"},
+    {"url": "https://thanos.monitoring:9091", "tlsInsecureSkipVerify": True},
+    {"url": "https://p:9091", "authModes": "bearer", "triggerAuthName": "prom-auth"},
+)
 
 
 def tags(service: dict[str, Any]) -> list[str]:
@@ -314,6 +407,12 @@ def tags(service: dict[str, Any]) -> list[str]:
         found.append("scheduler")
     if ((router.get("route") or {}).get("http") or {}).get("spec") is not None:
         found.append("route-spec")
+    if (router.get("route") or {}).get("group") is not None:
+        found.append("group")
+    if spec.get("scaling") is not None:
+        found.append("keda" if _uses_keda(spec) else "hpa")
+    if spec.get("tracing") is not None:
+        found.append("tracing")
     found.append(str(spec["model"]["uri"]).split(":", 1)[0])
     found += ["worker"] if spec.get("worker") is not None else []
     found += ["pd"] if spec.get("prefill") is not None else []  # as the pd- samples
@@ -335,10 +434,19 @@ def generate(count: int, fixed_seed: int = 20261) -> list[list[dict[str, Any]]]:
         suppress_health_check=list(HealthCheck),
         deadline=None,
     )
-    @given(llm_inference_service(), ingress_config())
-    def collect(service: dict[str, Any], config: dict[str, Any] | None) -> None:
+    @given(llm_inference_service(), ingress_config(), st.data())
+    def collect(service: dict[str, Any], config: dict[str, Any] | None, data: Any) -> None:
         accounts = service_accounts(service)
-        drawn.append([service, *accounts] + ([] if config is None else [config]))
+        peer = data.draw(group_peer(service))
+        docs = [service] if peer is None else [service, peer]
+        if _uses_keda(service["spec"]) and data.draw(st.integers(0, 4)) != 0:
+            # KServe refuses KEDA without the Prometheus it queries: now and then left out
+            prometheus = data.draw(st.sampled_from(PROMETHEUS))
+            config = config or config_map({})
+            text = json.dumps({"prometheus": prometheus}, sort_keys=True)
+            config["data"]["autoscaling-wva-controller-config"] = text
+        docs += accounts
+        drawn.append(docs if config is None else [*docs, config])
 
     collect()
     return drawn

@@ -213,8 +213,20 @@ def _features(docs: list[dict[str, Any]]) -> set[str]:
     annotations = service["metadata"].get("annotations") or {}
     found |= {"managed-dra"} if "serving.kserve.io/exp-dra-device-class" in annotations else set()
     found |= {"named-account"} if any(doc["kind"] == "ServiceAccount" for doc in docs) else set()
-    for config in (doc for doc in docs[1:] if doc["kind"] == "ConfigMap"):
-        ingress = json.loads(config["data"]["ingress"])
+    scaling = spec.get("scaling")
+    if scaling is not None:
+        found |= {f"scaling:{k}" for k in ("hpa", "keda") if k in scaling["wva"]}
+    found |= {"spec:tracing"} if "tracing" in spec else set()
+    peers = [doc for doc in docs[1:] if doc["kind"] == "LLMInferenceService"]
+    found |= {"router:group"} if peers else set()
+    for config in docs[1:]:
+        if config["kind"] != "ConfigMap":
+            continue
+        data = config["data"]
+        found |= {"config:autoscaling"} if "autoscaling-wva-controller-config" in data else set()
+        if "ingress" not in data:
+            continue
+        ingress = json.loads(data["ingress"])
         found |= {"ingress:tls"} if ingress.get("enableLLMInferenceServiceTLS") else set()
         found |= {f"routing:{ingress.get('modelBasedRoutingMode')}"}
     return found
@@ -254,6 +266,11 @@ def test_generated_inputs_cover_each_feature() -> None:
         "kvCacheOffloading",
         "managed-dra",
         "named-account",
+        "scaling:hpa",
+        "scaling:keda",
+        "config:autoscaling",
+        "spec:tracing",
+        "router:group",
     }
     thin = {f: seen.get(f, 0) for f in wanted if seen.get(f, 0) < 5}
     assert not thin, f"features drawn fewer than 5 times in 300: {thin}"

@@ -358,7 +358,7 @@ VALIDATE = [
     ),
     (
         "replicas and scaling (CRD rule)",
-        {"replicas": 1, "scaling": {"maxReplicas": 2}},
+        {"replicas": 1, "scaling": {"maxReplicas": 2, "wva": {"hpa": {}}}},
         [
             (
                 "spec",

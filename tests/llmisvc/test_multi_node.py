@@ -196,6 +196,47 @@ def test_single_node_prefill_decode(tmp_path: Path, capsys: pytest.CaptureFixtur
     }
 
 
+@pytest.mark.parametrize("prefill_worker", [False, True])
+def test_tracing_reaches_every_server_pod(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], prefill_worker: bool
+) -> None:
+    """`spec.tracing` on the LeaderWorkerSets' leader and worker pods as `-decode`
+    (workload_multi_node.go:270-276) and on the prefill LeaderWorkerSet (:384-391) or prefill
+    Deployment (workload_single_node.go:286-294) as `-prefill`."""
+    prefill: dict[str, Any] = {"template": {"containers": [MAIN]}}
+    if prefill_worker:
+        prefill |= {"worker": {"containers": [MAIN]}, "parallelism": {"data": 2, "dataLocal": 1}}
+    spec = {
+        "template": {"containers": [MAIN]},
+        "worker": {"containers": [MAIN]},
+        "parallelism": {"data": 4, "dataLocal": 2},
+        "prefill": prefill,
+        "tracing": {"exporterEndpoint": "http://collector.monitoring:4317"},
+    }
+    code, objects, err = render(tmp_path, capsys, service(spec))
+    assert code == 0, err
+
+    def service_name(pod: dict[str, Any]) -> str:
+        [main] = [c for c in pod["spec"]["containers"] if c["name"] == "main"]
+        assert main["args"][-4:] == [
+            "--otlp-traces-endpoint",
+            "http://collector.monitoring:4317",
+            "--collect-detailed-traces",
+            "all",
+        ]
+        return {e["name"]: e.get("value") for e in main["env"]}["OTEL_SERVICE_NAME"]
+
+    lwt = objects[("LeaderWorkerSet", "m-kserve-mn")]["spec"]["leaderWorkerTemplate"]
+    assert service_name(lwt["leaderTemplate"]).endswith("-decode")
+    assert service_name(lwt["workerTemplate"]).endswith("-decode")
+    if prefill_worker:
+        plwt = objects[("LeaderWorkerSet", "m-kserve-mn-prefill")]["spec"]
+        pods = [plwt["leaderWorkerTemplate"][k] for k in ("leaderTemplate", "workerTemplate")]
+    else:
+        pods = [objects[("Deployment", "m-kserve-prefill")]["spec"]["template"]]
+    assert all(service_name(pod).endswith("-prefill") for pod in pods)
+
+
 def test_named_account_with_the_sidecar_binds_it_twice(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
