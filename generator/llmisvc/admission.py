@@ -4,8 +4,8 @@
   hub): the criticalities move to annotations, a GIE v1alpha2 pool spec becomes a v1 one.
 - `set_defaults`: `v1alpha2/llm_inference_service_defaults.go: SetDefaults`.
 - `validate`: `v1alpha2/llm_inference_service_validation.go: validate` for create (router
-  cross-field constraints, traffic fields, parallelism, scheduler config) and the CRD's CEL rules
-  on replicas and scaling. Messages are KServe's; `Invalid.field` is the field path.
+  cross-field constraints, traffic fields, parallelism, scheduler config, LoRA adapters) and the
+  CRD's CEL rules on replicas and scaling. Messages are KServe's; `Invalid.field` is the field path.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from generator.errors import Invalid
+from generator.llmisvc import lora
 
 MODEL_CRITICALITY_ANNOTATION: Final = "internal.serving.kserve.io/model-criticality"
 LORA_CRITICALITIES_ANNOTATION: Final = "internal.serving.kserve.io/lora-criticalities"
@@ -110,6 +111,8 @@ def validate(doc: Mapping[str, Any], written_as_v1alpha1: bool = False) -> list[
     if isinstance(spec.get("prefill"), dict):
         found += _parallelism("spec.prefill", spec["prefill"])
     found += _scheduler(spec)
+    if not written_as_v1alpha1:  # the v1alpha1 webhook has no LoRA checks (the merge's has)
+        found += lora.validate(doc)
     found += _cel(spec)
     return found
 
@@ -317,17 +320,15 @@ MANAGED_DRA_ANNOTATION: Final = "serving.kserve.io/exp-dra-device-class"
 def multi_node_fields(
     spec: Mapping[str, Any], annotations: Mapping[str, Any] | None = None
 ) -> list[Invalid]:
-    """What the next issue renders: a worker (LeaderWorkerSet), prefill, scaling, LoRA, …"""
+    """What the next issue renders: a worker (LeaderWorkerSet), prefill, scaling, …"""
     later = (
         "not rendered yet: this release renders single-node LLMInferenceServices; multi-node, "
-        "prefill/decode, scaling, LoRA, KV-cache offloading, tracing and managed DRA follow"
+        "prefill/decode, scaling, KV-cache offloading, tracing and managed DRA follow"
     )
     if MANAGED_DRA_ANNOTATION in (annotations or {}):
         return [Invalid(f"metadata.annotations[{MANAGED_DRA_ANNOTATION}]", later)]
     keys = ("worker", "prefill", "scaling", "kvCacheOffloading")
     found = [Invalid(f"spec.{key}", later) for key in keys if spec.get(key) is not None]
-    if ((spec.get("model") or {}).get("lora") or {}).get("adapters"):
-        found.append(Invalid("spec.model.lora", later))
     if spec.get("tracing") is not None:
         found.append(Invalid("spec.tracing", later))
     return found

@@ -18,7 +18,7 @@ from generator import schema
 from generator.config import Config
 from generator.credentials import CredentialBuilder, SecretIndex
 from generator.errors import Invalid, Notice, Problem, Source
-from generator.llmisvc import admission, router, scheduler, workload
+from generator.llmisvc import admission, lora, router, scheduler, workload
 from generator.llmisvc.config_merge import CombineError, ConfigIndex, GlobalConfig, combine
 from generator.load import Loaded
 from generator.records import Rendered, mark_managed
@@ -204,8 +204,9 @@ def render_one(
     if found:
         return [], [item.problem(i) for i in found]
     try:
+        lora.enumerate_adapters(combined.spec)  # the merge step refuses a bad adapter URI
         return _children(merged, gcfg, storage, gateways, renderer, options, index), []
-    except (workload.WorkloadError, scheduler.SchedulerError) as err:
+    except (workload.WorkloadError, scheduler.SchedulerError, lora.LoRAError) as err:
         return [], [item.problem(Invalid(err.field, str(err)))]
 
 

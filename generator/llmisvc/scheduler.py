@@ -15,6 +15,7 @@ from typing import Any, Final
 import yaml
 
 from generator import yamlemit
+from generator.llmisvc import lora
 from generator.llmisvc.config_merge import RawText, child_name
 from generator.llmisvc.workload import Storage, attach_model_artifacts
 
@@ -23,6 +24,7 @@ _POOL_V1: Final = "inference.networking.k8s.io"
 _POOL_V1ALPHA2: Final = "inference.networking.x-k8s.io"
 TOKENIZER: Final = "tokenizer"
 PRECISE_PREFIX_CACHE_SCORER: Final = "precise-prefix-cache-scorer"
+LORA_AFFINITY_SCORER: Final = "lora-affinity-scorer"
 _INLINE_FLAGS: Final = frozenset(("--config-text", "-config-text", "--configText", "-configText"))
 _SERVICE_PORTS: Final = ("grpc", "grpc-health", "metrics", "zmq")
 _CONFIG_FLAGS: Final = frozenset(
@@ -285,8 +287,57 @@ def raw_text(inline: Any) -> str:
 
 
 def default_config_text(spec: Mapping[str, Any]) -> str:
-    """Port of `schedulerConfigText` without prefill or LoRA (those follow with issue 21)."""
-    return """
+    """Port of `schedulerConfigText` without an inline config: llm-d's P/D baseline with
+    prefill, else the single-profile one; the lora-affinity scorer joins every profile when
+    the service has LoRA adapters."""
+    plugin = entry = ""
+    if lora.adapters_of(spec):
+        plugin = f"- type: {LORA_AFFINITY_SCORER}\n"
+        entry = f"  - pluginRef: {LORA_AFFINITY_SCORER}\n    weight: 4\n"
+    if spec.get("prefill") is not None:
+        return _PD_CONFIG_TEXT.format(plugin=plugin, entry=entry)
+    return _SINGLE_PROFILE_CONFIG_TEXT.format(plugin=plugin, entry=entry)
+
+
+_PD_CONFIG_TEXT: Final = """
+apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: disagg-headers-handler
+- type: prefill-filter
+- type: decode-filter
+- type: queue-scorer
+- type: kv-cache-utilization-scorer
+- type: active-request-scorer
+- type: prefix-cache-scorer
+- type: max-score-picker
+- type: always-disagg-pd-decider
+- type: disagg-profile-handler
+  parameters:
+    deciders:
+      prefill: always-disagg-pd-decider
+{plugin}schedulingProfiles:
+- name: prefill
+  plugins:
+  - pluginRef: prefill-filter
+{entry}  - pluginRef: prefix-cache-scorer
+    weight: 3
+  - pluginRef: queue-scorer
+    weight: 2
+  - pluginRef: kv-cache-utilization-scorer
+    weight: 2
+  - pluginRef: max-score-picker
+- name: decode
+  plugins:
+  - pluginRef: decode-filter
+{entry}  - pluginRef: active-request-scorer
+    weight: 2
+  - pluginRef: prefix-cache-scorer
+    weight: 3
+  - pluginRef: max-score-picker
+"""
+
+_SINGLE_PROFILE_CONFIG_TEXT: Final = """
 apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
 plugins:
@@ -296,10 +347,10 @@ plugins:
 - type: prefix-cache-scorer
 - type: no-hit-lru-scorer
 - type: max-score-picker
-schedulingProfiles:
+{plugin}schedulingProfiles:
 - name: default
   plugins:
-  - pluginRef: queue-scorer
+{entry}  - pluginRef: queue-scorer
     weight: 2
   - pluginRef: kv-cache-utilization-scorer
     weight: 2
