@@ -3,11 +3,11 @@
 Each draw is one input set: an LLMInferenceService (v1alpha2, or v1alpha1 to go through
 KServe's conversion) and, sometimes, an `inferenceservice-config` with the ingress keys the
 controller reads. The strategies aim at what the LLMInferenceService webhooks and controller
-branch on: model URI schemes (hf, pvc, oci, s3), names, replicas, the router (gateway refs,
-managed route, scheduler present or absent, a route spec of its own), baseRefs to the
-well-known presets, template overrides (resources, env, args, image), labels and
-annotations, tensor parallelism, TLS and the model-based routing settings, and a few invalid
-combinations that both sides must refuse with the same text.
+branch on: model URI schemes (hf, pvc, oci, s3), LoRA adapters (hf, s3, pvc), names,
+replicas, the router (gateway refs, managed route, scheduler present or absent, a route spec of
+its own), baseRefs to the well-known presets, template overrides (resources, env, args,
+image), labels and annotations, tensor parallelism, TLS and the model-based routing settings,
+and a few invalid combinations that both sides must refuse with the same text.
 """
 
 from __future__ import annotations
@@ -125,6 +125,35 @@ def _router(draw: st.DrawFn, namespace: str) -> dict[str, Any] | None:
     return router
 
 
+LORA_URIS = (
+    "hf://edbeeching/opt-125m-lora",
+    "s3://bucket/adapters/sql",
+    "pvc://lora-adapters-pvc/opt-125m-lora",
+    "pvc://lora-adapters-pvc",
+)
+
+
+def _lora(draw: st.DrawFn, base: str) -> dict[str, Any]:
+    """LoRA adapters (hf, s3, pvc; sometimes a name or URI KServe refuses) and the vLLM
+    limits; `base` is the base model's name (an adapter named like it is refused)."""
+    names = draw(
+        st.lists(st.sampled_from(("sql", "chat", "b/tuned", "zeta")), min_size=1, max_size=3)
+    )
+    adapters = [{"name": n, "uri": draw(st.sampled_from(LORA_URIS))} for n in names]
+    flaw = draw(st.integers(0, 9))
+    if flaw == 0:
+        adapters[0]["name"] = base
+    elif flaw == 1:
+        adapters[-1]["uri"] = draw(st.sampled_from(("oci://reg.io/lora:1", "gs://b/lora")))
+    elif flaw == 2:
+        del adapters[0]["name"]
+    lora: dict[str, Any] = {"adapters": adapters}
+    for key in ("maxRank", "maxAdapters", "maxCpuAdapters"):
+        if draw(st.integers(0, 2)) == 0:
+            lora[key] = draw(st.sampled_from((0, 1, 8, 64)))
+    return lora
+
+
 @st.composite
 def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
     name = draw(st.sampled_from(NAMES))
@@ -156,6 +185,9 @@ def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.integers(0, 3)) == 0:
         metadata["annotations"] = {"example.com/owner": "team-a"}
     version = V1ALPHA1 if draw(st.integers(0, 4)) == 0 else V1ALPHA2
+    # drawn last, so the draws above keep the values they had before LoRA was covered
+    if draw(st.integers(0, 3)) == 0:
+        model["lora"] = _lora(draw, model.get("name") or name)
     return {
         "apiVersion": version,
         "kind": "LLMInferenceService",

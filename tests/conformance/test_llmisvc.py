@@ -192,6 +192,8 @@ def _features(docs: list[dict[str, Any]]) -> set[str]:
     found |= {"v1alpha1"} if service["apiVersion"] == strategies.V1ALPHA1 else set()
     found |= {f"spec:{k}" for k in ("replicas", "baseRefs", "parallelism", "labels") if k in spec}
     found |= {"metadata:labels"} if "labels" in service["metadata"] else set()
+    adapters = (spec["model"].get("lora") or {}).get("adapters") or []
+    found |= {f"lora:{str(a.get('uri', '')).split('://')[0]}" for a in adapters}
     container = ((spec.get("template") or {}).get("containers") or [{}])[0]
     found |= {f"template:{k}" for k in ("image", "resources", "env", "args") if k in container}
     router = spec.get("router")
@@ -231,6 +233,7 @@ def test_generated_inputs_cover_each_feature() -> None:
         "spec:parallelism",
         "spec:labels",
         "metadata:labels",
+        *(f"lora:{s}" for s in ("hf", "s3", "pvc")),
         *(f"template:{k}" for k in ("image", "resources", "env", "args")),
         "router:none",
         "router:scheduler",
