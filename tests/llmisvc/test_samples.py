@@ -1,7 +1,7 @@
 """KServe v0.20.0's published LLMInferenceService samples (`docs/samples/llmisvc/`, copied
 verbatim in ../shared/reference/kserve/llmisvc/samples): every single-node one renders and
 validates against the repository's schemas (the LoRA ones in test_lora.py); those needing the
-next issue (worker, prefill, managed DRA, precise prefix cache) are refused naming the field;
+next issue (worker, prefill, managed DRA) are refused naming the field;
 the ones that are themselves invalid against v0.20.0's CRDs are reported as the API server would."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ SINGLE_NODE = [
     "opt-125m-cpu/llm-inference-service-facebook-opt-125m-cpu-no-scheduler.yaml",
     "multi-gpu-vendor/llm-inference-service-qwen2-7b-amd-no-scheduler.yaml",
     "multi-gpu-vendor/llm-inference-service-qwen2-7b-nvidia-with-scheduler.yaml",
+    "precise-prefix-kv-cache-routing/llm-inference-service-qwen2-7b-gpu-kv-cache-routing.yaml",
+    "precise-prefix-kv-cache-routing/llm-inference-service-opt-125m-cpu-kv-cache-routing-simulator.yaml",
 ]
 NEXT_ISSUE = {
     "dp-ep/deepseek-r1-gpu-rdma-roce/llm-inference-service-dp-ep-deepseek-r1-gpu-deepep-ht.yaml": (
@@ -37,9 +39,6 @@ NEXT_ISSUE = {
     "opt-125m-cpu/llm-inference-service-pd-facebook-opt-125m-cpu.yaml": "spec.prefill",
     "managed-dra/llm-inference-service-managed-dra-minimal.yaml": (
         "metadata.annotations[serving.kserve.io/exp-dra-device-class]"
-    ),
-    "precise-prefix-kv-cache-routing/llm-inference-service-qwen2-7b-gpu-kv-cache-routing.yaml": (
-        "spec.router.scheduler.config"
     ),
 }
 # (sample, the API server's complaint) for samples v0.20.0's own CRDs reject
