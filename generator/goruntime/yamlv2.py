@@ -190,7 +190,7 @@ def _json_number(value: Any) -> Any:
 def load(text: str) -> Any:
     """sigs.k8s.io/yaml.Unmarshal of one document into an untyped value (ValueError or
     yaml.YAMLError when Go's reader fails)."""
-    node = yaml.compose(text, Loader=_Loader)
+    node = next(iter(yaml.compose_all(text, Loader=_Loader)), None)  # go-yaml reads the first
     if node is None:
         return None
     return _json_number(_construct(node))
