@@ -3,7 +3,8 @@
 Each draw is one input set: an LLMInferenceService (v1alpha2, or v1alpha1 to go through
 KServe's conversion) and, sometimes, an `inferenceservice-config` with the ingress keys the
 controller reads. The strategies aim at what the LLMInferenceService webhooks and controller
-branch on: model URI schemes (hf, pvc, oci, s3), LoRA adapters (hf, s3, pvc), names,
+branch on: model URI schemes (hf, pvc, oci, s3), LoRA adapters (hf, s3, pvc), inline scheduler
+configs (the migrations, the precise prefix-cache scorer, the latency producer), names,
 replicas, the router (gateway refs, managed route, scheduler present or absent, a route spec of
 its own), baseRefs to the well-known presets, template overrides (resources, env, args,
 image), labels and annotations, tensor parallelism, TLS and the model-based routing settings,
@@ -154,6 +155,57 @@ def _lora(draw: st.DrawFn, base: str) -> dict[str, Any]:
     return lora
 
 
+# EPP config plugins: the migrations' inputs (v0.6/v0.7 names and parameters), the precise
+# prefix-cache scorer, the latency producer (its preset), and values go-yaml must quote or fold.
+EPP_PLUGINS = (
+    {"type": "prefix-cache-scorer", "parameters": {"blockSize": 64, "hashBlockSize": 5}},
+    {"type": "prefix-cache-scorer", "parameters": {"prefixMatchInfoProducerName": "p"}},
+    {
+        "type": "precise-prefix-cache-scorer",
+        "parameters": {
+            "kvEventsConfig": {"zmqEndpoint": "tcp://*:5557"},
+            "indexerConfig": {"tokenProcessorConfig": {"blockSize": 16, "hashSeed": "42"}},
+        },
+    },
+    {"type": "predicted-latency-producer"},
+    {"type": "pd-profile-handler", "parameters": {"threshold": 100}},
+    {"type": "pd-profile-handler", "parameters": {"deciderPluginName": "always-disagg-pd-decider"}},
+    {"type": "prefill-header-handler"},
+    {"type": "model-server-protocol-metrics"},
+    {
+        "type": "active-request-scorer",
+        "parameters": {"requestTimeout": "2m", "idleThreshold": 0, "ratio": 0.25},
+    },
+    {
+        "type": "queue-scorer",
+        "name": "q",
+        "parameters": {"note": "a: b", "flag": "yes", "n": "1e3", "day": "2024-01-02"},
+    },
+    {"type": "max-score-picker", "parameters": {"why": " ".join(["long"] * 30)}},
+)
+
+
+def _scheduler_config(draw: st.DrawFn, scheduler: dict[str, Any]) -> None:
+    """An inline EPP config (sometimes without `kind`, which KServe leaves as written), a
+    scheduler version other than the preset's, or deprecated metric flags on the EPP."""
+    if draw(st.integers(0, 3)) != 0:
+        plugins = draw(st.lists(st.sampled_from(EPP_PLUGINS), min_size=1, max_size=4))
+        config: dict[str, Any] = {"apiVersion": "inference.networking.x-k8s.io/v1alpha1"}
+        if draw(st.integers(0, 5)) != 0:
+            config["kind"] = "EndpointPickerConfig"
+        config["plugins"] = plugins
+        config["schedulingProfiles"] = [
+            {"name": "default", "plugins": [{"pluginRef": p["type"]} for p in plugins[:2]]}
+        ]
+        scheduler["config"] = {"inline": config}
+    if draw(st.integers(0, 3)) == 0:
+        version = draw(st.sampled_from(("0.6.0", "0.7.0", "0.8.0")))
+        scheduler.setdefault("annotations", {})["app.kubernetes.io/version"] = version
+    if draw(st.integers(0, 3)) == 0:
+        args = ["--lora-info-metric", "vllm:lora_requests_info", "--v", "2"]
+        scheduler["template"] = {"containers": [{"name": "main", "args": args}]}
+
+
 @st.composite
 def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
     name = draw(st.sampled_from(NAMES))
@@ -188,6 +240,9 @@ def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
     # drawn last, so the draws above keep the values they had before LoRA was covered
     if draw(st.integers(0, 3)) == 0:
         model["lora"] = _lora(draw, model.get("name") or name)
+    scheduler = (spec.get("router") or {}).get("scheduler")
+    if isinstance(scheduler, dict) and draw(st.booleans()):
+        _scheduler_config(draw, scheduler)
     return {
         "apiVersion": version,
         "kind": "LLMInferenceService",

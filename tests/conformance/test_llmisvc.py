@@ -203,6 +203,8 @@ def _features(docs: list[dict[str, Any]]) -> set[str]:
         scheduler = router.get("scheduler")
         found |= {"router:scheduler"} if scheduler is not None else {"router:no-scheduler"}
         found |= {f"scheduler:{k}" for k in ("replicas", "labels") if k in (scheduler or {})}
+        inline = ((scheduler or {}).get("config") or {}).get("inline") or {}
+        found |= {f"epp:{p['type']}" for p in inline.get("plugins") or []}
         refs = (router.get("gateway") or {}).get("refs") or []
         found |= {"gateway:refs"} if refs else set()
         found |= {"gateway:sectionName"} if any("sectionName" in r for r in refs) else set()
@@ -234,6 +236,8 @@ def test_generated_inputs_cover_each_feature() -> None:
         "spec:labels",
         "metadata:labels",
         *(f"lora:{s}" for s in ("hf", "s3", "pvc")),
+        *(f"epp:{t}" for t in ("precise-prefix-cache-scorer", "pd-profile-handler")),
+        "epp:predicted-latency-producer",
         *(f"template:{k}" for k in ("image", "resources", "env", "args")),
         "router:none",
         "router:scheduler",
