@@ -89,7 +89,7 @@ def parse(text: str) -> Config | None:
     leaves the text untouched (not YAML, not a mapping, no `kind`)."""
     try:
         config = yamlv2.load(text)
-    except (yaml.YAMLError, ValueError):
+    except (yaml.YAMLError, ValueError, RecursionError):  # nested past Python's stack: unread
         return None
     if not isinstance(config, dict) or not config.get("kind"):
         return None

@@ -14,10 +14,12 @@ from checker import check_files
 from helpers import build_tree, require_shared
 
 from generator import cli, pipeline
+from generator.config.pod_configs import StorageInitializerConfig
 from generator.errors import ProblemsFound
-from generator.llmisvc import lora
+from generator.llmisvc import lora, workload
 
 HEADER = "X-Gateway-Model-Name"
+_CA_PATH = "/etc/ssl/custom-certs"
 
 
 def exact_path_with_header(path: str, value: str) -> dict[str, Any]:
@@ -407,3 +409,53 @@ def test_lora_samples_render_and_validate(
         outputs.append(str(path))
     count, problems = check_files(outputs, True)
     assert count and not problems, problems[:20]
+
+
+@pytest.mark.parametrize(
+    ("namespace", "config", "env", "want_map", "want_path"),
+    [
+        ("ns", StorageInitializerConfig(), [], None, None),  # nothing asks for a bundle
+        ("kserve", StorageInitializerConfig(ca_bundle_config_map_name="ca"), [], "ca", _CA_PATH),
+        # outside kserve the bundle is the namespace's copy, global-ca-bundle
+        (
+            "ns",
+            StorageInitializerConfig(ca_bundle_config_map_name="ca"),
+            [],
+            "global-ca-bundle",
+            _CA_PATH,
+        ),
+        # the S3 credentials' variables name their own
+        (
+            "ns",
+            StorageInitializerConfig(),
+            [
+                {"name": "AWS_CA_BUNDLE_CONFIGMAP", "value": "mine"},
+                {"name": "AWS_CA_BUNDLE", "value": "/certs/ca.crt"},
+            ],
+            "mine",
+            "/certs",
+        ),
+    ],
+)
+def test_inject_ca_bundle(
+    namespace: str,
+    config: StorageInitializerConfig,
+    env: list[dict[str, str]],
+    want_map: str | None,
+    want_path: str | None,
+) -> None:
+    # workload_storage.go: injectCaBundle
+    pod: dict[str, Any] = {}
+    init: dict[str, Any] = {"name": "storage-initializer", "env": list(env)}
+    workload.inject_ca_bundle(namespace, pod, init, config)
+    if want_map is None:
+        assert pod == {} and init["env"] == env
+        return
+    assert init["env"][len(env) :] == [
+        {"name": "CA_BUNDLE_CONFIGMAP_NAME", "value": want_map},
+        {"name": "CA_BUNDLE_VOLUME_MOUNT_POINT", "value": want_path},
+    ]
+    assert pod["volumes"] == [{"name": "cabundle-cert", "configMap": {"name": want_map}}]
+    assert init["volumeMounts"] == [
+        {"name": "cabundle-cert", "mountPath": want_path, "readOnly": True}
+    ]

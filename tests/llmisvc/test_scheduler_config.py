@@ -548,3 +548,10 @@ def test_bad_scheduler_version_is_refused_naming_the_scheduler(tmp_path: Path) -
     (problem,) = found.value.problems
     assert problem.field == "spec.router.scheduler"
     assert problem.message.startswith('failed to parse version "v1"')
+
+
+def test_a_config_nested_past_the_stack_is_left_as_written() -> None:
+    text = "kind: X\na: " + "[" * 3000 + "]" * 3000
+    main = {"name": "main", "args": ["--config-text", text]}
+    sc.mutate(main, sc.with_remove_hash_block_size)
+    assert main["args"][1] == text
