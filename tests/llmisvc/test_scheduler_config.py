@@ -5,6 +5,7 @@ transform cases; `preserveSchedulerConfig` without a live Deployment) and
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,11 @@ import yaml
 from helpers import build_tree
 
 from generator import pipeline
+from generator.config import builtin_layer, resolve
+from generator.config.pod_configs import CredentialConfig
+from generator.credentials import CredentialBuilder, SecretIndex
 from generator.errors import ProblemsFound
-from generator.llmisvc import scheduler
+from generator.llmisvc import scheduler, workload
 from generator.llmisvc import scheduler_config as sc
 
 
@@ -555,3 +559,78 @@ def test_a_config_nested_past_the_stack_is_left_as_written() -> None:
     main = {"name": "main", "args": ["--config-text", text]}
     sc.mutate(main, sc.with_remove_hash_block_size)
     assert main["args"][1] == text
+
+
+def _storage(**overrides: Any) -> workload.Storage:
+    config, _ = resolve([builtin_layer()])
+    assert config is not None
+    storage_config = replace(config.storage_initializer, **overrides)
+    return workload.Storage(storage_config, CredentialBuilder(CredentialConfig(), SecretIndex()))
+
+
+def _attach(uri: str, container: str, model_path: str, **overrides: Any) -> dict[str, Any]:
+    llmsvc = {"metadata": {"name": "m", "namespace": "ns"}, "spec": {"model": {"uri": uri}}}
+    pod: dict[str, Any] = {"containers": [{"name": container}]}
+    workload.attach_model_artifacts(llmsvc, pod, _storage(**overrides), container, model_path)
+    return pod
+
+
+TARGETS = [
+    ("tokenizer", "/mnt/models/my-llama"),  # "tokenizer with flat model name"
+    ("tokenizer", "/mnt/models/meta-llama/Llama-2-7b"),  # "tokenizer with slash model name"
+    ("main", "/mnt/models"),  # "main container with default path"
+]
+
+
+@pytest.mark.parametrize(("container", "path"), TARGETS)
+def test_attach_storage_initializer_target_container(container: str, path: str) -> None:
+    # TestAttachStorageInitializer_TargetContainer: the download always goes to /mnt/models,
+    # the target container reads it at its own path
+    pod = _attach("hf://meta-llama/Llama-2-7b", container, path)
+    (init,) = pod["initContainers"]
+    assert init["args"][1] == "/mnt/models"
+    mounts = pod["containers"][0]["volumeMounts"]
+    assert {"name": "kserve-provision-location", "mountPath": path, "readOnly": True} in mounts
+
+
+@pytest.mark.parametrize(("container", "path"), TARGETS)
+def test_attach_pvc_model_artifact_target_container(container: str, path: str) -> None:
+    # TestAttachPVCModelArtifact_TargetContainer
+    pod = _attach("pvc://my-pvc/opt-125m", container, path)
+    assert pod["containers"][0]["volumeMounts"] == [
+        {"name": "kserve-pvc-source", "mountPath": path, "readOnly": True, "subPath": "opt-125m"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("container", "path", "link"),
+    [
+        (
+            "tokenizer",
+            "/mnt/models/my-llama",
+            "mkdir -p /mnt/models && ln -sf /proc/$$$$/root/models /mnt/models/my-llama && "
+            "sleep infinity",
+        ),
+        (
+            "tokenizer",
+            "/mnt/models/meta-llama/Llama-2-7b",
+            "mkdir -p /mnt/models/meta-llama && ln -sf /proc/$$$$/root/models "
+            "/mnt/models/meta-llama/Llama-2-7b && sleep infinity",
+        ),
+        ("main", "/mnt/models", "ln -sf /proc/$$$$/root/models /mnt/models && sleep infinity"),
+    ],
+)
+def test_attach_oci_model_artifact_target_container(container: str, path: str, link: str) -> None:
+    # TestAttachOciModelArtifact_TargetContainer: the shared volume at the path's parent, the
+    # modelcar links the model to the target path
+    pod = _attach("oci://ghcr.io/test/model:v1", container, path, enable_oci_image_source=True)
+    target = next(c for c in pod["containers"] if c["name"] == container)
+    parent = path.rsplit("/", 1)[0] or "/"
+    assert any(
+        m["name"] == "kserve-provision-location"
+        and m["mountPath"] == parent
+        and not m.get("readOnly")
+        for m in target["volumeMounts"]
+    )
+    modelcar = next(c for c in pod["containers"] if c["name"] == "modelcar")
+    assert modelcar["args"] == ["sh", "-c", link]
