@@ -4,8 +4,8 @@
   hub): the criticalities move to annotations, a GIE v1alpha2 pool spec becomes a v1 one.
 - `set_defaults`: `v1alpha2/llm_inference_service_defaults.go: SetDefaults`.
 - `validate`: `v1alpha2/llm_inference_service_validation.go: validate` for create (router
-  cross-field constraints, traffic fields, parallelism, scheduler config) and the CRD's CEL rules
-  on replicas and scaling. Messages are KServe's; `Invalid.field` is the field path.
+  cross-field constraints, traffic fields, parallelism, scheduler config, LoRA adapters) and the
+  CRD's CEL rules on replicas and scaling. Messages are KServe's; `Invalid.field` is the field path.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from generator.errors import Invalid
-from generator.llmisvc import kv_cache, managed_dra, scaling_validation
+from generator.llmisvc import kv_cache, lora, managed_dra, scaling_validation
 
 MODEL_CRITICALITY_ANNOTATION: Final = "internal.serving.kserve.io/model-criticality"
 LORA_CRITICALITIES_ANNOTATION: Final = "internal.serving.kserve.io/lora-criticalities"
@@ -120,8 +120,10 @@ def validate(
         found += _parallelism("spec.prefill", spec["prefill"])
     found += _scheduler(spec)
     found += scaling_validation.webhook_rules(spec)
+    if not written_as_v1alpha1:  # the v1alpha1 webhook has none of these (the merge's has)
+        found += lora.validate(doc)
     found += kv_cache.validate(spec)
-    if not written_as_v1alpha1:  # the v1alpha1 webhook has neither check
+    if not written_as_v1alpha1:
         found += managed_dra.validate(doc.get("metadata") or {})
     return found
 
@@ -323,17 +325,4 @@ def _cel(spec: Mapping[str, Any]) -> list[Invalid]:
     return found
 
 
-def multi_node_fields(
-    spec: Mapping[str, Any], annotations: Mapping[str, Any] | None = None
-) -> list[Invalid]:
-    """What the render refuses as not rendered yet: LoRA adapters."""
-    later = "not rendered yet: LoRA adapters of LLMInferenceServices follow"
-    del annotations  # managed DRA is rendered (managed_dra.py)
-    keys: tuple[str, ...] = ()
-    found = [Invalid(f"spec.{key}", later) for key in keys if spec.get(key) is not None]
-    if ((spec.get("model") or {}).get("lora") or {}).get("adapters"):
-        found.append(Invalid("spec.model.lora", later))
-    return found
-
-
-__all__ = ["multi_node_fields", "pool_spec_to_v1", "set_defaults", "to_v1alpha2", "validate"]
+__all__ = ["pool_spec_to_v1", "set_defaults", "to_v1alpha2", "validate"]

@@ -134,6 +134,7 @@ def _pod(
         "main",
         c.DEFAULT_MODEL_LOCAL_MOUNT_PATH,
         service_account=account.info,
+        attach_lora=True,
     )
     kv_cache.attach_secondary_tiers(pod_spec, kv, "main")
     return pod_spec

@@ -68,6 +68,7 @@ def prefill_deployment(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str,
             "main",
             c.DEFAULT_MODEL_LOCAL_MOUNT_PATH,
             service_account=account,
+            attach_lora=True,
         )
         kv_cache.attach_secondary_tiers(pod_spec, prefill.get("kvCacheOffloading"), "main")
     annotations = prefixed(meta.get("annotations"), ANNOTATION_PREFIXES)

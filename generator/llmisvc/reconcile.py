@@ -23,6 +23,7 @@ from generator.credentials import CredentialBuilder, SecretIndex
 from generator.errors import Invalid, Notice, Problem, Source
 from generator.llmisvc import (
     admission,
+    lora,
     managed_dra,
     router,
     router_group,
@@ -234,9 +235,7 @@ def admit(item: Loaded) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Conversion, defaulting and validation of one LLMInferenceService."""
     doc = admission.set_defaults(converted(item.doc))
     v1alpha1 = item.doc.get("apiVersion") != admission.V1ALPHA2
-    found = admission.validate(doc, v1alpha1) + admission.multi_node_fields(
-        doc.get("spec") or {}, doc["metadata"].get("annotations")
-    )
+    found = admission.validate(doc, v1alpha1)
     if found:
         return None, [item.problem(i) for i in found]
     return doc, []
@@ -265,15 +264,20 @@ def render_one(
     # the controller's Validator sees the merged spec under the name alone (config_merge.go:435)
     named = {k: doc["metadata"][k] for k in ("name", "namespace") if k in doc["metadata"]}
     found = admission.validate({"metadata": named, "spec": combined.spec}, cel=False)
-    found += admission.multi_node_fields(combined.spec)
     if found:
         return [], [item.problem(i) for i in found]
     try:
+        lora.enumerate_adapters(combined.spec)  # the merge step refuses a bad adapter URI
         children = _children(
             merged, gcfg, storage, gateways, renderer, options, index, context or Context()
         )
         return children, []
-    except (workload.WorkloadError, scheduler.SchedulerError, scaling.ScalingError) as err:
+    except (
+        workload.WorkloadError,
+        scheduler.SchedulerError,
+        scaling.ScalingError,
+        lora.LoRAError,
+    ) as err:
         return [], [item.problem(Invalid(err.field, str(err)))]
 
 

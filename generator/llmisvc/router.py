@@ -15,6 +15,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from generator.llmisvc import lora
 from generator.llmisvc.config_merge import (
     ANNOTATION_MODEL_BASED_ROUTING_ENABLED,
     GlobalConfig,
@@ -100,7 +101,14 @@ def http_route(
     if not isinstance(http_spec, dict):
         return None
     out_spec = copy.deepcopy(http_spec)
-    if not model_based_routing_enabled(spec, gcfg, gateways):
+    if model_based_routing_enabled(spec, gcfg, gateways):
+        lora.expand_matches(
+            out_spec.get("rules") or [],
+            str(meta.get("namespace") or ""),
+            lora.adapters_of(spec),
+            gcfg.model_based_routing_header_name,
+        )
+    else:
         out_spec["rules"] = _strip_model_routing(
             out_spec.get("rules") or [], gcfg.model_based_routing_header_name
         )

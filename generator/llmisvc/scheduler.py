@@ -12,9 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-import yaml
-
-from generator import yamlemit
+from generator.llmisvc import lora, scheduler_config
 from generator.llmisvc.config_merge import RawText, child_name
 from generator.llmisvc.workload import Storage, attach_model_artifacts
 
@@ -22,8 +20,7 @@ COMPONENT_SCHEDULER: Final = "llminferenceservice-router-scheduler"
 _POOL_V1: Final = "inference.networking.k8s.io"
 _POOL_V1ALPHA2: Final = "inference.networking.x-k8s.io"
 TOKENIZER: Final = "tokenizer"
-PRECISE_PREFIX_CACHE_SCORER: Final = "precise-prefix-cache-scorer"
-_INLINE_FLAGS: Final = frozenset(("--config-text", "-config-text", "--configText", "-configText"))
+LORA_AFFINITY_SCORER: Final = "lora-affinity-scorer"
 _SERVICE_PORTS: Final = ("grpc", "grpc-health", "metrics", "zmq")
 _CONFIG_FLAGS: Final = frozenset(
     (
@@ -197,63 +194,30 @@ def deployment(llmsvc: Mapping[str, Any], sched: Mapping[str, Any]) -> dict[str,
 def attach_tokenizer_storage(
     llmsvc: Mapping[str, Any], deployment: dict[str, Any], storage: Storage
 ) -> None:
-    """The tokenizer sidecar's model download (`attachModelArtifacts` into `tokenizer` at
-    /mnt/models/base, credentials of the `default` ServiceAccount KServe copies into the EPP's),
-    then `schedulerTransform`: the `--config-text` re-serialised through sigs.k8s.io/yaml, and
-    the tokenizer container dropped when no precise-prefix-cache-scorer plugin needs it."""
+    """The end of `expectedSchedulerDeployment`: with a `tokenizer` container
+    (`isUsingTokenizerSidecar`), the model downloaded for it (`attachModelArtifacts` at
+    /mnt/models/base, no LoRA, credentials of the `default` ServiceAccount KServe copies into
+    the EPP's) and the config pointed at its UDS socket, with the v0.6.0 schema migrations;
+    then `schedulerTransform`, the migrations of the pod's scheduler version (v0.9.0 drops
+    the tokenizer unless a precise-prefix-cache-scorer plugin needs it)."""
     pod_spec = deployment["spec"]["template"]["spec"]
-    if _has_container(pod_spec, TOKENIZER):
-        attach_model_artifacts(
-            llmsvc, pod_spec, storage, TOKENIZER, "/mnt/models/base", account_name="default"
-        )
-    annotations = deployment["spec"]["template"]["metadata"].get("annotations") or {}
-    if _version(str(annotations.get("app.kubernetes.io/version") or "0.0.0")) < (0, 7, 0):
-        return
-    main = next((c for c in pod_spec.get("containers") or [] if c.get("name") == "main"), None)
-    args = (main or {}).get("args") or []
-    for i, arg in enumerate(args[:-1]):
-        if arg not in _INLINE_FLAGS:
-            continue
-        try:
-            config = yaml.safe_load(args[i + 1])
-        except yaml.YAMLError:
-            return
-        if not isinstance(config, dict):
-            return
-        if _has_plugin(config, PRECISE_PREFIX_CACHE_SCORER):
-            raise SchedulerError(
-                "the precise prefix-cache scorer (UDS tokenizer) is rendered with the next issue",
-                "spec.router.scheduler.config",
-            )
-        args[i + 1] = yamlemit.dump(config)
-    if not _has_plugin_in_args(args):
-        pod_spec["containers"] = [
-            c for c in pod_spec.get("containers") or [] if c.get("name") != TOKENIZER
-        ]
-
-
-def _version(text: str) -> tuple[int, ...]:
-    parts = text.lstrip("v").split("-")[0].split(".")
+    main = scheduler_config.main_container(pod_spec)
     try:
-        return tuple(int(p) for p in parts)
-    except ValueError as err:
-        raise SchedulerError(f'failed to parse version "{text}"') from err
-
-
-def _has_plugin(config: Mapping[str, Any], plugin: str) -> bool:
-    plugins = config.get("plugins")
-    return isinstance(plugins, list) and any(
-        isinstance(p, dict) and p.get("type") == plugin for p in plugins
-    )
-
-
-def _has_plugin_in_args(args: list[str]) -> bool:
-    for i, arg in enumerate(args[:-1]):
-        if arg in _INLINE_FLAGS:
-            config = yaml.safe_load(args[i + 1])
-            if isinstance(config, dict) and _has_plugin(config, PRECISE_PREFIX_CACHE_SCORER):
-                return True
-    return False
+        if _has_container(pod_spec, TOKENIZER):
+            attach_model_artifacts(
+                llmsvc, pod_spec, storage, TOKENIZER, "/mnt/models/base", account_name="default"
+            )
+            scheduler_config.mutate(
+                main,
+                scheduler_config.with_uds_tokenizer_config,
+                scheduler_config.with_migrate_token_processor_config,
+                scheduler_config.with_migrate_block_size_to_block_size_tokens,
+            )
+        scheduler_config.transform(
+            deployment["spec"]["template"], deployment["name"], deployment["namespace"]
+        )
+    except scheduler_config.MigrationError as err:
+        raise SchedulerError(str(err), "spec.router.scheduler") from err
 
 
 def _has_container(pod_spec: Mapping[str, Any], name: str) -> bool:
@@ -285,8 +249,57 @@ def raw_text(inline: Any) -> str:
 
 
 def default_config_text(spec: Mapping[str, Any]) -> str:
-    """Port of `schedulerConfigText` without prefill or LoRA (those follow with issue 21)."""
-    return """
+    """Port of `schedulerConfigText` without an inline config: llm-d's P/D baseline with
+    prefill, else the single-profile one; the lora-affinity scorer joins every profile when
+    the service has LoRA adapters."""
+    plugin = entry = ""
+    if lora.adapters_of(spec):
+        plugin = f"- type: {LORA_AFFINITY_SCORER}\n"
+        entry = f"  - pluginRef: {LORA_AFFINITY_SCORER}\n    weight: 4\n"
+    if spec.get("prefill") is not None:
+        return _PD_CONFIG_TEXT.format(plugin=plugin, entry=entry)
+    return _SINGLE_PROFILE_CONFIG_TEXT.format(plugin=plugin, entry=entry)
+
+
+_PD_CONFIG_TEXT: Final = """
+apiVersion: inference.networking.x-k8s.io/v1alpha1
+kind: EndpointPickerConfig
+plugins:
+- type: disagg-headers-handler
+- type: prefill-filter
+- type: decode-filter
+- type: queue-scorer
+- type: kv-cache-utilization-scorer
+- type: active-request-scorer
+- type: prefix-cache-scorer
+- type: max-score-picker
+- type: always-disagg-pd-decider
+- type: disagg-profile-handler
+  parameters:
+    deciders:
+      prefill: always-disagg-pd-decider
+{plugin}schedulingProfiles:
+- name: prefill
+  plugins:
+  - pluginRef: prefill-filter
+{entry}  - pluginRef: prefix-cache-scorer
+    weight: 3
+  - pluginRef: queue-scorer
+    weight: 2
+  - pluginRef: kv-cache-utilization-scorer
+    weight: 2
+  - pluginRef: max-score-picker
+- name: decode
+  plugins:
+  - pluginRef: decode-filter
+{entry}  - pluginRef: active-request-scorer
+    weight: 2
+  - pluginRef: prefix-cache-scorer
+    weight: 3
+  - pluginRef: max-score-picker
+"""
+
+_SINGLE_PROFILE_CONFIG_TEXT: Final = """
 apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
 plugins:
@@ -296,10 +309,10 @@ plugins:
 - type: prefix-cache-scorer
 - type: no-hit-lru-scorer
 - type: max-score-picker
-schedulingProfiles:
+{plugin}schedulingProfiles:
 - name: default
   plugins:
-  - pluginRef: queue-scorer
+{entry}  - pluginRef: queue-scorer
     weight: 2
   - pluginRef: kv-cache-utilization-scorer
     weight: 2

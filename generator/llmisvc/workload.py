@@ -8,6 +8,7 @@ workload Service (`workload.go: reconcileWorkloadService`) and model storage
 from __future__ import annotations
 
 import copy
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -30,14 +31,16 @@ from generator.config.pod_configs import (
 )
 from generator.credentials import CredentialBuilder
 from generator.credentials.builder import CredentialError
+from generator.credentials.s3 import AWS_CA_BUNDLE, AWS_CA_BUNDLE_CONFIGMAP
 from generator.credentials.sources import ServiceAccountInfo
-from generator.llmisvc import kv_cache, routing_sidecar, service_accounts, tracing
+from generator.llmisvc import kv_cache, lora, routing_sidecar, service_accounts, tracing
 from generator.llmisvc.config_merge import (
     ANNOTATION_MODEL_BASED_ROUTING_ENABLED,
     child_name,
     workload_label_selector,
     workload_service_name,
 )
+from generator.utils.storage import find_common_parent_path
 
 COMPONENT_WORKLOAD: Final = "llminferenceservice-workload"
 PART_OF: Final = "llminferenceservice"
@@ -60,6 +63,9 @@ TOKENIZER_ONLY_DOWNLOAD: Final = {
     "value": '["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", '
     '"vocab.json", "merges.txt", "config.json", "generation_config.json"]',
 }
+CA_BUNDLE_VOLUME_NAME: Final = "cabundle-cert"
+_CA_BUNDLE_CONFIGMAP_ENV: Final = "CA_BUNDLE_CONFIGMAP_NAME"
+_CA_BUNDLE_MOUNT_ENV: Final = "CA_BUNDLE_VOLUME_MOUNT_POINT"
 _LABEL_PREFIXES: Final = ("kueue.x-k8s.io", "internal.serving.kserve.io/localmodel")
 
 
@@ -131,6 +137,7 @@ def main_deployment(llmsvc: Mapping[str, Any], storage: Storage) -> dict[str, An
             "main",
             c.DEFAULT_MODEL_LOCAL_MOUNT_PATH,
             service_account=account,
+            attach_lora=True,
         )
         kv_cache.attach_secondary_tiers(pod_spec, spec.get("kvCacheOffloading"), "main")
     deployment_spec: dict[str, Any] = {
@@ -229,13 +236,25 @@ def attach_model_artifacts(
     model_path: str,
     account_name: str | None = None,
     service_account: ServiceAccountInfo | None = None,
+    attach_lora: bool = False,
 ) -> None:
     """Port of `attachModelArtifacts` for hf://, s3://, pvc://, oci:// and oci+native://.
-    `service_account` is the one KServe passes, else `account_name`'s, else the pod's.
+    `service_account` is the one KServe passes, else `account_name`'s, else the pod's. With
+    `attach_lora` (the workloads, not the scheduler's tokenizer) the LoRA adapters too: their
+    hf:// and s3:// downloads in the same storage-initializer as the model's.
 
     GitOps: first-create semantics (no live Deployment): the storage-initializer image is the
     configured one and the HF variables are always added."""
     spec = llmsvc["spec"]
+    adapters = lora.enumerate_adapters(spec) if attach_lora else []
+    pairs = lora.download_pairs(adapters)
+
+    def account() -> ServiceAccountInfo | None:
+        return service_account or _named_account(llmsvc, pod_spec, storage, account_name)
+
+    def downloads(pairs: list[tuple[str, str]]) -> None:
+        attach_multi_storage_downloads(llmsvc, pod_spec, storage, container, pairs, account())
+
     uri = str((spec.get("model") or {}).get("uri") or "")
     scheme, sep, _ = uri.partition("://")
     if not sep:
@@ -250,23 +269,37 @@ def attach_model_artifacts(
             container,
             pod_spec,
         )
-        _strip_storage_initializer(pod_spec)
+        if pairs:
+            downloads(pairs)
+        else:
+            _strip_storage_initializer(pod_spec)
     elif scheme == "oci+native":
         # the image volume; KServe leaves a template's storage-initializer in place here
         _, normalized, _ = modelcar.parse_oci_scheme(uri)
         _attach_oci(normalized, pod_spec, container, model_path, None)
+        if pairs:
+            downloads(pairs)
     elif scheme == "oci":
         mode = resolve_oci_model_mode(storage.config)
         if not mode:
             raise WorkloadError("OCI modelcars is not enabled", "spec.model.uri")
         config = None if mode == OCI_MODEL_MODE_NATIVE else storage.config
         _attach_oci(uri, pod_spec, container, model_path, config)
-        _strip_storage_initializer(pod_spec)
+        if pairs:
+            downloads(pairs)
+        else:
+            _strip_storage_initializer(pod_spec)
+    elif scheme in ("hf", "s3") and pairs:
+        downloads([(uri, c.DEFAULT_MODEL_LOCAL_MOUNT_PATH), *pairs])
     elif scheme in ("hf", "s3"):
-        account = service_account or _named_account(llmsvc, pod_spec, storage, account_name)
-        _attach_storage_initializer(llmsvc, uri, pod_spec, storage, container, model_path, account)
+        _attach_storage_initializer(
+            llmsvc, uri, pod_spec, storage, container, model_path, account()
+        )
     else:
         raise WorkloadError(f"unsupported schema in model URI: {uri}", "spec.model.uri")
+    if attach_lora:
+        namespace = str(llmsvc["metadata"].get("namespace") or "")
+        lora.attach_adapters(spec, namespace, pod_spec, adapters)
 
 
 def _named_account(
@@ -356,17 +389,102 @@ def _attach_storage_initializer(
         pod_spec,
     )
     init = pod_spec["initContainers"][-1]
-    if account is not None:
-        try:
-            storage.credentials.create_secret_volume_and_env_from_service_account(
-                account, meta.get("annotations"), init, pod_spec.setdefault("volumes", [])
-            )
-        except CredentialError as err:
-            raise WorkloadError(str(err), "spec.template.serviceAccountName") from err
+    _credentials(llmsvc, init, pod_spec, storage, account)
+    if uri.startswith("s3://"):
+        inject_ca_bundle(str(meta.get("namespace") or ""), pod_spec, init, storage.config)
     if uri.startswith("hf://"):
         add_default_hugging_face_env_vars(init)
     if container == "tokenizer":
         add_env_vars(init, [TOKENIZER_ONLY_DOWNLOAD])
+
+
+def _credentials(
+    llmsvc: Mapping[str, Any],
+    init: dict[str, Any],
+    pod_spec: dict[str, Any],
+    storage: Storage,
+    account: ServiceAccountInfo | None,
+) -> None:
+    """The credentials of the workload's ServiceAccount on the storage-initializer."""
+    if account is None:
+        return
+    annotations = llmsvc["metadata"].get("annotations")
+    try:
+        storage.credentials.create_secret_volume_and_env_from_service_account(
+            account, annotations, init, pod_spec.setdefault("volumes", [])
+        )
+    except CredentialError as err:
+        raise WorkloadError(str(err), "spec.template.serviceAccountName") from err
+
+
+def attach_multi_storage_downloads(
+    llmsvc: Mapping[str, Any],
+    pod_spec: dict[str, Any],
+    storage: Storage,
+    container: str,
+    pairs: list[tuple[str, str]],
+    account: ServiceAccountInfo | None,
+) -> None:
+    """Port of `workload_storage.go: attachMultiStorageDownloads`: one storage-initializer
+    with `uri path` argument pairs, the shared emptyDir mounted at the paths' common parent
+    (read-only on the workload container)."""
+    if not pairs:
+        return
+    if _strip_storage_initializer(pod_spec) is not None:
+        raise WorkloadError(
+            "a storage-initializer init container in the template is merged by KServe with a "
+            "strategic patch that is not ported yet",
+            "spec.template.initContainers",
+        )
+    parent = find_common_parent_path([path for _, path in pairs]) or "/"
+    init = create_init_container_with_config(
+        storage.config, [arg for pair in pairs for arg in pair]
+    )
+    pod_spec.setdefault("initContainers", []).append(init)
+    volume = c.STORAGE_INITIALIZER_VOLUME_NAME
+    add_model_mount(StorageMountParams(parent, volume, False), init["name"], pod_spec)
+    add_model_mount(StorageMountParams(parent, volume, True), container, pod_spec)
+    init = pod_spec["initContainers"][-1]
+    namespace = str(llmsvc["metadata"].get("namespace") or "")
+    _credentials(llmsvc, init, pod_spec, storage, account)
+    if any(uri.startswith("hf://") for uri, _ in pairs):
+        add_default_hugging_face_env_vars(init)
+    if container == "tokenizer":
+        add_env_vars(init, [TOKENIZER_ONLY_DOWNLOAD])
+    inject_ca_bundle(namespace, pod_spec, init, storage.config)
+
+
+def inject_ca_bundle(
+    namespace: str,
+    pod_spec: dict[str, Any],
+    init: dict[str, Any],
+    config: StorageInitializerConfig,
+) -> None:
+    """Port of `workload_storage.go: injectCaBundle`: the CA bundle ConfigMap mounted on the
+    storage-initializer when the config or an AWS_CA_BUNDLE_CONFIGMAP variable names one."""
+    env = init.get("env") or []
+    names = {str(e.get("name")) for e in env}
+    if not config.ca_bundle_config_map_name and AWS_CA_BUNDLE_CONFIGMAP not in names:
+        return
+    config_map = config.ca_bundle_config_map_name
+    if namespace != c.KSERVE_NAMESPACE:
+        config_map = c.DEFAULT_GLOBAL_CA_BUNDLE_CONFIG_MAP_NAME
+    mount_path = config.ca_bundle_volume_mount_path or c.DEFAULT_CA_BUNDLE_VOLUME_MOUNT_PATH
+    for e in env:
+        if e.get("name") == AWS_CA_BUNDLE_CONFIGMAP:
+            config_map = str(e.get("value") or "")
+        elif e.get("name") == AWS_CA_BUNDLE:
+            mount_path = posixpath.dirname(str(e.get("value") or "")) or "."
+    if _CA_BUNDLE_CONFIGMAP_ENV not in names:
+        init.setdefault("env", []).append({"name": _CA_BUNDLE_CONFIGMAP_ENV, "value": config_map})
+    if _CA_BUNDLE_MOUNT_ENV not in names:
+        init.setdefault("env", []).append({"name": _CA_BUNDLE_MOUNT_ENV, "value": mount_path})
+    pod_spec.setdefault("volumes", []).append(
+        {"name": CA_BUNDLE_VOLUME_NAME, "configMap": {"name": config_map}}
+    )
+    init.setdefault("volumeMounts", []).append(
+        {"name": CA_BUNDLE_VOLUME_NAME, "mountPath": mount_path, "readOnly": True}
+    )
 
 
 __all__ = ["Storage", "WorkloadError", "main_deployment", "workload_service"]

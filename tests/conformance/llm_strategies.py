@@ -1,17 +1,18 @@
-"""Hypothesis strategies over single-node LLMInferenceServices for the differential suite.
+"""Hypothesis strategies over LLMInferenceServices for the differential suite.
 
 Each draw is one input set: an LLMInferenceService (v1alpha2, or v1alpha1 to go through
 KServe's conversion) and, sometimes, an `inferenceservice-config` with the ingress keys the
 controller reads. The strategies aim at what the LLMInferenceService webhooks and controller
-branch on: model URI schemes (hf, pvc, oci, s3), names, replicas, the router (gateway refs,
-managed route, scheduler present or absent, a route spec of its own), baseRefs to the
-well-known presets, template overrides (resources, env, args, image), labels and
-annotations, tensor parallelism, TLS and the model-based routing settings, multi-node workers
-with data or pipeline parallelism, prefill/decode (single- and multi-node), named
-ServiceAccounts, managed DRA annotations, KV-cache offloading tiers, autoscaling (HPA or KEDA,
-with or without the `autoscaling-wva-controller-config` KEDA needs), tracing, routing groups of
-two services (a canary), and a few invalid combinations that both sides must refuse with the
-same text.
+branch on: model URI schemes (hf, pvc, oci, s3), LoRA adapters (hf, s3, pvc), inline scheduler
+configs (the migrations, the precise prefix-cache scorer, the latency producer), names,
+replicas, the router (gateway refs, managed route, scheduler present or absent, a route spec of
+its own), baseRefs to the well-known presets, template overrides (resources, env, args,
+image), labels and annotations, tensor parallelism, TLS and the model-based routing settings,
+multi-node workers with data or pipeline parallelism, prefill/decode (single- and multi-node),
+named ServiceAccounts, managed DRA annotations, KV-cache offloading tiers, autoscaling (HPA or
+KEDA, with or without the `autoscaling-wva-controller-config` KEDA needs), tracing, routing
+groups of two services (a canary), and a few invalid combinations that both sides must refuse
+with the same text.
 """
 
 from __future__ import annotations
@@ -222,6 +223,8 @@ def _kv_cache(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         kv["evictionPolicy"] = "arc"
     return kv
+
+
 def _scaling(draw: st.DrawFn) -> dict[str, Any]:
     """`scaling` the CRD's CEL rules accept (those the API server refuses never reach KServe's
     code: tests/llmisvc/test_scaling.py covers them)."""
@@ -267,6 +270,101 @@ def _replicas_or_scaling(draw: st.DrawFn, spec: dict[str, Any]) -> None:
         spec["replicas"] = draw(st.sampled_from((1, 2, 4)))
 
 
+LORA_URIS = (
+    "hf://edbeeching/opt-125m-lora",
+    "s3://bucket/adapters/sql",
+    "pvc://lora-adapters-pvc/opt-125m-lora",
+    "pvc://lora-adapters-pvc",
+)
+
+
+def _lora(draw: st.DrawFn, base: str) -> dict[str, Any]:
+    """LoRA adapters (hf, s3, pvc; sometimes a name or URI KServe refuses) and the vLLM
+    limits; `base` is the base model's name (an adapter named like it is refused)."""
+    names = draw(
+        st.lists(st.sampled_from(("sql", "chat", "b/tuned", "zeta")), min_size=1, max_size=3)
+    )
+    adapters = [{"name": n, "uri": draw(st.sampled_from(LORA_URIS))} for n in names]
+    flaw = draw(st.integers(0, 9))
+    if flaw == 0:
+        adapters[0]["name"] = base
+    elif flaw == 1:
+        adapters[-1]["uri"] = draw(st.sampled_from(("oci://reg.io/lora:1", "gs://b/lora")))
+    elif flaw == 2:
+        del adapters[0]["name"]
+    lora: dict[str, Any] = {"adapters": adapters}
+    for key in ("maxRank", "maxAdapters", "maxCpuAdapters"):
+        if draw(st.integers(0, 2)) == 0:
+            lora[key] = draw(st.sampled_from((0, 1, 8, 64)))
+    return lora
+
+
+# EPP config plugins: the migrations' inputs (v0.6/v0.7 names and parameters), the precise
+# prefix-cache scorer, the latency producer (its preset), and values go-yaml must quote or fold.
+EPP_PLUGINS = (
+    {"type": "prefix-cache-scorer", "parameters": {"blockSize": 64, "hashBlockSize": 5}},
+    {"type": "prefix-cache-scorer", "parameters": {"prefixMatchInfoProducerName": "p"}},
+    {
+        "type": "precise-prefix-cache-scorer",
+        "parameters": {
+            "kvEventsConfig": {"zmqEndpoint": "tcp://*:5557"},
+            "indexerConfig": {"tokenProcessorConfig": {"blockSize": 16, "hashSeed": "42"}},
+        },
+    },
+    {"type": "predicted-latency-producer"},
+    {"type": "pd-profile-handler", "parameters": {"threshold": 100}},
+    {"type": "pd-profile-handler", "parameters": {"deciderPluginName": "always-disagg-pd-decider"}},
+    {"type": "prefill-header-handler"},
+    {"type": "model-server-protocol-metrics"},
+    {
+        "type": "active-request-scorer",
+        "parameters": {"requestTimeout": "2m", "idleThreshold": 0, "ratio": 0.25},
+    },
+    {
+        "type": "queue-scorer",
+        "name": "q",
+        "parameters": {"note": "a: b", "flag": "yes", "n": "1e3", "day": "2024-01-02"},
+    },
+    {"type": "max-score-picker", "parameters": {"why": " ".join(["long"] * 30)}},
+)
+
+
+def _scheduler_config(draw: st.DrawFn, scheduler: dict[str, Any]) -> None:
+    """An inline EPP config (sometimes without `kind`, which KServe leaves as written), a
+    scheduler version other than the preset's, or deprecated metric flags on the EPP."""
+    if draw(st.integers(0, 3)) != 0:
+        plugins = draw(st.lists(st.sampled_from(EPP_PLUGINS), min_size=1, max_size=4))
+        # the two plugins that bring in a sidecar or a preset, each often enough to be covered
+        # (sampled_from favours the first elements)
+        for featured in (EPP_PLUGINS[3], EPP_PLUGINS[2]):
+            if draw(st.booleans()):
+                plugins.insert(0, featured)
+        config: dict[str, Any] = {"apiVersion": "inference.networking.x-k8s.io/v1alpha1"}
+        if draw(st.integers(0, 5)) != 0:
+            config["kind"] = "EndpointPickerConfig"
+        config["plugins"] = plugins
+        config["schedulingProfiles"] = [
+            {"name": "default", "plugins": [{"pluginRef": p["type"]} for p in plugins[:2]]}
+        ]
+        scheduler["config"] = {"inline": config}
+    if draw(st.integers(0, 3)) == 0:
+        version = draw(st.sampled_from(("0.6.0", "0.7.0", "0.8.0")))
+        scheduler.setdefault("annotations", {})["app.kubernetes.io/version"] = version
+    if draw(st.integers(0, 3)) == 0:
+        args = ["--lora-info-metric", "vllm:lora_requests_info", "--v", "2"]
+        scheduler["template"] = {"containers": [{"name": "main", "args": args}]}
+
+
+def _lora_and_scheduler_config(draw: st.DrawFn, spec: dict[str, Any], name: str) -> None:
+    # drawn last, so the draws before keep the values they had before LoRA was covered
+    model = spec["model"]
+    if draw(st.integers(0, 3)) == 0:
+        model["lora"] = _lora(draw, model.get("name") or name)
+    scheduler = (spec.get("router") or {}).get("scheduler")
+    if isinstance(scheduler, dict):
+        _scheduler_config(draw, scheduler)
+
+
 @st.composite
 def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
     name = draw(st.sampled_from(NAMES))
@@ -303,6 +401,7 @@ def llm_inference_service(draw: st.DrawFn) -> dict[str, Any]:
     version = V1ALPHA1 if draw(st.integers(0, 4)) == 0 else V1ALPHA2
     if version == V1ALPHA2 and draw(st.integers(0, 5)) == 0:
         spec["kvCacheOffloading"] = _kv_cache(draw)  # not in v1alpha1
+    _lora_and_scheduler_config(draw, spec, name)
     service = {
         "apiVersion": version,
         "kind": "LLMInferenceService",

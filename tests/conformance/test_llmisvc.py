@@ -4,7 +4,7 @@ webhooks and controller (`conformance/oracle llmisvc`) against `kserve-gitops re
 Inputs: every LLMInferenceService of KServe's published samples (tests/data/reference/kserve/
 llmisvc/samples, each file with the configs, Gateways and Secrets beside it that it reads), the
 golden inputs of tests/golden/llmisvc-*, and
-`--llmisvc-count` (300) generated single-node services with a fixed seed. Each difference left
+`--llmisvc-count` (300) generated services with a fixed seed. Each difference left
 after conformance/llmisvc-allowlist.yaml (TLS material and run-time identities only) fails,
 unless conformance/llmisvc-known-differences.yaml lists it; each listed difference is a strict
 xfail here, so fixing it makes the suite say so.
@@ -192,6 +192,8 @@ def _features(docs: list[dict[str, Any]]) -> set[str]:
     found |= {"v1alpha1"} if service["apiVersion"] == strategies.V1ALPHA1 else set()
     found |= {f"spec:{k}" for k in ("replicas", "baseRefs", "parallelism", "labels") if k in spec}
     found |= {"metadata:labels"} if "labels" in service["metadata"] else set()
+    adapters = (spec["model"].get("lora") or {}).get("adapters") or []
+    found |= {f"lora:{str(a.get('uri', '')).split('://')[0]}" for a in adapters}
     container = ((spec.get("template") or {}).get("containers") or [{}])[0]
     found |= {f"template:{k}" for k in ("image", "resources", "env", "args") if k in container}
     router = spec.get("router")
@@ -201,6 +203,8 @@ def _features(docs: list[dict[str, Any]]) -> set[str]:
         scheduler = router.get("scheduler")
         found |= {"router:scheduler"} if scheduler is not None else {"router:no-scheduler"}
         found |= {f"scheduler:{k}" for k in ("replicas", "labels") if k in (scheduler or {})}
+        inline = ((scheduler or {}).get("config") or {}).get("inline") or {}
+        found |= {f"epp:{p['type']}" for p in inline.get("plugins") or []}
         refs = (router.get("gateway") or {}).get("refs") or []
         found |= {"gateway:refs"} if refs else set()
         found |= {"gateway:sectionName"} if any("sectionName" in r for r in refs) else set()
@@ -249,6 +253,9 @@ def test_generated_inputs_cover_each_feature() -> None:
         "spec:parallelism",
         "spec:labels",
         "metadata:labels",
+        *(f"lora:{s}" for s in ("hf", "s3", "pvc")),
+        *(f"epp:{t}" for t in ("precise-prefix-cache-scorer", "pd-profile-handler")),
+        "epp:predicted-latency-producer",
         *(f"template:{k}" for k in ("image", "resources", "env", "args")),
         "router:none",
         "router:scheduler",

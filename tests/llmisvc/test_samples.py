@@ -1,9 +1,8 @@
 """KServe v0.20.0's published LLMInferenceService samples (`docs/samples/llmisvc/`, copied
 verbatim in ../shared/reference/kserve/llmisvc/samples): every single-node one renders and
-validates against the repository's schemas, and so do the multi-node, prefill/decode and
-managed-DRA ones; those still to come (LoRA, precise prefix cache) are refused naming the
-field; the ones that are themselves invalid against v0.20.0's CRDs are reported as the API
-server would."""
+validates against the repository's schemas (the LoRA ones in test_lora.py), and so do the
+multi-node, prefill/decode and managed-DRA ones; the ones that are themselves invalid against
+v0.20.0's CRDs are reported as the API server would."""
 
 from __future__ import annotations
 
@@ -26,6 +25,8 @@ SINGLE_NODE = [
     "opt-125m-cpu/llm-inference-service-facebook-opt-125m-cpu-no-scheduler.yaml",
     "multi-gpu-vendor/llm-inference-service-qwen2-7b-amd-no-scheduler.yaml",
     "multi-gpu-vendor/llm-inference-service-qwen2-7b-nvidia-with-scheduler.yaml",
+    "precise-prefix-kv-cache-routing/llm-inference-service-qwen2-7b-gpu-kv-cache-routing.yaml",
+    "precise-prefix-kv-cache-routing/llm-inference-service-opt-125m-cpu-kv-cache-routing-simulator.yaml",
 ]
 DP_EP = "dp-ep/deepseek-r1-gpu-rdma-roce/llm-inference-service-dp-ep-deepseek-r1-"
 # multi-node, prefill/decode and managed DRA (issue 21); the dp-ep ones run as ServiceAccount
@@ -46,14 +47,6 @@ metadata:
   name: hfsa
   namespace: demo
 """
-NEXT_ISSUE = {
-    "lora-adapters/test-examples/01-lora-hf-cpu.yaml": "spec.model.lora",
-    "lora-adapters/test-examples/02-lora-multi-hf-cpu.yaml": "spec.model.lora",
-    "lora-adapters/test-examples/04-lora-pvc-cpu.yaml": "spec.model.lora",
-    "precise-prefix-kv-cache-routing/llm-inference-service-qwen2-7b-gpu-kv-cache-routing.yaml": (
-        "spec.router.scheduler.config"
-    ),
-}
 # (sample, the API server's complaint) for samples v0.20.0's own CRDs reject
 INVALID = {
     "kv-cache-offloading/llm-inference-service-kv-cache-offloading.yaml": [
@@ -136,16 +129,6 @@ def test_dp_ep_samples_need_their_service_account(capsys: pytest.CaptureFixture[
         ": spec.template.serviceAccountName: failed to fetch existing multi node main service "
         'account demo/hfsa: serviceaccounts "hfsa" not found\n'
     )
-
-
-@pytest.mark.parametrize("name", sorted(NEXT_ISSUE))
-def test_samples_of_the_next_issue_are_refused_naming_the_field(
-    name: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = require_shared(SAMPLES)
-    code, out, err = render(capsys, str(root / name))
-    assert (code, out) == (2, "")
-    assert f": {NEXT_ISSUE[name]}: " in err
 
 
 @pytest.mark.parametrize("name", sorted(INVALID))
