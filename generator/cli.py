@@ -31,6 +31,7 @@ from generator import (
     output,
     pipeline,
     render_cache,
+    run_record,
     writer,
 )
 from generator import diff as diffing
@@ -422,19 +423,25 @@ class _Progress:
 def run_pipeline(request: pipeline.Request, explain: bool = False) -> pipeline.Result:
     """Run the pipeline and say its warnings (and, if asked, its decisions) on stderr."""
     result = pipeline.run(request, _Progress())
-    for warning in sorted(result.warnings):
-        click.echo(str(warning), err=True)
+    for line in pipeline_messages(request, result, explain):
+        click.echo(line, err=True)
+    return result
+
+
+def pipeline_messages(
+    request: pipeline.Request, result: pipeline.Result, explain: bool = False
+) -> list[str]:
+    """The warnings of a render (and, if asked, its decisions), as stderr lines."""
+    lines = [str(warning) for warning in sorted(result.warnings)]
     if explain:
-        for admitted in result.admitted:
-            click.echo(explain_line(admitted), err=True)
+        lines += [explain_line(admitted) for admitted in result.admitted]
     if not request.previous or not any(Path(p).exists() for p in request.previous):
         if any(_has_canary(a) for a in result.admitted):
-            click.echo(
+            lines.append(
                 "note: no previous render: canaryTrafficPercent sends 100% to the latest "
-                "revision, as on KServe's first rollout",
-                err=True,
+                "revision, as on KServe's first rollout"
             )
-    return result
+    return lines
 
 
 def _has_canary(admitted: pipeline.Admitted) -> bool:
@@ -500,10 +507,18 @@ def render(
     """
     flux_to = flux_settings(flux_path, flux_source)
     if output_dir is not None:
+        options = {
+            "inputs": dataclasses.asdict(given),
+            "argocd_namespace": os.environ.get("ARGOCD_APP_NAMESPACE"),
+            "output_dir": str(output_dir),
+            "sync_waves": sync_waves,
+            "explain": explain,
+            "flux": None if flux_to is None else dataclasses.asdict(flux_to),
+            "shard_label": shard_label,
+        }
         # One writer at a time, from reading the previous render to the swap.
         with dirlock.locked(output_dir, lock_timeout):
-            result = run_pipeline(make_request(given, output_dir, sync_waves), explain)
-            report = write_rendered(output_dir, result, flux_to, shard_label)
+            report = _render_into(given, output_dir, options, flux_to, shard_label)
         for leftover in report.recovered:
             click.echo(f"removed the leftover of an interrupted render: {leftover}", err=True)
         click.echo(report_line(output_dir, report), err=True)
@@ -514,6 +529,38 @@ def render(
     result = run_pipeline(request, explain)
     text = output.json_list(result.objects) if fmt == "json" else output.yaml_stream(result.objects)
     write_stdout(text)
+
+
+def _render_into(
+    given: InputOptions,
+    output_dir: Path,
+    options: dict[str, Any],
+    flux_to: flux.FluxOptions | None,
+    shard_label: str | None,
+) -> writer.WriteReport:
+    """Render into DIR, or, when the record of the last render into DIR shows that neither
+    the inputs nor DIR changed since (run_record.py), say what that render would say."""
+    request = make_request(given, output_dir, options["sync_waves"])
+    cache_dir = request.cache_dir
+    key = None
+    if cache_dir is not None and request.previous == (str(output_dir),):
+        key = run_record.input_key(
+            options, given.paths, given.config_files, given.overlay, given.templates
+        )
+    record = None if key is None else run_record.lookup(cache_dir or Path(), output_dir, key)
+    if record is not None:
+        for line in record.messages:
+            click.echo(line, err=True)
+        return writer.WriteReport(unchanged=record.files, kept=list(record.kept))
+    result = pipeline.run(request, _Progress())
+    messages = pipeline_messages(request, result, options["explain"])
+    for line in messages:
+        click.echo(line, err=True)
+    report = write_rendered(output_dir, result, flux_to, shard_label)
+    if key is not None and cache_dir is not None:
+        files = len(report.written) + report.unchanged
+        run_record.save(cache_dir, output_dir, key, files, report.kept, messages)
+    return report
 
 
 class OutputError(Exception):

@@ -116,6 +116,9 @@ def folder_fingerprint(folder: Path | None) -> list[list[str]]:
         return [["(unreadable)", str(folder)]]
     out: list[list[str]] = []
     for path in paths:
+        if not path.is_file():  # a FIFO would block the read; a folder is not a template
+            out.append([path.name, "not a file"])
+            continue
         try:
             content = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:

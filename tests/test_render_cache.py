@@ -4,6 +4,7 @@ warning or what --explain reports; a damaged or foreign cache is a miss, never a
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import zlib
 from pathlib import Path
@@ -270,3 +271,11 @@ def test_the_console_script_shares_its_cache_and_no_cache_turns_it_off(
     assert run("render", str(apps)).stdout == first.stdout
     assert run("render", str(apps)).stdout == first.stdout
     assert len(packs(cache)) == 1
+
+
+def test_a_fifo_in_the_templates_folder_is_not_read_for_the_key(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml.j2")  # opening it to read would block
+    (tmp_path / "a.yaml.j2").write_text("{}\n")
+    found = render_cache.folder_fingerprint(tmp_path)
+    assert found[0][0] == "a.yaml.j2"
+    assert found[1] == ["pipe.yaml.j2", "not a file"]
