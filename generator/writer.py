@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -338,7 +339,7 @@ def write_tree(
     """Replace the rendered directory `root` with `files`, atomically; keep a person's things.
 
     Incremental: a file whose bytes on disk are already right is neither rewritten nor
-    fsynced (the new tree hard-links it), and when every file and the index are already right
+    flushed (the new tree hard-links it), and when every file and the index are already right
     nothing is written at all. The caller holds `locked(root)` (and took `found`, if given,
     under it). Raises ProblemsFound, with nothing changed, for an invalid index or a folder
     that cannot be written.
@@ -370,9 +371,11 @@ def write_tree(
     try:
         staging.mkdir(parents=True)
         step("staging-created")
-        _fill(staging, root, tree, wanted, same, [e for e in theirs if e.rel not in wanted])
+        carried = [e for e in theirs if e.rel not in wanted]
+        written = _fill(staging, root, tree, wanted, same, carried)
         step("files-written")
         _write_new(staging / INDEX_NAME, index.encode("utf-8"))
+        _make_durable(staging, [*written, staging / INDEX_NAME])
         if root.is_dir():  # DIR keeps its permission bits (e.g. 0700)
             staging.chmod(stat.S_IMODE(root.stat().st_mode))
         step("staging-complete")
@@ -392,10 +395,10 @@ def _fill(
     wanted: Mapping[str, bytes],
     same: set[str],
     theirs: Sequence[_Entry],
-) -> None:
+) -> list[Path]:
     """The new tree in `staging`: files already right and a person's files as hard links of
     DIR's (DIR's files are never opened for writing, so a crash leaves them whole), the others
-    written and fsynced; folders that were there keep their permission bits."""
+    written (returned: not yet durable); folders that were there keep their permission bits."""
     umask = _umask()
     folders = {a for rel in wanted for a in _ancestors(rel)}
     folders |= {e.rel for e in theirs if stat.S_ISDIR(e.mode)}
@@ -411,24 +414,58 @@ def _fill(
     for entry in theirs:  # a person's files and symlinks come along untouched
         if not stat.S_ISDIR(entry.mode):
             _link_or_copy(root / entry.rel, staging / entry.rel, stat.S_ISREG(entry.mode))
+    written = []
     for rel, data in wanted.items():
         if rel in same:
             os.link(root / rel, staging / rel)
             continue
         _write_new(staging / rel, data)
+        written.append(staging / rel)
         old = tree.get(rel)
         if old is not None and stat.S_ISREG(old.mode):  # ours, changed: keep its mode
             mode = stat.S_IMODE((root / rel).lstat().st_mode)
             if mode != 0o666 & ~umask:
                 (staging / rel).chmod(mode)
+    return written
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """Create `path` (never an existing file: it could be a hard link of DIR's) and fsync it."""
+    """Create `path` (never an existing file: it could be a hard link of DIR's)."""
     with path.open("xb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+
+
+def _make_durable(staging: Path, written: Sequence[Path]) -> None:
+    """Flush the files just written to disk before the swap makes them DIR's.
+
+    One syncfs(2) of staging's filesystem where Linux has it: an fsync per file costs a journal
+    commit each (2-3 s of a 33,000-file render), one syncfs commits them all at once. Elsewhere,
+    an fsync per file."""
+    if not written or _syncfs(staging):
+        return
+    for path in written:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Linux syncfs(2) on the filesystem holding `folder`; False where unsupported."""
+    syncfs = _libc_function("syncfs")
+    if syncfs is None:
+        return False
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if syncfs(fd) == 0:
+            return True
+        err = ctypes.get_errno()
+    finally:
+        os.close(fd)
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(folder))  # e.g. EIO: a write-back failed
 
 
 def _link_or_copy(source: Path, target: Path, regular: bool) -> None:
@@ -568,11 +605,7 @@ _AT_FDCWD = -100
 
 def _rename_exchange(a: Path, b: Path) -> bool:
     """Atomically exchange two paths with Linux renameat2(2); False where unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+    renameat2 = _libc_function("renameat2")
     if renameat2 is None:
         return False
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
@@ -582,3 +615,15 @@ def _rename_exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+def _libc_function(name: str) -> Any:
+    """The C library's function `name` (errno kept for ctypes.get_errno), or None."""
+    libc = _libc()
+    return None if libc is None else getattr(libc, name, None)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    libc_name = ctypes.util.find_library("c")  # runs ldconfig: once per process
+    return None if libc_name is None else ctypes.CDLL(libc_name, use_errno=True)

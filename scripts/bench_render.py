@@ -107,8 +107,12 @@ def console_script() -> list[str]:
 
 
 def run_cli(args: Sequence[str], cache: Path, stdout: Path | None = None) -> tuple[float, int]:
-    """Run the console script; return wall seconds and the child's peak RSS in bytes."""
+    """Run the console script; return wall seconds and the child's peak RSS in bytes.
+
+    It measures the tool as installed: PYTHONDONTWRITEBYTECODE, if set in this shell, is not
+    passed on, since with it every run compiles its ~130 modules again (0.3 s here)."""
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONHASHSEED": "0"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(stdout.open("wb")) if stdout else subprocess.DEVNULL
         started = time.perf_counter()

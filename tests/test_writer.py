@@ -230,3 +230,55 @@ def test_a_failed_write_leaves_dir_untouched_and_nothing_beside_it(tmp_path: Pat
         writer.write_tree(root, {too_long: "kind: ConfigMap\n"}, {too_long: "in.yaml"})
     assert consistent(root) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def _flushes(monkeypatch: pytest.MonkeyPatch, syncfs_works: bool) -> list[tuple[str, str]]:
+    """Record, in order, each syncfs/fsync and the swap, with the path each one got."""
+    calls: list[tuple[str, str]] = []
+    real_fsync, real_swap = os.fsync, writer._swap
+
+    def syncfs(folder: Path) -> bool:
+        calls.append(("syncfs", folder.name))
+        return syncfs_works
+
+    def fsync(fd: int) -> None:
+        calls.append(("fsync", Path(f"/proc/self/fd/{fd}").readlink().name))
+        real_fsync(fd)
+
+    def swap(staging: Path, root: Path, step: writer.CrashHook) -> None:
+        calls.append(("swap", root.name))
+        real_swap(staging, root, step)
+
+    monkeypatch.setattr(writer, "_syncfs", syncfs)
+    monkeypatch.setattr(writer.os, "fsync", fsync)
+    monkeypatch.setattr(writer, "_swap", swap)
+    return calls
+
+
+def test_new_files_are_flushed_by_one_syncfs_before_the_swap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _flushes(monkeypatch, syncfs_works=True)
+    root = tmp_path / "rendered"
+    writer.write_tree(root, *writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)])[:2])
+    assert calls == [("syncfs", ".rendered.kserve-gitops-new"), ("swap", "rendered")]
+
+
+def test_without_syncfs_each_new_file_and_the_index_is_fsynced_before_the_swap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "rendered"
+    writer.write_tree(root, *writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)])[:2])
+    calls = _flushes(monkeypatch, syncfs_works=False)
+    rendered = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("a", "b")]
+    writer.write_tree(root, *writer.plan(rendered)[:2])
+    # configmap-a and the top kustomization are unchanged (hard-linked, not flushed again);
+    # ns/kustomization.yaml now lists b.
+    assert calls[0] == ("syncfs", ".rendered.kserve-gitops-new")
+    assert calls[-1] == ("swap", "rendered")
+    names = ["configmap-b.yaml", "kustomization.yaml", writer.INDEX_NAME]
+    assert sorted(calls[1:-1]) == sorted(("fsync", name) for name in names)
+
+
+def test_syncfs_flushes_a_real_folder(tmp_path: Path) -> None:
+    assert writer._syncfs(tmp_path) is True  # Linux: the call is made and succeeds
