@@ -34,6 +34,7 @@ from generator import load
 from generator.config import ConfigLayer
 from generator.errors import Problem, Source
 from generator.output import Rendered
+from generator.schema import emitted
 
 OVERLAY_FILE = "overlay.yaml"
 OVERLAY_API_VERSION = "kserve-gitops.io/v1alpha1"
@@ -205,6 +206,7 @@ def apply(overlay: Overlay, items: Sequence[Rendered]) -> tuple[list[Rendered], 
     problems: list[Problem] = []
     for item in items:
         obj = item.obj
+        applied: list[Patch] = []
         for patch in overlay.patches:
             if not matches(patch.target, obj):
                 continue
@@ -218,8 +220,26 @@ def apply(overlay: Overlay, items: Sequence[Rendered]) -> tuple[list[Rendered], 
                 problems.append(Problem(patch.source, None, where, f"{_describe(obj)}: {message}"))
                 continue
             obj = patched
+            applied.append(patch)
+        if applied:
+            problems += _refused(obj, applied)
         out.append(item if obj is item.obj else Rendered(obj, item.owner, item.source))
     return out, problems
+
+
+def _refused(obj: Mapping[str, Any], applied: Sequence[Patch]) -> list[Problem]:
+    """What the API server would refuse in an object after `applied` patched it."""
+    where = ", ".join(f"patches[{patch.index}]" for patch in applied)
+    return [
+        Problem(
+            applied[-1].source,
+            None,
+            where,
+            f"{_describe(obj)} as patched: {invalid.field}: {invalid.message} "
+            "(the API server would refuse it)",
+        )
+        for invalid in emitted.check_object(obj)
+    ]
 
 
 def _apply_one(patch: Patch, obj: dict[str, Any]) -> dict[str, Any] | str:

@@ -198,6 +198,11 @@ def _run(request: Request, progress: Progress | None) -> Result:
     rendered: list[Rendered] = [
         Rendered(p.doc, "", p.source) for p in inputs.passthrough + modelmesh_runtimes(inputs)
     ]
+    problems += [  # passed through as written: what the API server refuses is refused here
+        p.problem(replace(invalid, message=f"{invalid.message} (the API server would refuse it)"))
+        for p in inputs.passthrough
+        for invalid in emitted.check_object(p.doc)
+    ]
     pack = _open_pack(request, ctx)
     outcomes = _render_inference_services(inputs.inference_services, ctx, pack, progress)
     for outcome in outcomes:
@@ -419,7 +424,25 @@ def _render_llm_inference_services(
         )
     except TemplateError as err:
         return [], [*problems, template_problem(err, ctx.renderer)], []
-    return objects, problems + found, notices
+    refused = _refused_llm_children(objects, inputs.llm_inference_services)
+    return objects, problems + found + refused, notices
+
+
+def _refused_llm_children(objects: Sequence[Rendered], owners: Sequence[Loaded]) -> list[Problem]:
+    """What the API server would refuse among the LLMInferenceServices' children, named by the
+    LLMInferenceService's field where it holds the refused value."""
+    by_source = {owner.source: owner for owner in owners}
+    problems = []
+    for item in objects:
+        owner = by_source.get(item.source)
+        if owner is None:  # an LLMInferenceServiceConfig's object: named by its own field
+            problems += [
+                Problem(item.source, None, i.field, f"{i.message} (the API server would refuse it)")
+                for i in emitted.check_object(item.obj)
+            ]
+            continue
+        problems += [owner.problem(i) for i in emitted.check_rendered([item.obj], owner.doc)]
+    return problems
 
 
 def check_knative_features(

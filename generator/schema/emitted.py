@@ -7,7 +7,9 @@ ScaledObject, OpenTelemetryCollector; written by `scripts/gen_output_schemas.py`
 PROVENANCE.md) is checked by a quick screen (`screen.py`) that only ever says "valid" of a valid
 object; any other object is checked by the schema's compiled validator, which decides, and
 explained as `generator.schema` explains input (a null field counts as absent, as the API server
-prunes it).
+prunes it). Objects no InferenceService explains are checked the same way and named by their
+own fields (`check_object`): inputs passed through, objects an overlay patched, and the
+children of LLMInferenceServices.
 
 A refusal names the INPUT field that caused it when it can be found: the output value (or the
 object missing a required field) is looked up in the input document under the same key, e.g.
@@ -30,7 +32,7 @@ from generator.errors import Invalid, field_path
 from generator.schema.screen import Check, compile_screen
 from generator.schema.validators import Validator, load_validator
 
-__all__ = ["EMITTED_KINDS", "check_rendered", "module_of"]
+__all__ = ["EMITTED_KINDS", "check_object", "check_rendered", "module_of"]
 
 # "apiVersion kind" -> module under data/emitted/
 _DATA: Final = resources.files(__name__.rpartition(".")[0]).joinpath("data")
@@ -70,12 +72,31 @@ def check_rendered(
     return list(found.values())
 
 
+def check_object(obj: Mapping[str, Any]) -> list[Invalid]:
+    """What the API server would refuse in `obj`, by `obj`'s own fields: for an object no
+    InferenceService explains (an input passed through, an object an overlay patched, an
+    LLMInferenceService's child)."""
+    module = module_of(obj)
+    if module is None or _screen(module)(obj):
+        return []
+    found: dict[str, Invalid] = {}
+    for invalid, _, _, _ in _explained(module, obj):
+        found.setdefault(invalid.field or invalid.message, invalid)
+    return list(found.values())
+
+
 def module_of(obj: Mapping[str, Any]) -> str | None:
     """The schema module of `obj`'s apiVersion and kind; None for a kind not checked here."""
     return EMITTED_KINDS.get(f"{obj.get('apiVersion')} {obj.get('kind')}")
 
 
 def _refusals(module: str, obj: Mapping[str, Any], source: Mapping[str, Any]) -> Iterator[Invalid]:
+    for invalid, where, path, value in _explained(module, obj):
+        yield _as_input(invalid, where, path, value, obj, source)
+
+
+def _explained(module: str, obj: Mapping[str, Any]) -> Iterator[tuple[Invalid, str, Path_, Any]]:
+    """Each refusal of `obj` with the field it names, the path and the value it is about."""
     work = copy.deepcopy(dict(obj))
     validate = _full(module)
     errors = schemas._errors(validate, work)
@@ -87,7 +108,7 @@ def _refusals(module: str, obj: Mapping[str, Any], source: Mapping[str, Any]) ->
         path = schemas._locate(work, error) or ()
         where = schemas._spell(work, path)
         for invalid in schemas._explain(work, error):
-            yield _as_input(invalid, where, path, error.value, obj, source)
+            yield invalid, where, path, error.value
 
 
 def _as_input(
@@ -100,7 +121,8 @@ def _as_input(
 ) -> Invalid:
     """`invalid` (about `obj`'s field `invalid.field`, whose value at `path` is `value`) as a
     finding about the input field that holds the same value under the same key."""
-    meta = obj.get("metadata") or {}
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
     name = "/".join(str(p) for p in (meta.get("namespace"), meta.get("name")) if p)
     rendered = f"{obj.get('kind')} {name} ({obj.get('apiVersion')})"
     key = next((part for part in reversed(path) if isinstance(part, str)), None)

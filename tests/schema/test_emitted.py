@@ -1,7 +1,9 @@
 """Issue 12 point 5: what the API server refuses is never emitted (`generator.schema.emitted`).
 
 End to end with the installed console script (exit 2, empty stdout, one line naming the file,
-the InferenceService and the input field), the screen in front of the compiled validators (never
+the InferenceService and the input field; for an LLMInferenceService's child, an object passed
+through and one an overlay patched, the LLMInferenceService's field, the object's own field and
+the overlay's patches), the screen in front of the compiled validators (never
 looser, and on the fast path for everything the tool renders), and the shipped schema data (up
 to date with scripts/gen_output_schemas.py).
 """
@@ -311,3 +313,86 @@ def test_every_emitted_kind_has_a_schema_and_provenance() -> None:
     for module in kinds.values():
         assert (EMITTED / f"{module}.json").is_file()
         assert f"| {module} |" in provenance
+
+
+LLM_SAMPLE = (
+    REPO_ROOT / "tests/data/reference/kserve/llmisvc/samples/opt-125m-cpu"
+    "/llm-inference-service-facebook-opt-125m-cpu-no-scheduler.yaml"
+)
+
+
+def test_an_llminferenceservice_child_the_api_server_refuses(tmp_path: Path) -> None:
+    """The published CPU sample with a container port name over 15 characters: KServe copies it
+    into the Deployment, which the API server refuses."""
+    doc = yaml.safe_load(LLM_SAMPLE.read_text(encoding="utf-8"))
+    doc["metadata"]["namespace"] = "ns"
+    doc["spec"]["template"]["containers"][0]["ports"] = [
+        {"name": "metrics-and-more-port", "containerPort": 9000}
+    ]
+    path = tmp_path / "llm.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    assert run_cli("render", LLM_SAMPLE, "--namespace", "ns").returncode == 0  # as published
+    assert_one_line(
+        run_cli("render", path),
+        "llm.yaml:",
+        "LLMInferenceService ns/facebook-opt-125m-single",
+        "spec.template.containers[0].ports[0].name: may not be longer than 15 characters",
+        "Deployment ns/facebook-opt-125m-single-kserve (apps/v1)",
+    )
+
+
+PASSED_THROUGH = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: sidecar
+  namespace: ns
+spec:
+  selector:
+    matchLabels: {app: sidecar}
+  template:
+    metadata:
+      labels: {app: sidecar}
+    spec:
+      containers:
+      - name: main
+        image: busybox
+        readinessProbe:
+          httpGet:
+            path: /
+"""
+
+
+def test_a_passed_through_object_the_api_server_refuses(tmp_path: Path) -> None:
+    path = tmp_path / "deploy.yaml"
+    path.write_text(PASSED_THROUGH, encoding="utf-8")
+    fixed = tmp_path / "fixed" / "deploy.yaml"
+    fixed.parent.mkdir()
+    fixed.write_text(PASSED_THROUGH + "            port: 8080\n", encoding="utf-8")
+    assert run_cli("render", fixed).returncode == 0
+    assert_one_line(
+        run_cli("render", path),
+        "deploy.yaml:",
+        "Deployment ns/sidecar",
+        "spec.template.spec.containers[0].readinessProbe.httpGet.port: required value",
+        "(the API server would refuse it)",
+    )
+
+
+def test_an_object_an_overlay_patch_makes_invalid(tmp_path: Path) -> None:
+    isvc = write(tmp_path, "patched")
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    patch = {"op": "add", "path": "/metadata/labels/team", "value": "two words"}
+    (overlay / "overlay.yaml").write_text(
+        "apiVersion: kserve-gitops.io/v1alpha1\nkind: Overlay\npatches:\n"
+        f"- target: {{kind: Deployment}}\n  jsonPatch: [{json.dumps(patch)}]\n",
+        encoding="utf-8",
+    )
+    assert run_cli("render", isvc).returncode == 0
+    assert_one_line(
+        run_cli("render", isvc, "--overlay", overlay),
+        "overlay.yaml",
+        "patches[0]: Deployment ns/patched-predictor as patched",
+        'metadata.labels.team: invalid value "two words"',
+        "(the API server would refuse it)",
+    )
