@@ -146,8 +146,11 @@ def test_built_in_kinds_are_checked_strictly(tmp_path: Path) -> None:
     build_tree(tmp_path, {"apps/d.yaml": deployment, "crds/widget.yaml": WIDGET_CRD})
     done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path)
     assert done.returncode == 2
-    assert "apps/d.yaml:1: Deployment team-a/d: spec: " in done.stderr
-    assert "'replica' was unexpected" in done.stderr
+    # A passed-through object is refused by the render itself (issue 12 point 5), at the field's
+    # line, before validate's own check of the output.
+    assert (
+        'apps/d.yaml:5: Deployment team-a/d: spec.replica: unknown field "replica"' in done.stderr
+    )
 
 
 def test_kinds_without_a_schema(tmp_path: Path) -> None:
@@ -239,3 +242,23 @@ def test_an_unknown_kubernetes_version_is_a_usage_error(tmp_path: Path) -> None:
                              cwd=tmp_path)  # fmt: skip
         assert done.returncode == 2
         assert f"--kubernetes-version {version}: kubernetes-validate has schemas" in done.stderr
+
+
+def test_built_in_kinds_the_render_does_not_check_are_checked_by_validate(tmp_path: Path) -> None:
+    budget = """
+        apiVersion: policy/v1
+        kind: PodDisruptionBudget
+        metadata: {name: b, namespace: team-a}
+        spec:
+          minAvailabel: 1
+          selector: {matchLabels: {app: d}}
+    """
+    build_tree(tmp_path, {"apps/b.yaml": budget, "crds/widget.yaml": WIDGET_CRD})
+    script = Path(sys.executable).parent / "kserve-gitops"
+    rendered = subprocess.run([str(script), "render", "apps"], cwd=tmp_path, capture_output=True,
+                              text=True, check=False)  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr  # no schema of this kind in the render
+    done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "apps/b.yaml:1: PodDisruptionBudget team-a/b: spec: " in done.stderr
+    assert "'minAvailabel' was unexpected" in done.stderr
