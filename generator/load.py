@@ -304,6 +304,8 @@ class Inputs:
     llm_inference_service_configs: list[Loaded] = field(default_factory=list)
     config_maps: list[Loaded] = field(default_factory=list)  # inferenceservice-config
     knative_config_maps: list[Loaded] = field(default_factory=list)  # config-domain, … (Knative)
+    # Every other v1 ConfigMap, passed through, and read for the CA bundle KServe copies.
+    other_config_maps: list[Loaded] = field(default_factory=list)
     cluster_storage_containers: list[Loaded] = field(default_factory=list)
     service_accounts: list[Loaded] = field(default_factory=list)
     secrets: list[Loaded] = field(default_factory=list)  # plain Secrets: read, never emitted
@@ -666,16 +668,8 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
             getattr(inputs, KSERVE_KINDS[kind]).append(item)
         elif api_version.startswith(KSERVE_API_GROUP_PREFIX) and kind == "ClusterStorageContainer":
             inputs.cluster_storage_containers.append(item)
-        elif (
-            api_version == "v1"
-            and kind == "ConfigMap"
-            and (item.name == constants.INFERENCE_SERVICE_CONFIG_MAP_NAME)
-        ):
-            inputs.config_maps.append(item)
-        elif api_version == "v1" and kind == "ConfigMap" and item.name in KNATIVE_CONFIG_MAPS:
-            inputs.knative_config_maps.append(item)  # read for hosts, and still applied
-            if passthrough:
-                inputs.passthrough.append(item)
+        elif api_version == "v1" and kind == "ConfigMap":
+            _classify_config_map(item, inputs, passthrough)
         elif api_version == "v1" and kind == "ServiceAccount":
             inputs.service_accounts.append(item)
             if passthrough:
@@ -689,6 +683,20 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
         elif passthrough:
             inputs.passthrough.append(item)
     return inputs
+
+
+def _classify_config_map(item: Loaded, inputs: Inputs, passthrough: bool) -> None:
+    """inferenceservice-config is consumed; Knative's ConfigMaps (read for hosts) and every
+    other one (read for the CA bundle KServe copies) still pass through."""
+    if item.name == constants.INFERENCE_SERVICE_CONFIG_MAP_NAME:
+        inputs.config_maps.append(item)
+        return
+    if item.name in KNATIVE_CONFIG_MAPS:
+        inputs.knative_config_maps.append(item)
+    else:
+        inputs.other_config_maps.append(item)
+    if passthrough:
+        inputs.passthrough.append(item)
 
 
 def _unidentified(item: Loaded) -> Problem | None:

@@ -29,9 +29,9 @@ from generator import (
 from generator.admission import defaults, runtimes, validation
 from generator.components import meta
 from generator.components import predictor as predictor_component
+from generator.controllers import cabundle, trainedmodel
 from generator.controllers import inferencegraph as graph
 from generator.controllers import inferenceservice as controller
-from generator.controllers import trainedmodel
 from generator.credentials.sources import SecretIndex
 from generator.errors import (
     InternalError,
@@ -222,6 +222,14 @@ def _run(request: Request, progress: Progress | None) -> Result:
         inputs, result.admitted, ctx
     )
     rendered += graph_objects + model_configs
+    ca_bundles, ca_problems, ca_notices = cabundle.render_ca_bundles(
+        ctx.config.storage_initializer.ca_bundle_config_map_name,
+        inputs.other_config_maps,
+        result.admitted,
+    )
+    rendered += ca_bundles
+    problems += ca_problems
+    result.warnings += ca_notices
     llm_objects, llm_problems, llm_notices = _render_llm_inference_services(
         inputs, cfg, request, ctx, result.llm_statuses
     )

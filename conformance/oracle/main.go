@@ -32,6 +32,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -394,11 +395,40 @@ func (h *harness) admitAndReconcile(isvc *v1beta1.InferenceService) itemResult {
 			item.Stage, item.Error = "harness", err.Error()
 			return item
 		}
+		if err := h.shareConfigMaps(ctx, isvc.Namespace); err != nil {
+			item.Stage, item.Error = "harness", err.Error()
+			return item
+		}
 	}
 	if lastErr != nil {
 		item.Stage, item.Error = "reconcile", lastErr.Error()
 	}
 	return item
+}
+
+// shareConfigMaps copies the ConfigMaps the controller created through its controller-runtime
+// client into the clientset, which a real cluster serves from the same API server: the CA bundle
+// reconciler reads global-ca-bundle through the clientset and creates it through the client.
+func (h *harness) shareConfigMaps(ctx context.Context, namespace string) error {
+	cms := &corev1.ConfigMapList{}
+	if err := h.client.List(ctx, cms, client.InNamespace(namespace)); err != nil {
+		return err
+	}
+	for i := range cms.Items {
+		cm := cms.Items[i].DeepCopy()
+		_, err := h.clientset.CoreV1().ConfigMaps(namespace).Get(ctx, cm.Name, metav1.GetOptions{})
+		if err == nil {
+			continue
+		}
+		if !apierrors.IsNotFound(err) {
+			return err
+		}
+		cm.ResourceVersion = ""
+		if _, err := h.clientset.CoreV1().ConfigMaps(namespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // markChildrenReady does what Knative and the Deployment controller would: Knative Services get

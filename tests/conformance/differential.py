@@ -165,6 +165,7 @@ def prepare_oracle_case(case: Case, directory: Path, mode_file: Path) -> None:
         inputs.secrets,
         inputs.service_accounts,
         inputs.knative_config_maps,
+        inputs.other_config_maps,  # e.g. the CA bundle KServe copies
         inputs.inference_services,
     ):
         docs += [_stored(item.doc) for item in kind_list]
