@@ -222,20 +222,23 @@ def _run(request: Request, progress: Progress | None) -> Result:
         inputs, result.admitted, ctx
     )
     rendered += graph_objects + model_configs
-    ca_bundles, ca_problems, ca_notices = cabundle.render_ca_bundles(
-        ctx.config.storage_initializer.ca_bundle_config_map_name,
-        inputs.other_config_maps,
-        result.admitted,
-    )
-    rendered += ca_bundles
-    problems += ca_problems
-    result.warnings += ca_notices
     llm_objects, llm_problems, llm_notices = _render_llm_inference_services(
         inputs, cfg, request, ctx, result.llm_statuses
     )
     rendered += llm_objects
     problems += llm_problems
     result.warnings += llm_notices
+    # Both controllers copy the CA bundle into the namespace of what they reconcile; passed
+    # through, LLMInferenceServices are left to the in-cluster controller.
+    llm_reconciled = [] if _llm_passed_through(cfg, request) else inputs.llm_inference_services
+    ca_bundles, ca_problems, ca_notices = cabundle.render_ca_bundles(
+        ctx.config.storage_initializer.ca_bundle_config_map_name,
+        inputs.other_config_maps,
+        cabundle.members(result.admitted, llm_reconciled),
+    )
+    rendered += ca_bundles
+    problems += ca_problems
+    result.warnings += ca_notices
     problems += graph_problems + tm_problems
     result.warnings += graph_notices + tm_notices
     if overlay is not None:
@@ -413,7 +416,7 @@ def _render_llm_inference_services(
 ) -> tuple[list[Rendered], list[Problem], list[Notice]]:
     """LLMInferenceServices and their configs: rendered, or passed through when asked."""
     options, problems = llm_reconcile.options_from_config(cfg.data)
-    if request.llmisvc_passthrough or options.passthrough:
+    if _llm_passed_through(cfg, request):
         items = inputs.llm_inference_services + inputs.llm_inference_service_configs
         said = llm_reconcile.passed_through(items, request.llmisvc_passthrough)
         return [Rendered(i.doc, "", i.source) for i in items], problems, said
@@ -434,6 +437,11 @@ def _render_llm_inference_services(
         return [], [*problems, template_problem(err, ctx.renderer)], []
     refused = _refused_llm_children(objects, inputs.llm_inference_services)
     return objects, problems + found + refused, notices
+
+
+def _llm_passed_through(cfg: config_mod.Config, request: Request) -> bool:
+    """Whether LLMInferenceServices pass through to the in-cluster controller, unrendered."""
+    return request.llmisvc_passthrough or llm_reconcile.options_from_config(cfg.data)[0].passthrough
 
 
 def _refused_llm_children(objects: Sequence[Rendered], owners: Sequence[Loaded]) -> list[Problem]:

@@ -142,3 +142,31 @@ def test_a_modelmesh_inferenceservice_without_a_transformer_gets_no_copy(tmp_pat
          "a.yaml": _isvc("iris", "team-a", mesh)},
     )  # fmt: skip
     assert _copies(_run(tmp_path)) == []
+
+
+LLM_SAMPLE = (
+    Path(__file__).parent / "data/reference/kserve/llmisvc/samples/opt-125m-cpu"
+    "/llm-inference-service-facebook-opt-125m-cpu-no-scheduler.yaml"
+)
+
+
+def test_an_llminferenceservice_namespace_gets_a_copy_unless_passed_through(
+    tmp_path: Path,
+) -> None:
+    """v1alpha2/llmisvc/controller.go runs the same reconciler for every LLMInferenceService;
+    passed through (`--llmisvc-passthrough`), they are the in-cluster controller's."""
+    llm = LLM_SAMPLE.read_text(encoding="utf-8").replace(
+        "  name: facebook-opt-125m-single\n", "  name: facebook-opt-125m-single\n  namespace: llm\n"
+    )
+    build_tree(
+        tmp_path,
+        {"config.yaml": _config("cabundle"),
+         "ca.yaml": _source("cabundle", {"cabundle.crt": BUNDLE}),
+         "a.yaml": _isvc("iris", "team-a"), "llm.yaml": llm},
+    )  # fmt: skip
+    assert _copies(_run(tmp_path)) == [
+        ("llm", "facebook-opt-125m-single", {"cabundle.crt": BUNDLE}),
+        ("team-a", "iris", {"cabundle.crt": BUNDLE}),
+    ]
+    passed = pipeline.run(pipeline.Request((str(tmp_path),), llmisvc_passthrough=True))
+    assert _copies(passed) == [("team-a", "iris", {"cabundle.crt": BUNDLE})]

@@ -11,17 +11,19 @@ initializer mounts that copy (`generator.admission.pod.storage_initializer`).
 GitOps: KServe reads the source ConfigMap from the cluster and fails the reconcile when it is
 missing. Here it is read from the input set; when the input set does not hold it (it is often
 installed with KServe, not kept in the repository) nothing is copied and a notice says which
-namespaces need `global-ca-bundle`. The copy is rendered once per namespace, with the first
-InferenceService of that namespace (by name) as its owner in the rendered folder.
+namespaces need `global-ca-bundle`. The LLMInferenceService controller runs the same
+reconciler for every LLMInferenceService (v1alpha2/llmisvc/controller.go). The copy is rendered
+once per namespace, with the first InferenceService or LLMInferenceService of that namespace (by
+name) as its owner in the rendered folder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator import constants as c
-from generator.errors import Invalid, Notice, Problem
+from generator.errors import Invalid, Notice, Problem, Source
 from generator.goruntime.strconv import quote
 from generator.load import Loaded
 from generator.records import Admitted, Rendered, mark_managed
@@ -32,25 +34,40 @@ NO_CA_BUNDLE_FILE = (
 )
 
 
+class Member(NamedTuple):
+    """An InferenceService or LLMInferenceService whose controller copies the CA bundle."""
+
+    namespace: str
+    name: str
+    source: Source
+
+
+def members(admitted: Sequence[Admitted], llm: Sequence[Loaded]) -> list[Member]:
+    """What the two controllers reconcile as far as the CA bundle (the LLMInferenceService
+    controller.go runs it for every LLMInferenceService), by namespace and name."""
+    found = [
+        Member(a.namespace, a.loaded.name, a.loaded.source) for a in admitted if _reconciled(a)
+    ]
+    found += [Member(i.namespace, i.name, i.source) for i in llm]
+    return sorted(found)
+
+
 def render_ca_bundles(
-    name: str, config_maps: Sequence[Loaded], admitted: Sequence[Admitted]
+    name: str, config_maps: Sequence[Loaded], reconciled: Sequence[Member]
 ) -> tuple[list[Rendered], list[Problem], list[Notice]]:
     """Port of `(*CaBundleConfigMapReconciler).Reconcile` with `getCabundleConfigMapForUserNS`:
     `global-ca-bundle` for each namespace of the reconciled InferenceServices, copied from
     ConfigMap kserve/`name` (the storageInitializer config's caBundleConfigMapName)."""
-    reconciled = sorted(
-        (a for a in admitted if _reconciled(a)), key=lambda a: (a.namespace, a.loaded.name)
-    )
     if not name or not reconciled:
         return [], [], []
-    owners: dict[str, Admitted] = {}
-    for one in reconciled:
+    owners: dict[str, Member] = {}
+    for one in sorted(reconciled):
         owners.setdefault(one.namespace, one)
     source = next(
         (i for i in config_maps if i.namespace == c.KSERVE_NAMESPACE and i.name == name), None
     )
     if source is None:
-        return [], [], [_not_in_input_set(name, sorted(owners), reconciled[0])]
+        return [], [], [_not_in_input_set(name, sorted(owners), min(reconciled))]
     data = source.doc.get("data")
     bundle = data.get(c.DEFAULT_CA_BUNDLE_FILE_NAME) if isinstance(data, dict) else None
     if not isinstance(bundle, str) or bundle == "":
@@ -58,7 +75,7 @@ def render_ca_bundles(
         field = f"data.{c.DEFAULT_CA_BUNDLE_FILE_NAME}"
         return [], [source.problem(Invalid(field, message))], []
     rendered = [
-        Rendered(mark_managed(_copy(namespace, bundle)), one.loaded.name, one.loaded.source)
+        Rendered(mark_managed(_copy(namespace, bundle)), one.name, one.source)
         for namespace, one in owners.items()
     ]
     return rendered, [], []
@@ -82,11 +99,11 @@ def _copy(namespace: str, bundle: str) -> dict[str, Any]:
     }
 
 
-def _not_in_input_set(name: str, namespaces: list[str], first: Admitted) -> Notice:
+def _not_in_input_set(name: str, namespaces: list[str], first: Member) -> Notice:
     # GitOps: KServe would fail the reconcile without the source ConfigMap; it usually lives in
     # the cluster, not in the repository, so the copy is left to the cluster.
     return Notice(
-        first.loaded.source,
+        first.source,
         None,
         f"storageInitializer.caBundleConfigMapName is {quote(name)} but ConfigMap "
         f"{c.KSERVE_NAMESPACE}/{name} is not in the input set: KServe copies its "
