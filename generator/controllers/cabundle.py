@@ -56,12 +56,12 @@ def render_ca_bundles(
     name: str, config_maps: Sequence[Loaded], reconciled: Sequence[Member]
 ) -> tuple[list[Rendered], list[Problem], list[Notice]]:
     """Port of `(*CaBundleConfigMapReconciler).Reconcile` with `getCabundleConfigMapForUserNS`:
-    `global-ca-bundle` for each namespace of the reconciled InferenceServices, copied from
+    `global-ca-bundle` for each namespace of `reconciled` (see `members`), copied from
     ConfigMap kserve/`name` (the storageInitializer config's caBundleConfigMapName)."""
     if not name or not reconciled:
         return [], [], []
     owners: dict[str, Member] = {}
-    for one in sorted(reconciled):
+    for one in sorted(reconciled):  # the first by name owns the copy in the rendered folder
         owners.setdefault(one.namespace, one)
     source = next(
         (i for i in config_maps if i.namespace == c.KSERVE_NAMESPACE and i.name == name), None
