@@ -1367,3 +1367,29 @@ def test_inject_metrics_aggregator_annotations_on_the_revision_template() -> Non
     }
     assert_subset(template_annotations(ksvc), expected)
     assert_lacks(annotations(ksvc), *expected)
+
+
+# --- cabundle_configmap_reconciler.go and needCaBundleMount (storage_initializer_injector.go) ---
+
+
+def test_controller_should_create_a_global_cabundle_configmap_in_a_user_namespace() -> None:
+    """controller_test.go It("Should create a global cabundle configmap in a user namespace when
+    it meets all conditions and an inferenceservice is created"): global-ca-bundle holds the
+    source's cabundle.crt only; the storage initializer mounts it at caBundleVolumeMountPath."""
+    out = rendered("knative-ca-bundle-copy")
+    copy = out.get(CORE, "ConfigMap", "global-ca-bundle")
+    assert copy["metadata"]["namespace"] == "default"
+    assert copy["data"] == {
+        "cabundle.crt": "-----BEGIN CERTIFICATE-----\nTEST_CA_BUNDLE_CONTENT\n"
+        "-----END CERTIFICATE-----\n"
+    }
+    ksvc = out.ksvc("sklearn-iris-predictor")
+    (init,) = revision_spec(ksvc)["initContainers"]
+    env = dict(env_pairs(init))
+    assert env["CA_BUNDLE_CONFIGMAP_NAME"] == "global-ca-bundle"
+    assert env["CA_BUNDLE_VOLUME_MOUNT_POINT"] == "/etc/ssl/custom-certs"
+    mount = {"name": "cabundle-cert", "mountPath": "/etc/ssl/custom-certs", "readOnly": True}
+    assert mount in init["volumeMounts"]
+    volumes = by_name(revision_spec(ksvc)["volumes"])
+    assert volumes["cabundle-cert"] == {"name": "cabundle-cert",
+                                        "configMap": {"name": "global-ca-bundle"}}  # fmt: skip
