@@ -10,10 +10,13 @@ values (the two sides must refuse them with the same text).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
+
+from generator import config as generator_config
 
 FRAMEWORKS = (
     "sklearn",
@@ -267,6 +270,168 @@ def generate(count: int, fixed_seed: int = 20260) -> list[tuple[list[dict[str, A
         if with_container and "custom-scheme://" in repr(isvc):
             docs.append(CUSTOM_STORAGE_CONTAINER)
         drawn.append((docs, mode))
+
+    collect()
+    return drawn
+
+
+# --- inferenceservice-config variations (a ConfigMap in the input set) ---------------------
+
+CA_BUNDLE = "-----BEGIN CERTIFICATE-----\nTEST_CA_BUNDLE_CONTENT\n-----END CERTIFICATE-----\n"
+# Values KServe's config structs accept, by key and field; each draw changes a few of them in
+# the shipped value of its key (a key replaces the whole value, so the rest stays shipped).
+CONFIG_VARIATIONS: dict[str, dict[str, tuple[Any, ...]]] = {
+    "ingress": {
+        "enableGatewayApi": (True,),
+        "ingressDomain": ("models.corp.io",),
+        "domainTemplate": (
+            "{{ .Name }}.{{ .Namespace }}.{{ .IngressDomain }}",
+            "{{ .Name }}-{{ .Namespace }}-x.{{ .IngressDomain }}",
+            "{{ .Name }}.{{ .IngressDomain }}",
+        ),
+        "urlScheme": ("https",),
+        "disableIstioVirtualHost": (True,),
+        "disableIngressCreation": (True,),
+        "ingressClassName": ("nginx",),
+        "pathTemplate": ("/serving/{{ .Namespace }}/{{ .Name }}",),
+        "additionalIngressDomains": (["extra.io"], ["a.io", "b.io"]),
+        "disableHTTPRouteTimeout": (True,),
+    },
+    "storageInitializer": {
+        "enableModelcar": (False,),
+        "cpuLimit": ("2", "500m"),
+        "memoryRequest": ("200Mi",),
+        "caBundleConfigMapName": ("cabundle",),
+        "uidModelcar": (0, 2000),
+        "image": ("example.com/storage-initializer:1",),
+    },
+    "agent": {"cpuLimit": ("2",)},
+    "logger": {"defaultUrl": ("http://logs.example.com",)},
+    "batcher": {"maxBatchSize": ("8",)},
+    "inferenceService": {
+        "resource": (
+            {"cpuLimit": "2", "memoryLimit": "4Gi", "cpuRequest": "500m", "memoryRequest": "1Gi"},
+        )
+    },
+    "autoscaler": {"scaleDownStabilizationWindowSeconds": ("60",)},
+    "security": {"autoMountServiceAccountToken": (False,)},
+    "metricsAggregator": {
+        "enableMetricAggregation": ("true",),
+        "enablePrometheusScraping": ("true",),
+    },
+}
+
+
+@st.composite
+def inferenceservice_config(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """An inferenceservice-config ConfigMap changing a few shipped values, and the CA bundle
+    ConfigMap it names (if it names one)."""
+    shipped = {k: json.loads(v) for k, v in generator_config.builtin_layer().data.items()}
+    # Independent choices (hypothesis's own draws correlate: the same field choices repeat);
+    # the Random is derived from the draw, so the fixed seed still fixes the list.
+    rnd = draw(st.randoms(use_true_random=False))
+    keys = rnd.sample(sorted(CONFIG_VARIATIONS), rnd.randint(1, 3))
+    data: dict[str, Any] = {}
+    for key in sorted(keys):
+        fields = CONFIG_VARIATIONS[key]
+        chosen = [f for f in sorted(fields) if rnd.random() < 1 / 3] or [rnd.choice(sorted(fields))]
+        data[key] = {**shipped[key], **{f: rnd.choice(fields[f]) for f in chosen}}
+    docs: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+            "data": {k: json.dumps(v) for k, v in data.items()},
+        }
+    ]
+    ca_bundle = data.get("storageInitializer", {}).get("caBundleConfigMapName")
+    if ca_bundle:
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": ca_bundle, "namespace": "kserve"},
+                "data": {"cabundle.crt": CA_BUNDLE},
+            }
+        )
+    return docs
+
+
+# InferenceServices both controllers accept, so that the config variations reach the objects
+# (onnx and mlflow are left out: without a version no runtime auto-selects them).
+VALID_FORMATS = ("sklearn", "xgboost", "lightgbm", "tensorflow", "pytorch", "huggingface",
+                 "pmml", "paddle")  # fmt: skip
+VALID_URIS = (
+    "gs://kfserving-examples/models/sklearn/1.0/model",
+    "s3://bucket/models/m1",
+    "pvc://model-pvc/models/m1",
+    "hf://org/model",
+    "https://example.com/models/model.joblib",
+    "oci://registry.example/models/m1:v1",
+)
+
+
+@st.composite
+def accepted_inference_service(draw: st.DrawFn) -> dict[str, Any]:
+    """A model-spec InferenceService with a supported format and URI, and the options whose
+    objects the config decides (logger, batcher, transformer, visibility, scraping)."""
+    model = {
+        "modelFormat": {"name": draw(st.sampled_from(VALID_FORMATS))},
+        "storageUri": draw(st.sampled_from(VALID_URIS)),
+    }
+    predictor: dict[str, Any] = {"model": model}
+    if draw(st.booleans()):
+        predictor["minReplicas"] = draw(st.sampled_from((1, 2)))
+    if draw(st.integers(0, 3)) == 0:
+        predictor["logger"] = {"mode": "all", "url": "http://logger.default.svc.cluster.local"}
+    if draw(st.integers(0, 4)) == 0:
+        predictor["batcher"] = {"maxBatchSize": 32, "maxLatency": 500, "timeout": 60}
+    spec: dict[str, Any] = {"predictor": predictor}
+    if draw(st.integers(0, 4)) == 0:
+        spec["transformer"] = {
+            "containers": [{"name": "kserve-container", "image": "kserve/image-transformer:latest"}]
+        }
+    metadata: dict[str, Any] = {
+        "name": draw(st.sampled_from(("m", "isvc-a", "sklearn-iris"))),
+        "namespace": draw(NAMESPACES),
+    }
+    annotations = {}
+    if draw(st.integers(0, 3)) == 0:
+        annotations["networking.kserve.io/visibility"] = "cluster-local"
+    if draw(st.integers(0, 3)) == 0:
+        annotations["serving.kserve.io/enable-prometheus-scraping"] = "true"
+    if annotations:
+        metadata["annotations"] = annotations
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": metadata,
+        "spec": spec,
+    }
+
+
+def generate_configured(
+    count: int, fixed_seed: int = 20262
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` accepted InferenceServices, each with an inferenceservice-config variation in its
+    input set (the InferenceService first)."""
+    drawn: list[tuple[list[dict[str, Any]], str]] = []
+
+    @seed(fixed_seed)
+    @settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    @given(
+        accepted_inference_service(),
+        inferenceservice_config(),
+        st.sampled_from(("Knative", "Standard")),
+    )
+    def collect(isvc: dict[str, Any], config_docs: list[dict[str, Any]], mode: str) -> None:
+        drawn.append(([isvc, *config_docs], mode))
 
     collect()
     return drawn

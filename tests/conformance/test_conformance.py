@@ -1,7 +1,8 @@
 """The differential suite: KServe v0.20.0's own code (conformance/oracle) against our pipeline.
 
 Inputs: every example and golden input set in both default deployment modes, and
-`--conformance-count` (300) generated InferenceServices with a fixed seed. Each difference
+`--conformance-count` (300) generated InferenceServices with a fixed seed, and half as many
+with an inferenceservice-config variation in their input set. Each difference
 left after conformance/allowlist.yaml's normalisations fails, unless conformance/
 known-differences.yaml lists it; each listed difference is a strict xfail here, so fixing it
 makes the suite say so.
@@ -87,8 +88,16 @@ def generated_cases(request: pytest.FixtureRequest) -> list[d.Case]:
     return _write_generated(strategies.generate(count))
 
 
-def _write_generated(drawn: list[tuple[list[dict[str, Any]], str]]) -> list[d.Case]:
-    root = d.BUILD_DIR / "generated"
+@pytest.fixture(scope="session")
+def configured_cases(request: pytest.FixtureRequest) -> list[d.Case]:
+    count = int(request.config.getoption("--conformance-count")) // 2
+    return _write_generated(strategies.generate_configured(count), "configured")
+
+
+def _write_generated(
+    drawn: list[tuple[list[dict[str, Any]], str]], folder: str = "generated"
+) -> list[d.Case]:
+    root = d.BUILD_DIR / folder
     root.mkdir(parents=True, exist_ok=True)
     for old in root.glob("*.yaml"):
         old.unlink()
@@ -97,7 +106,7 @@ def _write_generated(drawn: list[tuple[list[dict[str, Any]], str]]) -> list[d.Ca
         path = root / f"isvc-{i:05d}.yaml"
         path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
         tags = "".join(f"+{t}" for t in strategies.tags(docs[0]))
-        cases.append(d.Case(f"generated/{i:05d}{tags}", (str(path),), mode))
+        cases.append(d.Case(f"{folder}/{i:05d}{tags}", (str(path),), mode))
     return cases
 
 
@@ -148,6 +157,20 @@ def test_generated_match_kserve(
 ) -> None:
     assert len(generated_results) == len(generated_cases)
     left = [x for found in generated_results.values() for x in d.unexplained(found, KNOWN)]
+    assert not left, "differences from KServe v0.20.0:\n" + _report(left)
+
+
+def test_generated_with_config_variations_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], configured_cases: list[d.Case]
+) -> None:
+    """Half as many generated InferenceServices, each with an inferenceservice-config
+    variation (ingress, storage initializer and its CA bundle, agent, logger, batcher,
+    resource defaults, autoscaler, security, metrics) in its input set."""
+    started = time.monotonic()
+    results = d.run_cases(oracle_binary, configured_cases, rules)
+    _summary("configured", _figures(results, started))
+    assert len(results) == len(configured_cases)
+    left = [x for found in results.values() for x in d.unexplained(found, KNOWN)]
     assert not left, "differences from KServe v0.20.0:\n" + _report(left)
 
 
