@@ -60,11 +60,12 @@ def input_key(
 ) -> str | None:
     """The digest of everything the render reads, or None when that is not known for sure."""
     try:
-        files = [_file(Path(p)) for p in _input_files(paths)]
-        files += [_file(Path(p)) for p in config_files]
+        folders: dict[Path, str] = {}  # real paths of folders, each resolved once
+        files = [_file(Path(p), folders) for p in _input_files(paths)]
+        files += [_file(Path(p), folders) for p in config_files]
         if overlay is not None:
             found = find_overlay(overlay)
-            files.append(_file(found) if found.exists() else ["missing", str(found)])
+            files.append(_file(found, folders) if found.exists() else ["missing", str(found)])
     except (_Unknown, OSError):
         return None
     return digest(
@@ -104,15 +105,22 @@ def _input_files(paths: Sequence[str]) -> list[str]:
     return sorted(found)
 
 
-def _file(path: Path) -> list[str]:
+def _file(path: Path, folders: dict[Path, str]) -> list[str]:
     """Name, real path and content digest of one regular file (a FIFO or device is unknown:
-    reading it could block)."""
+    reading it could block). `folders` memoizes the real path of each folder: a file that is
+    not a symlink is its folder's real path plus its name."""
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
         raise _Unknown(str(path))
     with path.open("rb") as handle:
         content = hashlib.sha256(handle.read()).hexdigest()
-    return [str(path), os.path.realpath(path), content]
+    if path.is_symlink():
+        real = os.path.realpath(path)
+    else:
+        if path.parent not in folders:
+            folders[path.parent] = os.path.realpath(path.parent)
+        real = str(Path(folders[path.parent]) / path.name)
+    return [str(path), real, content]
 
 
 def folder_state(root: Path) -> str | None:

@@ -495,11 +495,17 @@ def _index_text(
     `json.dumps(index, indent=2, sort_keys=True)` gives, built per entry (the indenting
     encoder is pure Python: seconds at 35,000 files)."""
     relative: dict[str, str] = {}  # many files share one input file
+    folders: dict[str, str] = {}  # and many input files one folder
     lines = []
     for rel in sorted(files):
         source = sources.get(rel)
         if source and source not in relative:
-            relative[source] = _relative(source, root)
+            folder, _, name = source.rpartition("/")
+            folder = folder or ("/" if source.startswith("/") else ".")
+            if folder not in folders:
+                folders[folder] = _relative(folder, root)
+            base = folders[folder]
+            relative[source] = name if base == "." else f"{base}/{name}"
         digest = hashlib.sha256(files[rel]).hexdigest()
         entry = {"sha256": digest, "source": relative[source] if source else None}
         if rel in objects:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers import build_tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_cli import console_script
 
 from generator import writer
@@ -282,3 +284,22 @@ def test_without_syncfs_each_new_file_and_the_index_is_fsynced_before_the_swap(
 
 def test_syncfs_flushes_a_real_folder(tmp_path: Path) -> None:
     assert writer._syncfs(tmp_path) is True  # Linux: the call is made and succeeds
+
+
+_PARTS = st.sampled_from(("a", "b", ".", "..", "", "x y", "é"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_PARTS, max_size=4),
+    st.sampled_from(("in.yaml", "-", "x.yml")),
+    st.sampled_from(("", "/", "//")),
+)
+def test_the_index_names_each_source_as_relpath_from_dir_would(
+    parts: list[str], name: str, lead: str
+) -> None:
+    """The index resolves each input folder once: the same text as one relpath per file."""
+    source = lead + "/".join([*parts, name])
+    root = Path("/tmp/rendered-root")
+    text = writer._index_text(root, {"ns/f.yaml": b"x\n"}, {"ns/f.yaml": source}, {}, {})
+    assert json.loads(text)["files"]["ns/f.yaml"]["source"] == writer._relative(source, root)
