@@ -235,10 +235,9 @@ def _refused(obj: Mapping[str, Any], applied: Sequence[Patch]) -> list[Problem]:
             applied[-1].source,
             None,
             where,
-            f"{_describe(obj)} as patched: {invalid.field}: {invalid.message} "
-            "(the API server would refuse it)",
+            f"{_describe(obj)} as patched: {invalid.field}: {invalid.message}",
         )
-        for invalid in emitted.check_object(obj)
+        for invalid in emitted.own_refusals(obj)
     ]
 
 

@@ -199,9 +199,7 @@ def _run(request: Request, progress: Progress | None) -> Result:
         Rendered(p.doc, "", p.source) for p in inputs.passthrough + modelmesh_runtimes(inputs)
     ]
     problems += [  # passed through as written: what the API server refuses is refused here
-        p.problem(replace(invalid, message=f"{invalid.message} (the API server would refuse it)"))
-        for p in inputs.passthrough
-        for invalid in emitted.check_object(p.doc)
+        p.problem(invalid) for p in inputs.passthrough for invalid in emitted.own_refusals(p.doc)
     ]
     pack = _open_pack(request, ctx)
     outcomes = _render_inference_services(inputs.inference_services, ctx, pack, progress)
@@ -453,8 +451,8 @@ def _refused_llm_children(objects: Sequence[Rendered], owners: Sequence[Loaded])
         owner = by_source.get(item.source)
         if owner is None:  # an LLMInferenceServiceConfig's object: named by its own field
             problems += [
-                Problem(item.source, None, i.field, f"{i.message} (the API server would refuse it)")
-                for i in emitted.check_object(item.obj)
+                Problem(item.source, None, i.field, i.message)
+                for i in emitted.own_refusals(item.obj)
             ]
             continue
         problems += [owner.problem(i) for i in emitted.check_rendered([item.obj], owner.doc)]

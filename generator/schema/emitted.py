@@ -8,7 +8,7 @@ PROVENANCE.md) is checked by a quick screen (`screen.py`) that only ever says "v
 object; any other object is checked by the schema's compiled validator, which decides, and
 explained as `generator.schema` explains input (a null field counts as absent, as the API server
 prunes it). Objects no InferenceService explains are checked the same way and named by their
-own fields (`check_object`): inputs passed through, objects an overlay patched, and the
+own fields (`own_refusals`): inputs passed through, objects an overlay patched, and the
 children of LLMInferenceServices.
 
 A refusal names the INPUT field that caused it when it can be found: the output value (or the
@@ -32,7 +32,7 @@ from generator.errors import Invalid, field_path
 from generator.schema.screen import Check, compile_screen
 from generator.schema.validators import Validator, load_validator
 
-__all__ = ["EMITTED_KINDS", "check_object", "check_rendered", "module_of"]
+__all__ = ["EMITTED_KINDS", "check_rendered", "module_of", "own_refusals"]
 
 # "apiVersion kind" -> module under data/emitted/
 _DATA: Final = resources.files(__name__.rpartition(".")[0]).joinpath("data")
@@ -72,16 +72,17 @@ def check_rendered(
     return list(found.values())
 
 
-def check_object(obj: Mapping[str, Any]) -> list[Invalid]:
-    """What the API server would refuse in `obj`, by `obj`'s own fields: for an object no
-    InferenceService explains (an input passed through, an object an overlay patched, an
-    LLMInferenceService's child)."""
+def own_refusals(obj: Mapping[str, Any]) -> list[Invalid]:
+    """What the API server would refuse in `obj`, by `obj`'s own fields, each message saying so:
+    for an object no InferenceService explains (an input passed through, an object an overlay
+    patched, an LLMInferenceServiceConfig's object)."""
     module = module_of(obj)
     if module is None or _screen(module)(obj):
         return []
     found: dict[str, Invalid] = {}
     for invalid, _, _, _ in _explained(module, obj):
-        found.setdefault(invalid.field or invalid.message, invalid)
+        message = f"{invalid.message} (the API server would refuse it)"
+        found.setdefault(invalid.field or invalid.message, Invalid(invalid.field, message))
     return list(found.values())
 
 
