@@ -220,15 +220,13 @@ def _run(request: Request, progress: Progress | None) -> Result:
         inputs, result.admitted, ctx
     )
     rendered += graph_objects + model_configs
-    llm_objects, llm_problems, llm_notices = _render_llm_inference_services(
+    llm_objects, llm_problems, llm_notices, llm_reconciled = _render_llm_inference_services(
         inputs, cfg, request, ctx, result.llm_statuses
     )
     rendered += llm_objects
     problems += llm_problems
     result.warnings += llm_notices
-    # Both controllers copy the CA bundle into the namespace of what they reconcile; passed
-    # through, LLMInferenceServices are left to the in-cluster controller.
-    llm_reconciled = [] if _llm_passed_through(cfg, request) else inputs.llm_inference_services
+    # Both controllers copy the CA bundle into the namespace of what they reconcile.
     ca_bundles, ca_problems, ca_notices = cabundle.render_ca_bundles(
         ctx.config.storage_initializer.ca_bundle_config_map_name,
         inputs.other_config_maps,
@@ -411,13 +409,14 @@ def _render_llm_inference_services(
     request: Request,
     ctx: controller.ReconcileContext,
     statuses: list[llm_reconcile.Status],
-) -> tuple[list[Rendered], list[Problem], list[Notice]]:
-    """LLMInferenceServices and their configs: rendered, or passed through when asked."""
+) -> tuple[list[Rendered], list[Problem], list[Notice], list[Loaded]]:
+    """LLMInferenceServices and their configs: rendered, or passed through when asked; and the
+    LLMInferenceServices reconciled here (none when passed to the in-cluster controller)."""
     options, problems = llm_reconcile.options_from_config(cfg.data)
-    if _llm_passed_through(cfg, request):
+    if request.llmisvc_passthrough or options.passthrough:
         items = inputs.llm_inference_services + inputs.llm_inference_service_configs
         said = llm_reconcile.passed_through(items, request.llmisvc_passthrough)
-        return [Rendered(i.doc, "", i.source) for i in items], problems, said
+        return [Rendered(i.doc, "", i.source) for i in items], problems, said, []
     notices: list[Notice] = []
     try:
         objects, found = llm_reconcile.render_all(
@@ -432,14 +431,10 @@ def _render_llm_inference_services(
             notices,
         )
     except TemplateError as err:
-        return [], [*problems, template_problem(err, ctx.renderer)], []
+        reconciled = inputs.llm_inference_services
+        return [], [*problems, template_problem(err, ctx.renderer)], [], reconciled
     refused = _refused_llm_children(objects, inputs.llm_inference_services)
-    return objects, problems + found + refused, notices
-
-
-def _llm_passed_through(cfg: config_mod.Config, request: Request) -> bool:
-    """Whether LLMInferenceServices pass through to the in-cluster controller, unrendered."""
-    return request.llmisvc_passthrough or llm_reconcile.options_from_config(cfg.data)[0].passthrough
+    return objects, problems + found + refused, notices, inputs.llm_inference_services
 
 
 def _refused_llm_children(objects: Sequence[Rendered], owners: Sequence[Loaded]) -> list[Problem]:
