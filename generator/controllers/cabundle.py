@@ -44,12 +44,11 @@ class Member(NamedTuple):
 
 def members(admitted: Sequence[Admitted], llm: Sequence[Loaded]) -> list[Member]:
     """What the two controllers reconcile as far as the CA bundle (the LLMInferenceService
-    controller.go runs it for every LLMInferenceService), by namespace and name."""
+    controller.go runs it for every LLMInferenceService)."""
     found = [
         Member(a.namespace, a.loaded.name, a.loaded.source) for a in admitted if _reconciled(a)
     ]
-    found += [Member(i.namespace, i.name, i.source) for i in llm]
-    return sorted(found)
+    return found + [Member(i.namespace, i.name, i.source) for i in llm]
 
 
 def render_ca_bundles(
@@ -60,14 +59,15 @@ def render_ca_bundles(
     ConfigMap kserve/`name` (the storageInitializer config's caBundleConfigMapName)."""
     if not name or not reconciled:
         return [], [], []
+    ordered = sorted(reconciled)  # by namespace and name: the first owns its namespace's copy
     owners: dict[str, Member] = {}
-    for one in sorted(reconciled):  # the first by name owns the copy in the rendered folder
+    for one in ordered:
         owners.setdefault(one.namespace, one)
     source = next(
         (i for i in config_maps if i.namespace == c.KSERVE_NAMESPACE and i.name == name), None
     )
     if source is None:
-        return [], [], [_not_in_input_set(name, sorted(owners), min(reconciled))]
+        return [], [], [_not_in_input_set(name, sorted(owners), ordered[0])]
     data = source.doc.get("data")
     bundle = data.get(c.DEFAULT_CA_BUNDLE_FILE_NAME) if isinstance(data, dict) else None
     if not isinstance(bundle, str) or bundle == "":
