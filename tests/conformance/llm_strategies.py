@@ -21,8 +21,10 @@ import copy
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import given
 from hypothesis import strategies as st
+
+from conformance.strategies import replayable
 
 V1ALPHA2 = "serving.kserve.io/v1alpha2"
 V1ALPHA1 = "serving.kserve.io/v1alpha1"
@@ -525,14 +527,7 @@ def generate(count: int, fixed_seed: int = 20261) -> list[list[dict[str, Any]]]:
     """`count` input sets with a fixed seed, the same list every run."""
     drawn: list[list[dict[str, Any]]] = []
 
-    @seed(fixed_seed)
-    @settings(
-        max_examples=count,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        deadline=None,
-    )
+    @replayable(count, fixed_seed)
     @given(llm_inference_service(), ingress_config(), st.data())
     def collect(service: dict[str, Any], config: dict[str, Any] | None, data: Any) -> None:
         accounts = service_accounts(service)

@@ -11,6 +11,7 @@ values (the two sides must refuse them with the same text).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -250,20 +251,31 @@ def tags(isvc: dict[str, Any]) -> list[str]:
     return found
 
 
+def replayable(count: int, fixed_seed: int) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Settings for a generator of test inputs: `count` draws from a fixed seed, generation only
+    (no shrinking, no example database), so the list is the same every run."""
+
+    def wrap(test: Callable[..., None]) -> Callable[..., None]:
+        return seed(fixed_seed)(
+            settings(
+                max_examples=count,
+                database=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                deadline=None,
+            )(test)
+        )
+
+    return wrap
+
+
 def generate(count: int, fixed_seed: int = 20260) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) with a fixed seed, the same list every run: an
     InferenceService, and a ClusterStorageContainer when it uses the custom scheme and the
     draw says so."""
     drawn: list[tuple[list[dict[str, Any]], str]] = []
 
-    @seed(fixed_seed)
-    @settings(
-        max_examples=count,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        deadline=None,
-    )
+    @replayable(count, fixed_seed)
     @given(inference_service(), st.sampled_from(("Knative", "Standard")), st.booleans())
     def collect(isvc: dict[str, Any], mode: str, with_container: bool) -> None:
         docs = [isvc]
@@ -417,14 +429,7 @@ def generate_configured(
     input set (the InferenceService first)."""
     drawn: list[tuple[list[dict[str, Any]], str]] = []
 
-    @seed(fixed_seed)
-    @settings(
-        max_examples=count,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        deadline=None,
-    )
+    @replayable(count, fixed_seed)
     @given(
         accepted_inference_service(),
         inferenceservice_config(),
