@@ -552,11 +552,12 @@ def _render_into(
         for line in record.messages:
             click.echo(line, err=True)
         return writer.WriteReport(unchanged=record.files, kept=list(record.kept))
-    result = pipeline.run(request, _Progress())
-    messages = pipeline_messages(request, result, options["explain"])
-    for line in messages:
-        click.echo(line, err=True)
-    report = write_rendered(output_dir, result, flux_to, shard_label)
+    with pipeline.gc_paused():  # the writer's many small objects beside the render's
+        result = pipeline.run(request, _Progress())
+        messages = pipeline_messages(request, result, options["explain"])
+        for line in messages:
+            click.echo(line, err=True)
+        report = write_rendered(output_dir, result, flux_to, shard_label)
     if key is not None and cache_dir is not None:
         files = len(report.written) + report.unchanged
         run_record.save(cache_dir, output_dir, key, files, report.kept, messages)

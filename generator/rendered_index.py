@@ -2,10 +2,14 @@
 turned against the user.
 
 It lists the files `render -o` wrote (path → sha256, input file) and the kustomizations it
-wrote. Only files it lists are ever pruned, and `diff` prints their content, so a hand-edited
-entry such as `../input/secret.yaml`, `/dev/zero` or a path through a symlink out of DIR would
-make us read, print or delete something that is not ours: every entry must be a relative path
-of plain names inside DIR with no symlink on the way, and a regular file if it is there.
+wrote. Since version 3 it is one index per shard (`DIR/<shard>/.kserve-gitops-index.json`, the
+shard's files) and one in DIR (the shard folders, the Flux files and the root kustomization):
+a change inside one shard then changes that shard folder only, which the writer can exchange
+in one atomic step. Only files it lists are ever pruned, and `diff` prints their content, so a
+hand-edited entry such as `../input/secret.yaml`, `/dev/zero` or a path through a symlink out
+of DIR would make us read, print or delete something that is not ours: every entry must be a
+relative path of plain names inside DIR with no symlink on the way, and a regular file if it
+is there; and each shard's index may only list paths inside its shard.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from generator.errors import Problem, ProblemsFound, Source
 
 INDEX_NAME = ".kserve-gitops-index.json"
 KUSTOMIZATION = "kustomization.yaml"
-INDEX_VERSION = 2  # 2: shards, with `kustomizations`; 1 (read, never written): one kustomization
+# 3: an index per shard; 2 (read, never written): one index, shards; 1 (read): no shards
+INDEX_VERSION = 3
 # What an index entry may be made of: our own folder and file names, nothing else.
 _INDEX_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -41,13 +46,19 @@ _HASH_CHARS = 12
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """A rendered directory's index: our files (path → sha256, source) and kustomizations."""
+    """A rendered directory's index: our files (path → sha256, source) and kustomizations, and
+    the shard folders that hold an index of their own (version 3)."""
 
     files: dict[str, dict[str, Any]]
     kustomizations: frozenset[str]
+    shards: frozenset[str] = frozenset()
 
     def ours(self) -> set[str]:
         return set(self.files) | set(self.kustomizations)
+
+    def index_files(self) -> set[str]:
+        """The shards' own index files (DIR's is not listed: it is always ours)."""
+        return {f"{shard}/{INDEX_NAME}" for shard in self.shards}
 
 
 EMPTY_INDEX = Index({}, frozenset())
@@ -62,38 +73,77 @@ def read_index(root: Path, modes: Mapping[str, int] | None = None) -> Index:
     Raises ProblemsFound (exit 2) when the index is malformed or any entry could make us read,
     print or delete something outside DIR or something that is not a file we wrote.
     """
-    path = root / INDEX_NAME
-    try:
-        info = path.lstat()
-    except FileNotFoundError:
+    doc = _read_json(root, INDEX_NAME)
+    if doc is None:
         return EMPTY_INDEX
-    except OSError as err:
-        raise _bad_index(root, f"cannot read it: {err.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise _bad_index(root, "it is not a regular file")
-    if info.st_size > _INDEX_MAX_BYTES:
-        raise _bad_index(root, f"it is larger than {_INDEX_MAX_BYTES} bytes")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise _bad_index(root, f"not valid JSON ({err})") from None
     found = _parse_index(doc)
     if isinstance(found, str):
         raise _bad_index(root, found)
     folders: dict[str, str] = {}
-    for rel in sorted(found.ours()):
-        message = check_entry(root, rel, folders, modes)
+    _check_entries(root, found, INDEX_NAME, folders, modes)
+    return _with_shards(root, found, folders, modes) if found.shards else found
+
+
+def _check_entries(
+    root: Path, index: Index, rel: str, folders: dict[str, str], modes: Mapping[str, int] | None
+) -> None:
+    """Raise for the first entry of the index file `rel` that is not ours to touch on disk."""
+    for entry in sorted(index.ours()):
+        message = check_entry(root, entry, folders, modes)
         if message:
-            raise _bad_index(root, f"entry {rel!r}: {message}")
-    return found
+            raise _bad_index(root, f"entry {entry!r}: {message}", rel)
 
 
-def _bad_index(root: Path, detail: str) -> ProblemsFound:
+def _read_json(root: Path, rel: str) -> Any:
+    """The JSON document of the index file `rel`, None when there is none."""
+    path = root / rel
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise _bad_index(root, f"cannot read it: {err.strerror}", rel) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _bad_index(root, "it is not a regular file", rel)
+    if info.st_size > _INDEX_MAX_BYTES:
+        raise _bad_index(root, f"it is larger than {_INDEX_MAX_BYTES} bytes", rel)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise _bad_index(root, f"not valid JSON ({err})", rel) from None
+
+
+def _with_shards(
+    root: Path, top: Index, folders: dict[str, str], modes: Mapping[str, int] | None
+) -> Index:
+    """DIR's index with the files and kustomizations of each shard's own index. A shard folder
+    deleted by hand holds nothing (its files show as added); one whose index is gone is an
+    invalid index, as DIR's would be."""
+    files = dict(top.files)
+    kustomizations = set(top.kustomizations)
+    for shard in sorted(top.shards):
+        where = _check_part(root, shard, False, modes)
+        if where == _MISSING:
+            continue
+        if where:
+            raise _bad_index(root, f"shard {shard!r}: {where}")
+        rel = f"{shard}/{INDEX_NAME}"
+        doc = _read_json(root, rel)
+        found = "missing" if doc is None else _parse_shard_index(doc, shard)
+        if isinstance(found, str):
+            raise _bad_index(root, found, rel)
+        _check_entries(root, found, rel, folders, modes)
+        files.update(found.files)
+        kustomizations |= found.kustomizations
+    return Index(files, frozenset(kustomizations), top.shards)
+
+
+def _bad_index(root: Path, detail: str, rel: str = INDEX_NAME) -> ProblemsFound:
     message = (
-        f"invalid index: {detail}; restore it (e.g. `git checkout -- {root / INDEX_NAME}`) "
+        f"invalid index: {detail}; restore it (e.g. `git checkout -- {root / rel}`) "
         "or remove the folder and render again"
     )
-    return ProblemsFound([Problem(Source(str(root / INDEX_NAME)), None, "", message)])
+    return ProblemsFound([Problem(Source(str(root / rel)), None, "", message)])
 
 
 def _parse_index(doc: Any) -> Index | str:
@@ -101,9 +151,35 @@ def _parse_index(doc: Any) -> Index | str:
     if not isinstance(doc, dict):
         return "not a JSON object"
     version = doc.get("version")
-    if version not in (1, INDEX_VERSION) or isinstance(version, bool):
+    if version not in (1, 2, INDEX_VERSION) or isinstance(version, bool):
         return f"unknown version {version!r}"
     files = doc.get("files")
+    wrong = _wrong_files(files)
+    if wrong or not isinstance(files, dict):
+        return wrong
+    if version == 1:  # before shards: only the root kustomization was ours
+        return Index(dict(files), frozenset({KUSTOMIZATION}))
+    kustomizations = doc.get("kustomizations")
+    if not isinstance(kustomizations, list):
+        return "`kustomizations` is not a list"
+    for rel in kustomizations:
+        if not isinstance(rel, str) or not is_index_path(rel) or rel.count("/") > 1:
+            return f"kustomization {rel!r}: not a kustomization.yaml of the folder or a shard"
+        if PurePosixPath(rel).name != KUSTOMIZATION or rel in files:
+            return f"kustomization {rel!r}: not a kustomization.yaml of the folder or a shard"
+    if version == 2:
+        return Index(dict(files), frozenset(kustomizations))
+    shards = doc.get("shards")
+    if not isinstance(shards, list) or not all(_is_shard(s) for s in shards):
+        return "`shards` is not a list of folder names"
+    for rel in [*files, *kustomizations]:  # what a shard holds is in the shard's index
+        if "/" in rel and rel.split("/", 1)[0] in shards:
+            return f"entry {rel!r}: belongs in its shard's index"
+    return Index(dict(files), frozenset(kustomizations), frozenset(shards))
+
+
+def _wrong_files(files: Any) -> str:
+    """What is wrong with an index's `files` ("" if nothing)."""
     if not isinstance(files, dict):
         return "`files` is not an object"
     for rel, meta in files.items():
@@ -115,17 +191,24 @@ def _parse_index(doc: Any) -> Index | str:
             return f"entry {rel!r}: source is not a string"
         if not is_index_path(rel):
             return f"entry {rel!r}: not a relative path inside the folder"
-    if version == 1:  # before shards: only the root kustomization was ours
-        return Index(dict(files), frozenset({KUSTOMIZATION}))
-    kustomizations = doc.get("kustomizations")
-    if not isinstance(kustomizations, list):
-        return "`kustomizations` is not a list"
-    for rel in kustomizations:
-        if not isinstance(rel, str) or not is_index_path(rel) or rel.count("/") > 1:
-            return f"kustomization {rel!r}: not a kustomization.yaml of the folder or a shard"
-        if PurePosixPath(rel).name != KUSTOMIZATION or rel in files:
-            return f"kustomization {rel!r}: not a kustomization.yaml of the folder or a shard"
-    return Index(dict(files), frozenset(kustomizations))
+    return ""
+
+
+def _parse_shard_index(doc: Any, shard: str) -> Index | str:
+    """A shard's own index: version 3, only paths inside the shard, no shards of its own."""
+    if not isinstance(doc, dict) or doc.get("version") != INDEX_VERSION or "shards" in doc:
+        return f"its index is not a version {INDEX_VERSION} shard index"
+    found = _parse_index({**doc, "shards": []})
+    if isinstance(found, str):
+        return found
+    for rel in found.ours():
+        if not rel.startswith(f"{shard}/"):
+            return f"entry {rel!r} is outside the shard"
+    return found
+
+
+def _is_shard(name: Any) -> bool:
+    return isinstance(name, str) and is_index_path(name) and "/" not in name and name != FLUX_DIR
 
 
 def is_index_path(rel: Any) -> bool:

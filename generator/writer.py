@@ -5,13 +5,15 @@ under `DIR/<namespace>/_passthrough/`, cluster-scoped objects under `DIR/_cluste
 top-level folder is a shard with its own `kustomization.yaml` listing exactly its files, so a
 namespace builds, applies and reviews on its own (`kustomize build` grows much faster than
 linearly with the objects in one build, kubernetes-sigs/kustomize#5084). `DIR/kustomization.yaml`
-lists the shard folders; `.kserve-gitops-index.json` records which input produced which file,
-with its content hash, and which kustomizations this tool wrote.
+lists the shard folders; each shard's `.kserve-gitops-index.json` records which input produced
+which of its files, with its content hash, and DIR's lists the shards (rendered_index.py).
 
 Atomicity: the new tree is built beside DIR and exchanged with it in one `renameat2(2)`
 RENAME_EXCHANGE call, so a process killed at any moment leaves DIR holding either the old
-complete render or the new one. Where the exchange is not available, two renames are used and
-an interrupted swap is finished or rolled back on the next run. Everything the index does not
+complete render or the new one. When all that changes lies inside one shard folder (its index
+included), only that folder is built and exchanged: as atomic, in O(shard). Where the exchange
+is not available, the whole tree is swapped with two renames and an interrupted swap is
+finished or rolled back on the next run. Everything the index does not
 list (a person's files, symlinks, empty folders, folder modes) is carried over untouched; only
 files this tool wrote are ever pruned. One writer at a time: `locked()` holds an advisory lock
 on DIR's parent folder around plan, write and swap (dirlock.py); the index is read and checked
@@ -159,6 +161,11 @@ def kustomization_paths(files: Iterable[str]) -> set[str]:
     return {f"{shard_of(rel)}/{KUSTOMIZATION}" for rel in files} | {KUSTOMIZATION}
 
 
+def index_paths(files: Iterable[str]) -> set[str]:
+    """Where the shards' own indexes go (DIR's is beside them, always ours)."""
+    return {f"{unit}/{INDEX_NAME}" for unit in map(_unit, files) if unit}
+
+
 def kustomizations(files: Iterable[str]) -> dict[str, str]:
     """The kustomization of each shard (its files, relative to it) and of DIR (its shards)."""
     by_shard: dict[str, list[str]] = {}
@@ -266,8 +273,9 @@ def look(root: Path) -> Found:
 def conflicts(root: Path, files: Mapping[str, str], found: Found | None = None) -> list[str]:
     """Paths we would write over (or through) that a person put there."""
     found = found or look(root)
-    root, tree, ours = found.root, found.tree, found.index.ours()
-    wanted = set(files) | kustomization_paths(files)
+    root, tree = found.root, found.tree
+    ours = found.index.ours() | found.index.index_files()
+    wanted = set(files) | kustomization_paths(files) | index_paths(files)
     folders = _folders(wanted)
     # A folder in the way that is a file or a symlink (which could lead anywhere); below one,
     # the listing does not go, so those paths are asked of the file system.
@@ -347,14 +355,11 @@ def write_tree(
     step = crash or (lambda _name: None)
     found = found or look(root)
     root, recovered, tree, old_index = found.root, found.recovered, found.tree, found.index
-    ours_before = old_index.ours()
-    problems = preflight(root, tree, ours_before)
-    if problems:
-        raise ProblemsFound(problems)
+    ours_before = old_index.ours() | old_index.index_files()
     generated = kustomizations(files)
     wanted = {rel: text.encode("utf-8") for rel, text in {**files, **generated}.items()}
     ours = {rel: wanted[rel] for rel in files}  # bytes, hashed without encoding again
-    index = _index_text(root, ours, sources, generated, objects or {})
+    indexes = _index_texts(root, ours, sources, generated, objects or {})
     same = _unchanged(root, tree, ours_before, wanted)
     theirs = _theirs(tree, ours_before)
     report = WriteReport(
@@ -364,8 +369,15 @@ def write_tree(
         unchanged=sum(1 for r in files if r in same),
         recovered=recovered,
     )
-    if len(same) == len(wanted) and _holds(root / INDEX_NAME, index.encode("utf-8")):
-        return report  # nothing to write: the index lists exactly these files, nothing to prune
+    changed = _changed_units(root, tree, old_index.ours(), wanted, same, indexes)
+    shard = _one_shard(changed, old_index.shards, tree)
+    problems = preflight(root, _within(tree, shard) if shard else tree, ours_before)
+    if problems:
+        raise ProblemsFound(problems)
+    if not changed:
+        return report  # nothing to write: the indexes list exactly these files, nothing to prune
+    if shard is not None and _swap_shard(root, shard, tree, wanted, same, theirs, indexes, step):
+        return report
     staging = _staging(root)
     _remove(staging)
     try:
@@ -374,8 +386,10 @@ def write_tree(
         carried = [e for e in theirs if e.rel not in wanted]
         written = _fill(staging, root, tree, wanted, same, carried)
         step("files-written")
-        _write_new(staging / INDEX_NAME, index.encode("utf-8"))
-        _make_durable(staging, [*written, staging / INDEX_NAME])
+        for rel, data in indexes.items():
+            _write_new(staging / rel, data)
+            written.append(staging / rel)
+        _make_durable(staging, written)
         if root.is_dir():  # DIR keeps its permission bits (e.g. 0700)
             staging.chmod(stat.S_IMODE(root.stat().st_mode))
         step("staging-complete")
@@ -386,6 +400,93 @@ def write_tree(
     step("swapped")
     _remove(staging)
     return report
+
+
+def _changed_units(
+    root: Path,
+    tree: Mapping[str, _Entry],
+    old: set[str],
+    wanted: Mapping[str, bytes],
+    same: set[str],
+    indexes: Mapping[str, bytes],
+) -> set[str]:
+    """The shard folders (and "" for DIR's own files) in which anything is to change: a file
+    written, one pruned, or an index that does not hold its new text."""
+    units = {_unit(rel) for rel in wanted if rel not in same}
+    units |= {_unit(rel) for rel in old if rel not in wanted}
+    for rel, data in indexes.items():
+        entry = tree.get(rel)
+        if entry is None or not stat.S_ISREG(entry.mode) or not _holds(f"{root}/{rel}", data):
+            units.add(_unit(rel))
+    return units
+
+
+def _one_shard(
+    changed: set[str], old_shards: frozenset[str], tree: Mapping[str, _Entry]
+) -> str | None:
+    """The shard folder to exchange on its own, when the change is all inside one shard that
+    has its own index in DIR (a real folder); None: the whole tree is exchanged."""
+    if len(changed) != 1:
+        return None
+    (shard,) = changed
+    entry = tree.get(shard)
+    if not shard or shard not in old_shards or entry is None or not stat.S_ISDIR(entry.mode):
+        return None
+    return shard
+
+
+def _within(tree: Mapping[str, _Entry], shard: str) -> dict[str, _Entry]:
+    """The entries of one shard folder (itself included), by their paths in DIR."""
+    prefix = f"{shard}/"
+    return {rel: e for rel, e in tree.items() if rel == shard or rel.startswith(prefix)}
+
+
+def _swap_shard(
+    root: Path,
+    shard: str,
+    tree: Mapping[str, _Entry],
+    wanted: Mapping[str, bytes],
+    same: set[str],
+    theirs: Sequence[_Entry],
+    indexes: Mapping[str, bytes],
+    step: CrashHook,
+) -> bool:
+    """Build the new shard folder beside DIR and exchange it with the old one in one
+    renameat2(2): DIR holds the old render or the new one at every moment, as with the whole
+    tree, in O(shard) instead of O(DIR). False (nothing changed) where the exchange is not
+    available."""
+    prefix = f"{shard}/"
+    cut = len(prefix)
+    inner = {
+        rel[cut:]: _Entry(rel[cut:], e.mode) for rel, e in tree.items() if rel.startswith(prefix)
+    }
+    mine = {rel[cut:]: data for rel, data in wanted.items() if rel.startswith(prefix)}
+    kept = {rel[cut:] for rel in same if rel.startswith(prefix)}
+    carried = [
+        _Entry(e.rel[cut:], e.mode)
+        for e in theirs
+        if e.rel.startswith(prefix) and e.rel not in wanted
+    ]
+    staging = _staging(root)
+    _remove(staging)
+    try:
+        staging.mkdir()
+        step("staging-created")
+        written = _fill(staging, root / shard, inner, mine, kept, carried)
+        step("files-written")
+        _write_new(staging / INDEX_NAME, indexes[f"{prefix}{INDEX_NAME}"])
+        _make_durable(staging, [*written, staging / INDEX_NAME])
+        staging.chmod(stat.S_IMODE(tree[shard].mode))
+        step("staging-complete")
+        if not _rename_exchange(staging, root / shard):
+            _remove(staging)
+            return False
+    except Exception:
+        _remove(staging)
+        raise
+    step("swapped")
+    _remove(staging)
+    return True
 
 
 def _fill(
@@ -484,41 +585,92 @@ def _umask() -> int:
     return mask
 
 
-def _index_text(
+def _index_texts(
     root: Path,
     files: Mapping[str, bytes],
     sources: Mapping[str, str],
     generated: Mapping[str, str],
     objects: Mapping[str, str],
-) -> str:
-    """The index of `files` (as bytes) and `generated`, the kustomizations: what
-    `json.dumps(index, indent=2, sort_keys=True)` gives, built per entry (the indenting
-    encoder is pure Python: seconds at 35,000 files)."""
-    relative: dict[str, str] = {}  # many files share one input file
-    folders: dict[str, str] = {}  # and many input files one folder
-    lines = []
+) -> dict[str, bytes]:
+    """The index files (relative path → bytes): one in each shard for the shard's files and
+    kustomization, and DIR's for the shard folders, the Flux files and the root
+    kustomization (rendered_index.py)."""
+    relative = _Sources(root)
+    groups: dict[str, tuple[list[str], list[str]]] = {}  # unit → (files, kustomizations)
     for rel in sorted(files):
-        source = sources.get(rel)
-        if source and source not in relative:
+        groups.setdefault(_unit(rel), ([], []))[0].append(rel)
+    for rel in sorted(generated):
+        groups.setdefault(_unit(rel), ([], []))[1].append(rel)
+    shards = sorted(unit for unit in groups if unit != "")
+    top_files, top_kustomizations = groups.get("", ([], []))
+    out = {INDEX_NAME: _index_text(top_files, top_kustomizations, files, sources, objects,
+                                   relative, shards)}  # fmt: skip
+    for shard in shards:
+        own, kustomized = groups[shard]
+        text = _index_text(own, kustomized, files, sources, objects, relative, None)
+        out[f"{shard}/{INDEX_NAME}"] = text
+    return out
+
+
+def _unit(rel: str) -> str:
+    """The shard folder a path belongs to, "" for what DIR's own index lists (the root
+    kustomization, the Flux folder)."""
+    shard, slash, _ = rel.partition("/")
+    return shard if slash and shard != FLUX_DIR else ""
+
+
+class _Sources:
+    """Input paths as seen from the rendered folder, so the index does not depend on the
+    directory the command ran in or how the path was spelled; each folder resolved once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.relative: dict[str, str] = {}  # many files share one input file
+        self.folders: dict[str, str] = {}  # and many input files one folder
+
+    def __call__(self, source: str) -> str:
+        if source not in self.relative:
             folder, _, name = source.rpartition("/")
             folder = folder or ("/" if source.startswith("/") else ".")
-            if folder not in folders:
-                folders[folder] = _relative(folder, root)
-            base = folders[folder]
-            relative[source] = name if base == "." else f"{base}/{name}"
+            if folder not in self.folders:
+                self.folders[folder] = _relative(folder, self.root)
+            base = self.folders[folder]
+            self.relative[source] = name if base == "." else f"{base}/{name}"
+        return self.relative[source]
+
+
+def _index_text(
+    listed: Sequence[str],
+    kustomized: Sequence[str],
+    files: Mapping[str, bytes],
+    sources: Mapping[str, str],
+    objects: Mapping[str, str],
+    relative: Callable[[str], str],
+    shards: Sequence[str] | None,
+) -> bytes:
+    """One index file: what `json.dumps(index, indent=2, sort_keys=True)` gives, built per
+    entry (the indenting encoder is pure Python: seconds at 35,000 files). `listed` and
+    `kustomized` are sorted; `shards` only in DIR's index."""
+    lines = []
+    for rel in listed:
+        source = sources.get(rel)
         digest = hashlib.sha256(files[rel]).hexdigest()
-        entry = {"sha256": digest, "source": relative[source] if source else None}
+        entry = {"sha256": digest, "source": relative(source) if source else None}
         if rel in objects:
             entry["object"] = objects[rel]  # the file name was shortened to fit
         fields = ",\n".join(f"      {_json(k)}: {_json(entry[k])}" for k in sorted(entry))
         lines.append(f"    {_json(rel)}: {{\n{fields}\n    }}")
     entries = "{\n" + ",\n".join(lines) + "\n  }" if lines else "{}"
-    listed = ",\n".join(f"    {_json(rel)}" for rel in sorted(generated))
-    kustomizations = f"[\n{listed}\n  ]" if listed else "[]"
-    return (
-        f'{{\n  "files": {entries},\n  "generator": "kserve-gitops",\n'
-        f'  "kustomizations": {kustomizations},\n  "version": {INDEX_VERSION}\n}}\n'
-    )
+    text = f'{{\n  "files": {entries},\n  "generator": "kserve-gitops",\n'
+    text += f'  "kustomizations": {_json_list(kustomized)},\n'
+    if shards is not None:
+        text += f'  "shards": {_json_list(shards)},\n'
+    return f'{text}  "version": {INDEX_VERSION}\n}}\n'.encode()
+
+
+def _json_list(items: Sequence[str]) -> str:
+    listed = ",\n".join(f"    {_json(item)}" for item in items)
+    return f"[\n{listed}\n  ]" if listed else "[]"
 
 
 _json = json.dumps  # one string or null, as the encoder writes it

@@ -153,8 +153,11 @@ def test_a_change_writes_only_the_changed_file(tmp_path: Path) -> None:
     after = _identities(out)
     kept = [f"team/_passthrough/configmap-{n}.yaml" for n in "abc"]
     assert all(after[rel] == before[rel] for rel in kept)  # the same inodes: hard links
-    assert after[writer.INDEX_NAME] != before[writer.INDEX_NAME]
-    assert all((out / rel).stat().st_nlink == 1 for rel in after)  # the old tree is gone
+    shard_index = f"team/{writer.INDEX_NAME}"
+    assert after[shard_index] != before[shard_index]
+    # One shard changed: that folder alone was exchanged, DIR and its index are as they were.
+    assert after[writer.INDEX_NAME] == before[writer.INDEX_NAME]
+    assert all((out / rel).stat().st_nlink == 1 for rel in after)  # the old shard is gone
     consistent(out)
 
 
@@ -191,19 +194,33 @@ def test_the_index_is_the_json_encoders_text(
     # every other file has a source, some shared (the writer relativizes each source once)
     sources = {rel: f"/r/apps/{i % 3}.yaml" for i, rel in enumerate(files) if i % 2 == 0}
     objects = {rel: obj for rel, (_, obj) in files.items() if obj is not None}
+
+    def unit(rel: str) -> str:  # the shard whose index lists rel ("" for DIR's own index)
+        shard, slash, _ = rel.partition("/")
+        return shard if slash and shard != writer.FLUX_DIR else ""
+
+    shards = sorted({unit(rel) for rel in [*files, *generated]} - {""})
     expected = {
-        "version": writer.INDEX_VERSION,
-        "generator": "kserve-gitops",
-        "files": {
-            rel: {
-                "sha256": writer.sha256(texts[rel]),
-                "source": f"..{sources[rel][2:]}" if rel in sources else None,
-                **({"object": objects[rel]} if rel in objects else {}),
-            }
-            for rel in files
-        },
-        "kustomizations": sorted(generated),
+        (f"{shard}/" if shard else "") + writer.INDEX_NAME: {
+            "version": writer.INDEX_VERSION,
+            "generator": "kserve-gitops",
+            "files": {
+                rel: {
+                    "sha256": writer.sha256(texts[rel]),
+                    "source": f"..{sources[rel][2:]}" if rel in sources else None,
+                    **({"object": objects[rel]} if rel in objects else {}),
+                }
+                for rel in files
+                if unit(rel) == shard
+            },
+            "kustomizations": sorted(g for g in generated if unit(g) == shard),
+            **({} if shard else {"shards": shards}),
+        }
+        for shard in ["", *shards]
     }
     data = {rel: content.encode("utf-8") for rel, content in texts.items()}
-    found = writer._index_text(root, data, sources, dict.fromkeys(generated, ""), objects)
-    assert found == json.dumps(expected, indent=2, sort_keys=True) + "\n"
+    found = writer._index_texts(root, data, sources, dict.fromkeys(generated, ""), objects)
+    assert found == {
+        rel: (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+        for rel, doc in expected.items()
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import REPO_ROOT, build_tree
+from helpers import REPO_ROOT, build_tree, read_indexes
 from test_cli import run
 
 from generator import writer
@@ -65,7 +64,7 @@ def test_the_kustomizations_list_exactly_the_rendered_files(tmp_path: Path) -> N
     shards = yaml.safe_load((out / writer.KUSTOMIZATION).read_text())["resources"]
     assert shards == ["kserve-test"]
     listed = yaml.safe_load((out / "kserve-test" / writer.KUSTOMIZATION).read_text())["resources"]
-    indexed = json.loads((out / writer.INDEX_NAME).read_text())["files"]
+    indexed = read_indexes(out)["files"]
     assert [f"kserve-test/{r}" for r in listed] == sorted(indexed)
     assert "notes.yaml" not in listed
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import pytest
 import yaml
-from helpers import build_tree
+from helpers import build_tree, read_indexes, write_one_index
 from test_writer import consistent
 
 from generator import cli, writer
@@ -188,6 +188,72 @@ def test_an_invalid_index_is_one_exit_2_and_nothing_outside_is_touched(
     assert snapshot(tmp_path) == before
 
 
+# Each shard has an index of its own (version 3): checked as strictly as DIR's, and named.
+BAD_SHARD_INDEXES = {
+    "shard-parent": lambda i: _entry(i, "../secret.yaml"),
+    "shard-outside": lambda i: _entry(i, "other/x.yaml"),
+    "shard-symlink-out": lambda i: _entry(i, "team/link.yaml"),
+    "shard-own-shards": lambda i: i.update(shards=[]),
+    "shard-version": lambda i: i.update(version=2),
+    "shard-kustomization-outside": lambda i: i.update(kustomizations=["kustomization.yaml"]),
+}
+
+
+@pytest.mark.parametrize("case", [*BAD_SHARD_INDEXES, "shard-missing", "shard-symlink"])
+@pytest.mark.parametrize("command", ["render", "diff", "check"])
+def test_an_invalid_shard_index_is_one_exit_2_naming_it(
+    rendered: tuple[Path, Path], tmp_path: Path, case: str, command: str
+) -> None:
+    apps, out = rendered
+    (tmp_path / "secret.yaml").write_text(SECRET)
+    (out / "team/link.yaml").symlink_to(tmp_path / "secret.yaml")
+    index_path = out / "team" / writer.INDEX_NAME
+    if case == "shard-missing":
+        index_path.unlink()
+    elif case == "shard-symlink":
+        index_path.unlink()
+        index_path.symlink_to("/dev/zero")
+    else:
+        index = json.loads(index_path.read_text())
+        BAD_SHARD_INDEXES[case](index)
+        index_path.write_text(json.dumps(index))
+    before = snapshot(tmp_path)
+    done = run(command, str(apps), "-o", str(out))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"{index_path}: invalid index: "), line
+    assert "do-not-print-me" not in done.stderr
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("shard", ["elsewhere", "..", "_flux", "a/b", ""])
+def test_a_shard_name_that_leaves_dir_makes_dirs_index_invalid(
+    rendered: tuple[Path, Path], tmp_path: Path, shard: str
+) -> None:
+    apps, out = rendered
+    (out / "elsewhere").symlink_to(tmp_path)
+    (tmp_path / writer.INDEX_NAME).write_text('{"version": 3, "files": {}, "kustomizations": []}')
+    index_path = out / writer.INDEX_NAME
+    index = json.loads(index_path.read_text())
+    index["shards"].append(shard)
+    index_path.write_text(json.dumps(index))
+    done = run("render", str(apps), "-o", str(out))
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"{index_path}: invalid index: "), line
+
+
+def test_a_shard_folder_deleted_by_hand_is_written_again(rendered: tuple[Path, Path]) -> None:
+    apps, out = rendered
+    before = consistent(out)
+    shutil.rmtree(out / "team")
+    assert run("check", str(apps), "-o", str(out)).returncode == 1
+    done = run("render", str(apps), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert consistent(out) == before
+
+
 # --- 4. files deleted or changed by hand ------------------------------------------------------
 
 
@@ -234,8 +300,11 @@ def test_a_persons_files_links_folders_and_modes_survive_and_are_reported_once(
     (out / "team").chmod(0o700)
     out.chmod(0o750)
     (out / "mine/a.yaml").chmod(0o600)
-    theirs = {k: v for k, v in snapshot(out).items() if not k.startswith("team/_passthrough/c")}
-    theirs.pop(writer.INDEX_NAME)
+    theirs = {
+        k: v
+        for k, v in snapshot(out).items()
+        if not k.startswith("team/_passthrough/c") and not k.endswith(writer.INDEX_NAME)
+    }
     configmaps(apps, ["a", "c"])  # b is pruned, c is new
     done = run("render", str(apps), "-o", str(out))
     assert done.returncode == 0, done.stderr
@@ -270,16 +339,16 @@ def test_a_persons_thing_where_we_would_write_is_refused(
     rendered: tuple[Path, Path], tmp_path: Path, mine: str
 ) -> None:
     apps, out = rendered
-    index = json.loads((out / writer.INDEX_NAME).read_text())
+    index = read_indexes(out)
     if mine == "team/kustomization.yaml":  # an index from before shards did not own it
         index["version"] = 1
         del index["kustomizations"]
-        (out / writer.INDEX_NAME).write_text(json.dumps(index))
+        write_one_index(out, index)
     elif mine == "team/_passthrough":  # a person's symlink where our folder goes
         shutil.rmtree(out / mine)
         del index["files"]["team/_passthrough/configmap-a.yaml"]
         del index["files"]["team/_passthrough/configmap-b.yaml"]
-        (out / writer.INDEX_NAME).write_text(json.dumps(index))
+        write_one_index(out, {**index, "version": 2})
         (out / mine).symlink_to(tmp_path)
     else:
         (out / mine).write_text("mine\n")
@@ -300,7 +369,7 @@ def test_a_253_character_name_is_shortened_with_a_hash(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = run("render", str(apps), "-o", str(out))
     assert done.returncode == 0, done.stderr
-    index = json.loads((out / writer.INDEX_NAME).read_text())["files"]
+    index = read_indexes(out)["files"]
     assert len(index) == 2
     for rel, entry in index.items():
         assert len(Path(rel).name.encode()) <= writer.NAME_MAX
@@ -330,11 +399,11 @@ def test_a_render_over_a_tree_from_before_shards_prunes_and_shards(tmp_path: Pat
     apps = configmaps(tmp_path / "apps", ["a", "b"])
     out = tmp_path / "out"
     assert run("render", str(apps), "-o", str(out)).returncode == 0
-    index = json.loads((out / writer.INDEX_NAME).read_text())
+    index = read_indexes(out)
     for rel in index.pop("kustomizations"):
         (out / rel).unlink()
     index["version"] = 1
-    (out / writer.INDEX_NAME).write_text(json.dumps(index))
+    write_one_index(out, index)
     (out / writer.KUSTOMIZATION).write_text(writer.kustomization(index["files"]))
     build_tree(out, {"team/mine.yaml": "kind: Mine\n"})
     assert run("check", str(apps), "-o", str(out)).returncode == 1

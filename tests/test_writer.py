@@ -32,24 +32,35 @@ def _obj(kind: str, name: str, ns: str = "ns", api: str = "v1") -> dict[str, obj
 
 
 def consistent(root: Path) -> dict[str, str]:
-    """Assert DIR is complete and agrees with its index; return path → text of its files.
+    """Assert DIR is complete and agrees with its indexes; return path → text of its files.
 
-    Complete: every indexed file has its hash; the root kustomization lists exactly the shard
-    folders and each shard's kustomization exactly the rendered files under it."""
+    Complete: DIR's index names exactly the shard folders, each of which has an index listing
+    its own files and kustomization; every indexed file has its hash; the root kustomization
+    lists exactly the shard folders and each shard's kustomization exactly the rendered files
+    under it."""
     index = json.loads((root / writer.INDEX_NAME).read_text())
+    assert index["version"] == 3
+    files, kustomizations = dict(index["files"]), list(index["kustomizations"])
+    for shard in index["shards"]:
+        own = json.loads((root / shard / writer.INDEX_NAME).read_text())
+        assert "shards" not in own and own["version"] == 3
+        assert all(r.startswith(f"{shard}/") for r in [*own["files"], *own["kustomizations"]])
+        files.update(own["files"])
+        kustomizations += own["kustomizations"]
     texts = {}
-    for rel, meta in index["files"].items():
+    for rel, meta in files.items():
         text = (root / rel).read_text()
         assert writer.sha256(text) == meta["sha256"], rel
         texts[rel] = text
     shards = sorted({rel.split("/")[0] for rel in texts} - {writer.FLUX_DIR})
+    assert index["shards"] == shards
     assert _resources(root) == shards
     listed = [f"{shard}/{r}" for shard in shards for r in _resources(root / shard)]
     assert listed == sorted(r for r in texts if not r.startswith(f"{writer.FLUX_DIR}/"))
     expected = {"kustomization.yaml", *(f"{s}/kustomization.yaml" for s in shards)}
     if any(r.startswith(f"{writer.FLUX_DIR}/") for r in texts):
         expected.add(f"{writer.FLUX_DIR}/kustomization.yaml")
-    assert set(index["kustomizations"]) == expected
+    assert sorted(kustomizations) == sorted(expected)
     return texts
 
 
@@ -141,12 +152,18 @@ def test_conflicts_through_a_symlinked_folder_name_the_link_and_what_lies_behind
 STEPS = ["staging-created", "files-written", "staging-complete", "swapped"]
 
 
+@pytest.mark.parametrize("one_shard", [True, False])
 @pytest.mark.parametrize("step", STEPS)
-def test_a_crash_at_any_step_leaves_old_or_new(tmp_path: Path, step: str) -> None:
+def test_a_crash_at_any_step_leaves_old_or_new(tmp_path: Path, step: str, one_shard: bool) -> None:
+    """Both ways of writing: a change inside one shard exchanges that shard folder; a change
+    of the shards (here `other` is gone) exchanges the whole tree."""
     root = tmp_path / "rendered"
     old = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("a", "b")]
+    if not one_shard:
+        old.append(Rendered(_obj("ConfigMap", "x", ns="other"), "", SRC))
     writer.write_tree(root, *writer.plan(old)[:2])
     before = consistent(root)
+    inode = root.stat().st_ino
 
     class Crash(Exception):
         pass
@@ -163,37 +180,54 @@ def test_a_crash_at_any_step_leaves_old_or_new(tmp_path: Path, step: str) -> Non
     assert after in (before, files)
     writer.write_tree(root, files, sources)  # the next run cleans up and completes
     assert consistent(root) == files
+    assert (root.stat().st_ino == inode) is one_shard
 
 
-def _corpus(root: Path, version: int) -> None:
-    docs = [
-        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}, namespace: ns-{i % 7}}}\n"
-        f"data: {{v: '{version}'}}\n"
-        for i in range(300 + 50 * version)
-    ]
+def _corpus(root: Path, version: int, one_shard: bool = False) -> None:
+    """ConfigMaps in 7 namespaces; version 2 changes all of them, or with `one_shard` only
+    those of namespace ns-0 (then only that shard folder is exchanged)."""
+    docs = []
+    for i in range(300 + (0 if one_shard else 50 * version)):
+        changed = not one_shard or i % 7 == 0
+        docs.append(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{i}, namespace: ns-{i % 7}}}\n"
+            f"data: {{v: '{version if changed else 0}'}}\n"
+        )
     build_tree(root, {"all.yaml": "---\n".join(docs)})
 
 
-def test_sigkill_at_random_moments_never_leaves_a_broken_directory(tmp_path: Path) -> None:
+@pytest.mark.parametrize("one_shard", [False, True])
+def test_sigkill_at_random_moments_never_leaves_a_broken_directory(
+    tmp_path: Path, one_shard: bool
+) -> None:
     """50 renders killed at random points: DIR is always the old or the new render."""
     out = tmp_path / "out"
-    renders = []
+
+    def source(version: int) -> Path:
+        # One shard's change comes from the same input file (its path is in every shard's
+        # index); the change of every shard from two folders.
+        src = tmp_path / ("src" if one_shard else f"v{version}")
+        _corpus(src, version, one_shard)
+        return src
+
+    renders, inodes = [], []
     for version in (1, 2):
-        src = tmp_path / f"v{version}"
-        _corpus(src, version)
         done = subprocess.run(
-            [console_script(), "render", str(src), "-o", str(out)], capture_output=True, check=False
+            [console_script(), "render", str(source(version)), "-o", str(out)],
+            capture_output=True,
+            check=False,
         )
         assert done.returncode == 0, done.stderr
         renders.append(consistent(out))
+        inodes.append(out.stat().st_ino)
+    assert (inodes[0] == inodes[1]) is one_shard  # one shard: only its folder was exchanged
     started = time.monotonic()
-    subprocess.run([console_script(), "render", str(tmp_path / "v1"), "-o", str(out)], check=True)
+    subprocess.run([console_script(), "render", str(source(1)), "-o", str(out)], check=True)
     duration = time.monotonic() - started
     rng = random.Random(1234)
     for attempt in range(50):
-        src = tmp_path / ("v2" if attempt % 2 else "v1")
         proc = subprocess.Popen(
-            [console_script(), "render", str(src), "-o", str(out)],
+            [console_script(), "render", str(source(2 if attempt % 2 else 1)), "-o", str(out)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -251,9 +285,15 @@ def _flushes(monkeypatch: pytest.MonkeyPatch, syncfs_works: bool) -> list[tuple[
         calls.append(("swap", root.name))
         real_swap(staging, root, step)
 
+    def exchange(a: Path, b: Path) -> bool:
+        calls.append(("exchange", b.name))
+        return real_exchange(a, b)
+
+    real_exchange = writer._rename_exchange
     monkeypatch.setattr(writer, "_syncfs", syncfs)
     monkeypatch.setattr(writer.os, "fsync", fsync)
     monkeypatch.setattr(writer, "_swap", swap)
+    monkeypatch.setattr(writer, "_rename_exchange", exchange)
     return calls
 
 
@@ -274,12 +314,22 @@ def test_without_syncfs_each_new_file_and_the_index_is_fsynced_before_the_swap(
     calls = _flushes(monkeypatch, syncfs_works=False)
     rendered = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("a", "b")]
     writer.write_tree(root, *writer.plan(rendered)[:2])
-    # configmap-a and the top kustomization are unchanged (hard-linked, not flushed again);
-    # ns/kustomization.yaml now lists b.
+    # A change inside shard ns: configmap-a is unchanged (hard-linked, not flushed again);
+    # ns/kustomization.yaml now lists b, and ns's index lists it; the shard is exchanged.
     assert calls[0] == ("syncfs", ".rendered.kserve-gitops-new")
-    assert calls[-1] == ("swap", "rendered")
+    assert calls[-1] == ("exchange", "ns")
     names = ["configmap-b.yaml", "kustomization.yaml", writer.INDEX_NAME]
     assert sorted(calls[1:-1]) == sorted(("fsync", name) for name in names)
+    # A new shard: the whole tree is exchanged; the root kustomization and index change too.
+    calls.clear()
+    rendered.append(Rendered(_obj("ConfigMap", "c", ns="other"), "", SRC))
+    writer.write_tree(root, *writer.plan(rendered)[:2])
+    assert calls[0] == ("syncfs", ".rendered.kserve-gitops-new")
+    assert calls[-2:] == [("swap", "rendered"), ("exchange", "rendered")]
+    # every index is written with the whole tree: DIR's, ns's and other's
+    names = ["configmap-c.yaml", *["kustomization.yaml"] * 2, *[writer.INDEX_NAME] * 3]
+    assert sorted(calls[1:-2]) == sorted(("fsync", name) for name in names)
+    consistent(root)
 
 
 def test_syncfs_flushes_a_real_folder(tmp_path: Path) -> None:
@@ -301,5 +351,6 @@ def test_the_index_names_each_source_as_relpath_from_dir_would(
     """The index resolves each input folder once: the same text as one relpath per file."""
     source = lead + "/".join([*parts, name])
     root = Path("/tmp/rendered-root")
-    text = writer._index_text(root, {"ns/f.yaml": b"x\n"}, {"ns/f.yaml": source}, {}, {})
-    assert json.loads(text)["files"]["ns/f.yaml"]["source"] == writer._relative(source, root)
+    texts = writer._index_texts(root, {"ns/f.yaml": b"x\n"}, {"ns/f.yaml": source}, {}, {})
+    shard_index = json.loads(texts[f"ns/{writer.INDEX_NAME}"])
+    assert shard_index["files"]["ns/f.yaml"]["source"] == writer._relative(source, root)

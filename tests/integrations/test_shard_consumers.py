@@ -4,7 +4,6 @@ namespace's InferenceServices removes its shard and its consumer entry in the sa
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from helpers import REPO_ROOT
+from helpers import REPO_ROOT, read_indexes
 
 SAMPLE = REPO_ROOT / "examples" / "gitops-repo"
 ENVIRONMENTS = ("staging", "production")
@@ -41,7 +40,7 @@ def built(folder: Path) -> list[str]:
 def rendered(repo: Path, env: str) -> list[str]:
     """Every object `render -o` wrote for the environment (per its index), but Flux's own."""
     root = repo / "rendered" / env
-    index = json.loads((root / ".kserve-gitops-index.json").read_text())
+    index = read_indexes(root)
     return [_key(d) for rel in index["files"] if not rel.startswith("_flux/")
             for d in _docs(root / rel)]  # fmt: skip
 
