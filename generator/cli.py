@@ -24,6 +24,7 @@ import click
 from generator import (
     KSERVE_VERSION,
     __version__,
+    delta,
     dirlock,
     flux,
     load,
@@ -538,30 +539,62 @@ def _render_into(
     flux_to: flux.FluxOptions | None,
     shard_label: str | None,
 ) -> writer.WriteReport:
-    """Render into DIR, or, when the record of the last render into DIR shows that neither
-    the inputs nor DIR changed since (run_record.py), say what that render would say."""
+    """Render into DIR. When the record of the last render into DIR (run_record.py) shows
+    that neither the inputs nor DIR changed since, say what that render would say; when only
+    a few InferenceService files changed, render and write those alone (delta.py)."""
     request = make_request(given, output_dir, options["sync_waves"])
     cache_dir = request.cache_dir
-    key = None
+    state = None
     if cache_dir is not None and request.previous == (str(output_dir),):
-        key = run_record.input_key(
+        state = run_record.input_state(
             options, given.paths, given.config_files, given.overlay, given.templates
         )
-    record = None if key is None else run_record.lookup(cache_dir or Path(), output_dir, key)
-    if record is not None:
+    record = None
+    if state is not None and cache_dir is not None:
+        record = run_record.lookup(cache_dir, output_dir, state.key)
+    if record is not None and state is not None and record.key == state.key:
         for line in record.messages:
             click.echo(line, err=True)
         return writer.WriteReport(unchanged=record.files, kept=list(record.kept))
     with pipeline.gc_paused():  # the writer's many small objects beside the render's
+        if record is not None and state is not None and cache_dir is not None:
+            report = _render_change(request, output_dir, record, state, cache_dir)
+            if report is not None:
+                return report
         result = pipeline.run(request, _Progress())
         messages = pipeline_messages(request, result, options["explain"])
         for line in messages:
             click.echo(line, err=True)
-        report = write_rendered(output_dir, result, flux_to, shard_label)
-    if key is not None and cache_dir is not None:
+        report, sources = write_rendered(output_dir, result, flux_to, shard_label)
+    if state is not None and cache_dir is not None:
         files = len(report.written) + report.unchanged
-        run_record.save(cache_dir, output_dir, key, files, report.kept, messages)
+        parts = None
+        if not messages and shard_label is None and not options["explain"]:
+            parts = delta.parts_of(state, result, sources)
+        run_record.save(cache_dir, output_dir, state.key, files, report.kept, messages, parts)
     return report
+
+
+def _render_change(
+    request: pipeline.Request,
+    output_dir: Path,
+    record: run_record.Record,
+    state: run_record.InputState,
+    cache_dir: Path,
+) -> writer.WriteReport | None:
+    """Render and write only the InferenceService files that changed since the recorded
+    render, when that gives what a full render would (delta.py); None: render in full."""
+    change = delta.find_change(record, state)
+    if change is None:
+        return None
+    done = delta.render_change(request, output_dir, record, state, change, _crash_hook())
+    if done is None:
+        return None
+    kept = list(record.kept)
+    run_record.save(cache_dir, output_dir, state.key, done.files, kept, [], done.parts,
+                    record.folder, done.shards)  # fmt: skip
+    unchanged = done.files - len(done.written)
+    return writer.WriteReport(done.written, done.pruned, kept, unchanged)
 
 
 class OutputError(Exception):
@@ -829,8 +862,9 @@ def write_rendered(
     result: pipeline.Result,
     flux_to: flux.FluxOptions | None = None,
     shard_label: str | None = None,
-) -> writer.WriteReport:
-    """Plan the files, refuse conflicts with a person's files, then swap the tree in."""
+) -> tuple[writer.WriteReport, dict[str, str]]:
+    """Plan the files, refuse conflicts with a person's files, then swap the tree in; the
+    report and the input file of each file written."""
     files, sources, problems, objects = writer.plan(
         result.objects, label_shards(result, shard_label)
     )
@@ -843,9 +877,10 @@ def write_rendered(
     if problems:
         raise ProblemsFound(problems)
     try:
-        return writer.write_tree(
+        report = writer.write_tree(
             root, files, sources, crash=_crash_hook(), objects=objects, found=found
         )
+        return report, sources
     except OSError as err:  # e.g. a legal 253-character name is too long for a file name
         where = Source(str(err.filename or root))
         raise ProblemsFound([Problem(where, None, "", f"cannot write: {err.strerror}")]) from err

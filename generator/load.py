@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -338,11 +338,14 @@ def _meta(doc: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def discover(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
+def discover(
+    paths: Sequence[str], known: Collection[str] = ()
+) -> tuple[list[Path], list[Problem]]:
     """Every input file under `paths`: sorted, hidden entries and symlinked folders skipped.
 
     A file found in a folder is read only when its real path stays inside that folder: a
-    symlink in a repo must not pull in a kubeconfig or /dev/zero from elsewhere.
+    symlink in a repo must not pull in a kubeconfig or /dev/zero from elsewhere. Files in
+    `known` (as `Path.as_posix()` spells them) are not read, so their real path is not asked.
     """
     found: dict[str, Path] = {}
     problems: list[Problem] = []
@@ -351,7 +354,9 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[Problem]]:
         if root.is_dir():
             inside = os.path.realpath(root)
             for file in _walk(root):
-                if _within(os.path.realpath(file), inside):
+                if known and file.as_posix() in known:
+                    found[file.as_posix()] = file
+                elif _within(os.path.realpath(file), inside):
                     found[file.as_posix()] = file
                 else:
                     message = "a symlink to a file outside the input paths; not read"
@@ -743,14 +748,25 @@ def _without_secrets(item: Loaded, secrets: list[Loaded]) -> Loaded:
     return Loaded({**item.doc, "items": kept}, item.source)
 
 
-def load(paths: Sequence[str], passthrough: bool = True) -> Inputs:
-    """discover → parse → classify; problems are collected, never raised. `-` is stdin."""
-    files, problems = discover([p for p in paths if p != STDIN])
+def load(
+    paths: Sequence[str],
+    passthrough: bool = True,
+    skip: Collection[str] = (),
+    skipped_documents: int = 0,
+) -> Inputs:
+    """discover → parse → classify; problems are collected, never raised. `-` is stdin.
+
+    `skip` names files found under `paths` (as `Path.as_posix()` spells them) that are not
+    read, holding `skipped_documents` documents in all: a render of part of the input set
+    whose other part is known to render as before (delta.py)."""
+    files, problems = discover([p for p in paths if p != STDIN], skip)
     notes = [Notice(Source(p), None, KUSTOMIZATION_NOTE) for p in _kustomizations(files)]
     notes += _empty_folder_notes(paths, files)
     files = [f for f in files if f.name not in KUSTOMIZATION_FILES]
+    if skip:
+        files = [f for f in files if f.as_posix() not in skip]
     docs: list[Loaded] = []
-    limit = LIMITS.get().documents_total
+    limit = LIMITS.get().documents_total - skipped_documents
     if STDIN in paths:
         stdin_docs, stdin_problems = read_stdin()
         docs.extend(stdin_docs)

@@ -94,6 +94,10 @@ class Request:
     # The render cache's folder (render_cache.default_dir()); None renders everything anew.
     # It never changes the result, only how much of it is computed again.
     cache_dir: Path | None = None
+    # Input files not read, and their documents: a render of the changed part of an input set
+    # whose other part renders as it did (delta.py); `Result.partial` says when that holds.
+    skip: frozenset[str] = frozenset()
+    skipped_documents: int = 0
 
 
 @dataclass(slots=True)
@@ -105,6 +109,12 @@ class Result:
     admitted: list[Admitted] = field(default_factory=list)
     context: controller.ReconcileContext | None = None  # config and runtimes (cluster status)
     llm_statuses: list[llm_reconcile.Status] = field(default_factory=list)  # LLMInferenceServices
+    # The input files that hold InferenceServices and nothing else (as load spells them).
+    local_files: frozenset[str] = frozenset()
+    # Whether each of those files renders on its own: nothing rendered reads more than one
+    # InferenceService (no InferenceGraph, TrainedModel, overlay or CA bundle copy), so a
+    # later render may read only the changed ones and keep the others' files (delta.py).
+    partial: bool = False
 
 
 Progress = Callable[[int, int], None]  # (InferenceServices rendered, total)
@@ -140,7 +150,10 @@ def gc_paused() -> Iterator[None]:
 
 
 def _run(request: Request, progress: Progress | None) -> Result:
-    inputs = load.load(request.paths, passthrough=request.passthrough)
+    inputs = load.load(
+        request.paths, request.passthrough, request.skip, request.skipped_documents
+    )
+    local_files = _local_files(inputs)
     problems = list(inputs.problems)
     repo_configs, repo_problems = namespace_policy.find_repo_configs(request.paths)
     problems += repo_problems
@@ -192,7 +205,13 @@ def _run(request: Request, progress: Progress | None) -> Result:
         storage_containers(inputs),
         allow_zero_initial_scale(inputs),
     )
-    result = Result(context=ctx, warnings=list(inputs.notes))
+    result = Result(context=ctx, warnings=list(inputs.notes), local_files=local_files)
+    result.partial = (
+        overlay is None
+        and not inputs.inference_graphs
+        and not inputs.trained_models
+        and not cfg.storage_initializer.ca_bundle_config_map_name
+    )
     kfserving_problems, kfserving_warnings = kfserving_objects(inputs, request.strict)
     problems += kfserving_problems
     result.warnings += kfserving_warnings
@@ -250,6 +269,15 @@ def _run(request: Request, progress: Progress | None) -> Result:
         rendered = syncwaves.annotate_rendered(rendered)
     result.objects = ordered(rendered)
     return result
+
+
+def _local_files(inputs: Inputs) -> frozenset[str]:
+    """The files whose every document is an InferenceService."""
+    others: set[str] = set()
+    for name in Inputs.__dataclass_fields__:
+        if name not in ("inference_services", "problems", "notes"):
+            others.update(item.source.path for item in getattr(inputs, name))
+    return frozenset(i.source.path for i in inputs.inference_services) - others
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,12 +127,7 @@ def _with_shards(
             continue
         if where:
             raise _bad_index(root, f"shard {shard!r}: {where}")
-        rel = f"{shard}/{INDEX_NAME}"
-        doc = _read_json(root, rel)
-        found = "missing" if doc is None else _parse_shard_index(doc, shard)
-        if isinstance(found, str):
-            raise _bad_index(root, found, rel)
-        _check_entries(root, found, rel, folders, modes)
+        found = read_shard_index(root, shard, modes, folders)
         files.update(found.files)
         kustomizations |= found.kustomizations
     return Index(files, frozenset(kustomizations), top.shards)
@@ -192,6 +187,22 @@ def _wrong_files(files: Any) -> str:
         if not is_index_path(rel):
             return f"entry {rel!r}: not a relative path inside the folder"
     return ""
+
+
+def read_shard_index(
+    root: Path,
+    shard: str,
+    modes: Mapping[str, int] | None = None,
+    folders: dict[str, str] | None = None,
+) -> Index:
+    """The validated index of one shard folder (version 3), as `read_index` reads each."""
+    rel = f"{shard}/{INDEX_NAME}"
+    doc = _read_json(root, rel)
+    found = "missing" if doc is None else _parse_shard_index(doc, shard)
+    if isinstance(found, str):
+        raise _bad_index(root, found, rel)
+    _check_entries(root, found, rel, {} if folders is None else folders, modes)
+    return found
 
 
 def _parse_shard_index(doc: Any, shard: str) -> Index | str:

@@ -13,19 +13,24 @@ nothing: the run says what that render would say and stops. Anything not known f
 record is used.
 
 ctime cannot be set by a user, so an edit in DIR, even one that keeps size and mtime, shows.
+
+A render that delta.py may later repeat in part also records, per input file that holds only
+InferenceServices, its digest, the InferenceServices it holds and the files it gave DIR; and
+the digests of the other input files and of the rest of the input key, which must not change.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from generator import load
 from generator.namespace_policy import REPO_CONFIG_FILE
@@ -33,11 +38,29 @@ from generator.overlays import find as find_overlay
 from generator.render_cache import digest, folder_fingerprint, tool_fingerprint
 from generator.schema.validators import write_atomically
 
-FORMAT: Final = "1"
+FORMAT: Final = "2"
 
 
 class _Unknown(Exception):
     """Something a render reads cannot be digested here: render instead."""
+
+
+class LocalFile(NamedTuple):
+    """An input file holding only InferenceServices, as the recorded render found it."""
+
+    real: str
+    digest: str
+    names: tuple[tuple[str, str], ...]  # (namespace, name) of its InferenceServices
+    outputs: tuple[str, ...]  # the files it gave DIR
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What a later render may render again in part (delta.py)."""
+
+    rest: str  # InputState.rest
+    fixed: tuple[tuple[str, str, str], ...]  # the other input files: (path, real path, digest)
+    local: dict[str, LocalFile]  # by path, as load spells it
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,40 +72,58 @@ class Record:
     files: int  # our files in DIR (a repeat finds them all unchanged)
     kept: tuple[str, ...]  # a person's files, left alone
     messages: tuple[str, ...]  # the render's warnings and notes, before the write report
+    parts: Parts | None = None
+    folder: FolderState | None = None  # DIR as `lookup` found it (not stored)
 
 
-def input_key(
+@dataclass(frozen=True, slots=True)
+class InputState:
+    """Everything the render reads: the digest of all of it (`key`), each input file found
+    under PATHS (path as load spells it, real path, content digest), and the digest of the
+    rest (options, working directory, tool, --config files, overlay, templates)."""
+
+    key: str
+    files: tuple[tuple[str, str, str], ...]
+    rest: str
+
+
+def input_state(
     options: Mapping[str, Any],
     paths: Sequence[str],
     config_files: Sequence[str],
     overlay: str | None,
     templates: Path | None,
-) -> str | None:
-    """The digest of everything the render reads, or None when that is not known for sure."""
+) -> InputState | None:
+    """What the render reads, digested; None when that is not known for sure."""
     try:
-        folders: dict[Path, str] = {}  # real paths of folders, each resolved once
-        files = [_file(Path(p), folders) for p in _input_files(paths)]
-        files += [_file(Path(p), folders) for p in config_files]
+        folders: dict[str, str] = {}  # real paths of folders, each resolved once
+        found = [_file(p, folders) for p in _input_files(paths)]
+        others = [_file(Path(p).as_posix(), folders) for p in config_files]
         if overlay is not None:
-            found = find_overlay(overlay)
-            files.append(_file(found, folders) if found.exists() else ["missing", str(found)])
+            where = find_overlay(overlay)
+            others.append(
+                _file(where.as_posix(), folders) if where.exists() else ["missing", str(where)]
+            )
     except (_Unknown, OSError):
         return None
-    return digest(
+    rest = digest(
         [
             FORMAT,
             tool_fingerprint(),
             str(Path.cwd()),
             dict(options),
-            files,
+            others,
             folder_fingerprint(templates),
         ]
     )
+    files = tuple((p, real, content) for p, real, content in found)
+    return InputState(digest([rest, found]), files, rest)
 
 
 def _input_files(paths: Sequence[str]) -> list[str]:
     """Every file a render may read under `paths`: the input files (hidden ones too, which
-    holds the repo config files) of every folder `load.discover` walks."""
+    holds the repo config files) of every folder `load.discover` walks, each spelled as load
+    spells it (`Path.as_posix()`)."""
     found: set[str] = set()
     for given in paths:
         if given == load.STDIN:
@@ -94,55 +135,98 @@ def _input_files(paths: Sequence[str]) -> list[str]:
                     dirs[:] = []
                     continue
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
-                found.update(
-                    f"{folder}/{n}" for n in names if n.endswith(load.INPUT_SUFFIXES)
-                )
+                prefix = _prefix(folder)
+                found.update(prefix + n for n in names if n.endswith(load.INPUT_SUFFIXES))
         else:
-            found.add(given)
+            found.add(root.as_posix())
             marker = root.parent / REPO_CONFIG_FILE
             if marker.exists() or marker.is_symlink():
-                found.add(str(marker))
+                found.add(marker.as_posix())
     return sorted(found)
 
 
-def _file(path: Path, folders: dict[Path, str]) -> list[str]:
+def _prefix(folder: str) -> str:
+    """What `(Path(folder) / name).as_posix()` puts before `name`."""
+    spelled = Path(folder).as_posix()
+    return "" if spelled == "." else spelled if spelled.endswith("/") else f"{spelled}/"
+
+
+def _file(path: str, folders: dict[str, str]) -> list[str]:
     """Name, real path and content digest of one regular file (a FIFO or device is unknown:
     reading it could block). `folders` memoizes the real path of each folder: a file that is
     not a symlink is its folder's real path plus its name."""
-    info = path.stat()
+    info = os.lstat(path)
+    link = stat.S_ISLNK(info.st_mode)
+    if link:
+        info = Path(path).stat()
     if not stat.S_ISREG(info.st_mode):
-        raise _Unknown(str(path))
-    with path.open("rb") as handle:
-        content = hashlib.sha256(handle.read()).hexdigest()
-    if path.is_symlink():
-        real = os.path.realpath(path)
-    else:
-        if path.parent not in folders:
-            folders[path.parent] = os.path.realpath(path.parent)
-        real = str(Path(folders[path.parent]) / path.name)
-    return [str(path), real, content]
+        raise _Unknown(path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        hasher = hashlib.sha256()
+        while chunk := os.read(fd, max(info.st_size + 1, 65536)):
+            hasher.update(chunk)
+    finally:
+        os.close(fd)
+    if link:
+        return [path, os.path.realpath(path), hasher.hexdigest()]
+    folder, slash, name = path.rpartition("/")
+    folder = folder or slash or "."  # "/x": the root folder; "x": this one
+    if folder not in folders:
+        folders[folder] = os.path.realpath(folder)
+    return [path, f"{folders[folder].rstrip('/')}/{name}", hasher.hexdigest()]
 
 
-def folder_state(root: Path) -> str | None:
+@dataclass(frozen=True, slots=True)
+class FolderState:
     """A digest of the identity and times of DIR, everything in it, and its parent folder
-    (whose times show a leftover a killed render left beside DIR). None: no DIR."""
+    (whose times show a leftover a killed render left beside DIR); and the digest of each
+    entry of DIR with everything under it, from which `refreshed` recomputes only what a
+    write changed."""
+
+    digest: str
+    entries: dict[str, str]
+
+
+def folder_state(root: Path) -> FolderState | None:
+    """DIR's state as it is now; None: no DIR (or it changed while being listed)."""
+    return refreshed(root, None, ())
+
+
+def refreshed(
+    root: Path, before: FolderState | None, changed: Collection[str]
+) -> FolderState | None:
+    """DIR's state, taking from `before` the digests of its entries other than `changed`
+    (the shard folders a write just exchanged: nothing else in DIR was touched)."""
     try:
         top = os.lstat(root)
         parent = os.lstat(root.absolute().parent)
+        with os.scandir(root) as listing:
+            found = sorted((entry.name, entry) for entry in listing)
+        entries = {}
+        for name, entry in found:
+            if before is not None and name not in changed and name in before.entries:
+                entries[name] = before.entries[name]
+            else:
+                hasher = hashlib.sha256()
+                _hash_entry(entry, name, hasher)
+                entries[name] = hasher.hexdigest()
     except OSError:
         return None
-    hasher = hashlib.sha256((_stat_line("..", parent) + _stat_line(".", top)).encode())
-    base = str(root)
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
-        rel = folder[len(base) :].lstrip("/")
-        for name in sorted(dirs + names):
-            try:
-                info = os.lstat(f"{folder}/{name}")
-            except OSError:
-                return None
-            hasher.update(_stat_line(f"{rel}/{name}", info).encode())
-    return hasher.hexdigest()
+    lines = _stat_line("..", parent) + _stat_line(".", top)
+    lines += "".join(f"{name}\0{digest}\n" for name, digest in entries.items())
+    return FolderState(hashlib.sha256(lines.encode()).hexdigest(), entries)
+
+
+def _hash_entry(entry: os.DirEntry[str], rel: str, hasher: Any) -> None:
+    """Hash the stat line of an entry and, for a folder (not a symlink), of all in it."""
+    info = entry.stat(follow_symlinks=False)
+    hasher.update(_stat_line(rel, info).encode())
+    if stat.S_ISDIR(info.st_mode):
+        with os.scandir(entry.path) as listing:
+            inner = sorted((e.name, e) for e in listing)
+        for name, child in inner:
+            _hash_entry(child, f"{rel}/{name}", hasher)
 
 
 def _stat_line(rel: str, info: os.stat_result) -> str:
@@ -158,7 +242,8 @@ def _record_path(cache_dir: Path, root: Path) -> Path:
 
 
 def lookup(cache_dir: Path, root: Path, key: str) -> Record | None:
-    """The record of DIR if the inputs and DIR are as it says, else None."""
+    """The record of the last render into DIR if DIR is as that render left it and the record
+    is of use: its inputs were `key`'s, or it tells what a render of part of them needs."""
     try:
         data = json.loads(_record_path(cache_dir, root).read_text(encoding="utf-8"))
         record = Record(
@@ -167,12 +252,33 @@ def lookup(cache_dir: Path, root: Path, key: str) -> Record | None:
             files=int(data["files"]),
             kept=tuple(str(k) for k in data["kept"]),
             messages=tuple(str(m) for m in data["messages"]),
+            parts=_parts(data.get("parts")),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if record.key != key or record.state != folder_state(root):
+    if record.key != key and record.parts is None:
+        return None  # the folder need not be looked at
+    now = folder_state(root)
+    if now is None or record.state != now.digest:
         return None
-    return record
+    return dataclasses.replace(record, folder=now)
+
+
+def _parts(data: Any) -> Parts | None:
+    """The recorded Parts (raises on a malformed one: then no record is used)."""
+    if data is None:
+        return None
+    local = {
+        str(path): LocalFile(
+            str(real),
+            str(content),
+            tuple((str(ns), str(name)) for ns, name in names),
+            tuple(str(rel) for rel in outputs),
+        )
+        for path, (real, content, names, outputs) in data["local"].items()
+    }
+    fixed = tuple((str(p), str(r), str(d)) for p, r, d in data["fixed"])
+    return Parts(str(data["rest"]), fixed, local)
 
 
 def save(
@@ -182,19 +288,44 @@ def save(
     files: int,
     kept: Sequence[str],
     messages: Sequence[str],
+    parts: Parts | None = None,
+    before: FolderState | None = None,
+    changed: Collection[str] = (),
 ) -> None:
-    """Record a render into DIR that just succeeded (an unwritable cache records nothing)."""
-    state = folder_state(root)
+    """Record a render into DIR that just succeeded (an unwritable cache records nothing).
+    With `before`, DIR's state as the render found it, only the entries `changed` (the shard
+    folders the write exchanged) are listed again."""
+    state = folder_state(root) if before is None else refreshed(root, before, changed)
     path = _record_path(cache_dir, root)
     if state is None:
         with contextlib.suppress(OSError):
             path.unlink()
         return
-    data = {"key": key, "state": state, "files": files, "kept": list(kept)}
+    data: dict[str, Any] = {"key": key, "state": state.digest, "files": files}
+    data["kept"] = list(kept)
     data["messages"] = list(messages)
+    if parts is not None:
+        data["parts"] = {
+            "rest": parts.rest,
+            "fixed": [list(f) for f in parts.fixed],
+            "local": {
+                path: [f.real, f.digest, [list(n) for n in f.names], list(f.outputs)]
+                for path, f in parts.local.items()
+            },
+        }
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, json.dumps(data, sort_keys=True).encode())
 
 
-__all__ = ["Record", "folder_state", "input_key", "lookup", "save"]
+__all__ = [
+    "FolderState",
+    "InputState",
+    "LocalFile",
+    "Parts",
+    "Record",
+    "folder_state",
+    "input_state",
+    "lookup",
+    "save",
+]

@@ -32,7 +32,7 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -48,6 +48,7 @@ from generator.rendered_index import (
     file_name,
     kind_part,
     read_index,
+    read_shard_index,
 )
 from generator.rendered_index import KUSTOMIZATION as KUSTOMIZATION
 from generator.rendered_index import NAME_MAX as NAME_MAX
@@ -376,7 +377,10 @@ def write_tree(
         raise ProblemsFound(problems)
     if not changed:
         return report  # nothing to write: the indexes list exactly these files, nothing to prune
-    if shard is not None and _swap_shard(root, shard, tree, wanted, same, theirs, indexes, step):
+    to_write = {rel: None if rel in same else data for rel, data in wanted.items()}
+    if shard is not None and _swap_shard(
+        root, shard, tree, to_write, theirs, indexes[f"{shard}/{INDEX_NAME}"], step
+    ):
         return report
     staging = _staging(root)
     _remove(staging)
@@ -384,7 +388,7 @@ def write_tree(
         staging.mkdir(parents=True)
         step("staging-created")
         carried = [e for e in theirs if e.rel not in wanted]
-        written = _fill(staging, root, tree, wanted, same, carried)
+        written = _fill(staging, root, tree, to_write, carried)
         step("files-written")
         for rel, data in indexes.items():
             _write_new(staging / rel, data)
@@ -400,6 +404,91 @@ def write_tree(
     step("swapped")
     _remove(staging)
     return report
+
+
+def write_change(
+    root: Path,
+    changed: Mapping[str, str],
+    removed: Collection[str],
+    sources: Mapping[str, str],
+    objects: Mapping[str, str],
+    crash: CrashHook | None = None,
+) -> tuple[list[str], list[str]] | None:
+    """Write a change inside one shard of the render in DIR: the `changed` files (path →
+    text, new or rewritten) and the `removed` ones (pruned); every other file stays as it is.
+
+    For a caller that knows DIR is as this tool left it (run_record.py) and that no other
+    file of the render changes (delta.py); the caller holds `locked(root)`. Returns (written,
+    pruned), or None with nothing changed when the change is not one shard's alone (a shard
+    appears or goes, a person's entry is in the way, a folder cannot be written, the index
+    is not as written): write_tree then does the whole render."""
+    root = resolve_dir(root)
+    units = {_unit(rel) for rel in [*changed, *removed]}
+    if len(units) != 1 or "" in units:
+        return None
+    (shard,) = units
+    tree = _shard_tree(root, shard)
+    try:
+        old = read_shard_index(root, shard, {rel: e.mode for rel, e in tree.items()})
+    except ProblemsFound:
+        return None
+    files = (set(old.files) - set(removed)) | set(changed)
+    ours = old.ours() | {f"{shard}/{INDEX_NAME}"}
+    if not files or _in_the_way(tree, changed, old) or preflight(root, tree, ours):
+        return None
+    wanted: dict[str, bytes | None] = {}
+    for rel in files:
+        if rel not in changed:
+            if not stat.S_ISREG(tree.get(rel, _Entry(rel, 0)).mode):
+                return None  # not as this tool left it
+            wanted[rel] = None
+            continue
+        data = changed[rel].encode("utf-8")
+        wanted[rel] = None if rel in old.files and _holds(f"{root}/{rel}", data) else data
+    kustomized = f"{shard}/{KUSTOMIZATION}"
+    listing = kustomization(rel.partition("/")[2] for rel in files).encode("utf-8")
+    wanted[kustomized] = None if _holds(f"{root}/{kustomized}", listing) else listing
+    entries = {rel: old.files[rel] for rel in files if rel not in changed}
+    fresh = {rel: changed[rel].encode("utf-8") for rel in changed}
+    entries.update(_entries(fresh, sources, objects, _Sources(root)))
+    index = _index_text(entries, sorted(files), [kustomized], None)
+    written = sorted(rel for rel in changed if wanted[rel] is not None)
+    pruned = sorted(set(old.files) - files)
+    if all(data is None for data in wanted.values()) and not pruned:
+        if _holds(f"{root}/{shard}/{INDEX_NAME}", index):
+            return written, pruned  # nothing to write
+    theirs = _theirs(tree, ours)
+    step = crash or (lambda _name: None)
+    if not _swap_shard(root, shard, tree, wanted, theirs, index, step):
+        return None
+    return written, pruned
+
+
+def _shard_tree(root: Path, shard: str) -> dict[str, _Entry]:
+    """The shard folder and everything in it, by their paths in DIR (empty if it is not a
+    real folder)."""
+    try:
+        mode = os.lstat(root / shard).st_mode
+    except OSError:
+        return {}
+    if not stat.S_ISDIR(mode):
+        return {}
+    tree = {shard: _Entry(shard, mode)}
+    for rel, entry in _scan(root / shard).items():
+        tree[f"{shard}/{rel}"] = _Entry(f"{shard}/{rel}", entry.mode)
+    return tree
+
+
+def _in_the_way(tree: Mapping[str, _Entry], changed: Iterable[str], old: Index) -> bool:
+    """Whether a person's entry is where a new file or its folders go."""
+    for rel in changed:
+        if rel in old.files:
+            continue
+        if rel in tree or any(
+            a in tree and not stat.S_ISDIR(tree[a].mode) for a in _ancestors(rel)
+        ):
+            return True
+    return False
 
 
 def _changed_units(
@@ -445,23 +534,21 @@ def _swap_shard(
     root: Path,
     shard: str,
     tree: Mapping[str, _Entry],
-    wanted: Mapping[str, bytes],
-    same: set[str],
+    wanted: Mapping[str, bytes | None],
     theirs: Sequence[_Entry],
-    indexes: Mapping[str, bytes],
+    index: bytes,
     step: CrashHook,
 ) -> bool:
-    """Build the new shard folder beside DIR and exchange it with the old one in one
-    renameat2(2): DIR holds the old render or the new one at every moment, as with the whole
-    tree, in O(shard) instead of O(DIR). False (nothing changed) where the exchange is not
-    available."""
+    """Build the new shard folder (its files in `wanted`, None for those to link, and its
+    `index`) beside DIR and exchange it with the old one in one renameat2(2): DIR holds the
+    old render or the new one at every moment, as with the whole tree, in O(shard) instead of
+    O(DIR). False (nothing changed) where the exchange is not available."""
     prefix = f"{shard}/"
     cut = len(prefix)
     inner = {
         rel[cut:]: _Entry(rel[cut:], e.mode) for rel, e in tree.items() if rel.startswith(prefix)
     }
     mine = {rel[cut:]: data for rel, data in wanted.items() if rel.startswith(prefix)}
-    kept = {rel[cut:] for rel in same if rel.startswith(prefix)}
     carried = [
         _Entry(e.rel[cut:], e.mode)
         for e in theirs
@@ -472,9 +559,9 @@ def _swap_shard(
     try:
         staging.mkdir()
         step("staging-created")
-        written = _fill(staging, root / shard, inner, mine, kept, carried)
+        written = _fill(staging, root / shard, inner, mine, carried)
         step("files-written")
-        _write_new(staging / INDEX_NAME, indexes[f"{prefix}{INDEX_NAME}"])
+        _write_new(staging / INDEX_NAME, index)
         _make_durable(staging, [*written, staging / INDEX_NAME])
         staging.chmod(stat.S_IMODE(tree[shard].mode))
         step("staging-complete")
@@ -493,13 +580,13 @@ def _fill(
     staging: Path,
     root: Path,
     tree: Mapping[str, _Entry],
-    wanted: Mapping[str, bytes],
-    same: set[str],
+    wanted: Mapping[str, bytes | None],
     theirs: Sequence[_Entry],
 ) -> list[Path]:
-    """The new tree in `staging`: files already right and a person's files as hard links of
-    DIR's (DIR's files are never opened for writing, so a crash leaves them whole), the others
-    written (returned: not yet durable); folders that were there keep their permission bits."""
+    """The new tree in `staging`: files already right (None in `wanted`) and a person's files
+    as hard links of DIR's (DIR's files are never opened for writing, so a crash leaves them
+    whole), the others written (returned: not yet durable); folders that were there keep
+    their permission bits."""
     umask = _umask()
     folders = {a for rel in wanted for a in _ancestors(rel)}
     folders |= {e.rel for e in theirs if stat.S_ISDIR(e.mode)}
@@ -517,7 +604,7 @@ def _fill(
             _link_or_copy(root / entry.rel, staging / entry.rel, stat.S_ISREG(entry.mode))
     written = []
     for rel, data in wanted.items():
-        if rel in same:
+        if data is None:
             os.link(root / rel, staging / rel)
             continue
         _write_new(staging / rel, data)
@@ -603,13 +690,31 @@ def _index_texts(
         groups.setdefault(_unit(rel), ([], []))[1].append(rel)
     shards = sorted(unit for unit in groups if unit != "")
     top_files, top_kustomizations = groups.get("", ([], []))
-    out = {INDEX_NAME: _index_text(top_files, top_kustomizations, files, sources, objects,
-                                   relative, shards)}  # fmt: skip
+    entries = _entries(files, sources, objects, relative)
+    out = {INDEX_NAME: _index_text(entries, top_files, top_kustomizations, shards)}
     for shard in shards:
         own, kustomized = groups[shard]
-        text = _index_text(own, kustomized, files, sources, objects, relative, None)
-        out[f"{shard}/{INDEX_NAME}"] = text
+        out[f"{shard}/{INDEX_NAME}"] = _index_text(entries, own, kustomized, None)
     return out
+
+
+def _entries(
+    files: Mapping[str, bytes],
+    sources: Mapping[str, str],
+    objects: Mapping[str, str],
+    relative: Callable[[str], str],
+) -> dict[str, dict[str, Any]]:
+    """The index entry of each file: its sha256, its input file as seen from DIR, and the
+    object it holds where its name was shortened to fit."""
+    entries = {}
+    for rel, data in files.items():
+        source = sources.get(rel)
+        entry: dict[str, Any] = {"sha256": hashlib.sha256(data).hexdigest()}
+        entry["source"] = relative(source) if source else None
+        if rel in objects:
+            entry["object"] = objects[rel]
+        entries[rel] = entry
+    return entries
 
 
 def _unit(rel: str) -> str:
@@ -640,28 +745,21 @@ class _Sources:
 
 
 def _index_text(
+    entries: Mapping[str, Mapping[str, Any]],
     listed: Sequence[str],
     kustomized: Sequence[str],
-    files: Mapping[str, bytes],
-    sources: Mapping[str, str],
-    objects: Mapping[str, str],
-    relative: Callable[[str], str],
     shards: Sequence[str] | None,
 ) -> bytes:
     """One index file: what `json.dumps(index, indent=2, sort_keys=True)` gives, built per
-    entry (the indenting encoder is pure Python: seconds at 35,000 files). `listed` and
-    `kustomized` are sorted; `shards` only in DIR's index."""
+    entry (the indenting encoder is pure Python: seconds at 35,000 files). `listed` (the
+    files, with `entries`) and `kustomized` are sorted; `shards` only in DIR's index."""
     lines = []
     for rel in listed:
-        source = sources.get(rel)
-        digest = hashlib.sha256(files[rel]).hexdigest()
-        entry = {"sha256": digest, "source": relative(source) if source else None}
-        if rel in objects:
-            entry["object"] = objects[rel]  # the file name was shortened to fit
+        entry = entries[rel]
         fields = ",\n".join(f"      {_json(k)}: {_json(entry[k])}" for k in sorted(entry))
         lines.append(f"    {_json(rel)}: {{\n{fields}\n    }}")
-    entries = "{\n" + ",\n".join(lines) + "\n  }" if lines else "{}"
-    text = f'{{\n  "files": {entries},\n  "generator": "kserve-gitops",\n'
+    files = "{\n" + ",\n".join(lines) + "\n  }" if lines else "{}"
+    text = f'{{\n  "files": {files},\n  "generator": "kserve-gitops",\n'
     text += f'  "kustomizations": {_json_list(kustomized)},\n'
     if shards is not None:
         text += f'  "shards": {_json_list(shards)},\n'

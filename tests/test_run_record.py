@@ -178,8 +178,8 @@ def test_no_cache_and_a_damaged_record_render(repo: Path, monkeypatch: pytest.Mo
 
 def test_a_fifo_among_the_inputs_is_never_read_for_the_key(repo: Path) -> None:
     os.mkfifo(repo / "apps" / "pipe.yaml")
-    assert run_record.input_key({}, ("apps",), (), None, None) is None
-    assert run_record.input_key({}, ("-",), (), None, None) is None
+    assert run_record.input_state({}, ("apps",), (), None, None) is None
+    assert run_record.input_state({}, ("-",), (), None, None) is None
 
 
 def test_the_folder_state_sees_a_same_size_same_mtime_edit(repo: Path) -> None:

@@ -1,0 +1,181 @@
+"""A change to a few InferenceService files, rendered as such: `render -o DIR` reads, renders
+and writes only what changed, and leaves every other file of DIR as the last render left it.
+
+The last render into DIR recorded (run_record.py), for each input file that holds only
+InferenceServices, its content digest, the InferenceServices in it and the files it gave
+DIR; and the digests of everything else it read. When everything else is unchanged, DIR is
+as that render left it, and the render said nothing (no warning, no note), a full render
+would differ from it only in the files of the changed input files: each such file renders
+on its own (`pipeline.Result.partial`: nothing rendered reads two InferenceServices) and a
+render into a folder it wrote reproduces that folder (the no-change record relies on this
+too). So the pipeline runs on the input set without the unchanged files (the global inputs,
+config and runtimes are read as ever) and the writer exchanges the one shard folder the
+change lies in.
+
+Whatever this cannot show to give the full render's result gives None before anything is
+written, and the caller renders in full: a problem or message of any kind (the full render
+then reports it as it always does), a changed file that holds anything but InferenceServices,
+an InferenceService named like one in an unchanged file, an output path another file has, a
+change outside one shard, more than MAX_CHANGED files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator import pipeline, writer
+from generator.errors import ProblemsFound
+from generator.run_record import InputState, LocalFile, Parts, Record
+
+# Beyond this many changed input files a full render (with its cache) is as quick.
+MAX_CHANGED = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The input files that changed since the recorded render, and those that did not."""
+
+    changed: frozenset[str]  # new or edited, by path as load spells it
+    removed: frozenset[str]
+    unchanged: frozenset[str]
+    documents: int  # the InferenceServices in the unchanged files
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A change rendered and written: what the write report and the next record need."""
+
+    written: list[str]
+    pruned: list[str]
+    files: int  # our files in DIR now
+    parts: Parts
+    shards: frozenset[str]  # the shard folders written
+
+
+def find_change(record: Record, state: InputState) -> Change | None:
+    """The changed input files, if only files that held only InferenceServices changed (and
+    new files, to be checked once read), else None."""
+    parts = record.parts
+    if parts is None or record.messages or parts.rest != state.rest:
+        return None
+    current = {path: (real, content) for path, real, content in state.files}
+    if any(current.get(path) != (real, content) for path, real, content in parts.fixed):
+        return None
+    fixed = {path for path, _, _ in parts.fixed}
+    changed = frozenset(
+        path
+        for path, now in current.items()
+        if path not in fixed
+        and (path not in parts.local or now != (parts.local[path].real, parts.local[path].digest))
+    )
+    removed = frozenset(path for path in parts.local if path not in current)
+    if not changed | removed or len(changed | removed) > MAX_CHANGED:
+        return None
+    unchanged = frozenset(parts.local) - changed - removed
+    documents = sum(len(parts.local[path].names) for path in unchanged)
+    return Change(changed, removed, unchanged, documents)
+
+
+def render_change(
+    request: pipeline.Request,
+    root: Path,
+    record: Record,
+    state: InputState,
+    change: Change,
+    crash: writer.CrashHook | None = None,
+) -> Outcome | None:
+    """Render the changed files and write their files into DIR (`root`; the caller holds its
+    lock), or None with nothing written when the result might not be the full render's."""
+    parts = record.parts
+    if parts is None:
+        return None
+    # Without the render cache: its pack keeps the entries of the run that saves it, and
+    # reading it costs more than rendering a few InferenceServices.
+    partial = dataclasses.replace(
+        request, skip=change.unchanged, skipped_documents=change.documents, cache_dir=None
+    )
+    try:
+        result = pipeline.run(partial)
+    except ProblemsFound:
+        return None  # the full render reports them, each where it always does
+    if not result.partial or result.warnings or not change.changed <= result.local_files:
+        return None
+    taken = {n for path in change.unchanged for n in parts.local[path].names}
+    if any((a.namespace, a.loaded.name) in taken for a in result.admitted):
+        return None  # named twice: the full render says where
+    planned = writer.plan(result.objects)
+    if planned.problems:
+        return None
+    sources = planned.sources
+    outputs = {rel: text for rel, text in planned.files.items() if sources[rel] in change.changed}
+    before = {
+        rel
+        for path in change.changed | change.removed
+        if path in parts.local
+        for rel in parts.local[path].outputs
+    }
+    others = {rel for path in change.unchanged for rel in parts.local[path].outputs}
+    if not others.isdisjoint(outputs):
+        return None  # two objects for one file: the full render says which
+    done = writer.write_change(root, outputs, before - set(outputs), sources, planned.objects,
+                               crash)  # fmt: skip
+    if done is None:
+        return None
+    written, pruned = done
+    local = {path: f for path, f in parts.local.items() if path in change.unchanged}
+    local.update(_local_files(change.changed, result, sources))
+    files = record.files - len(before - set(outputs)) + len(set(outputs) - before)
+    recorded = _with_digests(Parts(parts.rest, parts.fixed, local), state)
+    shards = frozenset(writer.shard_of(rel) for rel in [*outputs, *before])
+    return Outcome(written, pruned, files, recorded, shards)
+
+
+def _local_files(
+    paths: frozenset[str], result: pipeline.Result, sources: Mapping[str, str]
+) -> dict[str, LocalFile]:
+    """The record of each of `paths` after this render (its real path and digest are filled
+    in by the caller, who read them)."""
+    outputs: dict[str, list[str]] = {}
+    for rel, source in sources.items():
+        if source in paths:
+            outputs.setdefault(source, []).append(rel)
+    names: dict[str, list[tuple[str, str]]] = {}
+    for admitted in result.admitted:
+        if admitted.loaded.source.path in paths:
+            names.setdefault(admitted.loaded.source.path, []).append(
+                (admitted.namespace, admitted.loaded.name)
+            )
+    return {
+        path: LocalFile("", "", tuple(names.get(path, ())), tuple(sorted(outputs.get(path, ()))))
+        for path in paths
+    }
+
+
+def parts_of(
+    state: InputState, result: pipeline.Result, sources: Mapping[str, str]
+) -> Parts | None:
+    """What a later render needs to render this one in part, or None when it cannot."""
+    if not result.partial:
+        return None
+    read = {path for path, _, _ in state.files}
+    local = _local_files(frozenset(result.local_files & read), result, sources)
+    fixed = tuple(f for f in state.files if f[0] not in local)
+    return _with_digests(Parts(state.rest, fixed, local), state)
+
+
+def _with_digests(parts: Parts, state: InputState) -> Parts:
+    """`parts` with each local file's real path and digest as `state` read them."""
+    found = {path: (real, content) for path, real, content in state.files}
+    return dataclasses.replace(
+        parts,
+        local={
+            path: f._replace(real=found[path][0], digest=found[path][1])
+            for path, f in parts.local.items()
+        },
+    )
+
+
+__all__ = ["MAX_CHANGED", "Change", "Outcome", "find_change", "parts_of", "render_change"]

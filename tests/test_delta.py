@@ -1,0 +1,258 @@
+"""A change to a few InferenceService files renders and writes only those (issue 14,
+generator/delta.py), and gives exactly what a render from scratch gives: the same rendered
+folder, the same exit code, the same messages, whatever the sequence of edits before it; and
+when the change is not one the delta can stand for (a problem, a global input, a new shard, a
+name taken twice), the full render runs and says what it always says."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_rendered_folder import run, snapshot
+from test_writer import consistent
+
+from generator import delta, pipeline
+
+NAMES = ("iris", "wine", "digits", "mnist")
+NAMESPACES = ("team-a", "team-b", "team-c")
+FILES = ("a.yaml", "b.yaml", "c.yaml", "d.yaml", "e.yaml")
+ISVC = """apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: {name}
+  namespace: {namespace}
+  annotations: {{serving.kserve.io/deploymentMode: {mode}}}
+spec:
+  predictor:
+    minReplicas: {replicas}
+{canary}    model:
+      modelFormat: {{name: sklearn}}
+      storageUri: gs://bucket/{name}/{version}
+"""
+RUNTIME = """apiVersion: serving.kserve.io/v1alpha1
+kind: ServingRuntime
+metadata: {{name: custom-sklearn, namespace: team-a}}
+spec:
+  supportedModelFormats: [{{name: sklearn, version: "1", autoSelect: true}}]
+  containers:
+    - name: kserve-container
+      image: example.com/sklearn:{tag}
+"""
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes, namespace: team-b}\n"
+
+# One InferenceService: name, namespace, mode, minReplicas (-1 is refused), canary, version.
+isvcs = st.tuples(
+    st.sampled_from(NAMES),
+    st.sampled_from(NAMESPACES),
+    st.sampled_from(("Serverless", "RawDeployment", "ModelMesh")),
+    st.sampled_from((1, 2, -1)),
+    st.one_of(st.none(), st.just(10)),
+    st.integers(1, 3),
+)
+edits = st.one_of(
+    st.tuples(st.just("put"), st.sampled_from(FILES), st.lists(isvcs, min_size=1, max_size=2)),
+    st.tuples(st.just("remove"), st.sampled_from(FILES)),
+    st.tuples(st.just("mixed"), st.sampled_from(FILES)),  # a ConfigMap joins its isvcs
+    st.tuples(st.just("runtime"), st.integers(1, 3)),  # a global input changes
+    st.tuples(st.just("hand-edit"), st.integers(0, 50)),  # a person edits a rendered file
+    st.tuples(
+        st.just("nothing"),
+    ),
+)
+Files = dict[str, tuple[list[tuple[object, ...]], bool]]  # file → (its isvcs, has a ConfigMap)
+
+
+def text_of(items: list[tuple[object, ...]], mixed: bool) -> str:
+    docs = [
+        ISVC.format(
+            name=name,
+            namespace=namespace,
+            mode=mode,
+            replicas=replicas,
+            version=version,
+            canary=f"    canaryTrafficPercent: {canary}\n" if canary is not None else "",
+        )
+        for name, namespace, mode, replicas, canary, version in items
+    ]
+    return "---\n".join(docs + ([CONFIGMAP] if mixed else []))
+
+
+def write_repo(apps: Path, files: Files, tag: int) -> None:
+    """The repo as `files` says; a file whose text is unchanged is not touched."""
+    apps.mkdir(parents=True, exist_ok=True)
+    wanted = {"runtime.yaml": RUNTIME.format(tag=tag)}
+    wanted |= {name: text_of(*content) for name, content in files.items()}
+    for path in apps.iterdir():
+        if path.name not in wanted:
+            path.unlink()
+    for name, text in wanted.items():
+        path = apps / name
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+
+
+@contextmanager
+def counting_deltas() -> Iterator[list[bool]]:
+    """Whether each render that tried a delta wrote one (True) or rendered in full."""
+    seen: list[bool] = []
+    real = delta.render_change
+
+    def counted(*args: object, **kwargs: object) -> object:
+        done = real(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(done is not None)
+        return done
+
+    delta.render_change = counted  # type: ignore[assignment]
+    try:
+        yield seen
+    finally:
+        delta.render_change = real
+
+
+def messages(stderr: str) -> list[str]:
+    """What a render said, but for its write report (whose counts depend on DIR before)."""
+    return [line for line in stderr.splitlines() if ": " not in line or " written, " not in line]
+
+
+def render_both(base: Path, apps: Path, out: Path, step: int) -> tuple[int, list[str]]:
+    """Render from scratch (no cache, the same previous render for canaries) and into `out`
+    (whose record allows a delta); assert both agree; return the exit code and messages."""
+    previous = base / f"previous-{step}"
+    if out.exists():
+        shutil.copytree(out, previous, symlinks=True)
+    fresh = base / f"fresh-{step}" / "out"
+    scratch = run("render", str(apps), "-o", str(fresh), "--previous", str(previous),
+                  "--no-cache")  # fmt: skip
+    before = snapshot(out) if out.exists() else None
+    done = run("render", str(apps), "-o", str(out))
+    assert done.returncode == scratch.returncode, (done.stderr, scratch.stderr)
+    assert messages(done.stderr) == messages(scratch.stderr)
+    if done.returncode == 0:
+        assert snapshot(out) == snapshot(fresh)
+        consistent(out)
+    else:  # nothing written, nothing pruned
+        assert (snapshot(out) if out.exists() else None) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
+    return done.returncode, messages(done.stderr)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(edits, min_size=2, max_size=8))
+def test_a_delta_render_equals_a_render_from_scratch(steps: list[tuple[object, ...]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        apps, out = base / "apps", base / "inc" / "out"
+        files: Files = {"a.yaml": ([("iris", "team-a", "Serverless", 1, None, 1)], False)}
+        tag = 1
+        write_repo(apps, files, tag)
+        render_both(base, apps, out, -1)
+        for i, edit in enumerate(steps):
+            kind = edit[0]
+            if kind == "put":
+                files[str(edit[1])] = (list(edit[2]), False)  # type: ignore[call-overload]
+            elif kind == "remove":
+                files.pop(str(edit[1]), None)
+            elif kind == "mixed" and str(edit[1]) in files:
+                files[str(edit[1])] = (files[str(edit[1])][0], True)
+            elif kind == "runtime":
+                tag = int(edit[1])  # type: ignore[call-overload]
+            elif kind == "hand-edit" and out.exists():
+                rendered = sorted(p for p in out.rglob("*.yaml") if p.is_file())
+                target = rendered[int(edit[1]) % len(rendered)]  # type: ignore[call-overload]
+                target.write_text(target.read_text() + "# edited by hand\n")
+            write_repo(apps, files, tag)
+            render_both(base, apps, out, i)
+
+
+def _repo(base: Path) -> tuple[Path, Path, Files]:
+    apps, out = base / "apps", base / "inc" / "out"
+    files: Files = {
+        f"{name}.yaml": ([(name, namespace, "Serverless", 1, None, 1)], False)
+        for name, namespace in (("iris", "team-a"), ("wine", "team-a"), ("digits", "team-b"))
+    }
+    write_repo(apps, files, 1)
+    render_both(base, apps, out, -1)
+    return apps, out, files
+
+
+@pytest.mark.parametrize(
+    ("edit", "used"),
+    [
+        ("an InferenceService edited", True),
+        ("two in one namespace edited", True),
+        ("one added to a namespace", True),
+        ("one removed from a namespace that keeps others", True),
+        ("one moved to a new namespace", False),  # a new shard: the whole tree
+        ("one edited in each of two namespaces", False),  # two shards
+        ("the last of a namespace removed", False),  # a shard goes
+        ("a name taken twice", False),  # the full render names both files
+        ("an invalid InferenceService", False),  # the full render reports it
+        ("a ConfigMap beside an InferenceService", False),  # no longer InferenceServices only
+        ("a global input edited", False),
+    ],
+)
+def test_which_changes_are_rendered_as_a_delta(tmp_path: Path, edit: str, used: bool) -> None:
+    apps, out, files = _repo(tmp_path)
+    isvc = ("wine", "team-a", "Serverless", 1, None, 2)
+    tag = 1
+    if edit == "an InferenceService edited":
+        files["wine.yaml"] = ([isvc], False)
+    elif edit == "two in one namespace edited":
+        files["wine.yaml"] = ([isvc], False)
+        files["iris.yaml"] = ([("iris", "team-a", "RawDeployment", 2, None, 1)], False)
+    elif edit == "one added to a namespace":
+        files["new.yaml"] = ([("mnist", "team-b", "Serverless", 1, 10, 1)], False)
+    elif edit == "one removed from a namespace that keeps others":
+        del files["wine.yaml"]
+    elif edit == "one moved to a new namespace":
+        files["wine.yaml"] = ([("wine", "team-c", "Serverless", 1, None, 1)], False)
+    elif edit == "one edited in each of two namespaces":
+        files["wine.yaml"] = ([isvc], False)
+        files["digits.yaml"] = ([("digits", "team-b", "Serverless", 1, None, 2)], False)
+    elif edit == "the last of a namespace removed":
+        del files["digits.yaml"]
+    elif edit == "a name taken twice":
+        files["new.yaml"] = ([("wine", "team-a", "RawDeployment", 1, None, 1)], False)
+    elif edit == "an invalid InferenceService":
+        files["wine.yaml"] = ([("wine", "team-a", "Serverless", -1, None, 1)], False)
+    elif edit == "a ConfigMap beside an InferenceService":
+        files["wine.yaml"] = (files["wine.yaml"][0], True)
+    else:
+        tag = 2
+    write_repo(apps, files, tag)
+    with counting_deltas() as seen:
+        render_both(tmp_path, apps, out, 0)
+    assert seen == ([True] if used else [False] if seen else []), edit
+
+
+def test_a_delta_render_reads_only_the_changed_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apps, out, files = _repo(tmp_path)
+    files["wine.yaml"] = ([("wine", "team-a", "Serverless", 1, None, 2)], False)
+    write_repo(apps, files, 1)
+    requests: list[pipeline.Request] = []
+    real = pipeline.run
+
+    def recording(request: pipeline.Request, *args: object) -> pipeline.Result:
+        requests.append(request)
+        return real(request, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "run", recording)
+    before = {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    done = run("render", str(apps), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    (request,) = requests
+    assert request.skip == {f"{apps.as_posix()}/{n}" for n in ("iris.yaml", "digits.yaml")}
+    assert request.skipped_documents == 2
+    # team-b's shard and DIR's own files were not touched: the same inodes
+    untouched = [p for p in before if "team-a" not in p.relative_to(out).parts]
+    assert untouched and all(p.stat().st_ino == before[p] for p in untouched)
+    assert "1 written, " in done.stderr
