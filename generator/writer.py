@@ -33,10 +33,12 @@ import re
 import shutil
 import stat
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from generator import parallel
 from generator.errors import Invalid, Problem, ProblemsFound, Source
 from generator.output import Rendered, dump_yaml, yaml_of
 from generator.rendered_index import CLUSTER_DIR as CLUSTER_DIR  # the layout, for callers
@@ -590,31 +592,66 @@ def _fill(
     umask = _umask()
     folders = {a for rel in wanted for a in _ancestors(rel)}
     folders |= {e.rel for e in theirs if stat.S_ISDIR(e.mode)}
-    for folder in sorted(folders):  # parents first
-        old = tree.get(folder)
-        if old is None or not stat.S_ISDIR(old.mode):
-            (staging / folder).mkdir()
-            continue
-        mode = stat.S_IMODE(old.mode)
-        (staging / folder).mkdir(mode)
-        if mode & ~umask != mode:  # the umask took bits it had
-            (staging / folder).chmod(mode)
-    for entry in theirs:  # a person's files and symlinks come along untouched
+    # Each top-level folder is filled on its own, several at once: creating a file or folder
+    # is mostly the kernel's work (about 0.2 ms each on the 2-vCPU machine of the benchmark),
+    # which threads share out over the cores; the tree is the same whatever the order.
+    work: dict[str, _Work] = {}
+    for folder in folders:
+        work.setdefault(folder.partition("/")[0], _Work()).folders.append(folder)
+    for entry in theirs:
         if not stat.S_ISDIR(entry.mode):
-            _link_or_copy(root / entry.rel, staging / entry.rel, stat.S_ISREG(entry.mode))
-    written = []
+            work.setdefault(entry.rel.partition("/")[0], _Work()).theirs.append(entry)
     for rel, data in wanted.items():
-        if data is None:
-            os.link(root / rel, staging / rel)
-            continue
-        _write_new(staging / rel, data)
-        written.append(staging / rel)
-        old = tree.get(rel)
-        if old is not None and stat.S_ISREG(old.mode):  # ours, changed: keep its mode
-            mode = stat.S_IMODE((root / rel).lstat().st_mode)
-            if mode != 0o666 & ~umask:
-                (staging / rel).chmod(mode)
-    return written
+        work.setdefault(rel.partition("/")[0], _Work()).files.append((rel, data))
+
+    def fill(part: _Work) -> list[Path]:
+        for folder in sorted(part.folders):  # parents first
+            _make_folder(staging / folder, tree.get(folder), umask)
+        for entry in part.theirs:  # a person's files and symlinks come along untouched
+            _link_or_copy(root / entry.rel, staging / entry.rel, stat.S_ISREG(entry.mode))
+        written = []
+        for rel, data in part.files:
+            if data is None:
+                os.link(root / rel, staging / rel)
+                continue
+            _write_new(staging / rel, data)
+            written.append(staging / rel)
+            old = tree.get(rel)
+            if old is not None and stat.S_ISREG(old.mode):  # ours, changed: keep its mode
+                mode = stat.S_IMODE((root / rel).lstat().st_mode)
+                if mode != 0o666 & ~umask:
+                    (staging / rel).chmod(mode)
+        return written
+
+    parts = [work[top] for top in sorted(work)]
+    workers = min(parallel.cores(), len(parts))
+    if workers < 2 or len(wanted) < _THREADED_FILES:
+        return [path for part in parts for path in fill(part)]
+    with ThreadPoolExecutor(workers) as pool:
+        return [path for found in pool.map(fill, parts) for path in found]
+
+
+_THREADED_FILES = 1000  # fewer files are written by this thread alone
+
+
+@dataclass(slots=True)
+class _Work:
+    """What `_fill` does in one top-level folder of the new tree."""
+
+    folders: list[str] = field(default_factory=list)
+    theirs: list[_Entry] = field(default_factory=list)
+    files: list[tuple[str, bytes | None]] = field(default_factory=list)
+
+
+def _make_folder(path: Path, old: _Entry | None, umask: int) -> None:
+    """A folder of the new tree; one that was there keeps its permission bits."""
+    if old is None or not stat.S_ISDIR(old.mode):
+        path.mkdir()
+        return
+    mode = stat.S_IMODE(old.mode)
+    path.mkdir(mode)
+    if mode & ~umask != mode:  # the umask took bits it had
+        path.chmod(mode)
 
 
 def _write_new(path: Path, data: bytes) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -264,6 +265,63 @@ def test_a_failed_write_leaves_dir_untouched_and_nothing_beside_it(tmp_path: Pat
     too_long = "ns/_passthrough/" + "x" * 300 + ".yaml"
     with pytest.raises(OSError):
         writer.write_tree(root, {too_long: "kind: ConfigMap\n"}, {too_long: "in.yaml"})
+    assert consistent(root) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
+
+
+def _tree(root: Path) -> dict[str, bytes | int]:
+    """Every file's bytes and every folder's permission bits under root."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else p.stat().st_mode
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def _many(count: int, version: int) -> list[Rendered]:
+    """ConfigMaps in 9 namespaces, each owned by an InferenceService of its own folder."""
+    return [
+        Rendered(
+            {**_obj("ConfigMap", f"cm-{i}", ns=f"ns-{i % 9}"), "data": {"v": str(version)}},
+            f"isvc-{i}",
+            SRC,
+        )
+        for i in range(count)
+    ]
+
+
+def test_threads_fill_the_tree_as_one_thread_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above _THREADED_FILES the folders are filled by a thread each; the tree, its modes and
+    the incremental links are the same as one thread makes."""
+    assert writer._THREADED_FILES <= 1200
+    trees = []
+    for threshold in (writer._THREADED_FILES, 10**9):
+        monkeypatch.setattr(writer, "_THREADED_FILES", threshold)
+        root = tmp_path / f"t{threshold}" / "rendered"
+        writer.write_tree(root, *writer.plan(_many(1200, 1))[:2])
+        (root / "ns-3").chmod(0o700)
+        linked = root / "ns-4/isvc-4/configmap-cm-4.yaml"
+        files, sources = writer.plan(_many(1300, 1))[:2]
+        files = {**files, "ns-5/isvc-5/configmap-cm-5.yaml": "changed\n"}
+        inode = linked.stat().st_ino
+        writer.write_tree(root, files, sources)
+        assert linked.stat().st_ino == inode  # unchanged: hard-linked into the new tree
+        assert stat.S_IMODE((root / "ns-3").stat().st_mode) == 0o700
+        trees.append(_tree(root))
+    assert trees[0] == trees[1]
+
+
+def test_a_failed_threaded_write_leaves_dir_untouched_and_nothing_beside_it(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "rendered"
+    writer.write_tree(root, *writer.plan(_many(1200, 1))[:2])
+    before = consistent(root)
+    files, sources = writer.plan(_many(1200, 2))[:2]
+    too_long = "ns-2/_passthrough/" + "x" * 300 + ".yaml"
+    with pytest.raises(OSError):
+        writer.write_tree(root, {**files, too_long: "kind: ConfigMap\n"}, sources)
     assert consistent(root) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rendered"]
 
