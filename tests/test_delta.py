@@ -6,8 +6,12 @@ name taken twice), the full render runs and says what it always says."""
 
 from __future__ import annotations
 
+import random
 import shutil
+import signal
+import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_cli import console_script
 from test_rendered_folder import run, snapshot
 from test_writer import consistent
 
@@ -256,3 +261,43 @@ def test_a_delta_render_reads_only_the_changed_files(
     untouched = [p for p in before if "team-a" not in p.relative_to(out).parts]
     assert untouched and all(p.stat().st_ino == before[p] for p in untouched)
     assert "1 written, " in done.stderr
+
+
+def test_sigkill_during_delta_renders_never_leaves_a_broken_directory(tmp_path: Path) -> None:
+    """40 renders of a one-file change (the delta: one shard exchanged) killed at random
+    points: DIR is always the old or the new render, and the next render completes it."""
+    apps, out = tmp_path / "apps", tmp_path / "out"
+    files: Files = {
+        f"m{i:02d}.yaml": ([(f"m{i}", NAMESPACES[i % 3], "RawDeployment", 1, None, 1)], False)
+        for i in range(30)
+    }
+
+    def version(v: int) -> None:
+        files["m07.yaml"] = ([("m7", "team-b", "RawDeployment", 1, None, v)], False)
+        write_repo(apps, files, 1)
+
+    renders = []
+    for v in (1, 2):
+        version(v)
+        fresh = tmp_path / f"fresh-{v}"
+        done = subprocess.run([console_script(), "render", str(apps), "-o", str(fresh)],
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        renders.append(consistent(fresh))
+    assert renders[0] != renders[1]
+    subprocess.run([console_script(), "render", str(apps), "-o", str(out)], check=True)
+    version(1)
+    started = time.monotonic()
+    subprocess.run([console_script(), "render", str(apps), "-o", str(out)], check=True)
+    duration = time.monotonic() - started
+    rng = random.Random(4321)
+    for attempt in range(40):
+        version(2 if attempt % 2 else 1)
+        proc = subprocess.Popen([console_script(), "render", str(apps), "-o", str(out)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(rng.uniform(0.0, duration * 1.1))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert consistent(out) in renders
+    subprocess.run([console_script(), "render", str(apps), "-o", str(out)], check=True)
+    assert consistent(out) == renders[1]
