@@ -433,16 +433,28 @@ def pipeline_messages(
     request: pipeline.Request, result: pipeline.Result, explain: bool = False
 ) -> list[str]:
     """The warnings of a render (and, if asked, its decisions), as stderr lines."""
+    return [*render_messages(result, explain), *first_rollout_note(request, result)]
+
+
+def render_messages(result: pipeline.Result, explain: bool = False) -> list[str]:
+    """What a render says of its input set, whatever was rendered before."""
     lines = [str(warning) for warning in sorted(result.warnings)]
     if explain:
         lines += [explain_line(admitted) for admitted in result.admitted]
-    if not request.previous or not any(Path(p).exists() for p in request.previous):
-        if any(_has_canary(a) for a in result.admitted):
-            lines.append(
-                "note: no previous render: canaryTrafficPercent sends 100% to the latest "
-                "revision, as on KServe's first rollout"
-            )
     return lines
+
+
+def first_rollout_note(request: pipeline.Request, result: pipeline.Result) -> list[str]:
+    """The note for canaries with no previous render to split traffic with (never said by a
+    render into a folder it rendered before: that folder is the previous render)."""
+    if request.previous and any(Path(p).exists() for p in request.previous):
+        return []
+    if not any(_has_canary(a) for a in result.admitted):
+        return []
+    return [
+        "note: no previous render: canaryTrafficPercent sends 100% to the latest revision, "
+        "as on KServe's first rollout"
+    ]
 
 
 def _has_canary(admitted: pipeline.Admitted) -> bool:
@@ -562,8 +574,9 @@ def _render_into(
             if report is not None:
                 return report
         result = pipeline.run(request, _Progress())
-        messages = pipeline_messages(request, result, options["explain"])
-        for line in messages:
+        # What a repeat says: the first-rollout note is not, DIR being the previous render.
+        messages = render_messages(result, options["explain"])
+        for line in messages + first_rollout_note(request, result):
             click.echo(line, err=True)
         report, sources = write_rendered(output_dir, result, flux_to, shard_label)
     if state is not None and cache_dir is not None:

@@ -126,17 +126,20 @@ def messages(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if ": " not in line or " written, " not in line]
 
 
-def render_both(base: Path, apps: Path, out: Path, step: int) -> tuple[int, list[str]]:
+def render_both(
+    base: Path, apps: Path, out: Path, step: int, *options: str
+) -> tuple[int, list[str]]:
     """Render from scratch (no cache, the same previous render for canaries) and into `out`
-    (whose record allows a delta); assert both agree; return the exit code and messages."""
+    (whose record allows a delta), both with `options`; assert both agree; return the exit
+    code and messages."""
     previous = base / f"previous-{step}"
     if out.exists():
         shutil.copytree(out, previous, symlinks=True)
     fresh = base / f"fresh-{step}" / "out"
     scratch = run("render", str(apps), "-o", str(fresh), "--previous", str(previous),
-                  "--no-cache")  # fmt: skip
+                  "--no-cache", *options)  # fmt: skip
     before = snapshot(out) if out.exists() else None
-    done = run("render", str(apps), "-o", str(out))
+    done = run("render", str(apps), "-o", str(out), *options)
     assert done.returncode == scratch.returncode, (done.stderr, scratch.stderr)
     assert messages(done.stderr) == messages(scratch.stderr)
     if done.returncode == 0:
@@ -235,6 +238,44 @@ def test_which_changes_are_rendered_as_a_delta(tmp_path: Path, edit: str, used: 
     with counting_deltas() as seen:
         render_both(tmp_path, apps, out, 0)
     assert seen == ([True] if used else [False] if seen else []), edit
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--flux-path", "./out", "--flux-source", "flux-system/models"),
+        ("--sync-waves",),
+        ("--namespace", "team-a"),  # InferenceServices without one get it
+        ("--no-passthrough",),
+    ],
+)
+def test_a_delta_with_options_equals_a_render_from_scratch(
+    tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    apps, out = tmp_path / "apps", tmp_path / "inc" / "out"
+    files: Files = {
+        f"{name}.yaml": ([(name, "team-a", mode, 1, None, 1)], False)
+        for name, mode in (
+            ("iris", "Serverless"),
+            ("wine", "RawDeployment"),
+            ("mnist", "Serverless"),
+        )
+    }
+    files["digits.yaml"] = ([("digits", "team-b", "Serverless", 1, 10, 1)], False)
+    write_repo(apps, files, 1)
+    if options[0] == "--namespace":  # no namespace written: --namespace fills it in
+        for path in apps.glob("[iwm]*.yaml"):
+            path.write_text(path.read_text().replace("  namespace: team-a\n", ""))
+    # The first render notes that the canary has no previous render; a repeat does not.
+    for step in (0, 1):
+        assert render_both(tmp_path, apps, out, step, *options)[0] == 0
+    for step, version in enumerate((2, 3, 2), start=2):
+        wine = (apps / "wine.yaml").read_text()
+        (apps / "wine.yaml").write_text(wine.replace(f"/{version - 1}\n", f"/{version}\n")
+                                        .replace(f"/{version + 1}\n", f"/{version}\n"))  # fmt: skip
+        with counting_deltas() as seen:
+            assert render_both(tmp_path, apps, out, step, *options)[0] == 0
+        assert seen == [True], options
 
 
 def test_a_delta_render_reads_only_the_changed_files(
