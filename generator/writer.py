@@ -655,9 +655,16 @@ def _make_folder(path: Path, old: _Entry | None, umask: int) -> None:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """Create `path` (never an existing file: it could be a hard link of DIR's)."""
-    with path.open("xb") as handle:
-        handle.write(data)
+    """Create `path` (never an existing file: it could be a hard link of DIR's), mode 0666
+    less the umask as `open` gives. Three system calls: a buffered file object adds an fstat
+    and Python work that show at 33,000 files."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _make_durable(staging: Path, written: Sequence[Path]) -> None:
