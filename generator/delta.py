@@ -126,14 +126,14 @@ def render_change(
         return None
     written, pruned = done
     local = {path: f for path, f in parts.local.items() if path in change.unchanged}
-    local.update(_local_files(change.changed, result, sources))
+    local.update(_file_records(change.changed, result, sources))
     files = record.files - len(before - set(outputs)) + len(set(outputs) - before)
     recorded = _with_digests(Parts(parts.rest, parts.fixed, local), state)
     shards = frozenset(writer.shard_of(rel) for rel in [*outputs, *before])
     return Outcome(written, pruned, files, recorded, shards)
 
 
-def _local_files(
+def _file_records(
     paths: frozenset[str], result: pipeline.Result, sources: Mapping[str, str]
 ) -> dict[str, LocalFile]:
     """The record of each of `paths` after this render (its real path and digest are filled
@@ -161,7 +161,7 @@ def parts_of(
     if not result.partial:
         return None
     read = {path for path, _, _ in state.files}
-    local = _local_files(frozenset(result.local_files & read), result, sources)
+    local = _file_records(frozenset(result.local_files & read), result, sources)
     fixed = tuple(f for f in state.files if f[0] not in local)
     return _with_digests(Parts(state.rest, fixed, local), state)
 

@@ -438,20 +438,20 @@ def write_change(
     ours = old.ours() | {f"{shard}/{INDEX_NAME}"}
     if not files or _in_the_way(tree, changed, old) or preflight(root, tree, ours):
         return None
+    fresh = {rel: text.encode("utf-8") for rel, text in changed.items()}
     wanted: dict[str, bytes | None] = {}
     for rel in files:
-        if rel not in changed:
+        data = fresh.get(rel)
+        if data is None:
             if not stat.S_ISREG(tree.get(rel, _Entry(rel, 0)).mode):
                 return None  # not as this tool left it
             wanted[rel] = None
             continue
-        data = changed[rel].encode("utf-8")
         wanted[rel] = None if rel in old.files and _holds(f"{root}/{rel}", data) else data
     kustomized = f"{shard}/{KUSTOMIZATION}"
     listing = kustomization(rel.partition("/")[2] for rel in files).encode("utf-8")
     wanted[kustomized] = None if _holds(f"{root}/{kustomized}", listing) else listing
     entries = {rel: old.files[rel] for rel in files if rel not in changed}
-    fresh = {rel: changed[rel].encode("utf-8") for rel in changed}
     entries.update(_entries(fresh, sources, objects, _Sources(root)))
     index = _index_text(entries, sorted(files), [kustomized], None)
     written = sorted(rel for rel in changed if wanted[rel] is not None)
@@ -547,9 +547,8 @@ def _swap_shard(
     O(DIR). False (nothing changed) where the exchange is not available."""
     prefix = f"{shard}/"
     cut = len(prefix)
-    inner = {
-        rel[cut:]: _Entry(rel[cut:], e.mode) for rel, e in tree.items() if rel.startswith(prefix)
-    }
+    inner = {rel[cut:]: _Entry(rel[cut:], e.mode) for rel, e in _within(tree, shard).items()}
+    inner.pop("", None)  # the shard folder itself
     mine = {rel[cut:]: data for rel, data in wanted.items() if rel.startswith(prefix)}
     carried = [
         _Entry(e.rel[cut:], e.mode)

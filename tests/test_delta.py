@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_cli import console_script
+from test_incremental_render import ISVC
 from test_rendered_folder import run, snapshot
 from test_writer import consistent
 
@@ -28,19 +29,6 @@ from generator import delta, pipeline
 NAMES = ("iris", "wine", "digits", "mnist")
 NAMESPACES = ("team-a", "team-b", "team-c")
 FILES = ("a.yaml", "b.yaml", "c.yaml", "d.yaml", "e.yaml")
-ISVC = """apiVersion: serving.kserve.io/v1beta1
-kind: InferenceService
-metadata:
-  name: {name}
-  namespace: {namespace}
-  annotations: {{serving.kserve.io/deploymentMode: {mode}}}
-spec:
-  predictor:
-    minReplicas: {replicas}
-{canary}    model:
-      modelFormat: {{name: sklearn}}
-      storageUri: gs://bucket/{name}/{version}
-"""
 RUNTIME = """apiVersion: serving.kserve.io/v1alpha1
 kind: ServingRuntime
 metadata: {{name: custom-sklearn, namespace: team-a}}
@@ -83,6 +71,7 @@ def text_of(items: list[tuple[object, ...]], mixed: bool) -> str:
             replicas=replicas,
             version=version,
             canary=f"    canaryTrafficPercent: {canary}\n" if canary is not None else "",
+            runtime="",
         )
         for name, namespace, mode, replicas, canary, version in items
     ]

@@ -159,6 +159,21 @@ BAD_INDEXES = {
 }
 
 
+def assert_refused_naming(
+    index_path: Path, tmp_path: Path, command: str, apps: Path, out: Path
+) -> None:
+    """`command` exits 2 with one line naming the invalid index file, prints nothing of the
+    Secret beside DIR and touches nothing outside DIR."""
+    before = snapshot(tmp_path)
+    done = run(command, str(apps), "-o", str(out))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"{index_path}: invalid index: "), line
+    assert "do-not-print-me" not in done.stderr
+    assert snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize("case", [*BAD_INDEXES, "not-json", "index-symlink"])
 @pytest.mark.parametrize("command", ["render", "diff", "check"])
 def test_an_invalid_index_is_one_exit_2_and_nothing_outside_is_touched(
@@ -178,14 +193,7 @@ def test_an_invalid_index_is_one_exit_2_and_nothing_outside_is_touched(
         index = json.loads(index_path.read_text())
         BAD_INDEXES[case](index)
         index_path.write_text(json.dumps(index))
-    before = snapshot(tmp_path)
-    done = run(command, str(apps), "-o", str(out))
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stdout == ""
-    (line,) = done.stderr.splitlines()
-    assert line.startswith(f"{index_path}: invalid index: "), line
-    assert "do-not-print-me" not in done.stderr
-    assert snapshot(tmp_path) == before
+    assert_refused_naming(index_path, tmp_path, command, apps, out)
 
 
 # Each shard has an index of its own (version 3): checked as strictly as DIR's, and named.
@@ -217,14 +225,7 @@ def test_an_invalid_shard_index_is_one_exit_2_naming_it(
         index = json.loads(index_path.read_text())
         BAD_SHARD_INDEXES[case](index)
         index_path.write_text(json.dumps(index))
-    before = snapshot(tmp_path)
-    done = run(command, str(apps), "-o", str(out))
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stdout == ""
-    (line,) = done.stderr.splitlines()
-    assert line.startswith(f"{index_path}: invalid index: "), line
-    assert "do-not-print-me" not in done.stderr
-    assert snapshot(tmp_path) == before
+    assert_refused_naming(index_path, tmp_path, command, apps, out)
 
 
 @pytest.mark.parametrize("shard", ["elsewhere", "..", "_flux", "a/b", ""])
