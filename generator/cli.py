@@ -568,7 +568,8 @@ def _render_into(
         for line in record.messages:
             click.echo(line, err=True)
         return writer.WriteReport(unchanged=record.files, kept=list(record.kept))
-    with pipeline.gc_paused():  # the writer's many small objects beside the render's
+    # No collection while the writer and the record build their many small objects either.
+    with pipeline.gc_paused():
         if record is not None and state is not None and cache_dir is not None:
             report = _render_change(request, output_dir, record, state, cache_dir)
             if report is not None:
@@ -579,12 +580,12 @@ def _render_into(
         for line in messages + first_rollout_note(request, result):
             click.echo(line, err=True)
         report, sources = write_rendered(output_dir, result, flux_to, shard_label)
-    if state is not None and cache_dir is not None:
-        files = len(report.written) + report.unchanged
-        parts = None
-        if not messages and shard_label is None and not options["explain"]:
-            parts = delta.parts_of(state, result, sources)
-        run_record.save(cache_dir, output_dir, state.key, files, report.kept, messages, parts)
+        if state is not None and cache_dir is not None:
+            files = len(report.written) + report.unchanged
+            parts = None
+            if not messages and shard_label is None and not options["explain"]:
+                parts = delta.parts_of(state, result, sources)
+            run_record.save(cache_dir, output_dir, state.key, files, report.kept, messages, parts)
     return report
 
 
