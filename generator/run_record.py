@@ -14,6 +14,12 @@ record is used.
 
 ctime cannot be set by a user, so an edit in DIR, even one that keeps size and mtime, shows.
 
+The record also keeps DIR's *content*: per entry of DIR, a digest of the names, types,
+permission bits and bytes of everything in it. A checkout of the committed folder (a CI job
+with the cache restored, another clone, a branch switched back) has new inodes and times but
+the same content: when the folder state differs, DIR is read in full and compared with that,
+and when it is the same (and no leftover of a killed render is beside DIR) the record holds.
+
 A render that delta.py may later repeat in part also records, per input file that holds only
 InferenceServices, its digest, the InferenceServices it holds and the files it gave DIR; and
 the digests of the other input files and of the rest of the input key, which must not change.
@@ -36,9 +42,16 @@ from generator import load
 from generator.namespace_policy import REPO_CONFIG_FILE
 from generator.overlays import find as find_overlay
 from generator.render_cache import digest, folder_fingerprint, tool_fingerprint
+from generator.rendered_index import INDEX_NAME
 from generator.schema.validators import write_atomically
+from generator.writer import leftover_paths
 
-FORMAT: Final = "2"
+FORMAT: Final = "3"  # 3: DIR's content is recorded too
+# A content digest reads at most this much of DIR; past it, DIR has no content digest (a
+# person's huge file in DIR costs a render in full, never a long read on every run).
+CONTENT_READ_LIMIT: Final = 1 << 30
+_DIR_MODE: Final = "."  # the content digests' entry for DIR's own permission bits
+_SHA256_LENGTH: Final = 64
 
 
 class _Unknown(Exception):
@@ -74,6 +87,7 @@ class Record:
     messages: tuple[str, ...]  # the render's warnings and notes, before the write report
     parts: Parts | None = None
     folder: FolderState | None = None  # DIR as `lookup` found it (not stored)
+    content: dict[str, str] | None = None  # FolderState.content of DIR as the render left it
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,22 +196,31 @@ class FolderState:
     """A digest of the identity and times of DIR, everything in it, and its parent folder
     (whose times show a leftover a killed render left beside DIR); and the digest of each
     entry of DIR with everything under it, from which `refreshed` recomputes only what a
-    write changed."""
+    write changed. `content`: the content digest of each entry, and DIR's permission bits
+    (None when not taken, or when DIR holds what has none: a FIFO, too many bytes)."""
 
     digest: str
     entries: dict[str, str]
+    content: dict[str, str] | None = None
 
 
-def folder_state(root: Path) -> FolderState | None:
+def folder_state(root: Path, with_content: bool = True) -> FolderState | None:
     """DIR's state as it is now; None: no DIR (or it changed while being listed)."""
-    return refreshed(root, None, ())
+    return refreshed(root, None, (), with_content)
 
 
 def refreshed(
-    root: Path, before: FolderState | None, changed: Collection[str]
+    root: Path, before: FolderState | None, changed: Collection[str], with_content: bool = True
 ) -> FolderState | None:
     """DIR's state, taking from `before` the digests of its entries other than `changed`
-    (the shard folders a write just exchanged: nothing else in DIR was touched)."""
+    (the shard folders a write just exchanged: nothing else in DIR was touched).
+
+    The content digests of the entries taken anew trust each shard's index for the bytes of
+    the files it lists: this runs right after a render wrote them (the writer compares the
+    bytes of every file it keeps), and `same_content` reads every byte to check them."""
+    old = before.content if before is not None else None
+    content: dict[str, str] | None = {} if with_content else None
+    budget = [CONTENT_READ_LIMIT]
     try:
         top = os.lstat(root)
         parent = os.lstat(root.absolute().parent)
@@ -205,28 +228,135 @@ def refreshed(
             found = sorted((entry.name, entry) for entry in listing)
         entries = {}
         for name, entry in found:
-            if before is not None and name not in changed and name in before.entries:
-                entries[name] = before.entries[name]
-            else:
-                hasher = hashlib.sha256()
-                _hash_entry(entry, name, hasher)
+            again = before is None or name in changed or name not in before.entries
+            taken = None
+            if content is not None and (again or old is None or name not in old):
+                taken = _Content(_indexed(root, name), budget)
+            hasher = hashlib.sha256() if again else None
+            if hasher is not None or taken is not None:
+                _hash_entry(entry, name, hasher, taken)
+            if hasher is not None:
                 entries[name] = hasher.hexdigest()
+            elif before is not None:
+                entries[name] = before.entries[name]
+            if content is not None:
+                content[name] = taken.digest() if taken is not None else old[name]  # type: ignore[index]
+    except _Unknown:
+        return refreshed(root, before, changed, with_content=False)
     except OSError:
         return None
     lines = _stat_line("..", parent) + _stat_line(".", top)
     lines += "".join(f"{name}\0{digest}\n" for name, digest in entries.items())
-    return FolderState(hashlib.sha256(lines.encode()).hexdigest(), entries)
+    if content is not None:
+        content[_DIR_MODE] = f"{stat.S_IMODE(top.st_mode):o}"
+    return FolderState(hashlib.sha256(lines.encode()).hexdigest(), entries, content)
 
 
-def _hash_entry(entry: os.DirEntry[str], rel: str, hasher: Any) -> None:
-    """Hash the stat line of an entry and, for a folder (not a symlink), of all in it."""
+def same_content(root: Path, recorded: Mapping[str, str]) -> bool:
+    """Whether DIR holds, byte for byte and mode for mode, what the content digests
+    `recorded` were taken of (every file is read), with no leftover of a killed render
+    beside it. Anything unexpected (a FIFO, an unreadable file, more than the read limit)
+    is not the same."""
+    if any(os.path.lexists(path) for path in leftover_paths(root)):
+        return False
+    budget = [CONTENT_READ_LIMIT]
+    try:
+        top = os.lstat(root)
+        if (
+            not stat.S_ISDIR(top.st_mode)
+            or recorded.get(_DIR_MODE) != f"{stat.S_IMODE(top.st_mode):o}"
+        ):
+            return False
+        with os.scandir(root) as listing:
+            found = sorted((entry.name, entry) for entry in listing)
+        if sorted([name for name, _ in found] + [_DIR_MODE]) != sorted(recorded):
+            return False
+        for name, entry in found:
+            taken = _Content({}, budget)
+            _hash_entry(entry, name, None, taken)
+            if taken.digest() != recorded[name]:
+                return False
+    except (OSError, _Unknown):
+        return False
+    return True
+
+
+def _hash_entry(
+    entry: os.DirEntry[str], rel: str, hasher: Any | None, content: _Content | None
+) -> None:
+    """Hash the stat line (into `hasher`) and the content (into `content`) of an entry and,
+    for a folder (not a symlink), of all in it."""
     info = entry.stat(follow_symlinks=False)
-    hasher.update(_stat_line(rel, info).encode())
+    if hasher is not None:
+        hasher.update(_stat_line(rel, info).encode())
+    if content is not None:
+        content.add(entry.path, rel, info)
     if stat.S_ISDIR(info.st_mode):
         with os.scandir(entry.path) as listing:
             inner = sorted((e.name, e) for e in listing)
         for name, child in inner:
-            _hash_entry(child, f"{rel}/{name}", hasher)
+            _hash_entry(child, f"{rel}/{name}", hasher, content)
+
+
+class _Content:
+    """The content digest of one entry of DIR, taken as the walk goes: for each path in it,
+    its name and type, and its permission bits and sha256 (a file), its permission bits (a
+    folder) or its target (a symlink). Each line is JSON: no name can pass for two."""
+
+    def __init__(self, known: Mapping[str, str], budget: list[int]) -> None:
+        self._known = known  # sha256 of files by path in DIR, from a shard's index
+        self._budget = budget  # bytes left to read, shared by the whole walk
+        self._hasher = hashlib.sha256()
+
+    def add(self, path: str, rel: str, info: os.stat_result) -> None:
+        mode = stat.S_IMODE(info.st_mode)
+        line: list[Any]
+        if stat.S_ISDIR(info.st_mode):
+            line = [rel, "folder", mode]
+        elif stat.S_ISLNK(info.st_mode):
+            line = [rel, "symlink", str(Path(path).readlink())]
+        elif stat.S_ISREG(info.st_mode):
+            line = [rel, "file", mode, self._known.get(rel) or self._read(path)]
+        else:
+            raise _Unknown(rel)
+        self._hasher.update(f"{json.dumps(line)}\n".encode())
+
+    def _read(self, path: str) -> str:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise _Unknown(path)
+            hasher = hashlib.sha256()
+            while chunk := os.read(fd, 1 << 20):
+                self._budget[0] -= len(chunk)
+                if self._budget[0] < 0:
+                    raise _Unknown(path)
+                hasher.update(chunk)
+        finally:
+            os.close(fd)
+        return hasher.hexdigest()
+
+    def digest(self) -> str:
+        return self._hasher.hexdigest()
+
+
+def _indexed(root: Path, name: str) -> dict[str, str]:
+    """The sha256 of each file the index of the shard folder `name` lists (by its path in
+    DIR, inside the shard); empty when it has none or it does not read as one."""
+    try:
+        doc = json.loads((root / name / INDEX_NAME).read_bytes())
+        files = doc["files"]
+        prefix = f"{name}/"
+        return {
+            rel: entry["sha256"]
+            for rel, entry in files.items()
+            if isinstance(rel, str)
+            and rel.startswith(prefix)
+            and isinstance(entry.get("sha256"), str)
+            and len(entry["sha256"]) == _SHA256_LENGTH
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def _stat_line(rel: str, info: os.stat_result) -> str:
@@ -244,8 +374,9 @@ def _record_path(cache_dir: Path, root: Path) -> Path:
 def lookup(cache_dir: Path, root: Path, key: str) -> Record | None:
     """The record of the last render into DIR if DIR is as that render left it and the record
     is of use: its inputs were `key`'s, or it tells what a render of part of them needs."""
+    path = _record_path(cache_dir, root)
     try:
-        data = json.loads(_record_path(cache_dir, root).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
         record = Record(
             key=str(data["key"]),
             state=str(data["state"]),
@@ -253,15 +384,36 @@ def lookup(cache_dir: Path, root: Path, key: str) -> Record | None:
             kept=tuple(str(k) for k in data["kept"]),
             messages=tuple(str(m) for m in data["messages"]),
             parts=_parts(data.get("parts")),
+            content=_content(data.get("content")),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if record.key != key and record.parts is None:
         return None  # the folder need not be looked at
-    now = folder_state(root)
-    if now is None or record.state != now.digest:
+    now = folder_state(root, with_content=False)
+    if now is None:
         return None
-    return dataclasses.replace(record, folder=now)
+    if record.state != now.digest:
+        if record.content is None or not same_content(root, record.content):
+            return None
+        # DIR is a copy of what the render left (a checkout): the record now knows it by its
+        # new inodes and times too, so the next run need not read it all again.
+        data["state"] = now.digest
+        with contextlib.suppress(OSError):
+            write_atomically(path, json.dumps(data, sort_keys=True).encode())
+    now = dataclasses.replace(now, content=record.content)
+    return dataclasses.replace(record, state=now.digest, folder=now)
+
+
+def _content(data: Any) -> dict[str, str] | None:
+    """Recorded content digests (raises on malformed ones: then no record is used)."""
+    if data is None:
+        return None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise TypeError("content")
+    return dict(data)
 
 
 def _parts(data: Any) -> Parts | None:
@@ -302,6 +454,7 @@ def save(
             path.unlink()
         return
     data: dict[str, Any] = {"key": key, "state": state.digest, "files": files}
+    data["content"] = state.content
     data["kept"] = list(kept)
     data["messages"] = list(messages)
     if parts is not None:
@@ -327,5 +480,6 @@ __all__ = [
     "folder_state",
     "input_state",
     "lookup",
+    "same_content",
     "save",
 ]

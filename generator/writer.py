@@ -883,11 +883,16 @@ def _swap(staging: Path, root: Path, step: CrashHook) -> None:
         backup.rename(staging)
 
 
+def leftover_paths(root: Path) -> tuple[Path, Path]:
+    """Where a killed render may have left a tree beside DIR (its backup, its staging)."""
+    return _backup(root), _staging(root)
+
+
 def recover(root: Path) -> list[str]:
     """Clean what a killed run left beside DIR (call with the lock held): put the old tree back
     if an interrupted two-rename swap left DIR missing, remove staging and backup trees."""
     found = []
-    backup, staging = _backup(root), _staging(root)
+    backup, staging = leftover_paths(root)
     if backup.is_dir() and not backup.is_symlink() and not root.exists():
         backup.rename(root)
         found.append(f"{backup} (moved back to {root.name})")

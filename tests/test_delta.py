@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from test_cli import console_script
 from test_incremental_render import ISVC
 from test_rendered_folder import run, snapshot
+from test_run_record import checkout
 from test_writer import consistent
 
 from generator import delta, pipeline
@@ -55,6 +56,7 @@ edits = st.one_of(
     st.tuples(st.just("mixed"), st.sampled_from(FILES)),  # a ConfigMap joins its isvcs
     st.tuples(st.just("runtime"), st.integers(1, 3)),  # a global input changes
     st.tuples(st.just("hand-edit"), st.integers(0, 50)),  # a person edits a rendered file
+    st.tuples(st.just("checkout")),  # DIR as a clone has it: new inodes, the same content
     st.tuples(
         st.just("nothing"),
     ),
@@ -164,6 +166,8 @@ def test_a_delta_render_equals_a_render_from_scratch(steps: list[tuple[object, .
                 rendered = sorted(p for p in out.rglob("*.yaml") if p.is_file())
                 target = rendered[int(edit[1]) % len(rendered)]  # type: ignore[call-overload]
                 target.write_text(target.read_text() + "# edited by hand\n")
+            elif kind == "checkout" and out.exists():
+                checkout(out)
             write_repo(apps, files, tag)
             render_both(base, apps, out, i)
 
@@ -265,6 +269,33 @@ def test_a_delta_with_options_equals_a_render_from_scratch(
         with counting_deltas() as seen:
             assert render_both(tmp_path, apps, out, step, *options)[0] == 0
         assert seen == [True], options
+
+
+def test_a_git_checkout_of_the_committed_folder_takes_the_delta(tmp_path: Path) -> None:
+    """Generate on git push: a CI job checks out the repo, rendered folder included, and
+    restores the cache of the run before (the GitHub Action keeps it); a one-file change then
+    renders that file alone. A checkout with a rendered file edited renders in full."""
+    apps, out, files = _repo(tmp_path)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=ci", "-c",
+                        "user.email=ci@example.com", "-c", "commit.gpgsign=false", *args],
+                       check=True, capture_output=True)  # fmt: skip
+
+    git("init", "-q")
+    for step, hand_edit in enumerate((False, False, True)):
+        git("add", "--all", "apps", "inc/out")  # the last render is committed
+        git("commit", "-q", "-m", f"rendered {step}")
+        shutil.rmtree(out)
+        git("checkout", "--", "inc/out")
+        if hand_edit:
+            target = next(p for p in sorted(out.rglob("*.yaml")) if p.is_file())
+            target.write_text(target.read_text() + "# edited by hand\n")
+        files["wine.yaml"] = ([("wine", "team-a", "Serverless", 1, None, 2 + step)], False)
+        write_repo(apps, files, 1)
+        with counting_deltas() as seen:
+            render_both(tmp_path, apps, out, step)
+        assert seen == ([] if hand_edit else [True])
 
 
 def test_a_delta_render_reads_only_the_changed_files(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -95,7 +96,9 @@ CHANGES: dict[str, Callable[[Path], object]] = {
     "a rendered file edited, mtime kept": _same_size_edit_in_dir,
     "a rendered file removed": lambda r: next((r / "out").rglob("*.yaml")).unlink(),
     "a person's file in DIR": lambda r: (r / "out" / "notes.txt").write_text("mine\n"),
-    "a leftover beside DIR": lambda r: (r / ".out.tmp-1").mkdir(),
+    # What a killed render leaves beside DIR (writer.leftover_paths): a render cleans it up.
+    "a staging tree beside DIR": lambda r: (r / ".out.kserve-gitops-new").mkdir(),
+    "a backup tree beside DIR": lambda r: (r / ".out.kserve-gitops-old").mkdir(),
 }
 
 
@@ -180,6 +183,88 @@ def test_a_fifo_among_the_inputs_is_never_read_for_the_key(repo: Path) -> None:
     os.mkfifo(repo / "apps" / "pipe.yaml")
     assert run_record.input_state({}, ("apps",), (), None, None) is None
     assert run_record.input_state({}, ("-",), (), None, None) is None
+
+
+def checkout(folder: Path) -> None:
+    """`folder` as a fresh clone or CI job has it: the same names, bytes and modes in new
+    inodes, with new times."""
+    clone = folder.with_name(f"{folder.name}-clone")
+    shutil.copytree(folder, clone, symlinks=True, copy_function=shutil.copyfile)
+    for path in [clone, *clone.rglob("*")]:  # copyfile takes the umask's modes: restore ours
+        if not path.is_symlink():
+            path.chmod(stat.S_IMODE((folder / path.relative_to(clone)).stat().st_mode))
+    shutil.rmtree(folder)
+    clone.rename(folder)
+
+
+def test_a_checkout_of_dir_is_known_by_its_content(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(*ARGS, "-o", "out").returncode == 0
+    checkout(repo / "out")
+    reads: list[bool] = []
+    real = run_record.same_content
+
+    def reading(*args: object) -> bool:
+        reads.append(real(*args))  # type: ignore[arg-type]
+        return reads[-1]
+
+    monkeypatch.setattr(run_record, "same_content", reading)
+    calls = counted(monkeypatch)
+    repeat = run(*ARGS, "-o", "out")
+    assert (calls, reads) == ([], [True])
+    assert repeat == run(*ARGS, "-o", "out", "--no-cache")
+    assert run(*ARGS, "-o", "out") == repeat  # the record knows the new inodes: no read
+    assert (calls, reads) == ([1], [True])
+
+
+def _replace_with_symlink(repo: Path) -> None:
+    path = next(p for p in (repo / "out").rglob("*.yaml") if p.is_file())
+    target = path.with_suffix(".keep")
+    path.rename(target)
+    path.symlink_to(target.name)
+
+
+CHECKOUT_CHANGES: dict[str, Callable[[Path], object]] = {
+    "a rendered file edited": _same_size_edit_in_dir,
+    "a rendered file's mode": lambda r: next((r / "out").rglob("*.yaml")).chmod(0o600),
+    "DIR's mode": lambda r: (r / "out").chmod(0o700),
+    "a rendered file removed": lambda r: next((r / "out").rglob("*.yaml")).unlink(),
+    "an empty folder in DIR": lambda r: (r / "out" / "team-a" / "empty").mkdir(),
+    "a symlink for a file": _replace_with_symlink,
+    "a FIFO in DIR": lambda r: os.mkfifo(r / "out" / "team-a" / "pipe"),
+    "a person's file in DIR": lambda r: (r / "out" / "notes.txt").write_text("mine\n"),
+    "a staging tree beside DIR": lambda r: (r / ".out.kserve-gitops-new").mkdir(),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHECKOUT_CHANGES))
+def test_a_checkout_that_differs_in_any_way_renders_again(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    assert run(*ARGS, "-o", "out").returncode == 0
+    checkout(repo / "out")
+    CHECKOUT_CHANGES[change](repo)
+    calls = counted(monkeypatch)
+    run(*ARGS, "-o", "out")  # a FIFO is refused: exit 2 without writing, as from scratch
+    assert calls == [1], change
+
+
+def test_a_checkout_past_the_read_limit_renders_again(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DIR with more bytes than a content check reads (here, a person's large file) has no
+    content digest: a checkout of it renders in full."""
+    (repo / "out").mkdir()
+    (repo / "out" / "big.bin").write_bytes(b"x" * 5000)
+    monkeypatch.setattr(run_record, "CONTENT_READ_LIMIT", 4096)
+    assert run(*ARGS, "-o", "out").returncode == 0
+    calls = counted(monkeypatch)
+    assert run(*ARGS, "-o", "out").returncode == 0
+    assert calls == []  # the folder state still knows it
+    checkout(repo / "out")
+    assert run(*ARGS, "-o", "out").returncode == 0
+    assert calls == [1]
 
 
 def test_the_folder_state_sees_a_same_size_same_mtime_edit(repo: Path) -> None:

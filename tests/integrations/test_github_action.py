@@ -52,6 +52,25 @@ def test_action_is_a_composite_action_running_the_script() -> None:
             assert "${{" not in step["run"], step["run"]
 
 
+def test_the_render_record_is_kept_between_runs_where_the_render_looks_for_it() -> None:
+    """actions/cache (pinned by commit) restores the newest earlier run's record and schema
+    validators into the cache folder the render step uses, under a key of this output-dir;
+    `cache: false` skips it."""
+    doc = action()
+    steps = doc["runs"]["steps"]
+    (cache,) = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache@")]
+    assert re.fullmatch(r"actions/cache@[0-9a-f]{40}", cache["uses"])
+    assert cache["if"] == "inputs.cache == 'true'" and doc["inputs"]["cache"]["default"] == "true"
+    home = steps[-1]["env"]["XDG_CACHE_HOME"]
+    assert cache["with"]["path"].splitlines() == [
+        f"{home}/kserve-gitops/render/runs",
+        f"{home}/kserve-gitops/schema",
+    ]
+    prefix = cache["with"]["restore-keys"]
+    assert "inputs.output-dir" in prefix and cache["with"]["key"].startswith(prefix)
+    assert steps.index(cache) < len(steps) - 1
+
+
 def test_every_variable_the_script_reads_comes_from_an_input() -> None:
     env = action()["runs"]["steps"][-1]["env"]
     read = set(re.findall(r"\$\{(KSERVE_[A-Z_]+)", SCRIPT.read_text()))
