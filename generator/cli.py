@@ -520,15 +520,7 @@ def render(
     """
     flux_to = flux_settings(flux_path, flux_source)
     if output_dir is not None:
-        options = {
-            "inputs": dataclasses.asdict(given),
-            "argocd_namespace": os.environ.get("ARGOCD_APP_NAMESPACE"),
-            "output_dir": str(output_dir),
-            "sync_waves": sync_waves,
-            "explain": explain,
-            "flux": None if flux_to is None else dataclasses.asdict(flux_to),
-            "shard_label": shard_label,
-        }
+        options = render_options(given, output_dir, sync_waves, explain, flux_to, shard_label)
         # One writer at a time, from reading the previous render to the swap.
         with dirlock.locked(output_dir, lock_timeout):
             report = _render_into(given, output_dir, options, flux_to, shard_label)
@@ -542,6 +534,26 @@ def render(
     result = run_pipeline(request, explain)
     text = output.json_list(result.objects) if fmt == "json" else output.yaml_stream(result.objects)
     write_stdout(text)
+
+
+def render_options(
+    given: InputOptions,
+    output_dir: Path,
+    sync_waves: bool,
+    explain: bool,
+    flux_to: flux.FluxOptions | None,
+    shard_label: str | None,
+) -> dict[str, Any]:
+    """The options of `render -o DIR`, as its record keys them (run_record.input_state)."""
+    return {
+        "inputs": dataclasses.asdict(given),
+        "argocd_namespace": os.environ.get("ARGOCD_APP_NAMESPACE"),
+        "output_dir": str(output_dir),
+        "sync_waves": sync_waves,
+        "explain": explain,
+        "flux": None if flux_to is None else dataclasses.asdict(flux_to),
+        "shard_label": shard_label,
+    }
 
 
 def _render_into(
@@ -686,9 +698,9 @@ def diff(
         return
     if output_dir is None:
         raise click.UsageError("Missing option '-o' / '--output-dir' (or compare with --live).")
-    request = make_request(given, output_dir, sync_waves)
-    files = planned_files(request, flux_settings(flux_path, flux_source), shard_label)
-    changes = diffing.compare(diffing.rendered_objects(output_dir), files)
+    files, unchanged = planned_into(given, output_dir, sync_waves,
+                                    flux_settings(flux_path, flux_source), shard_label)  # fmt: skip
+    changes = diffing.compare(diffing.rendered_objects(output_dir, unchanged), files)
     if out_format == "json":
         click.echo(json.dumps([_json_change(c) for c in changes], indent=2, sort_keys=True))
     else:
@@ -763,6 +775,40 @@ def planned_files(
     return {**planned.files, **flux.files(planned.files, flux_to)}
 
 
+def planned_into(
+    given: InputOptions,
+    output_dir: Path,
+    sync_waves: bool,
+    flux_to: flux.FluxOptions | None,
+    shard_label: str | None,
+) -> tuple[dict[str, str], frozenset[str]]:
+    """What `render -o DIR` would write, its warnings said on stderr: files (path → text), and
+    the paths of more files it would leave as they are in DIR (not read). From the record of
+    the last render into DIR and the changed InferenceService files alone when that gives the
+    same (delta.planned_files), else from a full render (then nothing is left unread)."""
+    request = make_request(given, output_dir, sync_waves)
+    found = None
+    if request.cache_dir is not None and request.previous == (str(output_dir),):
+        options = render_options(given, output_dir, sync_waves, False, flux_to, shard_label)
+        state = run_record.input_state(
+            options, given.paths, given.config_files, given.overlay, given.templates
+        )
+        record = None
+        if state is not None:
+            record = run_record.lookup(request.cache_dir, output_dir, state.key)
+        if record is not None and state is not None:
+            with pipeline.gc_paused():
+                found = delta.planned_files(request, output_dir, record, state)
+    if found is None:
+        return planned_files(request, flux_to, shard_label), frozenset()
+    for line in found.messages:
+        click.echo(line, err=True)
+    files = found.files
+    if flux_to is not None:
+        files = {**files, **flux.files([*files, *found.unchanged], flux_to)}
+    return files, found.unchanged
+
+
 def _json_change(change: diffing.ObjectChange) -> dict[str, Any]:
     return {
         "path": change.path,
@@ -797,9 +843,9 @@ def check(
     Example:
       kserve-gitops check apps/ -o rendered/ || echo "run: kserve-gitops render apps/ -o rendered/"
     """
-    request = make_request(given, output_dir, sync_waves)
-    files = planned_files(request, flux_settings(flux_path, flux_source), shard_label)
-    stale = diffing.stale_files(output_dir, files)
+    files, unchanged = planned_into(given, output_dir, sync_waves,
+                                    flux_settings(flux_path, flux_source), shard_label)  # fmt: skip
+    stale = diffing.stale_files(output_dir, files, unchanged)
     for rel in stale:
         click.echo(f"stale: {output_dir / rel}")
     if stale:

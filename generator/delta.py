@@ -25,8 +25,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from generator import pipeline, writer
+from generator import pipeline, rendered_index, writer
 from generator.errors import ProblemsFound
 from generator.run_record import InputState, LocalFile, Parts, Record
 
@@ -90,6 +91,37 @@ def render_change(
     """Render the changed files and write their files into DIR (`root`; the caller holds its
     lock), or None with nothing written when the result might not be the full render's."""
     parts = record.parts
+    done = _render_changed(request, record, change)
+    if parts is None or done is None:
+        return None
+    result, planned, outputs, before = done
+    sources = planned.sources
+    wrote = writer.write_change(root, outputs, before - set(outputs), sources, planned.objects,
+                                crash)  # fmt: skip
+    if wrote is None:
+        return None
+    written, pruned = wrote
+    local = {path: f for path, f in parts.local.items() if path in change.unchanged}
+    local.update(_file_records(change.changed, result, sources))
+    files = record.files - len(before - set(outputs)) + len(set(outputs) - before)
+    recorded = _with_digests(Parts(parts.rest, parts.fixed, local), state)
+    shards = frozenset(writer.shard_of(rel) for rel in [*outputs, *before])
+    return Outcome(written, pruned, files, recorded, shards)
+
+
+class _Changed(NamedTuple):
+    """The changed files rendered: the result, its plan, the files they give DIR (path →
+    text), and the files the changed and removed input files gave DIR before."""
+
+    result: pipeline.Result
+    planned: writer.Plan
+    outputs: dict[str, str]
+    before: set[str]
+
+
+def _render_changed(request: pipeline.Request, record: Record, change: Change) -> _Changed | None:
+    """Render the changed files alone; None when that might not give the full render's."""
+    parts = record.parts
     if parts is None:
         return None
     # Without the render cache: its pack keeps the entries of the run that saves it, and
@@ -120,17 +152,45 @@ def render_change(
     others = {rel for path in change.unchanged for rel in parts.local[path].outputs}
     if not others.isdisjoint(outputs):
         return None  # two objects for one file: the full render says which
-    done = writer.write_change(root, outputs, before - set(outputs), sources, planned.objects,
-                               crash)  # fmt: skip
-    if done is None:
-        return None
-    written, pruned = done
-    local = {path: f for path, f in parts.local.items() if path in change.unchanged}
-    local.update(_file_records(change.changed, result, sources))
-    files = record.files - len(before - set(outputs)) + len(set(outputs) - before)
-    recorded = _with_digests(Parts(parts.rest, parts.fixed, local), state)
-    shards = frozenset(writer.shard_of(rel) for rel in [*outputs, *before])
-    return Outcome(written, pruned, files, recorded, shards)
+    return _Changed(result, planned, outputs, before)
+
+
+class Planned(NamedTuple):
+    """What `render -o DIR` would say and plan, without the Flux files: the files of the
+    changed InferenceService files (path → text) and the paths of the files it would leave as
+    DIR has them (unread)."""
+
+    messages: list[str]
+    files: dict[str, str]
+    unchanged: frozenset[str]
+
+
+def planned_files(
+    request: pipeline.Request, root: Path, record: Record, state: InputState
+) -> Planned | None:
+    """For `check` and `diff`, from the record: the recorded render's files are in DIR as it
+    left them, and of them only those of the changed InferenceService files change, rendered
+    alone. None when that might not be the full render's (then render in full)."""
+    if record.key == state.key:
+        messages, outputs, dropped = list(record.messages), {}, set()
+    else:
+        change = find_change(record, state)
+        done = None if change is None else _render_changed(request, record, change)
+        if done is None:
+            return None
+        messages, outputs, dropped = [], done.outputs, done.before
+    try:
+        index = rendered_index.read_index(writer.resolve_dir(root))
+    except ProblemsFound:
+        return None  # the full render says what is wrong with DIR
+    unchanged = frozenset(
+        rel
+        for rel in index.files
+        if rel not in dropped
+        and rel not in outputs
+        and writer.shard_of(rel) != rendered_index.FLUX_DIR
+    )
+    return Planned(messages, outputs, unchanged)
 
 
 def _file_records(
@@ -178,4 +238,13 @@ def _with_digests(parts: Parts, state: InputState) -> Parts:
     )
 
 
-__all__ = ["MAX_CHANGED", "Change", "Outcome", "find_change", "parts_of", "render_change"]
+__all__ = [
+    "MAX_CHANGED",
+    "Change",
+    "Outcome",
+    "Planned",
+    "find_change",
+    "parts_of",
+    "planned_files",
+    "render_change",
+]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,11 +55,14 @@ def _load(text: str) -> Any:
         return text  # a hand-broken file compares as text
 
 
-def rendered_objects(root: Path) -> dict[str, str]:
-    """The files this tool wrote into `root` (per its validated index): path → text."""
+def rendered_objects(root: Path, unchanged: Collection[str] = ()) -> dict[str, str]:
+    """The files this tool wrote into `root` (per its validated index), but for those known
+    to be `unchanged`: path → text."""
     root = writer.resolve_dir(root)
     return {
-        rel: (root / rel).read_text(encoding="utf-8") for rel in rendered_index.existing_files(root)
+        rel: (root / rel).read_text(encoding="utf-8")
+        for rel in rendered_index.existing_files(root)
+        if rel not in unchanged
     }
 
 
@@ -72,7 +75,7 @@ def compare(old: Mapping[str, str], new: Mapping[str, str]) -> list[ObjectChange
             changes.append(ObjectChange(path, ADDED, "", after or "", None, _load(after or "")))
         elif after is None:
             changes.append(ObjectChange(path, REMOVED, before, "", _load(before), None))
-        else:
+        elif before != after:  # the same text is the same object: not parsed twice
             old_obj, new_obj = _load(before), _load(after)
             if old_obj != new_obj:
                 changes.append(ObjectChange(path, CHANGED, before, after, old_obj, new_obj))
@@ -151,12 +154,14 @@ def json_patch(change: ObjectChange) -> list[dict[str, Any]]:
     return patch
 
 
-def stale_files(root: Path, files: Mapping[str, str]) -> list[str]:
-    """Files that `render -o root` would add, change or remove (kustomizations too)."""
+def stale_files(root: Path, files: Mapping[str, str], unchanged: Collection[str] = ()) -> list[str]:
+    """Files that `render -o root` would add, change or remove (kustomizations too), given
+    the files it writes (path → text) and the paths of those it leaves as they are."""
     root = writer.resolve_dir(root)
-    expected = {**files, **writer.kustomizations(files)}
+    expected = {**files, **writer.kustomizations([*files, *unchanged])}
     stale = []
-    for rel in sorted(set(expected) | rendered_index.read_index(root).ours()):
+    ours = rendered_index.read_index(root).ours()
+    for rel in sorted(set(expected) | (ours - set(unchanged))):
         path = root / rel
         want = expected.get(rel)
         try:

@@ -142,6 +142,34 @@ def render_both(
     return done.returncode, messages(done.stderr)
 
 
+@contextmanager
+def counting_planned() -> Iterator[list[bool]]:
+    """Whether each check or diff that found a record planned from it (True) or rendered."""
+    seen: list[bool] = []
+    real = delta.planned_files
+
+    def counted(*args: object, **kwargs: object) -> object:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        seen.append(found is not None)
+        return found
+
+    delta.planned_files = counted  # type: ignore[assignment]
+    try:
+        yield seen
+    finally:
+        delta.planned_files = real
+
+
+def check_and_diff_agree(apps: Path, out: Path, *options: str) -> list[bool]:
+    """`check` and `diff` into `out` say and exit exactly as they do without the cache (which
+    renders everything); returns which of them planned from the record."""
+    with counting_planned() as seen:
+        for command in ("check", "diff"):
+            args = (command, str(apps), "-o", str(out), *options)
+            assert run(*args) == run(*args, "--no-cache"), args
+    return seen
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(edits, min_size=2, max_size=8))
 def test_a_delta_render_equals_a_render_from_scratch(steps: list[tuple[object, ...]]) -> None:
@@ -169,7 +197,10 @@ def test_a_delta_render_equals_a_render_from_scratch(steps: list[tuple[object, .
             elif kind == "checkout" and out.exists():
                 checkout(out)
             write_repo(apps, files, tag)
+            if out.exists():
+                check_and_diff_agree(apps, out)
             render_both(base, apps, out, i)
+            check_and_diff_agree(apps, out)
 
 
 def _repo(base: Path) -> tuple[Path, Path, Files]:
@@ -184,22 +215,24 @@ def _repo(base: Path) -> tuple[Path, Path, Files]:
 
 
 @pytest.mark.parametrize(
-    ("edit", "used"),
+    ("edit", "used", "planned_too"),  # render's delta; check's and diff's plan from the record
     [
-        ("an InferenceService edited", True),
-        ("two in one namespace edited", True),
-        ("one added to a namespace", True),
-        ("one removed from a namespace that keeps others", True),
-        ("one moved to a new namespace", False),  # a new shard: the whole tree
-        ("one edited in each of two namespaces", False),  # two shards
-        ("the last of a namespace removed", False),  # a shard goes
-        ("a name taken twice", False),  # the full render names both files
-        ("an invalid InferenceService", False),  # the full render reports it
-        ("a ConfigMap beside an InferenceService", False),  # no longer InferenceServices only
-        ("a global input edited", False),
+        ("an InferenceService edited", True, True),
+        ("two in one namespace edited", True, True),
+        ("one added to a namespace", True, True),
+        ("one removed from a namespace that keeps others", True, True),
+        ("one moved to a new namespace", False, True),  # a new shard: the whole tree
+        ("one edited in each of two namespaces", False, True),  # two shards
+        ("the last of a namespace removed", False, True),  # a shard goes
+        ("a name taken twice", False, False),  # the full render names both files
+        ("an invalid InferenceService", False, False),  # the full render reports it
+        ("a ConfigMap beside an InferenceService", False, False),  # not InferenceServices only
+        ("a global input edited", False, False),
     ],
 )
-def test_which_changes_are_rendered_as_a_delta(tmp_path: Path, edit: str, used: bool) -> None:
+def test_which_changes_are_rendered_as_a_delta(
+    tmp_path: Path, edit: str, used: bool, planned_too: bool
+) -> None:
     apps, out, files = _repo(tmp_path)
     isvc = ("wine", "team-a", "Serverless", 1, None, 2)
     tag = 1
@@ -228,9 +261,13 @@ def test_which_changes_are_rendered_as_a_delta(tmp_path: Path, edit: str, used: 
     else:
         tag = 2
     write_repo(apps, files, tag)
+    planned = check_and_diff_agree(apps, out)
     with counting_deltas() as seen:
-        render_both(tmp_path, apps, out, 0)
+        code, _ = render_both(tmp_path, apps, out, 0)
     assert seen == ([True] if used else [False] if seen else []), edit
+    assert planned == ([True, True] if planned_too else [False, False]), edit
+    if code == 0:  # nothing changed since that render: planned from the record alone
+        assert check_and_diff_agree(apps, out) == [True, True]
 
 
 @pytest.mark.parametrize(
@@ -266,15 +303,20 @@ def test_a_delta_with_options_equals_a_render_from_scratch(
         wine = (apps / "wine.yaml").read_text()
         (apps / "wine.yaml").write_text(wine.replace(f"/{version - 1}\n", f"/{version}\n")
                                         .replace(f"/{version + 1}\n", f"/{version}\n"))  # fmt: skip
+        assert check_and_diff_agree(apps, out, *options) == [True, True], options
         with counting_deltas() as seen:
             assert render_both(tmp_path, apps, out, step, *options)[0] == 0
         assert seen == [True], options
+        assert check_and_diff_agree(apps, out, *options) == [True, True], options
+    (apps / "digits.yaml").unlink()  # team-b's shard (and its Flux Kustomization) goes
+    assert check_and_diff_agree(apps, out, *options) == [True, True], options
 
 
 def test_a_git_checkout_of_the_committed_folder_takes_the_delta(tmp_path: Path) -> None:
     """Generate on git push: a CI job checks out the repo, rendered folder included, and
     restores the cache of the run before (the GitHub Action keeps it); a one-file change then
-    renders that file alone. A checkout with a rendered file edited renders in full."""
+    renders that file alone, and check and diff render only it too. A checkout with a rendered
+    file edited renders in full."""
     apps, out, files = _repo(tmp_path)
 
     def git(*args: str) -> None:
@@ -293,6 +335,8 @@ def test_a_git_checkout_of_the_committed_folder_takes_the_delta(tmp_path: Path) 
             target.write_text(target.read_text() + "# edited by hand\n")
         files["wine.yaml"] = ([("wine", "team-a", "Serverless", 1, None, 2 + step)], False)
         write_repo(apps, files, 1)
+        planned = check_and_diff_agree(apps, out)  # mode: check, and the pull request diff
+        assert planned == ([] if hand_edit else [True, True])
         with counting_deltas() as seen:
             render_both(tmp_path, apps, out, step)
         assert seen == ([] if hand_edit else [True])
