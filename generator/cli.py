@@ -698,9 +698,12 @@ def diff(
         return
     if output_dir is None:
         raise click.UsageError("Missing option '-o' / '--output-dir' (or compare with --live).")
-    files, unchanged = planned_into(given, output_dir, sync_waves,
-                                    flux_settings(flux_path, flux_source), shard_label)  # fmt: skip
-    changes = diffing.compare(diffing.rendered_objects(output_dir, unchanged), files)
+    flux_to = flux_settings(flux_path, flux_source)
+    plan = planned_into(given, output_dir, sync_waves, flux_to, shard_label)
+    changes = []
+    if not plan.current:
+        before = diffing.rendered_objects(output_dir, plan.unchanged, plan.dir_index)
+        changes = diffing.compare(before, plan.files)
     if out_format == "json":
         click.echo(json.dumps([_json_change(c) for c in changes], indent=2, sort_keys=True))
     else:
@@ -781,11 +784,11 @@ def planned_into(
     sync_waves: bool,
     flux_to: flux.FluxOptions | None,
     shard_label: str | None,
-) -> tuple[dict[str, str], frozenset[str]]:
-    """What `render -o DIR` would write, its warnings said on stderr: files (path → text), and
-    the paths of more files it would leave as they are in DIR (not read). From the record of
-    the last render into DIR and the changed InferenceService files alone when that gives the
-    same (delta.planned_files), else from a full render (then nothing is left unread)."""
+) -> delta.Planned:
+    """What `render -o DIR` would write, its warnings said on stderr (see delta.Planned).
+    From the record of the last render into DIR and the changed InferenceService files alone
+    when that gives the same (delta.planned_files), else from a full render (then nothing is
+    left unread)."""
     request = make_request(given, output_dir, sync_waves)
     found = None
     if request.cache_dir is not None and request.previous == (str(output_dir),):
@@ -800,13 +803,13 @@ def planned_into(
             with pipeline.gc_paused():
                 found = delta.planned_files(request, output_dir, record, state)
     if found is None:
-        return planned_files(request, flux_to, shard_label), frozenset()
+        return delta.Planned([], planned_files(request, flux_to, shard_label))
     for line in found.messages:
         click.echo(line, err=True)
-    files = found.files
-    if flux_to is not None:
-        files = {**files, **flux.files([*files, *found.unchanged], flux_to)}
-    return files, found.unchanged
+    if flux_to is not None and not found.current:
+        flux_files = flux.files([*found.files, *found.unchanged], flux_to)
+        found = found._replace(files={**found.files, **flux_files})
+    return found
 
 
 def _json_change(change: diffing.ObjectChange) -> dict[str, Any]:
@@ -843,9 +846,11 @@ def check(
     Example:
       kserve-gitops check apps/ -o rendered/ || echo "run: kserve-gitops render apps/ -o rendered/"
     """
-    files, unchanged = planned_into(given, output_dir, sync_waves,
-                                    flux_settings(flux_path, flux_source), shard_label)  # fmt: skip
-    stale = diffing.stale_files(output_dir, files, unchanged)
+    flux_to = flux_settings(flux_path, flux_source)
+    plan = planned_into(given, output_dir, sync_waves, flux_to, shard_label)
+    stale = []
+    if not plan.current:
+        stale = diffing.stale_files(output_dir, plan.files, plan.unchanged, plan.dir_index)
     for rel in stale:
         click.echo(f"stale: {output_dir / rel}")
     if stale:

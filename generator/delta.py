@@ -156,13 +156,16 @@ def _render_changed(request: pipeline.Request, record: Record, change: Change) -
 
 
 class Planned(NamedTuple):
-    """What `render -o DIR` would say and plan, without the Flux files: the files of the
-    changed InferenceService files (path → text) and the paths of the files it would leave as
-    DIR has them (unread)."""
+    """What `render -o DIR` would say and plan: the files it would write (path → text), the
+    paths of the files it would leave as DIR has them (unread), and DIR's index if read for
+    that. `current`: DIR is exactly as the recorded render of these same inputs left it, so
+    that render would write nothing (and nothing else was read)."""
 
     messages: list[str]
     files: dict[str, str]
-    unchanged: frozenset[str]
+    unchanged: frozenset[str] = frozenset()
+    dir_index: rendered_index.Index | None = None
+    current: bool = False
 
 
 def planned_files(
@@ -170,15 +173,15 @@ def planned_files(
 ) -> Planned | None:
     """For `check` and `diff`, from the record: the recorded render's files are in DIR as it
     left them, and of them only those of the changed InferenceService files change, rendered
-    alone. None when that might not be the full render's (then render in full)."""
-    if record.key == state.key:
-        messages, outputs, dropped = list(record.messages), {}, set()
-    else:
-        change = find_change(record, state)
-        done = None if change is None else _render_changed(request, record, change)
-        if done is None:
-            return None
-        messages, outputs, dropped = [], done.outputs, done.before
+    alone (without the Flux files). None when that might not be the full render's (then
+    render in full)."""
+    if record.key == state.key:  # as `render -o DIR` would find, nothing is to be written
+        return Planned(list(record.messages), {}, current=True)
+    change = find_change(record, state)
+    done = None if change is None else _render_changed(request, record, change)
+    if done is None:
+        return None
+    outputs, dropped = done.outputs, done.before
     try:
         index = rendered_index.read_index(writer.resolve_dir(root))
     except ProblemsFound:
@@ -190,7 +193,7 @@ def planned_files(
         and rel not in outputs
         and writer.shard_of(rel) != rendered_index.FLUX_DIR
     )
-    return Planned(messages, outputs, unchanged)
+    return Planned([], outputs, unchanged, index)
 
 
 def _file_records(

@@ -55,14 +55,17 @@ def _load(text: str) -> Any:
         return text  # a hand-broken file compares as text
 
 
-def rendered_objects(root: Path, unchanged: Collection[str] = ()) -> dict[str, str]:
-    """The files this tool wrote into `root` (per its validated index), but for those known
-    to be `unchanged`: path → text."""
+def rendered_objects(
+    root: Path, unchanged: Collection[str] = (), index: rendered_index.Index | None = None
+) -> dict[str, str]:
+    """The files this tool wrote into `root` (per its validated index, read here unless
+    given), but for those known to be `unchanged`: path → text."""
     root = writer.resolve_dir(root)
+    if index is None:
+        index = rendered_index.read_index(root)
+    listed = sorted(rel for rel in index.files if rel not in unchanged)
     return {
-        rel: (root / rel).read_text(encoding="utf-8")
-        for rel in rendered_index.existing_files(root)
-        if rel not in unchanged
+        rel: (root / rel).read_text(encoding="utf-8") for rel in listed if (root / rel).is_file()
     }
 
 
@@ -154,13 +157,19 @@ def json_patch(change: ObjectChange) -> list[dict[str, Any]]:
     return patch
 
 
-def stale_files(root: Path, files: Mapping[str, str], unchanged: Collection[str] = ()) -> list[str]:
+def stale_files(
+    root: Path,
+    files: Mapping[str, str],
+    unchanged: Collection[str] = (),
+    index: rendered_index.Index | None = None,
+) -> list[str]:
     """Files that `render -o root` would add, change or remove (kustomizations too), given
-    the files it writes (path → text) and the paths of those it leaves as they are."""
+    the files it writes (path → text), the paths of those it leaves as they are, and DIR's
+    index when already read."""
     root = writer.resolve_dir(root)
     expected = {**files, **writer.kustomizations([*files, *unchanged])}
     stale = []
-    ours = rendered_index.read_index(root).ours()
+    ours = (rendered_index.read_index(root) if index is None else index).ours()
     for rel in sorted(set(expected) | (ours - set(unchanged))):
         path = root / rel
         want = expected.get(rel)

@@ -323,9 +323,3 @@ def files_of(index: Index, kind: str, keys: Iterable[tuple[str, str]]) -> list[s
         if len(parts) == 3 and shard_namespace(parts[0]) in wanted.get(parts[2], ()):
             found.append(rel)
     return found
-
-
-def existing_files(root: Path) -> list[str]:
-    """The files the index lists that are on disk (validated; deleted ones left out)."""
-    index = read_index(root)
-    return sorted(rel for rel in index.files if (root / rel).is_file())

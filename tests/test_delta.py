@@ -26,6 +26,7 @@ from test_run_record import checkout
 from test_writer import consistent
 
 from generator import delta, pipeline
+from generator.load import KUSTOMIZATION_NOTE
 
 NAMES = ("iris", "wine", "digits", "mnist")
 NAMESPACES = ("team-a", "team-b", "team-c")
@@ -268,6 +269,19 @@ def test_which_changes_are_rendered_as_a_delta(
     assert planned == ([True, True] if planned_too else [False, False]), edit
     if code == 0:  # nothing changed since that render: planned from the record alone
         assert check_and_diff_agree(apps, out) == [True, True]
+
+
+def test_check_and_diff_repeat_what_the_recorded_render_said(tmp_path: Path) -> None:
+    """Nothing changed since a render that printed a note: check and diff plan from the
+    record alone, and say the note as that render did."""
+    apps, out, _ = _repo(tmp_path)
+    (apps / "kustomization.yaml").write_text("resources: []\n")
+    rendered = run("render", str(apps), "-o", str(out))
+    assert rendered.returncode == 0 and KUSTOMIZATION_NOTE in rendered.stderr, rendered
+    assert check_and_diff_agree(apps, out) == [True, True]
+    for command in ("check", "diff"):
+        done = run(command, str(apps), "-o", str(out))
+        assert done.returncode == 0 and KUSTOMIZATION_NOTE in done.stderr, (command, done)
 
 
 @pytest.mark.parametrize(
