@@ -338,9 +338,7 @@ def _meta(doc: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def discover(
-    paths: Sequence[str], known: Collection[str] = ()
-) -> tuple[list[Path], list[Problem]]:
+def discover(paths: Sequence[str], known: Collection[str] = ()) -> tuple[list[Path], list[Problem]]:
     """Every input file under `paths`: sorted, hidden entries and symlinked folders skipped.
 
     A file found in a folder is read only when its real path stays inside that folder: a

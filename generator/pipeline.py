@@ -150,9 +150,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def _run(request: Request, progress: Progress | None) -> Result:
-    inputs = load.load(
-        request.paths, request.passthrough, request.skip, request.skipped_documents
-    )
+    inputs = load.load(request.paths, request.passthrough, request.skip, request.skipped_documents)
     local_files = _local_files(inputs)
     problems = list(inputs.problems)
     repo_configs, repo_problems = namespace_policy.find_repo_configs(request.paths)

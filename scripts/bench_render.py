@@ -82,7 +82,7 @@ def isvc_text(i: int, namespaces: int) -> str:
     if kind < 18:
         return (
             head + "spec:\n  predictor:\n" + model + "  explainer:\n    art:\n"
-            "      type: SquareAttack\n      config:\n        nb_classes: \"10\"\n"
+            '      type: SquareAttack\n      config:\n        nb_classes: "10"\n'
         )
     if kind < 19:
         return head + "spec:\n  predictor:\n    canaryTrafficPercent: 10\n" + model

@@ -42,9 +42,7 @@ def _module(path: Path) -> str:
 def _graph() -> dict[str, set[str]]:
     """module → the package modules it imports (any import statement, TYPE_CHECKING included)."""
     modules = {
-        _module(p): p
-        for p in (REPO_ROOT / "generator").rglob("*.py")
-        if "compiled" not in p.parts
+        _module(p): p for p in (REPO_ROOT / "generator").rglob("*.py") if "compiled" not in p.parts
     }
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():

@@ -233,9 +233,7 @@ def test_workers_render_what_one_process_renders(tmp_path: Path, two_workers: No
     assert seen(render(paths, tmp_path / "cache")) == serial  # served by the workers' entries
 
 
-def test_workers_report_the_problems_one_process_reports(
-    tmp_path: Path, two_workers: None
-) -> None:
+def test_workers_report_the_problems_one_process_reports(tmp_path: Path, two_workers: None) -> None:
     apps = write_isvcs(tmp_path / "apps", 30)
     for i in (3, 17, 29):  # refused by the validating webhook, in three chunks
         path = apps / f"m{i}.yaml"

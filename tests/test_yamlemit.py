@@ -58,16 +58,7 @@ def test_plain_only_when_unambiguous(text: str, plain: bool) -> None:
 def test_block_layout_is_kubectl_like() -> None:
     obj = {"b": [{"name": "x", "args": ["a", "b"]}, [1, [2]]], "a": {"k": {}}, "c": []}
     assert dump(obj) == (
-        "a:\n"
-        "  k: {}\n"
-        "b:\n"
-        "- args:\n"
-        "  - a\n"
-        "  - b\n"
-        "  name: x\n"
-        "- - 1\n"
-        "  - - 2\n"
-        "c: []\n"
+        "a:\n  k: {}\nb:\n- args:\n  - a\n  - b\n  name: x\n- - 1\n  - - 2\nc: []\n"
     )
 
 

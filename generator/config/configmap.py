@@ -308,6 +308,4 @@ class AutoscalerConfig(ConfigKey):
     PREFIX: ClassVar[str] = "unable to parse autoscaler config json: "
     NULL_OK: ClassVar[bool] = True
     scale_up_stabilization_window_seconds: str = go_field("scaleUpStabilizationWindowSeconds")
-    scale_down_stabilization_window_seconds: str = go_field(
-        "scaleDownStabilizationWindowSeconds"
-    )
+    scale_down_stabilization_window_seconds: str = go_field("scaleDownStabilizationWindowSeconds")

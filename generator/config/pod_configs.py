@@ -273,9 +273,7 @@ class RouterConfig(_ResourceHolder):
     memory_limit: str = go_field("memoryLimit")
     headers: Mapping[str, tuple[str, ...]] | None = go_field("headers", Map(_STRINGS))
     image_pull_policy: str = go_field("imagePullPolicy")
-    image_pull_secrets: tuple[str, ...] = go_field(
-        "imagePullSecrets", _STRINGS, default=(), nil=()
-    )
+    image_pull_secrets: tuple[str, ...] = go_field("imagePullSecrets", _STRINGS, default=(), nil=())
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,9 +126,7 @@ def custom_predictor(**container: Any) -> dict[str, Any]:
     ids=["isvc", "isvcWithoutContainerName"],
 )
 def test_custom_predictor_defaults_config(spec: dict[str, Any]) -> None:
-    config = InferenceServicesConfig(
-        resource=ResourceConfig("2", "4Gi", "2", "4Gi")
-    )
+    config = InferenceServicesConfig(resource=ResourceConfig("2", "4Gi", "2", "4Gi"))
     out = default_inference_service(make_isvc(spec), make_config(config))
     container = out["spec"]["predictor"]["containers"][0]
     assert container["resources"] == {
@@ -259,6 +257,8 @@ LOCAL_MODELS = [
     cache("model1", "gs://bucket/model", "gpu1", "gpu2"),
     cache("model2", "gs://bucket/model2", "gpu1", "gpu2"),
 ]
+
+
 def pytorch_v2(uri: str = "gs://bucket/model") -> dict[str, Any]:
     return {"predictor": {"pytorch": {"storageUri": uri, "protocolVersion": "v2"}}}
 
@@ -691,8 +691,9 @@ def test_runtime_defaults_prefer_the_server_type_annotation() -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=10,
 )
 _fields = st.sampled_from(

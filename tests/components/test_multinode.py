@@ -200,7 +200,7 @@ def test_raw_kube_predictor_with_worker_spec(
 
 
 def test_insufficient_gpus_is_an_error() -> None:
-    """"Should return error if total required gpu count is less than what it should be assigned
+    """ "Should return error if total required gpu count is less than what it should be assigned
     with head/worker"."""
     isvc, head_spec, annotations = scenario(
         {"pipelineParallelSize": 1, "tensorParallelSize": 7, **worker_container(gpu(INTEL, "4"))},

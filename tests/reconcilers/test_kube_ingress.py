@@ -98,7 +98,9 @@ def test_raw_ingress_reconciler_url_and_address_transformer() -> None:
     config = dataclasses.replace(CONFIG, ingress=ingress_config(disable_ingress_creation=True))
     services = {"test-isvc-transformer": make_service("test-isvc-transformer", False)}
     assert reconcile_raw_ingress(TRANSFORMER_ISVC, services, config, RENDERER) == []
-    assert create_raw_url(TRANSFORMER_ISVC, config.ingress) == "http://test-isvc-default.example.com"
+    assert (
+        create_raw_url(TRANSFORMER_ISVC, config.ingress) == "http://test-isvc-default.example.com"
+    )
     assert create_address(TRANSFORMER_ISVC, services) == "http://" + TRANSFORMER_HOST
 
 
@@ -195,9 +197,7 @@ RULE_CASES = {
 
 
 @pytest.mark.parametrize(("components", "rules"), RULE_CASES.values(), ids=RULE_CASES)
-def test_create_raw_ingress_rules(
-    components: dict[str, Any], rules: list[dict[str, Any]]
-) -> None:
+def test_create_raw_ingress_rules(components: dict[str, Any], rules: list[dict[str, Any]]) -> None:
     isvc = {"metadata": {"name": "i", "namespace": "ns"}, "spec": {"predictor": {}, **components}}
     got = create_raw_ingress(isvc, ingress_config(ingress_class_name=None), RENDERER)
     assert isinstance(got, dict)
@@ -213,9 +213,7 @@ def test_create_raw_ingress_rules(
         ({"PredictorReady"}, {"explainer": {}}),
     ],
 )
-def test_no_ingress_until_components_are_ready(
-    ready: set[str], components: dict[str, Any]
-) -> None:
+def test_no_ingress_until_components_are_ready(ready: set[str], components: dict[str, Any]) -> None:
     isvc = {"metadata": {"name": "i", "namespace": "ns"}, "spec": {"predictor": {}, **components}}
     assert create_raw_ingress(isvc, ingress_config(), RENDERER, ready) is None
 

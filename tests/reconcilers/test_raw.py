@@ -188,7 +188,7 @@ MEMORY_10GI = {
 
 
 def test_raw_kube_predictor() -> None:
-    """"Should have httproute/service/deployment/httproute created" (the predictor objects)."""
+    """ "Should have httproute/service/deployment/httproute created" (the predictor objects)."""
     ext = {"minReplicas": 1, "maxReplicas": 3, "timeout": 30, **MEMORY_10GI}
     objects = reconcile_raw_kube(predictor_build("raw-foo", "hpa", ext), {}, CONFIG, RENDERER)
     assert not isinstance(objects, Invalid)
@@ -220,7 +220,7 @@ def test_raw_kube_predictor() -> None:
 
 
 def test_raw_kube_predictor_with_deployment_strategy() -> None:
-    """"Should have httproute/service/deployment/hpa created with DeploymentStrategy"."""
+    """ "Should have httproute/service/deployment/hpa created with DeploymentStrategy"."""
     ext = {"minReplicas": 1, "maxReplicas": 3, "deploymentStrategy": {"type": "Recreate"}}
     objects = reconcile_raw_kube(
         predictor_build("raw-foo-customized", "hpa", ext), {}, CONFIG, RENDERER
@@ -272,7 +272,7 @@ STOP_CASES = {
 def test_raw_kube_predictor_and_stop(
     autoscaler_class: str, metrics: dict[str, Any], stop: str, kinds: list[str]
 ) -> None:
-    """"When creating inference service with raw kube predictor and serving.kserve.io/stop"."""
+    """ "When creating inference service with raw kube predictor and serving.kserve.io/stop"."""
     ext = {"minReplicas": 1, "maxReplicas": 3, **metrics}
     build = predictor_build("raw-foo", autoscaler_class, ext, **{c.STOP_ANNOTATION_KEY: stop})
     objects = reconcile_raw_kube(build, {}, CONFIG, RENDERER)
@@ -283,7 +283,7 @@ def test_raw_kube_predictor_and_stop(
 
 
 def test_keda_scaled_object() -> None:
-    """"Should have KEDA ScaledObject created" (gateway api disabled context)."""
+    """ "Should have KEDA ScaledObject created" (gateway api disabled context)."""
     ext = {"minReplicas": 1, "maxReplicas": 3, **MEMORY_10GI}
     objects = reconcile_raw_kube(predictor_build("raw-foo-1", "keda", ext), {}, CONFIG, RENDERER)
     assert not isinstance(objects, Invalid)
@@ -303,11 +303,9 @@ def test_keda_scaled_object() -> None:
 
 
 def test_opentelemetry_collector() -> None:
-    """"Should have OpenTelemetry Collector created"."""
+    """ "Should have OpenTelemetry Collector created"."""
     ext = {"minReplicas": 1, "maxReplicas": 3, **OTEL_METRICS}
-    build = predictor_build(
-        "raw-foo-3", "keda", ext, **{"sidecar.opentelemetry.io/inject": "true"}
-    )
+    build = predictor_build("raw-foo-3", "keda", ext, **{"sidecar.opentelemetry.io/inject": "true"})
     objects = reconcile_raw_kube(build, {}, CONFIG, RENDERER)
     assert not isinstance(objects, Invalid)
     found = by_kind(objects)
@@ -357,7 +355,7 @@ def test_opentelemetry_collector() -> None:
 
 
 def test_headless_service() -> None:
-    """"When creating inference service with headless service (ServiceClusterIPNone)"."""
+    """ "When creating inference service with headless service (ServiceClusterIPNone)"."""
     config = dataclasses.replace(CONFIG, service=ServiceConfig(service_cluster_ip_none=True))
     objects = reconcile_raw_kube(predictor_build("raw-headless", "hpa", {}), {}, config, RENDERER)
     assert not isinstance(objects, Invalid)
@@ -365,7 +363,7 @@ def test_headless_service() -> None:
 
 
 def test_multi_node_objects() -> None:
-    """"Should have services/deployments for head/worker without an autoscaler"."""
+    """ "Should have services/deployments for head/worker without an autoscaler"."""
     build = predictor_build("raw-hf-1", "none", {})
     build.meta["labels"][c.INFERENCE_SERVICE_GENERATION_POD_LABEL_KEY] = "1"
     head = build.pod_spec["containers"][0]
