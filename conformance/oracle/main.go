@@ -5,7 +5,8 @@
 // only calls into github.com/kserve/kserve against controller-runtime's fake client and
 // client-go's fake clientset. Each argument is one folder (a "case") holding the objects a
 // cluster would store: the inferenceservice-config ConfigMap, runtimes, storage containers,
-// Secrets/ServiceAccounts and the InferenceServices to admit and reconcile. An optional
+// Secrets/ServiceAccounts, the InferenceServices to admit and reconcile and the InferenceGraphs
+// to admit and reconcile after them. An optional
 // `oracle.json` in the folder sets the Knative domain used for the Knative Services' URLs.
 //
 // With `llmisvc` as the first argument the cases hold LLMInferenceServices instead, run through
@@ -56,6 +57,7 @@ import (
 	"github.com/kserve/kserve/pkg/apis/serving/v1alpha1"
 	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	"github.com/kserve/kserve/pkg/constants"
+	igcontroller "github.com/kserve/kserve/pkg/controller/v1alpha1/inferencegraph"
 	isvccontroller "github.com/kserve/kserve/pkg/controller/v1beta1/inferenceservice"
 	kservescheme "github.com/kserve/kserve/pkg/scheme"
 	"github.com/kserve/kserve/pkg/utils"
@@ -150,6 +152,10 @@ func runCase(dir string) (res caseResult) {
 	for _, isvc := range h.isvcs {
 		res.Items = append(res.Items, h.admitAndReconcile(isvc))
 	}
+	// InferenceGraphs after the InferenceServices they route to, which are ready by then.
+	for _, graph := range h.graphs {
+		res.Items = append(res.Items, h.admitAndReconcileGraph(graph))
+	}
 	objects, items, err := h.created()
 	if err != nil {
 		res.Fatal = err.Error()
@@ -210,6 +216,7 @@ type harness struct {
 	client    client.Client
 	clientset *kubefake.Clientset
 	isvcs     []*v1beta1.InferenceService
+	graphs    []*v1alpha1.InferenceGraph
 	seeded    map[string]bool
 	config    *corev1.ConfigMap
 	// Knative's route configuration, for the URLs the harness gives ready Knative Services.
@@ -242,6 +249,17 @@ func newHarness(docs []*unstructured.Unstructured, opts caseOptions) (*harness, 
 				isvc.Namespace = "default"
 			}
 			h.isvcs = append(h.isvcs, isvc)
+			continue
+		}
+		if gvk.Kind == "InferenceGraph" {
+			graph := &v1alpha1.InferenceGraph{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, graph); err != nil {
+				return nil, fmt.Errorf("InferenceGraph %s: %w", u.GetName(), err)
+			}
+			if graph.Namespace == "" {
+				graph.Namespace = "default"
+			}
+			h.graphs = append(h.graphs, graph)
 			continue
 		}
 		typed, err := s.New(gvk)
@@ -396,6 +414,46 @@ func (h *harness) admitAndReconcile(isvc *v1beta1.InferenceService) itemResult {
 			return item
 		}
 		if err := h.shareConfigMaps(ctx, isvc.Namespace); err != nil {
+			item.Stage, item.Error = "harness", err.Error()
+			return item
+		}
+	}
+	if lastErr != nil {
+		item.Stage, item.Error = "reconcile", lastErr.Error()
+	}
+	return item
+}
+
+// admitAndReconcileGraph runs an InferenceGraph through KServe's validating webhook (it has no
+// defaulting one) and then its controller, marking the children ready between rounds.
+func (h *harness) admitAndReconcileGraph(graph *v1alpha1.InferenceGraph) itemResult {
+	ctx := context.Background()
+	item := itemResult{Kind: "InferenceGraph", Namespace: graph.Namespace, Name: graph.Name}
+	warnings, err := (&v1alpha1.InferenceGraphValidator{}).ValidateCreate(ctx, graph)
+	for _, w := range warnings {
+		item.Warnings = append(item.Warnings, w)
+	}
+	if err != nil {
+		item.Stage, item.Error = "validate", err.Error()
+		return item
+	}
+	graph.Generation = 1
+	if err := h.client.Create(ctx, graph); err != nil {
+		item.Stage, item.Error = "create", err.Error()
+		return item
+	}
+	r := &igcontroller.InferenceGraphReconciler{
+		Client:    h.client,
+		Clientset: h.clientset,
+		Log:       ctrl.Log.WithName("oracle"),
+		Scheme:    h.scheme,
+		Recorder:  &record.FakeRecorder{},
+	}
+	req := ctrl.Request{NamespacedName: types.NamespacedName{Namespace: graph.Namespace, Name: graph.Name}}
+	var lastErr error
+	for round := 0; round < reconcileRounds; round++ {
+		_, lastErr = r.Reconcile(ctx, req)
+		if err := h.markChildrenReady(ctx, graph.Namespace); err != nil {
 			item.Stage, item.Error = "harness", err.Error()
 			return item
 		}

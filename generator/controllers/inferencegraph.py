@@ -336,8 +336,10 @@ def create_inference_graph_pod_spec(
         "securityContext": dict(ROUTER_SECURITY_CONTEXT),
     }
     pull = router.image_pull_policy
+    # GitOps: KServe's Knative router container has no name, which Go writes as `name: ""`;
+    # left out, Knative names it as it would, and Argo CD sees no `""` against the live name.
     named = {"name": container_name, "image": router.image, "imagePullPolicy": pull}
-    container.update({key: value for key, value in named.items() if value})  # omitempty
+    container.update({key: value for key, value in named.items() if value})
     if router.headers is not None and "propagate" in router.headers:
         value = ",".join(router.headers["propagate"])
         container["env"] = [{"name": ROUTER_HEADERS_PROPAGATE_ENV_VAR, "value": value}]

@@ -42,6 +42,8 @@ COMPARED_KINDS = {
     ("gateway.networking.k8s.io", "HTTPRoute"),
     ("opentelemetry.io", "OpenTelemetryCollector"),
 }
+# The objects whose refusals and children are compared (the oracle reconciles both kinds).
+OWNER_KINDS = frozenset({"InferenceService", "InferenceGraph"})
 
 
 # --- building the oracle -------------------------------------------------------------------
@@ -167,6 +169,7 @@ def prepare_oracle_case(case: Case, directory: Path, mode_file: Path) -> None:
         inputs.knative_config_maps,
         inputs.other_config_maps,  # e.g. the CA bundle KServe copies
         inputs.inference_services,
+        inputs.inference_graphs,  # reconciled after the InferenceServices they route to
     ):
         docs += [_stored(item.doc) for item in kind_list]
     (directory / "objects.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
@@ -218,22 +221,30 @@ def our_outcome(case: Case, mode_file: Path) -> Outcome:
     except ProblemsFound as found:
         for problem in found.problems:
             ref = problem.obj
-            if ref is not None and ref.kind == "InferenceService" and problem.field != "":
+            if ref is not None and ref.kind in OWNER_KINDS and problem.field != "":
                 out.refused[(ref.namespace, ref.name)] = problem.message
             else:
                 out.refused[("", str(problem.source))] = problem.message
             out.schema_only = out.schema_only or _is_schema_problem(problem.message)
         return out
-    isvcs = {(a.namespace, a.loaded.name) for a in result.admitted if a.mode != "ModelMesh"}
+    owners = {(a.namespace, a.loaded.name) for a in result.admitted if a.mode != "ModelMesh"}
+    owners |= {(i.namespace, i.name) for i in _graphs(case)}
     for item in result.objects:
         obj = item.obj
         group = str(obj.get("apiVersion", "")).rpartition("/")[0]
         if (group, item.kind) not in COMPARED_KINDS:
             continue
-        if (item.namespace, item.owner) not in isvcs:
+        if (item.namespace, item.owner) not in owners:
             continue
         out.objects[_obj_key(obj)] = obj
     return out
+
+
+def _graphs(case: Case) -> list[load.Loaded]:
+    """The case's InferenceGraphs, namespaced as the pipeline namespaces them."""
+    inputs = load.load(case.paths, passthrough=False)
+    inputs, _ = inputset.resolve_namespaces(inputs, case.namespace or "default")
+    return inputs.inference_graphs
 
 
 def _is_schema_problem(message: str) -> bool:
@@ -332,8 +343,8 @@ def normalise(obj: Mapping[str, Any], side: str, rules: Sequence[Rule]) -> dict[
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Dotted leaf paths; list items by `name` when every item has one (order still checked
-    through the `[#i]` index entries), else by index."""
+    """Dotted leaf paths; list items by `name` when every item has a non-empty one (order
+    still checked through the `[#i]` index entries), else by index."""
     if isinstance(value, Mapping):
         if not value:
             yield prefix, {}
@@ -342,7 +353,7 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     elif isinstance(value, list):
         if not value:
             yield prefix, []
-        named = all(isinstance(v, Mapping) and "name" in v for v in value)
+        named = all(isinstance(v, Mapping) and v.get("name") not in (None, "") for v in value)
         for i, v in enumerate(value):
             if named:
                 yield f"{prefix}[#{i}]", v["name"]

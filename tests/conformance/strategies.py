@@ -440,3 +440,156 @@ def generate_configured(
 
     collect()
     return drawn
+
+
+# --- InferenceGraphs (with the InferenceServices they route to) ------------------------------
+
+# Every step's service is in the input set: for one that is not, KServe's controller waits
+# (requeues) while ours renders the step URL the service would have and says so (a GitOps
+# choice: it may be rendered elsewhere), which tests/test_graph.py checks.
+GRAPH_ISVCS = ("graph-a", "graph-b")
+ROUTER_TYPES = ("Sequence", "Splitter", "Ensemble", "Switch")
+
+
+def _one_in(draw: st.DrawFn, n: int) -> bool:
+    """True about once in `n` draws (Hypothesis draws the ends of an integer range far more
+    often than the rest, so `integers(0, n - 1) == 0` would be true much more often)."""
+    return bool(draw(st.sampled_from([False] * (n // 2) + [True] + [False] * (n - 1 - n // 2))))
+
+
+def _graph_isvc(name: str, draw: st.DrawFn) -> dict[str, Any]:
+    """A valid InferenceService a graph routes to; its protocol and transformer decide the
+    path of the step URL KServe's graph controller fills in."""
+    model: dict[str, Any] = {
+        "modelFormat": {"name": "sklearn"},
+        "storageUri": "gs://kfserving-examples/models/sklearn/1.0/model",
+    }
+    if draw(st.booleans()):
+        model["protocolVersion"] = draw(st.sampled_from(("v1", "v2")))
+    spec: dict[str, Any] = {"predictor": {"model": model}}
+    if draw(st.booleans()):
+        spec["transformer"] = {"containers": [{"name": "kserve-container", "image": "t:1"}]}
+    doc: dict[str, Any] = {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": spec,
+    }
+    if draw(st.booleans()):
+        mode = draw(st.sampled_from(("RawDeployment", "Serverless")))
+        doc["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": mode}
+    return doc
+
+
+@st.composite
+def _graph_step(
+    draw: st.DrawFn, router: str, nodes: tuple[str, ...], valid: bool
+) -> dict[str, Any]:
+    """One step of a `router` node; `valid`: no value the webhook refuses."""
+    if valid:
+        target = draw(st.sampled_from(("service", "url")))
+        return (
+            {"serviceName": draw(st.sampled_from(GRAPH_ISVCS))}
+            if target == "service"
+            else {"serviceUrl": "http://y.example.com/v2/models/y/infer"}
+        )
+    step: dict[str, Any] = {}
+    target = draw(st.sampled_from(("service",) * 12 + ("url",) * 3 + ("node",) * 4 + ("none",)))
+    if target == "service":
+        step["serviceName"] = draw(st.sampled_from(GRAPH_ISVCS))
+    elif target == "url":
+        step["serviceUrl"] = draw(st.sampled_from(("http://x.example.com/v1/models/x:predict",)))
+    elif target == "node" and nodes:
+        step["nodeName"] = draw(st.sampled_from(nodes))
+    elif target == "node":
+        step["serviceName"] = draw(st.sampled_from(GRAPH_ISVCS))
+    if draw(st.booleans()):  # now and then a name another step of the node has
+        step["name"] = draw(st.sampled_from(tuple(f"s{i}" for i in range(12))))
+    if draw(st.booleans()):
+        step["data"] = draw(st.sampled_from(("$request", "$response")))
+    if draw(st.booleans()):
+        step["dependency"] = draw(st.sampled_from(("Soft", "Hard")))
+    if router == "Switch" or _one_in(draw, 10):
+        step["condition"] = draw(st.sampled_from(("instances.#(x>1)", "[@this].#(a==1)")))
+    if router != "Splitter" and _one_in(draw, 10):
+        step["weight"] = draw(st.sampled_from((50, 100)))
+    return step
+
+
+# Splitter weights: mostly summing to 100, sometimes not (the webhook refuses those).
+_SPLITS = ([100], [50, 50], [30, 70], [20, 30, 50], [50], [60, 60], [10, 20, 30])
+
+
+@st.composite
+def inference_graph(draw: st.DrawFn) -> dict[str, Any]:
+    """An InferenceGraph over GRAPH_ISVCS: router types, step targets (services, URLs, nodes,
+    none), weights, conditions, dependencies, scaling, resources, timeouts, deployment mode;
+    and invalid ones (no root, weights not summing to 100, duplicate step names, bad names).
+    Only the first node may be invalid: KServe's webhook walks the nodes in Go's random map
+    order, so with two invalid nodes its message names either."""
+    extra = draw(st.sampled_from(((), ("second",))))
+    names = ("first", *extra) if _one_in(draw, 15) else ("root", *extra)
+    nodes: dict[str, Any] = {}
+    for node in names:
+        valid = node != names[0]
+        router = draw(st.sampled_from(("Sequence", "Ensemble") if valid else ROUTER_TYPES))
+        others = tuple(n for n in names if n != node)
+        if router == "Splitter":
+            weights = draw(st.sampled_from(_SPLITS))
+            steps = [draw(_graph_step(router, others, valid)) for _ in weights]
+            steps = [{**s, "weight": w} for s, w in zip(steps, weights, strict=True)]
+        else:
+            steps = draw(st.lists(_graph_step(router, others, valid), min_size=1, max_size=3))
+        nodes[node] = {"routerType": router, "steps": steps}
+    spec: dict[str, Any] = {"nodes": nodes}
+    if draw(st.booleans()):
+        spec["resources"] = {"requests": {"cpu": "100m"}, "limits": {"memory": "1Gi"}}
+    if draw(st.booleans()):
+        spec["minReplicas"] = draw(st.integers(0, 2))
+        spec["maxReplicas"] = draw(st.integers(0, 4))
+    if draw(st.booleans()):
+        spec["scaleMetric"] = draw(st.sampled_from(("cpu", "memory", "concurrency", "rps")))
+        spec["scaleTarget"] = draw(st.integers(1, 90))
+    if draw(st.booleans()):
+        spec["timeout"] = draw(st.integers(1, 120))
+    if _one_in(draw, 4):
+        spec["nodeSelector"] = {"pool": "graphs"}
+        spec["tolerations"] = [{"key": "k", "operator": "Exists", "effect": "NoSchedule"}]
+    if _one_in(draw, 5):
+        spec["serviceAccountName"] = "graph-sa"
+    metadata: dict[str, Any] = {
+        "name": draw(
+            st.sampled_from(("graph", "my-graph", "router", "g" * 50) * 2 + ("Bad_Graph",))
+        ),
+        "namespace": "default",
+    }
+    annotations = {}
+    if draw(st.booleans()):
+        annotations["serving.kserve.io/deploymentMode"] = draw(
+            st.sampled_from(("RawDeployment", "Serverless", "Standard", "Knative"))
+        )
+    if _one_in(draw, 4):
+        annotations["serving.kserve.io/autoscalerClass"] = draw(st.sampled_from(("hpa", "none")))
+    if annotations:
+        metadata["annotations"] = annotations
+    return {
+        "apiVersion": "serving.kserve.io/v1alpha1",
+        "kind": "InferenceGraph",
+        "metadata": metadata,
+        "spec": spec,
+    }
+
+
+def generate_graphs(count: int, fixed_seed: int = 20261) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) with a fixed seed: the InferenceServices of
+    GRAPH_ISVCS and one InferenceGraph over them."""
+    drawn: list[tuple[list[dict[str, Any]], str]] = []
+
+    @replayable(count, fixed_seed)
+    @given(st.data(), st.sampled_from(("Knative", "Standard")))
+    def collect(data: st.DataObject, mode: str) -> None:
+        isvcs = [_graph_isvc(name, data.draw) for name in GRAPH_ISVCS]
+        drawn.append(([*isvcs, data.draw(inference_graph())], mode))
+
+    collect()
+    return drawn
