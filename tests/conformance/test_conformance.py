@@ -167,12 +167,7 @@ def test_generated_with_config_variations_match_kserve(
     """Half as many generated InferenceServices, each with an inferenceservice-config
     variation (ingress, storage initializer and its CA bundle, agent, logger, batcher,
     resource defaults, autoscaler, security, metrics) in its input set."""
-    started = time.monotonic()
-    results = d.run_cases(oracle_binary, configured_cases, rules)
-    _summary("configured", _figures(results, started))
-    assert len(results) == len(configured_cases)
-    left = [x for found in results.values() for x in d.unexplained(found, KNOWN)]
-    assert not left, "differences from KServe v0.20.0:\n" + _report(left)
+    _all_match_kserve(oracle_binary, rules, configured_cases, "configured")
 
 
 def test_generated_graphs_match_kserve(
@@ -183,9 +178,17 @@ def test_generated_graphs_match_kserve(
     router types, scaling, resources, both deployment modes, refusals)."""
     count = int(request.config.getoption("--conformance-count")) // 3
     cases = _write_generated(strategies.generate_graphs(count), "graphs")
+    _all_match_kserve(oracle_binary, rules, cases, "graphs")
+
+
+def _all_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], cases: list[d.Case], name: str
+) -> None:
+    """Run `cases` through both sides, write their summary, and fail on any difference the
+    known-differences list does not explain."""
     started = time.monotonic()
     results = d.run_cases(oracle_binary, cases, rules)
-    _summary("graphs", _figures(results, started))
+    _summary(name, _figures(results, started))
     assert len(results) == len(cases)
     left = [x for found in results.values() for x in d.unexplained(found, KNOWN)]
     assert not left, "differences from KServe v0.20.0:\n" + _report(left)
