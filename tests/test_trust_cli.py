@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 from helpers import REPO_ROOT
@@ -60,6 +62,36 @@ def test_a_broken_pipe_is_one_line_and_non_zero() -> None:
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 2
     _one_line(stderr, "cannot write the output", "Broken pipe")
+
+
+# The console script ends with entry._exit_now (os._exit, no interpreter teardown): what is
+# still buffered on stdout must come out, and a failure to write it must be said, not lost.
+_EXIT_WITH_BUFFERED = (
+    "import sys\nfrom generator import entry\nsys.stdout.write('buffered')\nentry._exit_now(0)"
+)
+
+
+def _buffered_exit(stdout: int | IO[str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered
+    return subprocess.run(
+        [sys.executable, "-c", _EXIT_WITH_BUFFERED],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def test_the_fast_exit_flushes_what_is_buffered() -> None:
+    done = _buffered_exit(subprocess.PIPE)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "buffered", "")
+
+
+def test_the_fast_exit_says_when_stdout_cannot_take_what_is_buffered() -> None:
+    with Path("/dev/full").open("w", encoding="utf-8") as full:
+        done = _buffered_exit(full)
+    assert done.returncode == 2
+    _one_line(done.stderr, "cannot write the output", "No space left on device")
 
 
 def _interrupted(sig: signal.Signals, args: list[str], after: float) -> tuple[int, str]:
