@@ -227,45 +227,46 @@ def _run(request: Request, progress: Progress | None) -> Result:
         result.warnings += outcome.notices
         if outcome.admitted is not None:
             result.admitted.append(outcome.admitted)
-    if pack is not None:
-        pack.save()
-    # InferenceGraphs and multi-model ConfigMaps read the reconciled InferenceServices
-    # (status URLs, modes), so they come after them and before overlays and the flag check.
-    graph_objects, graph_problems, graph_notices = graph.render_inference_graphs(
-        inputs, result.admitted, ctx
-    )
-    model_configs, tm_problems, tm_notices = trainedmodel.render_model_configs(
-        inputs, result.admitted, ctx
-    )
-    rendered += graph_objects + model_configs
-    llm_objects, llm_problems, llm_notices, llm_reconciled = _render_llm_inference_services(
-        inputs, cfg, request, ctx, result.llm_statuses
-    )
-    rendered += llm_objects
-    problems += llm_problems
-    result.warnings += llm_notices
-    # Both controllers copy the CA bundle into the namespace of what they reconcile.
-    ca_bundles, ca_problems, ca_notices = cabundle.render_ca_bundles(
-        ctx.config.storage_initializer.ca_bundle_config_map_name,
-        inputs.other_config_maps,
-        cabundle.members(result.admitted, llm_reconciled),
-    )
-    rendered += ca_bundles
-    problems += ca_problems
-    result.warnings += ca_notices
-    problems += graph_problems + tm_problems
-    result.warnings += graph_notices + tm_notices
-    if overlay is not None:
-        rendered, patch_problems = overlays.apply(overlay, rendered)
-        problems += patch_problems
-        rendered = [_restamp(item) for item in rendered]
-    result.admitted, flag_problems = check_knative_features(inputs, result.admitted, rendered)
-    problems += flag_problems + namespace_policy.check_output(rendered, policy)
-    if problems:
-        raise ProblemsFound(with_field_lines(problems))
-    if request.sync_waves:
-        rendered = syncwaves.annotate_rendered(rendered)
-    result.objects = ordered(rendered)
+    # The pack is written while the rest runs: most of a save is the write, which leaves the
+    # interpreter free (0.4 s of a cold render at 10,000 InferenceServices).
+    with render_cache.saving(pack):
+        # InferenceGraphs and multi-model ConfigMaps read the reconciled InferenceServices
+        # (status URLs, modes), so they come after them and before overlays and the flag check.
+        graph_objects, graph_problems, graph_notices = graph.render_inference_graphs(
+            inputs, result.admitted, ctx
+        )
+        model_configs, tm_problems, tm_notices = trainedmodel.render_model_configs(
+            inputs, result.admitted, ctx
+        )
+        rendered += graph_objects + model_configs
+        llm_objects, llm_problems, llm_notices, llm_reconciled = _render_llm_inference_services(
+            inputs, cfg, request, ctx, result.llm_statuses
+        )
+        rendered += llm_objects
+        problems += llm_problems
+        result.warnings += llm_notices
+        # Both controllers copy the CA bundle into the namespace of what they reconcile.
+        ca_bundles, ca_problems, ca_notices = cabundle.render_ca_bundles(
+            ctx.config.storage_initializer.ca_bundle_config_map_name,
+            inputs.other_config_maps,
+            cabundle.members(result.admitted, llm_reconciled),
+        )
+        rendered += ca_bundles
+        problems += ca_problems
+        result.warnings += ca_notices
+        problems += graph_problems + tm_problems
+        result.warnings += graph_notices + tm_notices
+        if overlay is not None:
+            rendered, patch_problems = overlays.apply(overlay, rendered)
+            problems += patch_problems
+            rendered = [_restamp(item) for item in rendered]
+        result.admitted, flag_problems = check_knative_features(inputs, result.admitted, rendered)
+        problems += flag_problems + namespace_policy.check_output(rendered, policy)
+        if problems:
+            raise ProblemsFound(with_field_lines(problems))
+        if request.sync_waves:
+            rendered = syncwaves.annotate_rendered(rendered)
+        result.objects = ordered(rendered)
     return result
 
 
@@ -373,10 +374,9 @@ def _cached(
 
 
 def _decoded(item: Loaded, text: str | None) -> _Outcome:
-    entry = None if text is None else render_cache.decode_entry(text)
-    if entry is None:
-        raise InternalError("a render worker sent back an entry that does not decode")
-    return _from_entry(item, entry)
+    if text is None:
+        raise InternalError("a render worker sent back no entry")
+    return _from_entry(item, render_cache.decode_own_entry(text))
 
 
 def _render_one(

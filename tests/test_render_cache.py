@@ -205,6 +205,30 @@ def test_old_packs_are_pruned(tmp_path: Path) -> None:
     assert len(packs(cache)) == render_cache.MAX_PACKS
 
 
+def test_the_pack_saved_in_the_background_is_on_disk_when_the_block_ends(tmp_path: Path) -> None:
+    pack = render_cache.Pack(tmp_path, "k" * 64)
+    pack.put("a" * 64, "[1]")
+    with render_cache.saving(pack):
+        pass
+    assert render_cache.Pack(tmp_path, "k" * 64).get("a" * 64) == "[1]"
+
+
+def test_a_failed_background_save_is_raised_after_the_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = render_cache.Pack(tmp_path, "k" * 64)
+
+    def fail() -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(pack, "save", fail)
+    ran = []
+    with pytest.raises(MemoryError):
+        with render_cache.saving(pack):
+            ran.append(True)
+    assert ran == [True]
+
+
 @pytest.fixture
 def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cache misses go to two forked workers, whatever the machine has."""
