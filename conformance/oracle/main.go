@@ -567,7 +567,14 @@ func (h *harness) created() ([]map[string]any, []itemResult, error) {
 				obj, err = h.mutateKnativeService(ctx, mutator, u)
 			}
 			if err != nil {
-				items = append(items, itemResult{Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: u.GetName(), Stage: "mutate", Error: err.Error()})
+				// The pod webhook refuses the workload's pods: the InferenceService never gets
+				// ready. Reported under the InferenceService the workload belongs to, which is
+				// what a render refuses instead.
+				owner := u.GetName()
+				if isvc, ok := u.GetLabels()[constants.InferenceServicePodLabelKey]; ok {
+					owner = isvc
+				}
+				items = append(items, itemResult{Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: owner, Stage: "mutate", Error: err.Error()})
 				continue
 			}
 			obj["apiVersion"] = gvk.GroupVersion().String()

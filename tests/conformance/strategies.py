@@ -5,11 +5,15 @@ strategies aim at the behaviours KServe's defaulter, validator, component reconc
 reconciler and pod webhook branch on: frameworks and model formats, runtimes chosen and explicit,
 custom containers, transformer and explainer, canaries, storage URI schemes, annotations for
 autoscaling, ingress, logging, batching, agent, modelcar, GPUs and node selectors, and invalid
-values (the two sides must refuse them with the same text).
+values (the two sides must refuse them with the same text). Further strategies add
+inferenceservice-config variations, storage credentials with pod-spec fields, and
+InferenceGraphs.
 """
 
 from __future__ import annotations
 
+import base64
+import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -590,6 +594,208 @@ def generate_graphs(count: int, fixed_seed: int = 20261) -> list[tuple[list[dict
     def collect(data: st.DataObject, mode: str) -> None:
         isvcs = [_graph_isvc(name, data.draw) for name in GRAPH_ISVCS]
         drawn.append(([*isvcs, data.draw(inference_graph())], mode))
+
+    collect()
+    return drawn
+
+
+# --- storage credentials and pod-spec fields --------------------------------------------------
+
+_B64 = "YQ=="  # base64 of "a": the fake client, like a real one, keeps a Secret's data as bytes
+# Secrets by storage scheme, as the credential builder classifies them (by data key) and as
+# KServe's docs publish them; each with the storage URI it serves.
+CREDENTIAL_SECRETS: dict[str, tuple[str, dict[str, Any]]] = {
+    "s3": (
+        "s3://bucket/models/m1",
+        {"data": {"AWS_ACCESS_KEY_ID": _B64, "AWS_SECRET_ACCESS_KEY": _B64}},
+    ),
+    "s3-anonymous": ("s3://public-bucket/models/m1", {"data": {"awsAnonymousCredential": _B64}}),
+    "gcs": ("gs://bucket/models/m1", {"data": {"gcloud-application-credentials.json": _B64}}),
+    "azure": (
+        "https://account.blob.core.windows.net/container/model",
+        {
+            "data": {
+                "AZ_CLIENT_ID": _B64,
+                "AZ_CLIENT_SECRET": _B64,
+                "AZ_SUBSCRIPTION_ID": _B64,
+                "AZ_TENANT_ID": _B64,
+            }
+        },
+    ),
+    "azure-key": (
+        "https://account.blob.core.windows.net/container/model",
+        {"data": {"AZURE_STORAGE_ACCESS_KEY": _B64}},
+    ),
+    "hf": ("hf://org/model", {"data": {"HF_TOKEN": _B64}}),
+    "hdfs": ("hdfs://namenode/models/m1", {"data": {"HDFS_NAMENODE": _B64, "HDFS_ROOTPATH": _B64}}),
+}
+S3_ANNOTATIONS = {
+    "serving.kserve.io/s3-endpoint": ("minio.example.com:9000", "s3.amazonaws.com"),
+    "serving.kserve.io/s3-usehttps": ("0", "1"),
+    "serving.kserve.io/s3-region": ("us-east-2",),
+    "serving.kserve.io/s3-verifyssl": ("0", "1"),
+    "serving.kserve.io/s3-usevirtualbucket": ("true",),
+    "serving.kserve.io/s3-cabundle": ("/etc/ssl/custom/ca.crt",),
+}
+POD_FIELDS: dict[str, tuple[Any, ...]] = {
+    "tolerations": (
+        [{"key": "dedicated", "operator": "Equal", "value": "ml", "effect": "NoSchedule"}],
+    ),
+    "affinity": (
+        {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}
+                    ]
+                }
+            }
+        },
+    ),
+    "imagePullSecrets": ([{"name": "registry"}],),
+    "securityContext": ({"runAsNonRoot": True, "fsGroup": 2000},),
+    "priorityClassName": ("high",),
+    "schedulerName": ("custom-scheduler",),
+    "volumes": ([{"name": "extra", "configMap": {"name": "extra-config"}}],),
+    "initContainers": ([{"name": "prepare", "image": "busybox:1.36", "command": ["true"]}],),
+    "hostIPC": (True,),
+    "runtimeClassName": ("nvidia",),
+    "dnsPolicy": ("ClusterFirst",),
+    "annotations": ({"example.com/owner": "team-a", "sidecar.istio.io/inject": "false"},),
+    "labels": ({"example.com/tier": "gold"},),
+}
+
+
+def _credential_docs(
+    draw: st.DrawFn, kind: str, namespace: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """A Secret of `kind` and a ServiceAccount naming it; the storage URI it serves."""
+    uri, body = CREDENTIAL_SECRETS[kind]
+    secret: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "storage-creds", "namespace": namespace},
+        **copy.deepcopy(body),
+    }
+    if kind.startswith("s3"):
+        keys = draw(st.lists(st.sampled_from(sorted(S3_ANNOTATIONS)), max_size=4, unique=True))
+        if keys:
+            secret["metadata"]["annotations"] = {
+                k: draw(st.sampled_from(S3_ANNOTATIONS[k])) for k in keys
+            }
+    account: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "models-sa", "namespace": namespace},
+        "secrets": [{"name": "storage-creds"}],
+    }
+    if kind == "s3" and _one_in(draw, 4):
+        role = "arn:aws:iam::123456789012:role/models"
+        account["metadata"]["annotations"] = {"eks.amazonaws.com/role-arn": role}
+    return uri, [secret, account]
+
+
+def _storage_spec_docs(
+    draw: st.DrawFn, namespace: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A `storage:` spec and the storage-config Secret it names. KServe reads the type from the
+    key's JSON value; a render reads no Secret values, so the type is also in the parameters
+    (docs/porting-notes.md, "Secrets"), where KServe's merge takes it from too."""
+    key = draw(st.sampled_from(("localMinIO", "default")))
+    kind = draw(st.sampled_from(("s3", "s3", "hdfs", "webhdfs", "gcs")))
+    config: dict[str, Any] = {"type": kind}
+    if kind == "s3":
+        config |= {
+            "access_key_id": "a",
+            "secret_access_key": "b",
+            "endpoint_url": "http://minio:9000",
+        }
+        if draw(st.booleans()):
+            config["bucket"] = "models"
+    encoded = base64.b64encode(json.dumps(config).encode()).decode()
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "storage-config", "namespace": namespace},
+        "data": {key: encoded},
+    }
+    storage: dict[str, Any] = {"path": "models/m1"}
+    if key != "default" or draw(st.booleans()):
+        storage["key"] = key
+    parameters = {"type": kind}
+    if kind == "s3" and (draw(st.booleans()) or "bucket" not in config):
+        parameters["bucket"] = "other"
+    if draw(st.booleans()):
+        parameters["region"] = "us-west-1"
+    storage["parameters"] = parameters
+    return storage, [secret]
+
+
+@st.composite
+def credentialed_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """An InferenceService reading its model with credentials (a ServiceAccount and its Secret,
+    or a `storage:` spec and the storage-config Secret), with pod-spec fields on the predictor,
+    sometimes a collocated transformer or a sidecar; its Secrets and ServiceAccount."""
+    namespace = draw(NAMESPACES)
+    docs: list[dict[str, Any]] = []
+    form = draw(st.sampled_from(("model", "model", "framework", "custom")))
+    fmt = draw(st.sampled_from(("sklearn", "xgboost", "huggingface", "tensorflow")))
+    spec: dict[str, Any] = {}
+    if form != "custom" and _one_in(draw, 4):
+        storage, docs = _storage_spec_docs(draw, namespace)
+        impl: dict[str, Any] = {"storage": storage}
+    else:
+        kind = draw(st.sampled_from(sorted(CREDENTIAL_SECRETS)))
+        uri, docs = _credential_docs(draw, kind, namespace)
+        spec["serviceAccountName"] = "models-sa"
+        impl = {"storageUri": uri}
+    if draw(st.booleans()):
+        impl["resources"] = {"limits": {"cpu": "1", "memory": "2Gi"}}
+    if _one_in(draw, 3):
+        impl["volumeMounts"] = [{"name": "extra", "mountPath": "/etc/extra"}]
+        spec["volumes"] = POD_FIELDS["volumes"][0]
+    if form == "model":
+        spec["model"] = {"modelFormat": {"name": fmt}, **impl}
+    elif form == "framework":
+        spec["sklearn" if fmt == "huggingface" else fmt] = impl
+    else:
+        container = {"name": "kserve-container", "image": "example.com/model:1.0"}
+        env = [{"name": "STORAGE_URI", "value": impl.pop("storageUri")}]
+        spec["containers"] = [{**container, **impl, "env": env}]
+        if _one_in(draw, 2):
+            spec["containers"].append(
+                {
+                    "name": draw(st.sampled_from(("transformer-container", "sidecar"))),
+                    "image": "t:1",
+                }
+            )
+    for field_name in draw(st.lists(st.sampled_from(sorted(POD_FIELDS)), max_size=4, unique=True)):
+        spec.setdefault(field_name, draw(st.sampled_from(POD_FIELDS[field_name])))
+    metadata: dict[str, Any] = {
+        "name": draw(st.sampled_from(("m", "model-1", "sklearn-iris"))),
+        "namespace": namespace,
+    }
+    if _one_in(draw, 3):
+        metadata["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment"}
+    isvc = {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": metadata,
+        "spec": {"predictor": spec},
+    }
+    return [isvc, *docs]
+
+
+def generate_credentials(
+    count: int, fixed_seed: int = 20262
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `credentialed_inference_service`."""
+    drawn: list[tuple[list[dict[str, Any]], str]] = []
+
+    @replayable(count, fixed_seed)
+    @given(credentialed_inference_service(), st.sampled_from(("Knative", "Standard")))
+    def collect(docs: list[dict[str, Any]], mode: str) -> None:
+        drawn.append((docs, mode))
 
     collect()
     return drawn

@@ -2,7 +2,8 @@
 
 Inputs: every example and golden input set in both default deployment modes, and
 `--conformance-count` (300) generated InferenceServices with a fixed seed, half as many
-with an inferenceservice-config variation in their input set, and a third as many
+with an inferenceservice-config variation in their input set, half as many with storage
+credentials (ServiceAccounts, Secrets, storage specs) and pod-spec fields, and a third as many
 InferenceGraphs, each with the two InferenceServices it routes to. Each difference
 left after conformance/allowlist.yaml's normalisations fails, unless conformance/
 known-differences.yaml lists it; each listed difference is a strict xfail here, so fixing it
@@ -181,6 +182,19 @@ def test_generated_graphs_match_kserve(
     _all_match_kserve(oracle_binary, rules, cases, "graphs")
 
 
+def test_generated_credentials_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """Half as many InferenceServices that read their model with credentials: a ServiceAccount
+    and its Secret (S3 with its annotations and IRSA, GCS, Azure, Hugging Face, HTTPS, HDFS) or
+    a `storage:` spec and the storage-config Secret; with pod-spec fields on the predictor, a
+    collocated transformer or a sidecar; KServe's credential builder and pod webhook against
+    ours."""
+    count = int(request.config.getoption("--conformance-count")) // 2
+    cases = _write_generated(strategies.generate_credentials(count), "credentials")
+    _all_match_kserve(oracle_binary, rules, cases, "credentials")
+
+
 def _all_match_kserve(
     oracle_binary: Path, rules: list[d.Rule], cases: list[d.Case], name: str
 ) -> None:
@@ -295,6 +309,14 @@ def test_a_changed_refusal_text_fails(oracle_binary: Path, rules: list[d.Rule]) 
         k: v.replace("No ServingRuntimes", "No runtimes") for k, v in ours.refused.items()
     }
     assert [x.path for x in _left(case, oracle, mutated, rules)] == ["refusal"]
+
+
+def test_a_pod_webhook_refusal_matches_only_its_own_text() -> None:
+    """Ours names the injector that failed; KServe's webhook answers with its error alone."""
+    go = "format [s3] requires a bucket but one wasn't found in storage data or parameters"
+    assert d.same_refusal(go, f"pod mutator InjectStorageInitializer: {go}")
+    assert not d.same_refusal(go, "pod mutator InjectStorageInitializer: format [s3] is unknown")
+    assert not d.same_refusal(go, f"the pod mutator InjectStorageInitializer: {go}x")
 
 
 # --- the harness is KServe's code ----------------------------------------------------------------
