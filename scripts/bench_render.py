@@ -15,7 +15,10 @@ loader on every input file plus `json.dumps` of every output object; ratios to i
 compare across machines. Rows:
 
 - stdout: `render SRC` to a file, cold cache; target ≤ 2x floor.
-- fresh -o: `render SRC -o DIR` into an empty DIR, cold cache; target ≤ 1.3x stdout.
+- fresh -o: `render SRC -o DIR` into an empty DIR (a new one each run: see `fresh_dir`), cold
+  cache; target ≤ 1.3x stdout. Run the benchmark on a file system that has not just had tens of
+  thousands of files removed (a previous benchmark's folder, say): on ext4 without a journal
+  the files it creates cost many times more for some minutes after.
 - no change -o: the same again; target ≤ 0.75x floor.
 - one change -o: one InferenceService edited, then the same; target ≤ 0.75x floor.
 - peak RSS of the stdout render; target ≤ 1 GiB.
@@ -164,11 +167,15 @@ def measure(count: int, namespaces: int, runs: int, work: Path) -> dict[str, flo
     cache = fresh_cache(work, "dir")
 
     def fresh_dir(k: int) -> tuple[float, int]:
-        shutil.rmtree(out, ignore_errors=True)
-        return run_cli(["render", str(src), "-o", str(out)], fresh_cache(work, f"dir-{k}"))
+        # A new folder each run, the last one left in place: removing its 43,000 files just
+        # before would time the file system instead (ext4 without a journal passes over inodes
+        # freed in the last minute or more when it allocates new ones; `perf` shows the kernel in
+        # recently_deleted, and the same 43,000 creates took 0.8 s or 12 s by that alone).
+        return run_cli(
+            ["render", str(src), "-o", str(work / f"fresh-{k}")], fresh_cache(work, f"dir-{k}")
+        )
 
     fresh_s, _ = median(runs, fresh_dir)
-    shutil.rmtree(out)
     run_cli(["render", str(src), "-o", str(out)], cache)  # the committed tree, cache warm
 
     def again(k: int) -> tuple[float, int]:
