@@ -6,8 +6,8 @@ reconciler and pod webhook branch on: frameworks and model formats, runtimes cho
 custom containers, transformer and explainer, canaries, storage URI schemes, annotations for
 autoscaling, ingress, logging, batching, agent, modelcar, GPUs and node selectors, and invalid
 values (the two sides must refuse them with the same text). Further strategies add
-inferenceservice-config variations, storage credentials with pod-spec fields, and
-InferenceGraphs.
+inferenceservice-config variations, storage credentials with pod-spec fields,
+ServingRuntimes of the input set, and InferenceGraphs.
 """
 
 from __future__ import annotations
@@ -794,6 +794,162 @@ def generate_credentials(
 
     @replayable(count, fixed_seed)
     @given(credentialed_inference_service(), st.sampled_from(("Knative", "Standard")))
+    def collect(docs: list[dict[str, Any]], mode: str) -> None:
+        drawn.append((docs, mode))
+
+    collect()
+    return drawn
+
+
+# --- ServingRuntimes of the input set ----------------------------------------------------------
+
+# Container fields of a runtime's kserve-container; the Go templates in args and env are filled
+# from the InferenceService's metadata by the controller.
+RUNTIME_CONTAINER_FIELDS: dict[str, tuple[Any, ...]] = {
+    "args": (
+        ["--model_name={{.Name}}", "--model_dir=/mnt/models", "--http_port=8080"],
+        ["--namespace={{.Namespace}}", "--workers=1"],
+        ["--team={{.Labels.team}}"],
+        ["--owner={{.Annotations.owner}}"],
+        # KServe fills the templates in the container's JSON text, where these quotes are
+        # escaped: the template does not parse, and both sides refuse.
+        ['--owner={{index .Annotations "example.com/owner"}}'],
+    ),
+    "command": (["python", "-m", "server"],),
+    "env": (
+        [{"name": "MODEL_NAME", "value": "{{.Name}}"}, {"name": "WORKERS", "value": "1"}],
+        [{"name": "WORKERS", "value": "4"}],
+    ),
+    "ports": (
+        [{"containerPort": 8080, "protocol": "TCP"}],
+        [{"containerPort": 9000, "name": "h2c", "protocol": "TCP"}],
+        [{"containerPort": 8085, "name": "http1", "protocol": "TCP"}],
+    ),
+    "resources": (
+        {"limits": {"cpu": "1", "memory": "2Gi"}, "requests": {"cpu": "1", "memory": "2Gi"}},
+        {"requests": {"cpu": "250m"}},
+    ),
+    "readinessProbe": ({"httpGet": {"path": "/v2/health/ready", "port": 8080}},),
+    "volumeMounts": ([{"name": "cache", "mountPath": "/cache"}],),
+    "securityContext": ({"runAsUser": 1000, "allowPrivilegeEscalation": False},),
+    "imagePullPolicy": ("IfNotPresent",),
+}
+RUNTIME_SPEC_FIELDS: dict[str, tuple[Any, ...]] = {
+    "multiModel": (True, False),
+    "protocolVersions": (["v1"], ["v2"], ["v1", "v2"], ["grpc-v2"], ["v2", "grpc-v2"]),
+    "nodeSelector": ({"pool": "gpu"},),
+    "tolerations": ([{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}],),
+    "imagePullSecrets": ([{"name": "runtime-registry"}],),
+    "labels": ({"example.com/runtime": "custom", "team": "runtime"},),
+    "annotations": (
+        {"prometheus.kserve.io/port": "8080", "prometheus.kserve.io/path": "/metrics"},
+        {"example.com/owner": "runtime"},
+    ),
+    "volumes": ([{"name": "cache", "emptyDir": {}}],),
+    "storageHelper": ({"disabled": True},),
+    "hostIPC": (True,),
+    "disabled": (True,),
+}
+# What the InferenceService's model spec may set over the runtime's container.
+MODEL_OVERRIDES: dict[str, tuple[Any, ...]] = {
+    "args": (["--extra"], ["--model_name=override"]),
+    "env": ([{"name": "WORKERS", "value": "8"}], [{"name": "EXTRA", "value": "1"}]),
+    "resources": ({"limits": {"cpu": "2", "memory": "4Gi"}}, {"requests": {"memory": "1Gi"}}),
+    "command": (["python", "-m", "other"],),
+    "image": ("example.com/override:2.0",),
+    "volumeMounts": ([{"name": "cache", "mountPath": "/other"}],),
+    "readinessProbe": ({"tcpSocket": {"port": 8080}},),
+    "protocolVersion": ("v1", "v2", "grpc-v2"),
+    "runtimeVersion": ("2.1.0",),
+}
+
+
+@st.composite
+def serving_runtime(
+    draw: st.DrawFn, name: str, namespace: str, fmt: str, version: str | None
+) -> dict[str, Any]:
+    """A namespaced ServingRuntime, mostly for the model's format and version `fmt`, `version`
+    (so that most draws render), now and then for another."""
+    one: dict[str, Any] = {"name": fmt if not _one_in(draw, 6) else "other-format"}
+    if version is not None and not _one_in(draw, 5):
+        one["version"] = version
+    elif _one_in(draw, 4):
+        one["version"] = "3"
+    one["autoSelect"] = not _one_in(draw, 4)
+    if draw(st.booleans()):
+        one["priority"] = draw(st.sampled_from((1, 2, 5)))
+    formats = [one]
+    container: dict[str, Any] = {"name": "kserve-container", "image": "example.com/server:1.0"}
+    keys = draw(
+        st.lists(st.sampled_from(sorted(RUNTIME_CONTAINER_FIELDS)), max_size=5, unique=True)
+    )
+    for key in keys:
+        container[key] = copy.deepcopy(draw(st.sampled_from(RUNTIME_CONTAINER_FIELDS[key])))
+    spec: dict[str, Any] = {"supportedModelFormats": formats, "containers": [container]}
+    keys = draw(st.lists(st.sampled_from(sorted(RUNTIME_SPEC_FIELDS)), max_size=4, unique=True))
+    for key in keys:
+        if key != "disabled" or _one_in(draw, 4):
+            spec[key] = copy.deepcopy(draw(st.sampled_from(RUNTIME_SPEC_FIELDS[key])))
+    return {
+        "apiVersion": "serving.kserve.io/v1alpha1",
+        "kind": "ServingRuntime",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
+@st.composite
+def runtime_case(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """One or two ServingRuntimes of the input set and an InferenceService whose model they
+    may serve, naming one or left to the runtime selection (formats, versions, autoSelect,
+    priorities, protocol versions, disabled runtimes, the shipped ClusterServingRuntimes for
+    sklearn), with model fields over the runtime's container and metadata its templates read."""
+    namespace = draw(NAMESPACES)
+    names = ("runtime-a", "runtime-b")[: draw(st.integers(1, 2))]
+    fmt = draw(st.sampled_from(("custom", "custom", "sklearn")))
+    version = draw(st.sampled_from((None, "1", "2")))
+    runtimes = [draw(serving_runtime(name, namespace, fmt, version)) for name in names]
+    model: dict[str, Any] = {"modelFormat": {"name": fmt}}
+    if version is not None:
+        model["modelFormat"]["version"] = version
+    if draw(st.booleans()):
+        model["runtime"] = draw(st.sampled_from(names))
+    model["storageUri"] = draw(st.sampled_from(VALID_URIS[:3]))
+    keys = draw(st.lists(st.sampled_from(sorted(MODEL_OVERRIDES)), max_size=3, unique=True))
+    for key in keys:
+        model[key] = copy.deepcopy(draw(st.sampled_from(MODEL_OVERRIDES[key])))
+    predictor: dict[str, Any] = {"model": model}
+    if _one_in(draw, 3):
+        predictor["volumes"] = [{"name": "cache", "emptyDir": {"medium": "Memory"}}]
+    if _one_in(draw, 4):
+        predictor["nodeSelector"] = {"pool": "cpu"}
+    metadata: dict[str, Any] = {
+        "name": draw(st.sampled_from(("m", "model-1"))),
+        "namespace": namespace,
+        "labels": {"team": "a"},
+        "annotations": {"example.com/owner": "isvc", "owner": "isvc"},
+    }
+    if _one_in(draw, 3):
+        metadata["annotations"]["serving.kserve.io/deploymentMode"] = "RawDeployment"
+    if _one_in(draw, 3):  # reads the runtime's prometheus.kserve.io annotations
+        metadata["annotations"]["serving.kserve.io/enable-prometheus-scraping"] = "true"
+    isvc = {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": metadata,
+        "spec": {"predictor": predictor},
+    }
+    return [isvc, *runtimes]
+
+
+def generate_runtimes(
+    count: int, fixed_seed: int = 20264
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `runtime_case`."""
+    drawn: list[tuple[list[dict[str, Any]], str]] = []
+
+    @replayable(count, fixed_seed)
+    @given(runtime_case(), st.sampled_from(("Knative", "Standard")))
     def collect(docs: list[dict[str, Any]], mode: str) -> None:
         drawn.append((docs, mode))
 

@@ -3,7 +3,8 @@
 Inputs: every example and golden input set in both default deployment modes, and
 `--conformance-count` (300) generated InferenceServices with a fixed seed, half as many
 with an inferenceservice-config variation in their input set, half as many with storage
-credentials (ServiceAccounts, Secrets, storage specs) and pod-spec fields, and a third as many
+credentials (ServiceAccounts, Secrets, storage specs) and pod-spec fields, half as many
+served by ServingRuntimes of their input set, and a third as many
 InferenceGraphs, each with the two InferenceServices it routes to. Each difference
 left after conformance/allowlist.yaml's normalisations fails, unless conformance/
 known-differences.yaml lists it; each listed difference is a strict xfail here, so fixing it
@@ -193,6 +194,18 @@ def test_generated_credentials_match_kserve(
     count = int(request.config.getoption("--conformance-count")) // 2
     cases = _write_generated(strategies.generate_credentials(count), "credentials")
     _all_match_kserve(oracle_binary, rules, cases, "credentials")
+
+
+def test_generated_runtimes_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """Half as many InferenceServices served by ServingRuntimes of their input set: runtime
+    selection (formats, versions, autoSelect, priorities, protocols, disabled runtimes, the
+    shipped ClusterServingRuntimes), the runtime's pod fields and container merged with the
+    model's, and the Go templates of runtime args and env filled from the metadata."""
+    count = int(request.config.getoption("--conformance-count")) // 2
+    cases = _write_generated(strategies.generate_runtimes(count), "runtimes")
+    _all_match_kserve(oracle_binary, rules, cases, "runtimes")
 
 
 def _all_match_kserve(
