@@ -58,6 +58,8 @@ import (
 	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	"github.com/kserve/kserve/pkg/constants"
 	igcontroller "github.com/kserve/kserve/pkg/controller/v1alpha1/inferencegraph"
+	tmcontroller "github.com/kserve/kserve/pkg/controller/v1alpha1/trainedmodel"
+	"github.com/kserve/kserve/pkg/controller/v1alpha1/trainedmodel/reconcilers/modelconfig"
 	isvccontroller "github.com/kserve/kserve/pkg/controller/v1beta1/inferenceservice"
 	kservescheme "github.com/kserve/kserve/pkg/scheme"
 	"github.com/kserve/kserve/pkg/utils"
@@ -156,6 +158,16 @@ func runCase(dir string) (res caseResult) {
 	for _, graph := range h.graphs {
 		res.Items = append(res.Items, h.admitAndReconcileGraph(graph))
 	}
+	// TrainedModels after their InferenceServices too, one by one in (namespace, name) order:
+	// KServe allocates a parent's memory in the order its controller happens to reconcile them,
+	// and this is the order kserve-gitops assumes (generator/controllers/trainedmodel.py).
+	sort.SliceStable(h.tms, func(i, j int) bool {
+		a, b := h.tms[i], h.tms[j]
+		return a.Namespace < b.Namespace || (a.Namespace == b.Namespace && a.Name < b.Name)
+	})
+	for _, tm := range h.tms {
+		res.Items = append(res.Items, h.admitAndReconcileTrainedModel(tm))
+	}
 	objects, items, err := h.created()
 	if err != nil {
 		res.Fatal = err.Error()
@@ -217,6 +229,7 @@ type harness struct {
 	clientset *kubefake.Clientset
 	isvcs     []*v1beta1.InferenceService
 	graphs    []*v1alpha1.InferenceGraph
+	tms       []*v1alpha1.TrainedModel
 	seeded    map[string]bool
 	config    *corev1.ConfigMap
 	// Knative's route configuration, for the URLs the harness gives ready Knative Services.
@@ -260,6 +273,17 @@ func newHarness(docs []*unstructured.Unstructured, opts caseOptions) (*harness, 
 				graph.Namespace = "default"
 			}
 			h.graphs = append(h.graphs, graph)
+			continue
+		}
+		if gvk.Kind == "TrainedModel" {
+			tm := &v1alpha1.TrainedModel{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, tm); err != nil {
+				return nil, fmt.Errorf("TrainedModel %s: %w", u.GetName(), err)
+			}
+			if tm.Namespace == "" {
+				tm.Namespace = "default"
+			}
+			h.tms = append(h.tms, tm)
 			continue
 		}
 		typed, err := s.New(gvk)
@@ -413,7 +437,7 @@ func (h *harness) admitAndReconcile(isvc *v1beta1.InferenceService) itemResult {
 			item.Stage, item.Error = "harness", err.Error()
 			return item
 		}
-		if err := h.shareConfigMaps(ctx, isvc.Namespace); err != nil {
+		if err := h.syncConfigMaps(ctx, isvc.Namespace); err != nil {
 			item.Stage, item.Error = "harness", err.Error()
 			return item
 		}
@@ -464,25 +488,62 @@ func (h *harness) admitAndReconcileGraph(graph *v1alpha1.InferenceGraph) itemRes
 	return item
 }
 
-// shareConfigMaps copies the ConfigMaps the controller created through its controller-runtime
-// client into the clientset, which a real cluster serves from the same API server: the CA bundle
-// reconciler reads global-ca-bundle through the clientset and creates it through the client.
-func (h *harness) shareConfigMaps(ctx context.Context, namespace string) error {
+// admitAndReconcileTrainedModel runs a TrainedModel through KServe's validating webhook (it has
+// no defaulting one) and once through its controller, which adds it to the parent's model
+// ConfigMap when the parent is ready, multi-model and has the memory, and fails otherwise.
+func (h *harness) admitAndReconcileTrainedModel(tm *v1alpha1.TrainedModel) itemResult {
+	ctx := context.Background()
+	item := itemResult{Kind: "TrainedModel", Namespace: tm.Namespace, Name: tm.Name}
+	warnings, err := (&v1alpha1.TrainedModelValidator{}).ValidateCreate(ctx, tm)
+	for _, w := range warnings {
+		item.Warnings = append(item.Warnings, w)
+	}
+	if err != nil {
+		item.Stage, item.Error = "validate", err.Error()
+		return item
+	}
+	tm.Generation = 1
+	if err := h.client.Create(ctx, tm); err != nil {
+		item.Stage, item.Error = "create", err.Error()
+		return item
+	}
+	if err := h.syncConfigMaps(ctx, tm.Namespace); err != nil {
+		item.Stage, item.Error = "harness", err.Error()
+		return item
+	}
+	r := &tmcontroller.TrainedModelReconciler{
+		Client:                h.client,
+		Clientset:             h.clientset,
+		Log:                   ctrl.Log.WithName("oracle"),
+		Scheme:                h.scheme,
+		Recorder:              &record.FakeRecorder{},
+		ModelConfigReconciler: modelconfig.NewModelConfigReconciler(h.client, h.clientset, h.scheme),
+	}
+	req := ctrl.Request{NamespacedName: types.NamespacedName{Namespace: tm.Namespace, Name: tm.Name}}
+	if _, err := r.Reconcile(ctx, req); err != nil {
+		item.Stage, item.Error = "reconcile", err.Error()
+	}
+	return item
+}
+
+// syncConfigMaps makes the clientset's ConfigMaps of `namespace` what the controller-runtime
+// client holds; a real cluster serves both from the same API server. The CA bundle reconciler
+// reads global-ca-bundle through the clientset and creates it through the client; the model
+// config reconciler reads a model ConfigMap through the clientset and updates it through the
+// client.
+func (h *harness) syncConfigMaps(ctx context.Context, namespace string) error {
 	cms := &corev1.ConfigMapList{}
 	if err := h.client.List(ctx, cms, client.InNamespace(namespace)); err != nil {
 		return err
 	}
 	for i := range cms.Items {
 		cm := cms.Items[i].DeepCopy()
-		_, err := h.clientset.CoreV1().ConfigMaps(namespace).Get(ctx, cm.Name, metav1.GetOptions{})
-		if err == nil {
-			continue
-		}
-		if !apierrors.IsNotFound(err) {
-			return err
-		}
 		cm.ResourceVersion = ""
-		if _, err := h.clientset.CoreV1().ConfigMaps(namespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		_, err := h.clientset.CoreV1().ConfigMaps(namespace).Update(ctx, cm, metav1.UpdateOptions{})
+		if apierrors.IsNotFound(err) {
+			_, err = h.clientset.CoreV1().ConfigMaps(namespace).Create(ctx, cm, metav1.CreateOptions{})
+		}
+		if err != nil {
 			return err
 		}
 	}

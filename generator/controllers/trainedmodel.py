@@ -105,6 +105,8 @@ def render_model_configs(
     name) order, which decides which ones fit when the memory runs out.
     """
     # unconfirmed: KServe allocates in the order its controller happens to reconcile them.
+    # The differential suite's oracle reconciles them in this order too (a choice of the
+    # harness): it checks the allocation for this order, not the order itself.
     by_key = {(a.namespace, a.loaded.name): a for a in admitted}
     rejected = {(i.namespace, i.name) for i in inputs.inference_services} - set(by_key)
     problems: list[Problem] = []

@@ -42,8 +42,8 @@ COMPARED_KINDS = {
     ("gateway.networking.k8s.io", "HTTPRoute"),
     ("opentelemetry.io", "OpenTelemetryCollector"),
 }
-# The objects whose refusals and children are compared (the oracle reconciles both kinds).
-OWNER_KINDS = frozenset({"InferenceService", "InferenceGraph"})
+# The objects whose refusals and children are compared (the oracle reconciles these kinds).
+OWNER_KINDS = frozenset({"InferenceService", "InferenceGraph", "TrainedModel"})
 
 
 # --- building the oracle -------------------------------------------------------------------
@@ -170,6 +170,7 @@ def prepare_oracle_case(case: Case, directory: Path, mode_file: Path) -> None:
         inputs.other_config_maps,  # e.g. the CA bundle KServe copies
         inputs.inference_services,
         inputs.inference_graphs,  # reconciled after the InferenceServices they route to
+        inputs.trained_models,  # and so are these
     ):
         docs += [_stored(item.doc) for item in kind_list]
     (directory / "objects.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
@@ -280,6 +281,8 @@ class Rule:
     refusal: str | None = None
     cases: str = "*"
     name: str | None = None  # only in objects whose metadata.name matches this glob
+    # with `sort_by`: not dropped, but `path` holds a JSON array compared sorted by this key
+    sort_by: str | None = None
 
 
 def load_rules(path: Path = ALLOWLIST) -> list[Rule]:
@@ -299,6 +302,10 @@ def load_rules(path: Path = ALLOWLIST) -> list[Rule]:
                 **common,
             )
             for p in e.get("paths") or []
+        ]
+        rules += [
+            Rule(e["id"], p, kinds=kinds, sort_by=key, **common)
+            for p, key in (e.get("sorted_json") or {}).items()
         ]
         rules += [Rule(e["id"], "", obj=o, **common) for o in e.get("objects") or []]
         rules += [Rule(e["id"], "", refusal=r, **common) for r in e.get("refusals") or []]
@@ -326,7 +333,12 @@ def normalise(obj: Mapping[str, Any], side: str, rules: Sequence[Rule]) -> dict[
     kind = str(obj.get("kind"))
     name = str((obj.get("metadata") or {}).get("name"))
     kept: dict[str, Any] = {}
-    path_rules = [r for r in rules if r.obj is None and r.refusal is None]
+    path_rules = [r for r in rules if r.obj is None and r.refusal is None and r.sort_by is None]
+    for r in rules:
+        if r.sort_by is not None and r.side in (side, "both") and (not r.kinds or kind in r.kinds):
+            for p, value in flat.items():
+                if glob_match(r.path, p):
+                    flat[p] = _sorted_json(value, r.sort_by)
     for p, value in flat.items():
         dropped = any(
             r.side in (side, "both")
@@ -340,6 +352,17 @@ def normalise(obj: Mapping[str, Any], side: str, rules: Sequence[Rule]) -> dict[
         if not dropped:
             kept[p] = value
     return kept
+
+
+def _sorted_json(text: Any, key: str) -> Any:
+    """The JSON array `text` with its items sorted by `key`; anything else as it is."""
+    try:
+        items = json.loads(text)
+    except (TypeError, ValueError):
+        return text
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return text
+    return json.dumps(sorted(items, key=lambda i: str(i.get(key))), separators=(",", ":"))
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:

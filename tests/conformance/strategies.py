@@ -955,3 +955,91 @@ def generate_runtimes(
 
     collect()
     return drawn
+
+
+# --- TrainedModels (with the InferenceServices they join) --------------------------------------
+
+TM_PARENTS = ("mms", "single")  # a multi-model InferenceService and one with a storage URI
+TM_NAMES = ("model-a", "model-b", "model-c", "model-d", "model-e", "Model_F")
+TM_MEMORY = ("256Mi", "512Mi", "1Gi", "0.5Gi", "300M", "256Mi", "2G")
+TM_URIS = (
+    "gs://kfserving-examples/models/sklearn/1.0/model",
+    "s3://bucket/models/m2",
+    "https://example.com/models/model.joblib",
+    "pvc://models/m3",  # protocols the TrainedModel webhook refuses
+    "ftp://example.com/model",
+)
+
+
+def _tm_parent(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    """A multi-model predictor (no storage URI; a model spec, a framework or a custom container
+    with MULTI_MODEL_SERVER) for `mms`, one with a storage URI for `single`; memory limits
+    that fit one, two or no TrainedModels."""
+    limits = draw(
+        st.sampled_from(
+            ({"memory": "1Gi"}, {"memory": "4Gi"}, {"memory": "4Gi"}, {"cpu": "1"}, None)
+        )
+    )
+    impl: dict[str, Any] = {} if limits is None else {"resources": {"limits": limits}}
+    if name == "single":
+        impl["storageUri"] = "gs://kfserving-examples/models/sklearn/1.0/model"
+    form = draw(st.sampled_from(("model", "framework", "custom")))
+    if form == "model":
+        predictor: dict[str, Any] = {"model": {"modelFormat": {"name": "sklearn"}, **impl}}
+    elif form == "framework":
+        predictor = {draw(st.sampled_from(("sklearn", "xgboost"))): impl}
+    else:
+        env = [{"name": "MULTI_MODEL_SERVER", "value": draw(st.sampled_from(("true", "false")))}]
+        if name == "single":
+            env.append({"name": "STORAGE_URI", "value": impl.pop("storageUri")})
+        container = {"name": "kserve-container", "image": "example.com/mms:1", "env": env}
+        predictor = {"containers": [{**container, **impl}]}
+    doc: dict[str, Any] = {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"predictor": predictor},
+    }
+    if _one_in(draw, 3):
+        doc["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment"}
+    return doc
+
+
+@st.composite
+def trained_model(draw: st.DrawFn, name: str) -> dict[str, Any]:
+    """A TrainedModel of one of TM_PARENTS (or of none in the input set)."""
+    uri = TM_URIS[:3] * 3 + TM_URIS[3:]  # mostly valid: one refusal refuses the whole render
+    model: dict[str, Any] = {
+        "storageUri": draw(st.sampled_from(uri)),
+        "framework": draw(st.sampled_from(("sklearn", "xgboost"))),
+        "memory": draw(st.sampled_from(TM_MEMORY)),
+    }
+    parent = draw(st.sampled_from((*TM_PARENTS, "mms", "mms", "absent")))
+    return {
+        "apiVersion": "serving.kserve.io/v1alpha1",
+        "kind": "TrainedModel",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"inferenceService": parent, "model": model},
+    }
+
+
+def generate_trained_models(
+    count: int, fixed_seed: int = 20265
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode): the InferenceServices of TM_PARENTS and one to
+    four TrainedModels."""
+    drawn: list[tuple[list[dict[str, Any]], str]] = []
+
+    @replayable(count, fixed_seed)
+    @given(st.data(), st.sampled_from(("Knative", "Standard")))
+    def collect(data: st.DataObject, mode: str) -> None:
+        isvcs = [_tm_parent(data.draw, name) for name in TM_PARENTS]
+        names = data.draw(st.lists(st.sampled_from(TM_NAMES), min_size=1, max_size=4, unique=True))
+        if "Model_F" in names and not _one_in(data.draw, 3):
+            names.remove("Model_F")  # a name the webhook refuses, now and then
+            names = names or ["model-f"]
+        tms = [data.draw(trained_model(name)) for name in names]
+        drawn.append(([*isvcs, *tms], mode))
+
+    collect()
+    return drawn

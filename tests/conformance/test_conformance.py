@@ -5,7 +5,8 @@ Inputs: every example and golden input set in both default deployment modes, and
 with an inferenceservice-config variation in their input set, half as many with storage
 credentials (ServiceAccounts, Secrets, storage specs) and pod-spec fields, half as many
 served by ServingRuntimes of their input set, and a third as many
-InferenceGraphs, each with the two InferenceServices it routes to. Each difference
+InferenceGraphs, each with the two InferenceServices it routes to, and as many sets of
+TrainedModels with the InferenceServices they join. Each difference
 left after conformance/allowlist.yaml's normalisations fails, unless conformance/
 known-differences.yaml lists it; each listed difference is a strict xfail here, so fixing it
 makes the suite say so.
@@ -208,6 +209,17 @@ def test_generated_runtimes_match_kserve(
     _all_match_kserve(oracle_binary, rules, cases, "runtimes")
 
 
+def test_generated_trained_models_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """A third as many sets of TrainedModels with a multi-model InferenceService and another:
+    KServe's TrainedModel webhook and controller (names, storage URIs, the parent's kind and
+    memory, absent parents) and the model ConfigMap they fill, against ours."""
+    count = int(request.config.getoption("--conformance-count")) // 3
+    cases = _write_generated(strategies.generate_trained_models(count), "trainedmodels")
+    _all_match_kserve(oracle_binary, rules, cases, "trainedmodels")
+
+
 def _all_match_kserve(
     oracle_binary: Path, rules: list[d.Rule], cases: list[d.Case], name: str
 ) -> None:
@@ -358,6 +370,10 @@ def test_harness_requires_kserve_v0_20_0() -> None:
         # the InferenceGraph webhook (inference_graph_validation.go) and controller
         r"v1alpha1\.InferenceGraphValidator\{\}\)\.ValidateCreate\(",
         r"igcontroller\.InferenceGraphReconciler\{",
+        # the TrainedModel webhook (trainedmodel_webhook.go), controller and model config
+        r"v1alpha1\.TrainedModelValidator\{\}\)\.ValidateCreate\(",
+        r"tmcontroller\.TrainedModelReconciler\{",
+        r"modelconfig\.NewModelConfigReconciler\(",
         # the pod webhook on each workload's pod template
         r"pod\.Mutator\{",
         r"\bm\.Handle\(ctx, req\)",
@@ -371,7 +387,7 @@ def test_harness_calls_kserve(call: str) -> None:
 
 def test_allowlist_entries_are_justified() -> None:
     doc = yaml.safe_load(d.ALLOWLIST.read_text())
-    assert len(doc["entries"]) <= 13, "the allow-list is meant to stay short"
+    assert len(doc["entries"]) <= 14, "the allow-list is meant to stay short"
     for entry in doc["entries"]:
         assert entry["side"] in ("oracle", "ours", "both"), entry["id"]
         assert len(entry["reason"]) > 40, entry["id"]
@@ -417,3 +433,22 @@ def test_allowlist_accepts_only_the_keda_refusal(rules: list[d.Rule]) -> None:
     other = d.Outcome(refused={("default", "sk"): "some other refusal"})
     diffs = d.compare("golden/standard-keda-without-metrics-refused", oracle, other, rules)
     assert [(x.path, x.oracle) for x in diffs] == [("refusal", d.MISSING)]
+
+
+def test_allowlist_compares_models_json_in_any_order_but_not_other_content(
+    rules: list[d.Rule],
+) -> None:
+    """`model-config-order`: KServe writes models.json from a Go map; the entries must match."""
+
+    def config(*names: str, memory: str = "256Mi") -> d.Outcome:
+        models = [{"modelName": n, "modelSpec": {"memory": memory}} for n in names]
+        cm = {"kind": "ConfigMap", "data": {"models.json": json.dumps(models)}}
+        return d.Outcome(objects={("", "ConfigMap", "default", "modelconfig-mms-0"): cm})
+
+    case = "trainedmodels/00000"
+    assert d.compare(case, config("b", "a"), config("a", "b"), rules) == []
+    assert [x.path for x in d.compare(case, config("a", "b"), config("a"), rules)] == [
+        "data.models.json"
+    ]
+    changed = d.compare(case, config("a"), config("a", memory="512Mi"), rules)
+    assert [x.path for x in changed] == ["data.models.json"]
