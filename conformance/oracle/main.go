@@ -319,6 +319,15 @@ func newHarness(docs []*unstructured.Unstructured, opts caseOptions) (*harness, 
 				configNetwork = o.Data
 			}
 		case *corev1.Secret:
+			// The API server merges stringData into data when it stores a Secret (a write-only
+			// convenience field); the fake client and clientset keep it apart.
+			for k, v := range o.StringData {
+				if o.Data == nil {
+					o.Data = map[string][]byte{}
+				}
+				o.Data[k] = []byte(v)
+			}
+			o.StringData = nil
 			core = append(core, o.DeepCopy())
 		case *corev1.ServiceAccount:
 			core = append(core, o.DeepCopy())
