@@ -251,3 +251,42 @@ def test_a_runtime_modelmesh_cannot_use_is_still_consumed(
     out, err = capsys.readouterr()
     assert exited.value.code in (None, EXIT_OK), err
     assert [d["kind"] for d in yaml.safe_load_all(out) if d] == ["InferenceService"]
+
+
+# --- storageUris of the transformer and explainer (transformer.go:213-226) ---------------------
+
+TRANSFORMER_STORAGE_URIS = """\
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: multi-storage
+spec:
+  predictor:
+    model:
+      modelFormat: {name: sklearn}
+      storageUri: gs://kfserving-examples/models/sklearn/1.0/model
+  transformer:
+    containers:
+    - name: kserve-container
+      image: example.com/transformer:1
+    storageUris:
+    - uri: s3://bucket/vocab
+      mountPath: /mnt/models/vocab
+"""
+
+
+@pytest.mark.parametrize("mode", ["Knative", "Standard"])
+def test_transformer_storage_uris_get_their_own_storage_initializer(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
+) -> None:
+    """KServe's transformer reconciler hands its storageUris to CommonStorageInitialization
+    like the predictor's: an init container downloads each URI to its mount path, which the
+    transformer container mounts read-only (found by the differential suite)."""
+    source = tmp_path / "isvc.yaml"
+    source.write_text(TRANSFORMER_STORAGE_URIS)
+    objects, _ = render(capsys, tmp_path, source, mode=mode)
+    spec = pod_spec(workload(objects, "multi-storage-transformer"))
+    (init,) = [c for c in spec.get("initContainers") or [] if c["name"] == "storage-initializer"]
+    assert init["args"] == ["s3://bucket/vocab", "/mnt/models/vocab"]
+    mounts = {m["mountPath"]: m for m in spec["containers"][0].get("volumeMounts") or []}
+    assert mounts["/mnt/models/vocab"]["readOnly"] is True

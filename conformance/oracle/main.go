@@ -413,6 +413,22 @@ func (h *harness) admitAndReconcile(isvc *v1beta1.InferenceService) itemResult {
 		item.Stage, item.Error = "default", err.Error()
 		return item
 	}
+	// The CRD's default for a storage URI's mountPath (+kubebuilder:default="/mnt/models" in
+	// predictor.go), which the API server applies before the webhooks; the fake client does not.
+	uriLists := []*[]v1beta1.StorageUri{&isvc.Spec.Predictor.StorageUris}
+	if isvc.Spec.Transformer != nil {
+		uriLists = append(uriLists, &isvc.Spec.Transformer.StorageUris)
+	}
+	if isvc.Spec.Explainer != nil {
+		uriLists = append(uriLists, &isvc.Spec.Explainer.StorageUris)
+	}
+	for _, uris := range uriLists {
+		for i := range *uris {
+			if (*uris)[i].MountPath == "" {
+				(*uris)[i].MountPath = "/mnt/models"
+			}
+		}
+	}
 	// InferenceServiceDefaulter.Default builds its own cluster client and then calls exactly
 	// this with the ConfigMap's configs (local model caches: none in an offline input set).
 	isvc.DefaultInferenceService(isvcConfig, deployConfig, securityConfig, nil, nil)

@@ -8,6 +8,7 @@ switch) and the `GetContainer` of `transformer_custom.go`, `explainer_custom.go`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from generator import constants as c
@@ -98,11 +99,14 @@ def _build(
         ),
         "annotations": m.union(annotations, m.without(spec.get("annotations"), disallowed)),
     }
-    return ComponentBuild(component, object_meta, copy_data(dict(spec)), {})
+    storage_uris = copy_data(list(spec.get("storageUris") or []))
+    return ComponentBuild(
+        component, object_meta, copy_data(dict(spec)), {}, storage_uris=storage_uris
+    )
 
 
 def _with_pod_spec(build: ComponentBuild, pod_spec: dict[str, Any]) -> ComponentBuild:
-    return ComponentBuild(build.component, build.meta, build.ext, pod_spec)
+    return replace(build, pod_spec=pod_spec)
 
 
 def _storage_uri(spec: Mapping[str, Any], component: str) -> tuple[str | None, str]:

@@ -168,12 +168,15 @@ def mutate_component(
     """
     field_path = f"spec.{build.component}"
     spec = isvc["spec"].get(build.component) or {}
+    # Every component's storage URIs use the predictor's storage spec (predictor.go:778,
+    # transformer.go:209, explainer.go:173: isvc.Spec.Predictor.GetImplementation()).
+    predictor_model = isvc["spec"]["predictor"].get("model") or {}
     pod_spec, problems, warnings = apply_storage_uris(
         build.pod_spec,
         build.storage_uris,
         build.meta.get("annotations") or {},
         ctx,
-        storage=(spec.get("model") or {}).get("storage"),
+        storage=predictor_model.get("storage"),
         storage_container_name=spec.get("storageContainerName"),
         field=field_path,
     )

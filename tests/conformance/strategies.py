@@ -1043,3 +1043,90 @@ def generate_trained_models(
 
     collect()
     return drawn
+
+
+# --- several storage URIs (spec.<component>.storageUris) ----------------------------------------
+
+STORAGE_URIS_URIS = (
+    "s3://bucket/base-model",
+    "s3://bucket/adapters",
+    "gs://kfserving-examples/models/sklearn/1.0/model",
+    "pvc://model-pvc/models/m1",
+    "pvc://other-pvc/data",
+    "hf://org/model",
+    "https://example.com/models/model.joblib",
+    "",
+)
+STORAGE_URIS_PATHS = (
+    None,  # the default, /mnt/models
+    "/mnt/models",
+    "/mnt/models/base",
+    "/mnt/models/adapters",
+    "/mnt/data/extra",
+    "/opt/models",
+    "relative/path",
+    "/mnt/models/../etc",
+    "/",
+)
+
+
+@st.composite
+def storage_uris_entry(draw: st.DrawFn) -> dict[str, Any]:
+    entry: dict[str, Any] = {"uri": draw(st.sampled_from(STORAGE_URIS_URIS))}
+    path = draw(st.sampled_from(STORAGE_URIS_PATHS))
+    if path is not None:
+        entry["mountPath"] = path
+    return entry
+
+
+@st.composite
+def storage_uris_case(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """An InferenceService whose predictor (and now and then transformer) downloads several
+    storage URIs: schemes, mount paths with and without a common parent, relative and `..`
+    paths, PVCs, a storageUri besides them, credentials from a ServiceAccount."""
+    fmt = draw(st.sampled_from(("sklearn", "huggingface", "custom")))
+    predictor: dict[str, Any] = {
+        "storageUris": draw(st.lists(storage_uris_entry(), min_size=1, max_size=3))
+    }
+    if fmt == "custom":
+        predictor["containers"] = [{"name": "kserve-container", "image": "example.com/m:1"}]
+    else:
+        model: dict[str, Any] = {"modelFormat": {"name": fmt}}
+        if _one_in(draw, 6):
+            model["storageUri"] = "gs://kfserving-examples/models/sklearn/1.0/model"
+        predictor["model"] = model
+    docs: list[dict[str, Any]] = []
+    if _one_in(draw, 3):
+        _, docs = _credential_docs(draw, "s3", "default")
+        predictor["serviceAccountName"] = "models-sa"
+    spec: dict[str, Any] = {"predictor": predictor}
+    if _one_in(draw, 5):
+        spec["transformer"] = {
+            "containers": [{"name": "kserve-container", "image": "example.com/t:1"}],
+            "storageUris": draw(st.lists(storage_uris_entry(), min_size=1, max_size=2)),
+        }
+    metadata: dict[str, Any] = {"name": "multi-storage", "namespace": "default"}
+    if _one_in(draw, 3):
+        metadata["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment"}
+    isvc = {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": metadata,
+        "spec": spec,
+    }
+    return [isvc, *docs]
+
+
+def generate_storage_uris(
+    count: int, fixed_seed: int = 20266
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `storage_uris_case`."""
+    drawn: list[tuple[list[dict[str, Any]], str]] = []
+
+    @replayable(count, fixed_seed)
+    @given(storage_uris_case(), st.sampled_from(("Knative", "Standard")))
+    def collect(docs: list[dict[str, Any]], mode: str) -> None:
+        drawn.append((docs, mode))
+
+    collect()
+    return drawn

@@ -1,14 +1,13 @@
 """The differential suite: KServe v0.20.0's own code (conformance/oracle) against our pipeline.
 
 Inputs: every example, golden input set and published InferenceService sample in both
-default deployment modes, and
-`--conformance-count` (300) generated InferenceServices with a fixed seed, half as many
-with an inferenceservice-config variation in their input set, half as many with storage
-credentials (ServiceAccounts, Secrets, storage specs) and pod-spec fields, half as many
-served by ServingRuntimes of their input set, and a third as many
-InferenceGraphs, each with the two InferenceServices it routes to, and as many sets of
-TrainedModels with the InferenceServices they join. Each difference
-left after conformance/allowlist.yaml's normalisations fails, unless conformance/
+default deployment modes, and `--conformance-count` (300) generated InferenceServices with a
+fixed seed; half as many with an inferenceservice-config variation in their input set, half as
+many with storage credentials (ServiceAccounts, Secrets, storage specs) and pod-spec fields,
+half as many served by ServingRuntimes of their input set; a third as many downloading several
+storage URIs, a third as many InferenceGraphs (each with the two InferenceServices it routes
+to) and a third as many sets of TrainedModels with the InferenceServices they join. Each
+difference left after conformance/allowlist.yaml's normalisations fails, unless conformance/
 known-differences.yaml lists it; each listed difference is a strict xfail here, so fixing it
 makes the suite say so.
 """
@@ -264,6 +263,16 @@ def test_generated_trained_models_match_kserve(
     count = int(request.config.getoption("--conformance-count")) // 3
     cases = _write_generated(strategies.generate_trained_models(count), "trainedmodels")
     _all_match_kserve(oracle_binary, rules, cases, "trainedmodels")
+
+
+def test_generated_storage_uris_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """A third as many InferenceServices downloading several storage URIs (storageUris):
+    KServe's validation of their mount paths and its storage initializer for each."""
+    count = int(request.config.getoption("--conformance-count")) // 3
+    cases = _write_generated(strategies.generate_storage_uris(count), "storageuris")
+    _all_match_kserve(oracle_binary, rules, cases, "storageuris")
 
 
 def _all_match_kserve(
