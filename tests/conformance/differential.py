@@ -101,8 +101,10 @@ class Outcome:
 
     objects: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
     refused: dict[tuple[str, str], str] = field(default_factory=dict)
-    # Problems our side reports that KServe's code cannot see (the API server's schema checks).
+    # Problems our side reports that KServe's code cannot see (the API server's schema checks):
+    # the whole case (schema_only), or the refusals of these keys (schema_refused).
     schema_only: bool = False
+    schema_refused: set[tuple[str, str]] = field(default_factory=set)
     fatal: str = ""
     # The field each refusal names (our side), for the report.
     fields: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -223,10 +225,12 @@ def our_outcome(case: Case, mode_file: Path) -> Outcome:
         for problem in found.problems:
             ref = problem.obj
             if ref is not None and ref.kind in OWNER_KINDS and problem.field != "":
-                out.refused[(ref.namespace, ref.name)] = problem.message
+                key = (ref.namespace, ref.name)
             else:
-                out.refused[("", str(problem.source))] = problem.message
-            out.schema_only = out.schema_only or _is_schema_problem(problem.message)
+                key = ("", str(problem.source))
+            out.refused[key] = problem.message
+            if _is_schema_problem(problem.message):
+                out.schema_refused.add(key)
         return out
     owners = {(a.namespace, a.loaded.name) for a in result.admitted if a.mode != "ModelMesh"}
     owners |= {(i.namespace, i.name) for i in _graphs(case)}
@@ -453,11 +457,13 @@ def _compare_refusals(
     """Both refuse the same InferenceServices; our message is KServe's error text (KServe
     wraps it with the reconciler's context, allow-list entry `refusal-text`)."""
     diffs: list[Difference] = []
-    if ours.schema_only:
-        # The API server's own checks (the CRD schema) come before the validating webhook:
-        # KServe's code never sees the object, whatever it would have said of it.
-        return []
+    if ours.schema_only and not oracle.refused:
+        return []  # the API server's own checks: KServe's code never sees the object
     for key, message in sorted(ours.refused.items()):
+        if key in ours.schema_refused:
+            # The API server's own checks (the CRD schema) come before the validating webhook:
+            # KServe's code never sees the object, whatever it would have said of it.
+            continue
         go = oracle.refused.get(key)
         if go is None and key[0] == "":
             continue  # a problem not tied to one InferenceService (checked by the others)
