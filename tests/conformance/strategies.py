@@ -1071,9 +1071,11 @@ STORAGE_URIS_PATHS = (
 
 
 @st.composite
-def storage_uris_entry(draw: st.DrawFn) -> dict[str, Any]:
-    entry: dict[str, Any] = {"uri": draw(st.sampled_from(STORAGE_URIS_URIS))}
-    path = draw(st.sampled_from(STORAGE_URIS_PATHS))
+def storage_uris_entry(draw: st.DrawFn, valid: bool = False) -> dict[str, Any]:
+    """One storageUris entry; `valid`: one the webhook accepts (a URI, a path under /mnt/models)."""
+    uris = STORAGE_URIS_URIS[:3] if valid else STORAGE_URIS_URIS
+    entry: dict[str, Any] = {"uri": draw(st.sampled_from(uris))}
+    path = draw(st.sampled_from(STORAGE_URIS_PATHS[:3] if valid else STORAGE_URIS_PATHS))
     if path is not None:
         entry["mountPath"] = path
     return entry
@@ -1081,9 +1083,10 @@ def storage_uris_entry(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def storage_uris_case(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """An InferenceService whose predictor (and now and then transformer) downloads several
-    storage URIs: schemes, mount paths with and without a common parent, relative and `..`
-    paths, PVCs, a storageUri besides them, credentials from a ServiceAccount."""
+    """An InferenceService whose predictor (and now and then transformer or explainer)
+    downloads several storage URIs: schemes, mount paths with and without a common parent,
+    relative and `..` paths, PVCs, a storageUri besides them, credentials from a
+    ServiceAccount."""
     fmt = draw(st.sampled_from(("sklearn", "huggingface", "custom")))
     predictor: dict[str, Any] = {
         "storageUris": draw(st.lists(storage_uris_entry(), min_size=1, max_size=3))
@@ -1100,11 +1103,14 @@ def storage_uris_case(draw: st.DrawFn) -> list[dict[str, Any]]:
         _, docs = _credential_docs(draw, "s3", "default")
         predictor["serviceAccountName"] = "models-sa"
     spec: dict[str, Any] = {"predictor": predictor}
-    if _one_in(draw, 5):
-        spec["transformer"] = {
-            "containers": [{"name": "kserve-container", "image": "example.com/t:1"}],
-            "storageUris": draw(st.lists(storage_uris_entry(), min_size=1, max_size=2)),
-        }
+    for component in ("transformer", "explainer"):
+        if _one_in(draw, 3):
+            valid = not _one_in(draw, 4)  # mostly valid, so that the component renders
+            entries = st.lists(storage_uris_entry(valid), min_size=1, max_size=2)
+            spec[component] = {
+                "containers": [{"name": "kserve-container", "image": f"example.com/{component}:1"}],
+                "storageUris": draw(entries),
+            }
     metadata: dict[str, Any] = {"name": "multi-storage", "namespace": "default"}
     if _one_in(draw, 3):
         metadata["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment"}
