@@ -273,6 +273,22 @@ def replayable(count: int, fixed_seed: int) -> Callable[[Callable[..., None]], C
     return wrap
 
 
+def _drawn_cases(
+    documents: st.SearchStrategy[list[dict[str, Any]]], count: int, fixed_seed: int
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `documents` with a fixed seed, the same list
+    every run."""
+    drawn: list[tuple[list[dict[str, Any]], str]] = []
+
+    @replayable(count, fixed_seed)
+    @given(documents, st.sampled_from(("Knative", "Standard")))
+    def collect(docs: list[dict[str, Any]], mode: str) -> None:
+        drawn.append((docs, mode))
+
+    collect()
+    return drawn
+
+
 def generate(count: int, fixed_seed: int = 20260) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) with a fixed seed, the same list every run: an
     InferenceService, and a ClusterStorageContainer when it uses the custom scheme and the
@@ -790,15 +806,7 @@ def generate_credentials(
     count: int, fixed_seed: int = 20262
 ) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `credentialed_inference_service`."""
-    drawn: list[tuple[list[dict[str, Any]], str]] = []
-
-    @replayable(count, fixed_seed)
-    @given(credentialed_inference_service(), st.sampled_from(("Knative", "Standard")))
-    def collect(docs: list[dict[str, Any]], mode: str) -> None:
-        drawn.append((docs, mode))
-
-    collect()
-    return drawn
+    return _drawn_cases(credentialed_inference_service(), count, fixed_seed)
 
 
 # --- ServingRuntimes of the input set ----------------------------------------------------------
@@ -946,15 +954,7 @@ def generate_runtimes(
     count: int, fixed_seed: int = 20264
 ) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `runtime_case`."""
-    drawn: list[tuple[list[dict[str, Any]], str]] = []
-
-    @replayable(count, fixed_seed)
-    @given(runtime_case(), st.sampled_from(("Knative", "Standard")))
-    def collect(docs: list[dict[str, Any]], mode: str) -> None:
-        drawn.append((docs, mode))
-
-    collect()
-    return drawn
+    return _drawn_cases(runtime_case(), count, fixed_seed)
 
 
 # --- TrainedModels (with the InferenceServices they join) --------------------------------------
@@ -1127,12 +1127,4 @@ def generate_storage_uris(
     count: int, fixed_seed: int = 20266
 ) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `storage_uris_case`."""
-    drawn: list[tuple[list[dict[str, Any]], str]] = []
-
-    @replayable(count, fixed_seed)
-    @given(storage_uris_case(), st.sampled_from(("Knative", "Standard")))
-    def collect(docs: list[dict[str, Any]], mode: str) -> None:
-        drawn.append((docs, mode))
-
-    collect()
-    return drawn
+    return _drawn_cases(storage_uris_case(), count, fixed_seed)

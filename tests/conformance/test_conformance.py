@@ -19,7 +19,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -224,22 +224,20 @@ def test_generated_graphs_match_kserve(
     """A third as many InferenceGraphs, each over two InferenceServices of the same input set:
     KServe's graph webhook and controller against ours (step URLs from the services' status,
     router types, scaling, resources, both deployment modes, refusals)."""
-    count = int(request.config.getoption("--conformance-count")) // 3
-    cases = _write_generated(strategies.generate_graphs(count), "graphs")
-    _all_match_kserve(oracle_binary, rules, cases, "graphs")
+    _generated_match_kserve(oracle_binary, rules, request, strategies.generate_graphs, 3, "graphs")
 
 
 def test_generated_credentials_match_kserve(
     oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
 ) -> None:
     """Half as many InferenceServices that read their model with credentials: a ServiceAccount
-    and its Secret (S3 with its annotations and IRSA, GCS, Azure, Hugging Face, HTTPS, HDFS) or
+    and its Secret (S3 with its annotations and IRSA, GCS, Azure, Hugging Face, HDFS) or
     a `storage:` spec and the storage-config Secret; with pod-spec fields on the predictor, a
     collocated transformer or a sidecar; KServe's credential builder and pod webhook against
     ours."""
-    count = int(request.config.getoption("--conformance-count")) // 2
-    cases = _write_generated(strategies.generate_credentials(count), "credentials")
-    _all_match_kserve(oracle_binary, rules, cases, "credentials")
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_credentials, 2, "credentials"
+    )
 
 
 def test_generated_runtimes_match_kserve(
@@ -249,9 +247,9 @@ def test_generated_runtimes_match_kserve(
     selection (formats, versions, autoSelect, priorities, protocols, disabled runtimes, the
     shipped ClusterServingRuntimes), the runtime's pod fields and container merged with the
     model's, and the Go templates of runtime args and env filled from the metadata."""
-    count = int(request.config.getoption("--conformance-count")) // 2
-    cases = _write_generated(strategies.generate_runtimes(count), "runtimes")
-    _all_match_kserve(oracle_binary, rules, cases, "runtimes")
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_runtimes, 2, "runtimes"
+    )
 
 
 def test_generated_trained_models_match_kserve(
@@ -260,9 +258,9 @@ def test_generated_trained_models_match_kserve(
     """A third as many sets of TrainedModels with a multi-model InferenceService and another:
     KServe's TrainedModel webhook and controller (names, storage URIs, the parent's kind and
     memory, absent parents) and the model ConfigMap they fill, against ours."""
-    count = int(request.config.getoption("--conformance-count")) // 3
-    cases = _write_generated(strategies.generate_trained_models(count), "trainedmodels")
-    _all_match_kserve(oracle_binary, rules, cases, "trainedmodels")
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_trained_models, 3, "trainedmodels"
+    )
 
 
 def test_generated_storage_uris_match_kserve(
@@ -270,9 +268,23 @@ def test_generated_storage_uris_match_kserve(
 ) -> None:
     """A third as many InferenceServices downloading several storage URIs (storageUris):
     KServe's validation of their mount paths and its storage initializer for each."""
-    count = int(request.config.getoption("--conformance-count")) // 3
-    cases = _write_generated(strategies.generate_storage_uris(count), "storageuris")
-    _all_match_kserve(oracle_binary, rules, cases, "storageuris")
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_storage_uris, 3, "storageuris"
+    )
+
+
+def _generated_match_kserve(
+    oracle_binary: Path,
+    rules: list[d.Rule],
+    request: pytest.FixtureRequest,
+    generate: Callable[[int], list[tuple[list[dict[str, Any]], str]]],
+    share: int,
+    name: str,
+) -> None:
+    """`--conformance-count // share` draws of `generate`, written under `name`, through both
+    sides (`_all_match_kserve`)."""
+    count = int(request.config.getoption("--conformance-count")) // share
+    _all_match_kserve(oracle_binary, rules, _write_generated(generate(count), name), name)
 
 
 def _all_match_kserve(
