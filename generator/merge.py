@@ -28,7 +28,18 @@ from typing import Any
 from generator import constants as c
 from generator.data import copy_data
 from generator.errors import Invalid
-from generator.goruntime.json import INT32, STRING, Field, Open, Slice, Struct, marshal, round_trip
+from generator.goruntime.json import (
+    INT32,
+    INT64,
+    STRING,
+    Field,
+    Open,
+    Pointer,
+    Slice,
+    Struct,
+    marshal,
+    round_trip,
+)
 from generator.goruntime.template import GoTemplateError, render
 from generator.utils.utils import is_gpu_enabled
 
@@ -41,9 +52,13 @@ class MergeError(ValueError):
 
 
 # The parts of the k8s.io/api core/v1 types the Go JSON round trip changes; the rest is `Open`
-# (nulls dropped). ResourceRequirements (and VolumeResourceRequirements) are named `resources`
-# wherever they appear, so that member is described at any depth.
-_K8S = Open()
+# (nulls and empty lists dropped: the slices a PodSpec reaches are `omitempty` but for the
+# required ones kept here). ResourceRequirements (and VolumeResourceRequirements) are named
+# `resources` wherever they appear, so that member is described at any depth.
+_K8S = Open(
+    lists_omitempty=True,
+    lists_kept=frozenset({"nodeSelectorTerms", "sources", "monitors", "containers"}),
+)
 
 
 def _pairs(spec: str) -> dict[str, str]:
@@ -75,17 +90,71 @@ def _partial(go: str, required: str, omitempty: str, **slices: Struct) -> Struct
     return Struct(go, tuple(fields), rest=_K8S)
 
 
-_CONTAINER = _partial(
-    "v1.Container",
-    "name:",
-    "image command args workingDir ports envFrom env resizePolicy restartPolicyRules "
-    "volumeMounts volumeDevices terminationMessagePath terminationMessagePolicy "
-    "imagePullPolicy stdin stdinOnce tty",
-    env=_partial("v1.EnvVar", "name:", "value"),
-    ports=_partial("v1.ContainerPort", "containerPort:0", "name hostPort protocol hostIP"),
-    volumeMounts=_partial("v1.VolumeMount", "name: mountPath:", "readOnly subPath subPathExpr"),
-    volumeDevices=_partial("v1.VolumeDevice", "name: devicePath:", ""),
-    envFrom=_partial("v1.EnvFromSource", "", "prefix"),
+def _with_pointers(struct: Struct, **pointers: Pointer) -> Struct:
+    """`struct` with `omitempty` pointers to described structs besides."""
+    extra = tuple(Field(name, kind, omitempty=True) for name, kind in pointers.items())
+    return Struct(struct.go, struct.fields + extra, rest=struct.rest)
+
+
+def _pointer_to(go: str, *fields: Field) -> Pointer:
+    return Pointer(Struct(go, fields, rest=_K8S))
+
+
+# Probes and lifecycle hooks: a port is written even when absent (`port: 0`; an IntOrString
+# keeps its text), and zero timings go (k8s.io/api core/v1 types.go, Probe and its handlers).
+_HTTP_GET = _pointer_to(
+    "v1.HTTPGetAction",
+    Field("path", STRING, omitempty=True),
+    Field("port", INT32),
+    Field("host", STRING, omitempty=True),
+    Field("scheme", STRING, omitempty=True),
+    Field("httpHeaders", Slice(_partial("v1.HTTPHeader", "name: value:", "")), omitempty=True),
+)
+_TCP_SOCKET = _pointer_to(
+    "v1.TCPSocketAction", Field("port", INT32), Field("host", STRING, omitempty=True)
+)
+_EXEC = _pointer_to("v1.ExecAction", Field("command", Slice(STRING), omitempty=True))
+_PROBE = _pointer_to(
+    "v1.Probe",
+    Field("exec", _EXEC, omitempty=True),
+    Field("httpGet", _HTTP_GET, omitempty=True),
+    Field("tcpSocket", _TCP_SOCKET, omitempty=True),
+    Field("grpc", _pointer_to("v1.GRPCAction", Field("port", INT32)), omitempty=True),
+    *(
+        Field(name, INT32, omitempty=True)
+        for name in "initialDelaySeconds timeoutSeconds periodSeconds successThreshold "
+        "failureThreshold".split()
+    ),
+)
+_LIFECYCLE_HANDLER = _pointer_to(
+    "v1.LifecycleHandler",
+    Field("exec", _EXEC, omitempty=True),
+    Field("httpGet", _HTTP_GET, omitempty=True),
+    Field("tcpSocket", _TCP_SOCKET, omitempty=True),
+    Field("sleep", _pointer_to("v1.SleepAction", Field("seconds", INT64)), omitempty=True),
+)
+_LIFECYCLE = _pointer_to(
+    "v1.Lifecycle",
+    Field("postStart", _LIFECYCLE_HANDLER, omitempty=True),
+    Field("preStop", _LIFECYCLE_HANDLER, omitempty=True),
+)
+_CONTAINER = _with_pointers(
+    _partial(
+        "v1.Container",
+        "name:",
+        "image command args workingDir ports envFrom env resizePolicy restartPolicyRules "
+        "volumeMounts volumeDevices terminationMessagePath terminationMessagePolicy "
+        "imagePullPolicy stdin stdinOnce tty",
+        env=_partial("v1.EnvVar", "name:", "value"),
+        ports=_partial("v1.ContainerPort", "containerPort:0", "name hostPort protocol hostIP"),
+        volumeMounts=_partial("v1.VolumeMount", "name: mountPath:", "readOnly subPath subPathExpr"),
+        volumeDevices=_partial("v1.VolumeDevice", "name: devicePath:", ""),
+        envFrom=_partial("v1.EnvFromSource", "", "prefix"),
+    ),
+    livenessProbe=_PROBE,
+    readinessProbe=_PROBE,
+    startupProbe=_PROBE,
+    lifecycle=_LIFECYCLE,
 )
 # list field -> (patchMergeKey, the merge keys inside its elements)
 _MergeKeys = Mapping[str, tuple[str, "_MergeKeys"]]
@@ -385,8 +454,19 @@ def model_container(model: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def predictor_pod_spec(predictor: Mapping[str, Any]) -> dict[str, Any]:
-    """The PodSpec inlined in a `spec.predictor` (PredictorSpec) dict."""
-    return {k: v for k, v in predictor.items() if k in POD_SPEC_FIELDS}
+    """The PodSpec inlined in a component's spec (PredictorSpec, TransformerSpec, ExplainerSpec)
+    as KServe's controller reads it into a `corev1.PodSpec` and writes it out (a new copy)."""
+    pod_spec: dict[str, Any] = round_trip(
+        {k: v for k, v in predictor.items() if k in POD_SPEC_FIELDS}, _POD_SPEC
+    )
+    return pod_spec
+
+
+def go_container(container: Mapping[str, Any]) -> dict[str, Any]:
+    """A container of the input as KServe's controller reads it into a `corev1.Container` and
+    writes it out (a new copy): e.g. a probe's `httpGet` without `port` gets `port: 0`."""
+    written: dict[str, Any] = round_trip(container, _CONTAINER)
+    return written
 
 
 def build_pod_spec(

@@ -14,11 +14,13 @@ and version, built here from:
 
 Both go through `generator.schema.convert` (the Kubernetes schemas first become the CRD dialect
 they were made from: `$ref`s inlined, `["T", "null"]` as `nullable`, int-or-string and quantity
-as such), with Kubernetes ObjectMeta for `metadata`, then two rules of the API server's own
+as such), with Kubernetes ObjectMeta for `metadata`, then rules of the API server's own
 validation that no OpenAPI schema carries and that input can break (k8s.io/apimachinery
 pkg/util/validation): a label value is at most 63 characters of `[-A-Za-z0-9_.]` that begin and
 end alphanumeric (IsValidLabelValue), and a container port name is an IANA service name
-(IsValidPortName); and the enums of `imagePullPolicy` and port `protocol` that
+(IsValidPortName), and a probe's or lifecycle hook's port is 1 to 65535 or such a name
+(ValidatePortNumOrName; KServe writes `port: 0` for one the input leaves out); and the enums
+of `imagePullPolicy` and port `protocol` that
 k8s.io/kubernetes pkg/apis/core/validation checks and the OpenAPI schema leaves out.
 Repeated subschemas are hoisted into `definitions` as scripts/gen_schemas.py does.
 Output: `generator/schema/data/emitted/<module>.json`, `kinds.json` (apiVersion and kind
@@ -97,6 +99,19 @@ PORT_NAME: Schema = {
     "maxLength": 15,
     "pattern": "^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
 }
+# IsValidPortNum (1-65535), and ValidatePortNumOrName: that number or an IANA service name;
+# a probe or lifecycle handler's port that KServe writes as 0 when the input has none is
+# refused by the API server for a Deployment (validateHTTPGetAction, validateTCPSocketAction,
+# validateGRPCAction in k8s.io/kubernetes pkg/apis/core/validation).
+PORT_NUMBER: Schema = {"type": "integer", "minimum": 1, "maximum": 65535}
+PORT_NUMBER_OR_NAME: Schema = {
+    "x-kubernetes-int-or-string": True,
+    "nullable": True,
+    "minimum": 1,
+    "maximum": 65535,
+    "maxLength": 15,
+    "pattern": PORT_NAME["pattern"],
+}
 # The API server's enums that the OpenAPI schema leaves out (k8s.io/kubernetes
 # pkg/apis/core/validation: validatePullPolicy, supportedPortProtocols); "" is defaulted first.
 PULL_POLICY: Schema = {"type": ["string", "null"], "enum": ["", "Always", "IfNotPresent", "Never"]}
@@ -162,6 +177,9 @@ def with_fields(defs: dict[str, Schema], definition: str, **fields: Schema) -> N
 def builtin_schema(defs: dict[str, Schema], name: str) -> Schema:
     defs = dict(defs)
     with_fields(defs, "ContainerPort", name=PORT_NAME, protocol=PROTOCOL)
+    for handler in ("HTTPGetAction", "TCPSocketAction"):
+        with_fields(defs, handler, port=PORT_NUMBER_OR_NAME)
+    with_fields(defs, "GRPCAction", port=PORT_NUMBER)
     with_fields(defs, "ServicePort", protocol=PROTOCOL)
     with_fields(defs, "Container", imagePullPolicy=PULL_POLICY)
     template_meta = meta_with_rules()  # a pod template's: no name needed
@@ -229,7 +247,8 @@ of the `kubernetes-validate` package ({package}, Apache-2.0); the custom resourc
 CRDs KServe v0.20.0 pins, copied under tests/data/reference/crds/ with their own provenance.
 All are converted by generator/schema/convert.py. Added from the API server's own validation
 (k8s.io/apimachinery/pkg/util/validation): label values on every kind (IsValidLabelValue, at
-most 63 characters) and container port names on Deployments (IsValidPortName, at most 15); and
+most 63 characters), container port names on Deployments (IsValidPortName, at most 15) and
+the ports of probes and lifecycle hooks (IsValidPortNum, 1 to 65535, or a port name); and
 (k8s.io/kubernetes/pkg/apis/core/validation) the enums of a container's `imagePullPolicy`
 (validatePullPolicy) and a container or Service port's `protocol` (supportedPortProtocols).
 

@@ -290,3 +290,74 @@ def test_transformer_storage_uris_get_their_own_storage_initializer(
     assert init["args"] == ["s3://bucket/vocab", "/mnt/models/vocab"]
     mounts = {m["mountPath"]: m for m in spec["containers"][0].get("volumeMounts") or []}
     assert mounts["/mnt/models/vocab"]["readOnly"] is True
+
+
+# --- probes: Go's JSON round trip of the components' containers (corev1.Probe) ---------------
+
+DOCS_SAMPLES = REFERENCE / "docs-samples"
+EXPLAINER_PROBE = """apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: probed
+spec:
+  predictor:
+    model:
+      modelFormat:
+        name: sklearn
+      storageUri: gs://bucket/model
+  explainer:
+    containers:
+      - name: kserve-container
+        image: example.com/explainer:1
+        readinessProbe:
+          tcpSocket:
+            port: 8080
+          periodSeconds: 0
+        securityContext:
+          capabilities:
+            drop: []
+"""
+
+
+def test_a_probe_without_port_is_written_with_port_0_in_knative_mode(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The published probes sample leaves the port out; KServe reads the container into a
+    corev1.Container and writes `port: 0` (HTTPGetAction.Port has no omitempty), which Knative
+    accepts: its queue-proxy probes the container's port (found by the differential suite)."""
+    sample = DOCS_SAMPLES / "v1beta1" / "advanced" / "probes.yaml"
+    objects, _ = render(capsys, tmp_path, sample)
+    (container,) = pod_spec(workload(objects, "flowers-predictor"))["containers"][:1]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe] == {"httpGet": {"path": "/v1/models/flowers", "port": 0}}
+
+
+def test_a_probe_without_port_is_refused_in_standard_mode(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """In a Deployment the API server refuses `port: 0` (ValidatePortNumOrName), so the sample
+    is refused, naming each probe's port."""
+    config = tmp_path / "config.yaml"
+    config.write_text(STANDARD)
+    sample = DOCS_SAMPLES / "v1beta1" / "advanced" / "probes.yaml"
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["render", str(sample), "--namespace", "default", "--config", str(config)])
+    out, err = capsys.readouterr()
+    assert exited.value.code == EXIT_INVALID and out == ""
+    for probe, line in (("readinessProbe", 10), ("livenessProbe", 13)):
+        field = rf"spec\.predictor\.tensorflow\.{probe}\.httpGet\.port"
+        assert re.search(rf"probes\.yaml:{line}: InferenceService default/flowers: {field}: ", err)
+
+
+@pytest.mark.parametrize("mode", ["Knative", "Standard"])
+def test_a_custom_explainer_container_is_written_as_go_writes_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, mode: str
+) -> None:
+    """Zero probe timings and empty lists are `omitempty` in corev1; KServe's explainer
+    reconciler writes the container from the Go struct."""
+    source = tmp_path / "isvc.yaml"
+    source.write_text(EXPLAINER_PROBE)
+    objects, _ = render(capsys, tmp_path, source, mode=mode)
+    container = pod_spec(workload(objects, "probed-explainer"))["containers"][0]
+    assert container["readinessProbe"] == {"tcpSocket": {"port": 8080}}
+    assert container["securityContext"] == {"capabilities": {}}

@@ -19,6 +19,7 @@ from generator.merge import (
     MergeError,
     add_env_var_to_pod_spec,
     build_pod_spec,
+    go_container,
     merge_container_with_patch,
     merge_pod_spec,
     merge_runtime_containers,
@@ -171,6 +172,45 @@ GO_JSON = {
 @pytest.mark.parametrize(("base", "overlay", "expected"), GO_JSON.values(), ids=GO_JSON.keys())
 def test_merge_container_with_patch_go_json(base, overlay, expected):
     assert merge_container_with_patch(base, overlay) == expected
+
+
+# corev1.Probe, Lifecycle and their handlers through json.Unmarshal and json.Marshal (k8s.io/api
+# core/v1 types.go): HTTPGetAction.Port, TCPSocketAction.Port, GRPCAction.Port and
+# SleepAction.Seconds have no omitempty, the Probe timings do, and a pointer keeps its zero.
+PROBES = {
+    "httpGet without port gets port 0, zero timings go": (
+        {"httpGet": {"path": "/ready"}, "periodSeconds": 0, "initialDelaySeconds": 5},
+        {"httpGet": {"path": "/ready", "port": 0}, "initialDelaySeconds": 5},
+    ),
+    "a named port stays a name, empty host and scheme go": (
+        {"httpGet": {"port": "http", "host": "", "scheme": ""}, "timeoutSeconds": 0},
+        {"httpGet": {"port": "http"}},
+    ),
+    "tcpSocket and grpc without port": (
+        {"tcpSocket": {}, "grpc": {"service": ""}},
+        {"tcpSocket": {"port": 0}, "grpc": {"service": "", "port": 0}},
+    ),
+    "terminationGracePeriodSeconds is a pointer: 0 stays": (
+        {"exec": {"command": []}, "terminationGracePeriodSeconds": 0},
+        {"exec": {}, "terminationGracePeriodSeconds": 0},
+    ),
+}
+
+
+@pytest.mark.parametrize(("probe", "expected"), PROBES.values(), ids=PROBES.keys())
+@pytest.mark.parametrize("field", ["livenessProbe", "readinessProbe", "startupProbe"])
+def test_go_container_writes_probes_as_go_does(field, probe, expected):
+    container = {"name": "c", field: probe}
+    assert go_container(container) == {"name": "c", field: expected}
+    assert container == {"name": "c", field: probe}  # a copy
+
+
+def test_go_container_writes_lifecycle_hooks_as_go_does():
+    lifecycle = {"postStart": {"httpGet": {"path": "/x"}}, "preStop": {"sleep": {}}}
+    assert go_container({"name": "c", "lifecycle": lifecycle})["lifecycle"] == {
+        "postStart": {"httpGet": {"path": "/x", "port": 0}},
+        "preStop": {"sleep": {"seconds": 0}},
+    }
 
 
 def test_merge_keys_absent_from_the_input():

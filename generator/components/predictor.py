@@ -233,7 +233,7 @@ def _pod_spec(isvc: Mapping[str, Any], resolved: ResolvedModel | None) -> dict[s
     if resolved is not None:
         return merge.build_pod_spec(isvc, resolved.runtime_spec, resolved.runtime_annotations)
     predictor = isvc["spec"]["predictor"]
-    pod_spec = copy_data(merge.predictor_pod_spec(predictor))
+    pod_spec = merge.predictor_pod_spec(predictor)
     containers = pod_spec.get("containers") or []
     main = next(
         (x for x in containers if x.get("name") == c.INFERENCE_SERVICE_CONTAINER_NAME), None
@@ -244,5 +244,5 @@ def _pod_spec(isvc: Mapping[str, Any], resolved: ResolvedModel | None) -> dict[s
             "spec.predictor.containers",
             f"a custom predictor needs a container named {c.INFERENCE_SERVICE_CONTAINER_NAME}",
         )
-    pod_spec["containers"] = [copy_data(main), *containers[1:]]
+    pod_spec["containers"] = [main, *containers[1:]]
     return pod_spec

@@ -121,7 +121,7 @@ def _storage_uri(spec: Mapping[str, Any], component: str) -> tuple[str | None, s
 
 
 def _component_pod_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
-    pod_spec = copy_data(merge.predictor_pod_spec(spec))
+    pod_spec = merge.predictor_pod_spec(spec)
     pod_spec["containers"] = pod_spec.get("containers") or [{}]
     return pod_spec
 
@@ -141,7 +141,7 @@ def custom_transformer_container(
     isvc: Mapping[str, Any], spec: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Port of `(*CustomTransformer).GetContainer` (ModelMesh transformers are not rendered)."""
-    container = copy_data(dict((spec.get("containers") or [{}])[0]))
+    container = merge.go_container((spec.get("containers") or [{}])[0])
     args: list[str] = list(container.get("args") or [])
     if not m.includes_arg(args, ARGUMENT_MODEL_NAME):
         args += [ARGUMENT_MODEL_NAME, isvc["metadata"]["name"]]
@@ -157,7 +157,7 @@ def custom_transformer_container(
 
 def custom_explainer_container(isvc: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
     """Port of `(*CustomExplainer).GetContainer`: note --http_port is appended unconditionally."""
-    container = copy_data(dict((spec.get("containers") or [{}])[0]))
+    container = merge.go_container((spec.get("containers") or [{}])[0])
     args: list[str] = list(container.get("args") or [])
     if not m.includes_arg(args, ARGUMENT_MODEL_NAME):
         args += [ARGUMENT_MODEL_NAME, isvc["metadata"]["name"]]
@@ -188,7 +188,7 @@ def art_explainer_container(
     for key in sorted(art.get("config") or {}):
         args += ["--" + key, str(art["config"][key])]
     args += user_args
-    container = {k: copy_data(v) for k, v in art.items() if k in merge.CONTAINER_FIELDS}
+    container = merge.go_container({k: v for k, v in art.items() if k in merge.CONTAINER_FIELDS})
     if not container.get("image"):
         image = config.inference_services.explainers.art_explainer.container_image
         container["image"] = f"{image}:{art.get('runtimeVersion') or ''}"

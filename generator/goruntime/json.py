@@ -76,9 +76,13 @@ class Interface:
 class Open:
     """A Kubernetes API value described only in part: its `null` members go (the nullable
     fields of the API types are `omitempty` pointers, slices and maps), the rest is kept; a
-    member named in `members` has that type at any depth."""
+    member named in `members` has that type at any depth. With `lists_omitempty`, an empty
+    list member goes too, but for the names in `lists_kept` (the API types' slices are
+    `omitempty` but for a few; an empty object stays: it may be a pointer to a struct)."""
 
     members: dict[str, Kind] = field(default_factory=dict)
+    lists_omitempty: bool = False
+    lists_kept: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +367,9 @@ def _element(value: Any, kind: Kind) -> Any:
 def _round_trip_open(value: Any, kind: Open) -> Any:
     if isinstance(value, Mapping):
         return {
-            k: round_trip(v, kind.members.get(k, kind)) for k, v in value.items() if v is not None
+            k: round_trip(v, kind.members.get(k, kind))
+            for k, v in value.items()
+            if v is not None and not (v == [] and kind.lists_omitempty and k not in kind.lists_kept)
         }
     if isinstance(value, list):
         return [round_trip(item, kind) for item in value]

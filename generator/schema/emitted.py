@@ -128,12 +128,49 @@ def _as_input(
     rendered = f"{obj.get('kind')} {name} ({obj.get('apiVersion')})"
     key = next((part for part in reversed(path) if isinstance(part, str)), None)
     origin = _find(source, value, key, ()) if key is not None else None
+    message = invalid.message
+    if origin is None:
+        origin = _left_out(obj, path, source)
+        message += f", which KServe writes for a {key} left out" if origin else ""
     if origin is None:
         return Invalid("", f"the {rendered} it renders: {invalid.field}: {invalid.message}")
     rest = invalid.field[len(where) :] if invalid.field.startswith(where) else ""
     field = field_path(*origin) + rest
-    return Invalid(field, f"{invalid.message} (the API server would refuse the {rendered} it "
+    return Invalid(field, f"{message} (the API server would refuse the {rendered} it "
                           f"renders, at {invalid.field})")  # fmt: skip
+
+
+def _left_out(obj: Mapping[str, Any], path: Path_, source: Mapping[str, Any]) -> Path_ | None:
+    """Where the input leaves out the field at `path` that the rendered object has (a Go zero
+    value KServe writes, e.g. a probe's `port: 0`): the object that holds it, and the ones
+    above it (at most three), as the input has them without it; None if the input has none."""
+    found = None
+    for up in range(1, min(3, len(path) - 1) + 1):
+        holder_path, inside = path[:-up], path[-up:]
+        holder = _at(obj, holder_path)
+        if not isinstance(holder_path[-1], str) or not isinstance(holder, Mapping):
+            break
+        without = copy.deepcopy(dict(holder))
+        parent = _at(without, inside[:-1])
+        if not isinstance(parent, dict):
+            break
+        parent.pop(inside[-1], None)
+        at = _find(source, without, holder_path[-1], ())
+        if at is None:
+            break
+        found = (*at, *inside)
+    return found
+
+
+def _at(node: Any, path: Path_) -> Any:
+    for part in path:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
 
 
 def _find(node: Any, value: Any, key: str, at: Path_) -> Path_ | None:

@@ -71,16 +71,51 @@ def write(tmp_path: Path, name: str, labels: str = "", model: str = "") -> Path:
 
 
 def test_a_probe_with_http_get_and_no_port_in_standard_mode(tmp_path: Path) -> None:
+    # KServe writes the absent port as 0 (HTTPGetAction.Port has no omitempty), which the API
+    # server refuses in a Deployment (ValidatePortNumOrName)
     probe = "      readinessProbe:\n        httpGet:\n          path: /\n"
     path = write(tmp_path, "probe", model=probe)
     line = assert_one_line(
         run_cli("render", path),
         "probe.yaml:15:",  # the line of httpGet
         "InferenceService ns/probe",
-        "spec.predictor.model.readinessProbe.httpGet.port: required value",
+        "spec.predictor.model.readinessProbe.httpGet.port: must be greater than or equal to 1 "
+        "(got 0), which KServe writes for a port left out",
         "Deployment ns/probe-predictor (apps/v1)",
     )
     assert "containers[0].readinessProbe.httpGet.port" in line
+
+
+def test_probes_alike_but_for_their_field_are_each_named(tmp_path: Path) -> None:
+    probes = "".join(
+        f"      {probe}:\n        httpGet:\n          path: /\n"
+        for probe in ("readinessProbe", "livenessProbe")
+    )
+    done = run_cli("render", write(tmp_path, "probes", model=probes))
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 2, done.stderr
+    assert "probes.yaml:15: " in lines[0] and ".readinessProbe.httpGet.port: must be" in lines[0]
+    assert "probes.yaml:18: " in lines[1] and ".livenessProbe.httpGet.port: must be" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("handler", "message"),
+    [
+        ("tcpSocket:\n          port: 0", "must be greater than or equal to 1 (got 0)"),
+        ("tcpSocket:\n          port: 70000", "must be less than or equal to 65535 (got 70000)"),
+        ("httpGet:\n          port: Not_A_Name", 'invalid value "Not_A_Name"'),
+        ("grpc:\n          port: 0", "must be greater than or equal to 1 (got 0)"),
+    ],
+)
+def test_a_probe_port_the_api_server_refuses(tmp_path: Path, handler: str, message: str) -> None:
+    probe = f"      livenessProbe:\n        {handler}\n"
+    assert_one_line(
+        run_cli("render", write(tmp_path, "port", model=probe)),
+        "InferenceService ns/port",
+        "spec.predictor.model.livenessProbe.",
+        message,
+    )
 
 
 def test_a_label_value_the_api_server_refuses(tmp_path: Path) -> None:
