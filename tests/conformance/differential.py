@@ -224,7 +224,11 @@ def our_outcome(case: Case, mode_file: Path) -> Outcome:
     except ProblemsFound as found:
         for problem in found.problems:
             ref = problem.obj
-            if ref is not None and ref.kind in OWNER_KINDS and problem.field != "":
+            if (
+                ref is not None
+                and ref.kind in OWNER_KINDS
+                and (problem.field != "" or EMITTED_REFUSAL_OF_OUTPUT.match(problem.message))
+            ):
                 key = (ref.namespace, ref.name)
             else:
                 key = ("", str(problem.source))
@@ -252,8 +256,19 @@ def _graphs(case: Case) -> list[load.Loaded]:
     return inputs.inference_graphs
 
 
+# How generator/schema/emitted.py words a refusal of a rendered object: naming the input field
+# (`... (the API server would refuse the Deployment ns/name (apps/v1) it renders, at ...)`), or
+# the output field (`the Deployment ns/name (apps/v1) it renders: ...`, no input field).
+EMITTED_REFUSAL = "(the API server would refuse the "
+EMITTED_REFUSAL_OF_OUTPUT = re.compile(r"the [A-Za-z]+ \S+ \(\S+\) it renders: ")
+
+
 def _is_schema_problem(message: str) -> bool:
-    # Messages of the schema stage (generator/schema): the API server's, not a webhook's.
+    # Messages of the schema stage (generator/schema): the API server's, not a webhook's. A
+    # refusal of an object the InferenceService renders (generator/schema/emitted.py) is not:
+    # KServe's code does see the InferenceService, and creates that object.
+    if EMITTED_REFUSAL in message:
+        return False
     return message == inputset.REQUIRED or message.startswith(
         (
             "unknown field",
