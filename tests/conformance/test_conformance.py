@@ -93,12 +93,12 @@ SAMPLE_SETS = (
 
 
 def _sample_cases() -> Iterator[d.Case]:
-    """Every published InferenceService sample (tests/data/reference: examples, fidelity and
-    docs-samples, verbatim, with its origin in PROVENANCE.md) in both default modes, in the
-    namespace `default` as `kubectl apply` would put it."""
+    """Every published InferenceService sample (tests/data/reference: examples, fidelity,
+    docs-samples and docs-website, verbatim, with its origin in PROVENANCE.md) in both default
+    modes, in the namespace `default` as `kubectl apply` would put it."""
     files = sorted(
         p.relative_to(REFERENCE).as_posix()
-        for folder in ("examples", "fidelity", "docs-samples")
+        for folder in ("examples", "fidelity", "docs-samples", "docs-website")
         for p in (REFERENCE / folder).rglob("*.yaml")
     )
     grouped = {f for group in SAMPLE_SETS for f in group}
@@ -110,8 +110,9 @@ def _sample_cases() -> Iterator[d.Case]:
 
 
 def _sample_name(file: str) -> str:
-    # docs-samples keeps KServe's docs/samples tree, where names repeat (sklearn.yaml...)
-    if file.startswith("docs-samples/"):
+    # docs-samples and docs-website keep the trees of KServe's docs/samples and documentation
+    # pages, where names repeat (sklearn.yaml...)
+    if file.startswith(("docs-samples/", "docs-website/")):
         return file.removesuffix(".yaml")
     return Path(file).stem
 
