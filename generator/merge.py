@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from typing import Any
 
 from generator import constants as c
@@ -33,6 +34,7 @@ from generator.goruntime.json import (
     INT64,
     STRING,
     Field,
+    OmitEmpty,
     Open,
     Pointer,
     Slice,
@@ -51,14 +53,26 @@ class MergeError(ValueError):
     """An error KServe's merge helpers return (bad merge input, missing target container)."""
 
 
+def _podspec_omitempty() -> OmitEmpty:
+    """The JSON names of the fields a corev1.PodSpec reaches (k8s.io/api v0.34.5) whose empty
+    value `json.Marshal` leaves out wherever the name occurs: podspec_fields.json, written by
+    `oracle podspec-fields` (conformance/oracle/gotypes.go, reflection over the Go types;
+    tests/conformance checks the file against it)."""
+    text = resources.files("generator.goruntime").joinpath("podspec_fields.json").read_text()
+    names = {key: frozenset(value) for key, value in json.loads(text).items()}
+    return OmitEmpty(
+        lists_kept=names["lists_kept"],
+        maps=names["maps_omitempty"],
+        strings=names["strings_omitempty"],
+        zeros=names["ints_omitempty"] | names["bools_omitempty"],
+    )
+
+
 # The parts of the k8s.io/api core/v1 types the Go JSON round trip changes; the rest is `Open`
-# (nulls and empty lists dropped: the slices a PodSpec reaches are `omitempty` but for the
-# required ones kept here). ResourceRequirements (and VolumeResourceRequirements) are named
-# `resources` wherever they appear, so that member is described at any depth.
-_K8S = Open(
-    lists_omitempty=True,
-    lists_kept=frozenset({"nodeSelectorTerms", "sources", "monitors", "containers"}),
-)
+# (nulls dropped, and the empty values of `omitempty` fields). ResourceRequirements (and
+# VolumeResourceRequirements) are named `resources` wherever they appear, so that member is
+# described at any depth.
+_K8S = Open(omitempty=_podspec_omitempty())
 
 
 def _pairs(spec: str) -> dict[str, str]:
@@ -184,7 +198,8 @@ _POD_SPEC = _partial(
         name: _CONTAINER if name.endswith("ontainers") else _partial("", f"{key}:", "")
         for name, (key, _) in _POD_MERGE_KEYS.items()
     }
-    | {"imagePullSecrets": _partial("v1.LocalObjectReference", "", "name")},  # omitempty here
+    | {"imagePullSecrets": _partial("v1.LocalObjectReference", "", "name")}  # omitempty here
+    | {"tolerations": _partial("v1.Toleration", "", "key operator value effect")},
 )
 
 

@@ -24,6 +24,7 @@ from generator.merge import (
     merge_pod_spec,
     merge_runtime_containers,
     merge_serving_runtime_and_inference_service_specs,
+    predictor_pod_spec,
     replace_placeholders,
     update_image_tag,
 )
@@ -210,6 +211,53 @@ def test_go_container_writes_lifecycle_hooks_as_go_does():
     assert go_container({"name": "c", "lifecycle": lifecycle})["lifecycle"] == {
         "postStart": {"httpGet": {"path": "/x", "port": 0}},
         "preStop": {"sleep": {"seconds": 0}},
+    }
+
+
+def test_predictor_pod_spec_drops_the_empty_values_go_leaves_out():
+    """corev1.PodSpec through json.Unmarshal and json.Marshal: empty omitempty slices, maps and
+    strings go (podspec_fields.json, by field name); an empty struct pointer, a pointer's zero
+    and a required slice stay."""
+    given = {
+        "tolerations": [{"key": "k", "operator": "Equal", "value": "", "effect": ""}],
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}
+            },
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {"weight": 1, "podAffinityTerm": {"topologyKey": "z", "labelSelector": {
+                        "matchLabels": {}, "matchExpressions": []}}}
+                ]
+            },
+        },
+        "securityContext": {"seLinuxOptions": {"user": "", "role": "r"}, "runAsUser": 0},
+        "volumes": [
+            {"name": "e", "emptyDir": {}},
+            {"name": "c", "csi": {"driver": "d", "volumeAttributes": {}, "readOnly": False}},
+            {"name": "s", "secret": {"secretName": "x", "optional": False, "items": []}},
+        ],
+        "dnsConfig": {"nameservers": [], "options": [{"name": "ndots", "value": "2"}]},
+    }  # fmt: skip
+    assert predictor_pod_spec(given) == {
+        "tolerations": [{"key": "k", "operator": "Equal"}],
+        "affinity": {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}
+            },
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {"weight": 1, "podAffinityTerm": {"topologyKey": "z", "labelSelector": {}}}
+                ]
+            },
+        },
+        "securityContext": {"seLinuxOptions": {"role": "r"}, "runAsUser": 0},
+        "volumes": [
+            {"name": "e", "emptyDir": {}},
+            {"name": "c", "csi": {"driver": "d", "readOnly": False}},
+            {"name": "s", "secret": {"secretName": "x", "optional": False}},
+        ],
+        "dnsConfig": {"options": [{"name": "ndots", "value": "2"}]},
     }
 
 

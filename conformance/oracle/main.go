@@ -114,6 +114,10 @@ func main() {
 		ctrl.SetLogger(logr.Discard())
 	}
 	args, run := os.Args[1:], runCase
+	if len(args) == 1 && args[0] == "podspec-fields" {
+		printPodSpecFields() // gotypes.go
+		return
+	}
 	if len(args) > 0 && args[0] == "llmisvc" {
 		args, run = args[1:], runLLMCase // LLMInferenceService cases (llmisvc.go)
 	}

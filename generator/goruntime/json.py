@@ -72,17 +72,40 @@ class Interface:
     """`interface{}` (or any type this port keeps as raw JSON): kept as it is."""
 
 
+@dataclass(frozen=True, slots=True)
+class OmitEmpty:
+    """Which empty members of an `Open` value go, by JSON name, where every field of that name
+    in the types it stands for is `omitempty` (an empty object is kept but for `maps`: it may
+    be a struct pointer, which `omitempty` keeps)."""
+
+    lists_kept: frozenset[str]  # empty lists go but for these
+    maps: frozenset[str]
+    strings: frozenset[str]
+    zeros: frozenset[str]  # integers and booleans
+
+    def drops(self, name: str, value: Any) -> bool:
+        """Whether `json.Marshal` leaves out member `name` with this value."""
+        cls = value.__class__
+        if cls is list:
+            return not value and name not in self.lists_kept
+        if cls is dict:
+            return not value and name in self.maps
+        if cls is str:
+            return not value and name in self.strings
+        if cls is bool or cls is int:
+            return not value and name in self.zeros
+        return False
+
+
 @dataclass(eq=False, slots=True)
 class Open:
     """A Kubernetes API value described only in part: its `null` members go (the nullable
-    fields of the API types are `omitempty` pointers, slices and maps), the rest is kept; a
-    member named in `members` has that type at any depth. With `lists_omitempty`, an empty
-    list member goes too, but for the names in `lists_kept` (the API types' slices are
-    `omitempty` but for a few; an empty object stays: it may be a pointer to a struct)."""
+    fields of the API types are `omitempty` pointers, slices and maps), and the empty ones
+    `omitempty` names, the rest is kept; a member named in `members` has that type at any
+    depth."""
 
     members: dict[str, Kind] = field(default_factory=dict)
-    lists_omitempty: bool = False
-    lists_kept: frozenset[str] = frozenset()
+    omitempty: OmitEmpty | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,10 +389,17 @@ def _element(value: Any, kind: Kind) -> Any:
 
 def _round_trip_open(value: Any, kind: Open) -> Any:
     if isinstance(value, Mapping):
+        rules = kind.omitempty
+        if rules is None:
+            return {
+                k: round_trip(v, kind.members.get(k, kind))
+                for k, v in value.items()
+                if v is not None
+            }
         return {
             k: round_trip(v, kind.members.get(k, kind))
             for k, v in value.items()
-            if v is not None and not (v == [] and kind.lists_omitempty and k not in kind.lists_kept)
+            if v is not None and not rules.drops(k, v)
         }
     if isinstance(value, list):
         return [round_trip(item, kind) for item in value]

@@ -18,6 +18,7 @@ import copy
 import json
 import os
 import re
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -458,6 +459,18 @@ def test_harness_calls_kserve(call: str) -> None:
     source = "\n".join(p.read_text() for p in sorted(d.ORACLE_SRC.glob("*.go")))
     code = "\n".join(line.split("//")[0] for line in source.splitlines())  # not in a comment
     assert re.search(call, code), f"conformance/oracle no longer calls {call}"
+
+
+def test_the_podspec_omitempty_names_are_k8s_apis(oracle_binary: Path) -> None:
+    """generator/goruntime/podspec_fields.json (which empty values the Go round trip of a
+    PodSpec drops, by field name) is what reflection over k8s.io/api's types gives."""
+    done = subprocess.run(
+        [str(oracle_binary), "podspec-fields"], capture_output=True, text=True, check=True
+    )
+    shipped = REPO_ROOT / "generator" / "goruntime" / "podspec_fields.json"
+    assert json.loads(shipped.read_text()) == json.loads(done.stdout), (
+        f"out of date: {oracle_binary.name} podspec-fields > {shipped.relative_to(REPO_ROOT)}"
+    )
 
 
 def test_allowlist_entries_are_justified() -> None:
