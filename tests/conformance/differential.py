@@ -21,7 +21,7 @@ import yaml
 from helpers import REPO_ROOT
 
 from generator import config as config_mod
-from generator import constants, inputset, load, pipeline, schema
+from generator import constants, inputset, load, pipeline, schema, yamlemit
 from generator.errors import ProblemsFound
 
 ORACLE_SRC = REPO_ROOT / "conformance" / "oracle"
@@ -119,8 +119,14 @@ def mode_config_file(directory: Path, mode: str) -> Path:
         "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
         "data": {"deploy": json.dumps({"defaultDeploymentMode": mode})},
     }
-    path.write_text(yaml.safe_dump(doc))
+    path.write_text(dump_all([doc]))
     return path
+
+
+def dump_all(docs: Sequence[Mapping[str, Any]]) -> str:
+    """A YAML stream both sides read as `docs`: every string a Go (or any YAML 1.1) reader
+    would take for something else quoted (PyYAML's dumper leaves `y` and `1e3` plain)."""
+    return "---\n".join(yamlemit.dump(doc) for doc in docs)
 
 
 def _stored(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -175,7 +181,9 @@ def prepare_oracle_case(case: Case, directory: Path, mode_file: Path) -> None:
         inputs.trained_models,  # and so are these
     ):
         docs += [_stored(item.doc) for item in kind_list]
-    (directory / "objects.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    # JSON, not YAML: Go's YAML 1.1 reader would take a string such as `y` for a boolean.
+    text = "\n".join(json.dumps(doc, sort_keys=True) for doc in docs)
+    (directory / "objects.yaml").write_text(text + "\n")
     if case.knative_domain:  # --knative-domain: config-domain is this one default domain
         (directory / "oracle.json").write_text(json.dumps({"domain": case.knative_domain}))
 

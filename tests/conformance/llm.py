@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
 from helpers import REPO_ROOT
 
 from conformance import differential as d
@@ -83,7 +82,7 @@ def options_file(directory: Path) -> Path:
         "metadata": {"name": "inferenceservice-config", "namespace": KSERVE_NAMESPACE},
         "data": {"llmisvcRender": json.dumps(RENDER_OPTIONS)},
     }
-    path.write_text(yaml.safe_dump(doc))
+    path.write_text(d.dump_all([doc]))
     return path
 
 

@@ -136,7 +136,7 @@ def generated_llm_cases(request: pytest.FixtureRequest) -> list[llm.Case]:
     cases = []
     for i, docs in enumerate(strategies.generate(count)):
         path = root / f"llmisvc-{i:05d}.yaml"
-        path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+        path.write_text(d.dump_all(docs))
         tags = "".join(f"+{t}" for t in strategies.tags(docs[0]))
         namespace = str(docs[0]["metadata"]["namespace"])
         cases.append(llm.Case(f"generated-llmisvc/{i:05d}{tags}", (str(path),), namespace))
