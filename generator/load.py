@@ -1,9 +1,11 @@
 """Read the input set: discover files, parse YAML/JSON streams, classify documents.
 
 The only stage that reads user files. Every document keeps its file and line so any later
-problem can name them. YAML keeps its 1.1 meaning (what Kubernetes reads), except that
-timestamps stay strings (as the API server sees them) and duplicate keys are errors (the API
-server's strict decoding rejects them; a silent "last one wins" hides typos).
+problem can name them. A plain scalar means what it means to kubectl (sigs.k8s.io/yaml over
+go-yaml v2, then JSON: `generator.goruntime.yamlv2.plain_value`): YAML 1.1 with `y`/`n`
+booleans and Go's number syntax (`1e3` and `0o17` are numbers, `1:30` is a string), an integral
+float is an integer, a timestamp stays a string. Duplicate keys are errors (the API server's
+strict decoding rejects them; a silent "last one wins" hides typos).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import yaml
 
 from generator import constants
 from generator.errors import Invalid, Notice, ObjectRef, Problem, Source
+from generator.goruntime import yamlv2
 
 try:  # libyaml is an order of magnitude faster; fall back so a bare install still works
     from yaml import CSafeLoader as _BaseLoader
@@ -70,15 +73,42 @@ DEFAULT_LIMITS = Limits()
 LIMITS: ContextVar[Limits] = ContextVar("LIMITS", default=DEFAULT_LIMITS)
 
 _TAG = "tag:yaml.org,2002:"
+# A plain scalar that is not a string as kubectl reads it (go-yaml v2): a number, a boolean or
+# null, built by `yamlv2.plain_value`.
+_PLAIN = "tag:kserve-gitops,2026:plain"
 # Plain data only: what JSON (and so the Kubernetes API) can hold. Timestamps stay strings.
 _DATA_TAGS = frozenset(
-    _TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
-)
+    (*(_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")),
+     _PLAIN)
+)  # fmt: skip
 _KEY_TAGS = frozenset((_TAG + "str", _TAG + "merge"))
+# The first characters of the plain scalars go-yaml v2 may read as something else than a string.
+_NOT_ALWAYS_STR = frozenset("+-.0123456789yYnNtTfFoO~")
+_NUMBER_START = frozenset("+-.0123456789")
+
+
+def _plain_tag(value: str) -> str:
+    """The tag of a plain scalar as kubectl reads it: go-yaml v2 resolves it (YAML 1.1 with
+    `y`/`n` booleans, Go's number syntax, no base-60 numbers; `1e3` is a number, `1:30` and
+    `0o17`'s neighbours as Go's strconv decides), not PyYAML's YAML 1.1 patterns."""
+    if value == "<<":
+        return _TAG + "merge"
+    if value and value[0] not in _NOT_ALWAYS_STR:
+        return _TAG + "str"
+    if len(value) > LIMITS.get().number_digits and value[0] in _NUMBER_START:
+        # never converted: a number this long is refused by its length (check_node)
+        return _PLAIN if yamlv2.is_number(value) else _TAG + "str"
+    return _TAG + "str" if isinstance(yamlv2.plain_value(value), str) else _PLAIN
 
 
 class InputLoader(_BaseLoader):
-    """Safe loader: timestamps as strings, duplicate mapping keys rejected."""
+    """Safe loader: plain scalars read as kubectl reads them, timestamps as strings, duplicate
+    mapping keys rejected."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _plain_tag(value)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
 
 
 class _KeyError(yaml.constructor.ConstructorError):
@@ -151,6 +181,17 @@ def _construct_float(loader: InputLoader, node: yaml.ScalarNode) -> float:
     return float(value)
 
 
+def _construct_plain(loader: InputLoader, node: yaml.ScalarNode) -> Any:
+    value = yamlv2.plain_value(node.value)
+    if isinstance(value, float) and (value != value or value in (_INF, -_INF)):
+        # JSON (and so every Kubernetes object) has no NaN or Infinity.
+        raise yaml.constructor.ConstructorError(
+            None, None, "NaN and Infinity are not JSON numbers", node.start_mark
+        )
+    return value
+
+
+InputLoader.add_constructor(_PLAIN, _construct_plain)
 InputLoader.add_constructor(_TAG + "map", _construct_mapping)
 InputLoader.add_constructor(_TAG + "timestamp", _construct_timestamp)
 InputLoader.add_constructor(_TAG + "float", _construct_float)
@@ -213,7 +254,7 @@ def check_node(root: yaml.Node, limits: Limits) -> None:
 def _check_scalar(node: yaml.ScalarNode, line: int, limits: Limits) -> None:
     if len(node.value) > limits.scalar_chars:
         raise LimitExceeded(line, f"a value longer than {limits.scalar_chars} characters")
-    if node.tag == _TAG + "int" and len(node.value) > limits.number_digits:
+    if node.tag in (_TAG + "int", _PLAIN) and len(node.value) > limits.number_digits:
         raise LimitExceeded(line, f"a number longer than {limits.number_digits} digits")
     what = _TYPED_SCALARS.get(node.tag)
     if what is not None and not _fits_tag(node):
@@ -424,7 +465,7 @@ class _FastLoader(_BaseLoader):
             return _STR  # quoted (or tagged `!`): a string, as BaseResolver.resolve decides
         tag = _RESOLVED.get(value)
         if tag is None:
-            tag = _BaseLoader.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call]
+            tag = _plain_tag(value)
             if len(value) <= 64:  # bounded: hostile input cannot grow it without end
                 if len(_RESOLVED) >= _RESOLVED_MAX:
                     _RESOLVED.clear()
@@ -523,6 +564,13 @@ def _typed_scalar(loader: _FastLoader, max_digits: int) -> Any:
     """typed(node, tag, value): a scalar that is not a string, as the checked path builds it."""
 
     def typed(node: Any, tag: str, value: str) -> Any:
+        if tag == _PLAIN:
+            if len(value) > max_digits:
+                raise _Defer
+            plain = yamlv2.plain_value(value)
+            if plain.__class__ is float and (plain != plain or plain in (_INF, -_INF)):
+                raise _Defer  # not JSON
+            return plain
         if tag == _INT:
             if len(value) > max_digits:
                 raise _Defer

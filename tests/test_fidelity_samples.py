@@ -361,3 +361,43 @@ def test_a_custom_explainer_container_is_written_as_go_writes_it(
     container = pod_spec(workload(objects, "probed-explainer"))["containers"][0]
     assert container["readinessProbe"] == {"tcpSocket": {"port": 8080}}
     assert container["securityContext"] == {"capabilities": {}}
+
+
+# --- plain scalars as kubectl reads them (go-yaml v2, then JSON) ------------------------------
+
+KUBECTL_SCALARS = """apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: scalars
+spec:
+  predictor:
+    minReplicas: 1.0
+    model:
+      modelFormat:
+        name: sklearn
+      storageUri: gs://bucket/model
+      resources:
+        requests:
+          cpu: 2e0
+          memory: 128974848
+        limits:
+          cpu: 1.0
+          memory: 129e6
+"""
+
+
+def test_plain_scalars_mean_what_they_mean_to_kubectl(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`129e6` and `2e0` are numbers to go-yaml v2 (PyYAML's YAML 1.1 reads strings), and
+    `1.0` is the integer 1 once kubectl has made JSON of it (a float would not fit the CRD's
+    integer or int-or-string): KServe, reading what the API server stored, writes the
+    quantities 129M, 2 and 1 (found by the differential suite)."""
+    source = tmp_path / "isvc.yaml"
+    source.write_text(KUBECTL_SCALARS)
+    objects, _ = render(capsys, tmp_path, source, mode="Standard")
+    resources = pod_spec(workload(objects, "scalars-predictor"))["containers"][0]["resources"]
+    assert resources == {
+        "requests": {"cpu": "2", "memory": "128974848"},
+        "limits": {"cpu": "1", "memory": "129M"},
+    }

@@ -118,6 +118,10 @@ func main() {
 		printPodSpecFields() // gotypes.go
 		return
 	}
+	if len(args) > 0 && args[0] == "yaml-to-json" {
+		printYAMLAsJSON(args[1:]) // gotypes.go
+		return
+	}
 	if len(args) > 0 && args[0] == "llmisvc" {
 		args, run = args[1:], runLLMCase // LLMInferenceService cases (llmisvc.go)
 	}

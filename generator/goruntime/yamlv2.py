@@ -114,6 +114,22 @@ def resolve(text: str) -> Any:
     return text
 
 
+def is_number(text: str) -> bool:
+    """Whether go-yaml v2 reads the plain scalar `text` as a number, without converting it."""
+    plain = text.replace("_", "")
+    return bool(_GO_INT.fullmatch(plain) or _YAML_FLOAT.fullmatch(plain)) or text in _SPECIAL_FLOATS
+
+
+def plain_value(text: str) -> Any:
+    """A plain scalar as the API server gets it from `kubectl apply` (sigs.k8s.io/yaml): go-yaml
+    v2's value, then the JSON round trip (an integral float is an integer). NaN and Infinity
+    stay floats: JSON has no text for them, so the caller refuses them."""
+    value = resolve(text)
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return value
+    return _json_number(value)
+
+
 def _is_timestamp_string(text: str) -> bool:
     return bool(text) and text[0] in "+-0123456789" and _timestamp(text)
 

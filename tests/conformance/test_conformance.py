@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import random
 import re
 import subprocess
 import time
@@ -31,6 +32,7 @@ from helpers import REPO_ROOT
 
 from conformance import differential as d
 from conformance import strategies
+from generator import load
 
 GOLDEN = REPO_ROOT / "tests" / "golden"
 EXAMPLES = REPO_ROOT / "examples"
@@ -162,7 +164,7 @@ def _write_generated(
     cases = []
     for i, (docs, mode) in enumerate(drawn):
         path = root / f"isvc-{i:05d}.yaml"
-        path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+        path.write_text(d.dump_all(docs))
         tags = "".join(f"+{t}" for t in strategies.tags(docs[0]))
         cases.append(d.Case(f"{folder}/{i:05d}{tags}", (str(path),), mode))
     return cases
@@ -471,6 +473,73 @@ def test_the_podspec_omitempty_names_are_k8s_apis(oracle_binary: Path) -> None:
     assert json.loads(shipped.read_text()) == json.loads(done.stdout), (
         f"out of date: {oracle_binary.name} podspec-fields > {shipped.relative_to(REPO_ROOT)}"
     )
+
+
+# Plain scalars whose meaning differs between YAML readers (go-yaml v2, PyYAML's YAML 1.1, the
+# YAML 1.2 core schema), and random texts over the characters numbers, booleans and base-60
+# numbers are made of.
+ODD_SCALARS = (
+    "y Y n N yes No ON off true True TRUE False null Null NULL ~ 0o17 0O17 0x1F 0X1f 0b101 "
+    "017 08 09 019 1_000 1__0 _1 1:30 1:30.5 -1:30 1e3 1E3 1.5e3 1.0 -1E-3 +.5 .5 1. 0.0 -0.0 "
+    "-0 +0 +1 1e+3 1e-0 12e 0x 0b_ -0x_ 2001-12-14 2001-12-14T21:59:43.10-05:00 2001-13-45 "
+    "18446744073709551615 9223372036854775807 9223372036854775808 -9223372036854775809 1e21 "
+    "1e20 123456789012345678901234567890 = . - + .e3 0.5e-3 1_2.3_4"
+).split()
+
+
+def _odd_scalar_files(folder: Path) -> list[Path]:
+    """A file per scalar (one that either reader refuses leaves out only itself)."""
+    rng = random.Random(20261207)
+    texts = list(ODD_SCALARS)
+    texts += ["".join(rng.choices("0123456789+-._eExXoObB:yYnN", k=rng.randint(1, 6)))
+              for _ in range(1000)]  # fmt: skip
+    paths = []
+    for i, text in enumerate(dict.fromkeys(texts)):
+        paths.append(folder / f"scalar-{i:04d}.yaml")
+        paths[-1].write_text(f"key: {text}\n")
+    return paths
+
+
+def _stored_numbers(value: Any) -> Any:
+    """Numbers as the API server decodes JSON text: an integer literal outside int64 is a float
+    (Go prints an integral float64 under 1e21 as an integer literal)."""
+    if isinstance(value, list):
+        return [_stored_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _stored_numbers(v) for k, v in value.items()}
+    if type(value) is int and not -(2**63) <= value < 2**63:
+        return float(value)
+    return value
+
+
+def test_inputs_are_read_as_kubectl_reads_them(oracle_binary: Path, tmp_path: Path) -> None:
+    """Every published sample, and plain scalars of every odd kind, load as sigs.k8s.io/yaml
+    (go-yaml v2, then JSON) reads them for `kubectl apply`: the same values of the same JSON
+    types. Files kubectl cannot read, or that ours refuses (duplicate keys, NaN, limits), are
+    left out: both refuse those, with their own words."""
+    files = _odd_scalar_files(tmp_path)
+    files += sorted(
+        p
+        for folder in ("examples", "examples-invalid", "fidelity", "docs-samples", "docs-website")
+        for p in (REFERENCE / folder).rglob("*.yaml")
+    )
+    done = subprocess.run(
+        [str(oracle_binary), "yaml-to-json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    compared = 0
+    for line in done.stdout.splitlines():
+        kubectl = json.loads(line)
+        ours, problems = load.parse_stream(Path(kubectl["file"]).read_text(), kubectl["file"])
+        if kubectl.get("error") or problems:
+            continue
+        as_json = json.dumps([d.doc for d in ours], sort_keys=True)
+        theirs = json.dumps(_stored_numbers(kubectl["docs"]), sort_keys=True)
+        assert as_json == theirs, kubectl["file"]
+        compared += 1
+    assert compared > 800
 
 
 def test_allowlist_entries_are_justified() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import cli
+from generator import cli, yamlemit
 from generator.llmisvc.multi_node import lws_size
 
 MAIN = {"name": "main", "image": "vllm/vllm-openai:latest"}
@@ -20,7 +20,7 @@ def render(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], *docs: dict[str, Any]
 ) -> tuple[int, dict[tuple[str, str], dict[str, Any]], str]:
     path = tmp_path / "in.yaml"
-    path.write_text(yaml.safe_dump_all(docs))
+    path.write_text("---\n".join(yamlemit.dump(doc) for doc in docs))  # `y` quoted, for Go
     with pytest.raises(SystemExit) as exited:
         cli.main(["render", "--namespace", "demo", "--allow-cluster-scoped", str(path)])
     out, err = capsys.readouterr()
