@@ -471,10 +471,12 @@ def model_container(model: Mapping[str, Any]) -> dict[str, Any]:
 def predictor_pod_spec(predictor: Mapping[str, Any]) -> dict[str, Any]:
     """The PodSpec inlined in a component's spec (PredictorSpec, TransformerSpec, ExplainerSpec)
     as KServe's controller reads it into a `corev1.PodSpec` and writes it out (a new copy)."""
-    pod_spec: dict[str, Any] = round_trip(
-        {k: v for k, v in predictor.items() if k in POD_SPEC_FIELDS}, _POD_SPEC
-    )
+    pod_spec: dict[str, Any] = round_trip(_pod_spec_fields(predictor), _POD_SPEC)
     return pod_spec
+
+
+def _pod_spec_fields(spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in spec.items() if k in POD_SPEC_FIELDS}
 
 
 def go_container(container: Mapping[str, Any]) -> dict[str, Any]:
@@ -505,7 +507,7 @@ def build_pod_spec(
         model_container(model),
         c.INFERENCE_SERVICE_CONTAINER_NAME,
         runtime_spec,
-        predictor_pod_spec(predictor),
+        _pod_spec_fields(predictor),  # MergePodSpec reads it as a corev1.PodSpec
         "spec.predictor.model",
     )
     if isinstance(merged, Invalid):

@@ -399,7 +399,7 @@ def _round_trip_open(value: Any, kind: Open) -> Any:
         return {
             k: round_trip(v, kind.members.get(k, kind))
             for k, v in value.items()
-            if v is not None and not rules.drops(k, v)
+            if v is not None and (v or not rules.drops(k, v))  # only empty values may go
         }
     if isinstance(value, list):
         return [round_trip(item, kind) for item in value]
