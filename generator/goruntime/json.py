@@ -100,9 +100,9 @@ class OmitEmpty:
 @dataclass(eq=False, slots=True)
 class Open:
     """A Kubernetes API value described only in part: its `null` members go (the nullable
-    fields of the API types are `omitempty` pointers, slices and maps), and the empty ones
-    `omitempty` names, the rest is kept; a member named in `members` has that type at any
-    depth."""
+    fields of the API types are `omitempty` pointers, slices and maps), and so do the empty
+    values `omitempty` lists by name; the rest is kept. A member named in `members` has that
+    type at any depth."""
 
     members: dict[str, Kind] = field(default_factory=dict)
     omitempty: OmitEmpty | None = None
