@@ -152,6 +152,10 @@ _LIFECYCLE = _pointer_to(
     Field("postStart", _LIFECYCLE_HANDLER, omitempty=True),
     Field("preStop", _LIFECYCLE_HANDLER, omitempty=True),
 )
+# References by name whose LocalObjectReference.name is omitempty: the JSON name `name` is
+# required in other core types, so the by-name rule of _K8S cannot drop an empty one.
+_KEY_REF = _pointer_to("v1.KeySelector", Field("name", STRING, omitempty=True))
+_NAME_REF = _pointer_to("v1.LocalObjectReference", Field("name", STRING, omitempty=True))
 _CONTAINER = _with_pointers(
     _partial(
         "v1.Container",
@@ -159,11 +163,20 @@ _CONTAINER = _with_pointers(
         "image command args workingDir ports envFrom env resizePolicy restartPolicyRules "
         "volumeMounts volumeDevices terminationMessagePath terminationMessagePolicy "
         "imagePullPolicy stdin stdinOnce tty",
-        env=_partial("v1.EnvVar", "name:", "value"),
+        env=_with_pointers(
+            _partial("v1.EnvVar", "name:", "value"),
+            valueFrom=_pointer_to(
+                "v1.EnvVarSource",
+                Field("configMapKeyRef", _KEY_REF, omitempty=True),
+                Field("secretKeyRef", _KEY_REF, omitempty=True),
+            ),
+        ),
         ports=_partial("v1.ContainerPort", "containerPort:0", "name hostPort protocol hostIP"),
         volumeMounts=_partial("v1.VolumeMount", "name: mountPath:", "readOnly subPath subPathExpr"),
         volumeDevices=_partial("v1.VolumeDevice", "name: devicePath:", ""),
-        envFrom=_partial("v1.EnvFromSource", "", "prefix"),
+        envFrom=_with_pointers(
+            _partial("v1.EnvFromSource", "", "prefix"), configMapRef=_NAME_REF, secretRef=_NAME_REF
+        ),
     ),
     livenessProbe=_PROBE,
     readinessProbe=_PROBE,
@@ -199,7 +212,16 @@ _POD_SPEC = _partial(
         for name, (key, _) in _POD_MERGE_KEYS.items()
     }
     | {"imagePullSecrets": _partial("v1.LocalObjectReference", "", "name")}  # omitempty here
-    | {"tolerations": _partial("v1.Toleration", "", "key operator value effect")},
+    | {"tolerations": _partial("v1.Toleration", "", "key operator value effect")}
+    | {
+        "volumes": _with_pointers(
+            _partial("v1.Volume", "name:", ""),
+            secret=_pointer_to(
+                "v1.SecretVolumeSource", Field("secretName", STRING, omitempty=True)
+            ),
+            configMap=_NAME_REF,  # ConfigMapVolumeSource: the reference inline
+        )
+    },
 )
 
 

@@ -216,8 +216,8 @@ def test_go_container_writes_lifecycle_hooks_as_go_does():
 
 def test_predictor_pod_spec_drops_the_empty_values_go_leaves_out():
     """corev1.PodSpec through json.Unmarshal and json.Marshal: empty omitempty slices, maps and
-    strings go (podspec_fields.json, by field name); an empty struct pointer, a pointer's zero
-    and a required slice stay."""
+    strings go (podspec_fields.json, by field name, and the described references' names); an
+    empty struct pointer, a pointer's zero and a required slice stay."""
     given = {
         "tolerations": [{"key": "k", "operator": "Equal", "value": "", "effect": ""}],
         "affinity": {
@@ -236,8 +236,13 @@ def test_predictor_pod_spec_drops_the_empty_values_go_leaves_out():
             {"name": "e", "emptyDir": {}},
             {"name": "c", "csi": {"driver": "d", "volumeAttributes": {}, "readOnly": False}},
             {"name": "s", "secret": {"secretName": "x", "optional": False, "items": []}},
+            {"name": "t", "secret": {"secretName": ""}, "configMap": {"name": ""}},
         ],
         "dnsConfig": {"nameservers": [], "options": [{"name": "ndots", "value": "2"}]},
+        "containers": [{"name": "c", "env": [
+            {"name": "A", "valueFrom": {"configMapKeyRef": {"name": "", "key": "k"}}},
+            {"name": "B", "valueFrom": {"secretKeyRef": {"name": "", "key": "k"}}},
+        ], "envFrom": [{"configMapRef": {"name": ""}, "prefix": ""}]}],
     }  # fmt: skip
     assert predictor_pod_spec(given) == {
         "tolerations": [{"key": "k", "operator": "Equal"}],
@@ -256,8 +261,19 @@ def test_predictor_pod_spec_drops_the_empty_values_go_leaves_out():
             {"name": "e", "emptyDir": {}},
             {"name": "c", "csi": {"driver": "d", "readOnly": False}},
             {"name": "s", "secret": {"secretName": "x", "optional": False}},
+            {"name": "t", "secret": {}, "configMap": {}},
         ],
         "dnsConfig": {"options": [{"name": "ndots", "value": "2"}]},
+        "containers": [
+            {
+                "name": "c",
+                "env": [
+                    {"name": "A", "valueFrom": {"configMapKeyRef": {"key": "k"}}},
+                    {"name": "B", "valueFrom": {"secretKeyRef": {"key": "k"}}},
+                ],
+                "envFrom": [{"configMapRef": {}}],
+            }
+        ],
     }
 
 

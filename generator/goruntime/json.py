@@ -453,7 +453,12 @@ def _round_trip_struct(value: Mapping[str, Any], kind: Struct) -> dict[str, Any]
         if spec is None:
             if item is not None and kind.rest is not None:
                 rest = kind.rest
-                member = rest.members.get(key, rest) if isinstance(rest, Open) else rest
+                if isinstance(rest, Open):
+                    if not item and rest.omitempty and rest.omitempty.drops(key, item):
+                        continue  # an empty value the open rest's names leave out
+                    member = rest.members.get(key, rest)
+                else:
+                    member = rest
                 out[key] = round_trip(item, member)
         elif item is not None and not (spec.omitempty and is_empty(item, spec.kind)):
             out[key] = round_trip(item, spec.kind)
