@@ -28,8 +28,8 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from generator.data import copy_data
 from generator.errors import InternalError, Problem, Source
+from generator.goruntime import yamlv2
 from generator.load import InputLoader as _Loader  # duplicate keys refused, as in the input
 from generator.load import yaml_error
 
@@ -375,7 +375,8 @@ class Renderer:
             match = self._token.fullmatch(node)
             if match is None:
                 raise _Fallback
-            return copy_data(slots[int(match.group(1))])
+            # as the text path reads the value's JSON: numbers as a Go reader gets them
+            return yamlv2.json_numbers(slots[int(match.group(1))])
         if isinstance(node, dict):
             out = {}
             for key, value in node.items():

@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.goruntime import yamlv2
 from generator.render import Renderer, TemplateError, check_rendered, make_environment, yaml_value
 
 HOSTILE = [
@@ -160,7 +161,8 @@ def test_token_and_json_paths_agree(value: object) -> None:
     fast = renderer.render_object("cm.yaml.j2", values, "ConfigMap", "n", "ns")
     slow = check_rendered("cm.yaml.j2", template.render(values), "ConfigMap", "n", "ns")
     assert fast == slow
-    assert fast["data"]["value"] == value
+    # the value as a Go reader gets it through JSON (an int beyond int64 is a float)
+    assert fast["data"]["value"] == yamlv2.json_numbers(value)
 
 
 def test_a_value_spliced_into_a_string_falls_back_to_json(tmp_path: Path) -> None:

@@ -184,6 +184,22 @@ def _key(key: Any) -> str:
     raise ValueError(f"unsupported map key of type {type(key).__name__}")
 
 
+def json_numbers(value: Any) -> Any:
+    """`value` (JSON-shaped data, a new copy) as a Go reader gets it through JSON: a number is
+    an int when its JSON text is an int64, else a float. (`_json_number`, with the common
+    types first: it runs on every value a template renders.)"""
+    cls = value.__class__
+    if cls is str or cls is bool or value is None:
+        return value
+    if cls is dict:
+        return {k: json_numbers(v) for k, v in value.items()}
+    if cls is list:
+        return [json_numbers(v) for v in value]
+    if cls is int:
+        return value if _INT64[0] <= value <= _INT64[1] else float(value)
+    return _json_number(value)
+
+
 def _json_number(value: Any) -> Any:
     """The value after encoding/json and the Unstructured decoder: an int when its JSON text
     is an int64, else a float."""
