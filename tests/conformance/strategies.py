@@ -7,7 +7,8 @@ custom containers, transformer and explainer, canaries, storage URI schemes, ann
 autoscaling, ingress, logging, batching, agent, modelcar, GPUs and node selectors, and invalid
 values (the two sides must refuse them with the same text). Further strategies add
 inferenceservice-config variations, storage credentials with pod-spec fields,
-ServingRuntimes of the input set, and InferenceGraphs.
+ServingRuntimes of the input set, InferenceGraphs, TrainedModels, several storage URIs, and
+pod specs full of Go's zero values.
 """
 
 from __future__ import annotations
@@ -1128,3 +1129,130 @@ def generate_storage_uris(
 ) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `storage_uris_case`."""
     return _drawn_cases(storage_uris_case(), count, fixed_seed)
+
+
+# --- Go's zero values in pod specs: probes, hooks, empty values ---------------------------------
+
+# Probe handlers with and without a port (a port left out is written as 0 by KServe, which a
+# Deployment refuses), and the timings' zeros, which omitempty drops.
+_PROBES = (
+    {"httpGet": {"path": "/ready"}},
+    {"httpGet": {"path": "/ready", "port": 8080, "scheme": "", "host": ""}},
+    {"httpGet": {"port": "http1", "httpHeaders": [{"name": "X", "value": ""}]}},
+    {"tcpSocket": {"port": 8080}},
+    {"exec": {"command": ["true"]}},
+    {"exec": {"command": []}},
+    {"grpc": {"port": 9000}},
+)
+_ZERO_VALUES: dict[str, tuple[Any, ...]] = {
+    "tolerations": (
+        [{"key": "k", "operator": "Equal", "value": "", "effect": ""}],
+        [{"operator": "Exists", "tolerationSeconds": 0}],
+    ),
+    "affinity": (
+        {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "weight": 1,
+                        "podAffinityTerm": {
+                            "topologyKey": "z",
+                            "labelSelector": {"matchLabels": {}, "matchExpressions": []},
+                        },
+                    }
+                ]
+            }
+        },
+        {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [{"key": "k", "operator": "In", "values": ["a"]}],
+                            "matchFields": [],
+                        }
+                    ]
+                }
+            }
+        },
+    ),
+    "securityContext": (
+        {"runAsUser": 0, "seLinuxOptions": {"user": "", "role": "r"}, "supplementalGroups": []},
+        {"fsGroup": 1000, "sysctls": []},
+    ),
+    "volumes": (
+        [
+            {"name": "scratch", "emptyDir": {}},
+            {"name": "s", "secret": {"secretName": "", "items": []}},
+        ],
+        [{"name": "c", "configMap": {"name": "", "defaultMode": 420, "optional": False}}],
+        [{"name": "p", "projected": {"sources": []}}],
+    ),
+    "dnsConfig": (
+        {"nameservers": [], "searches": [], "options": [{"name": "ndots", "value": "2"}]},
+    ),
+    "nodeSelector": ({},),
+}
+_CONTAINER_ZERO_VALUES: dict[str, tuple[Any, ...]] = {
+    "env": (
+        [
+            {"name": "A", "valueFrom": {"configMapKeyRef": {"name": "", "key": "k"}}},
+            {"name": "B", "value": ""},
+        ],
+        [
+            {
+                "name": "C",
+                "valueFrom": {"secretKeyRef": {"name": "s", "key": "k", "optional": False}},
+            }
+        ],
+    ),
+    "envFrom": ([{"configMapRef": {"name": ""}, "prefix": ""}],),
+    "securityContext": ({"capabilities": {"drop": [], "add": []}, "privileged": False},),
+    "args": ([],),
+    "workingDir": ("",),
+}
+
+
+@st.composite
+def zero_values_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A model-spec or custom-container predictor (and now and then a custom transformer) with
+    probes and pod-spec fields full of Go's zero values: what json.Marshal writes (a probe's
+    port 0) and what omitempty drops (empty strings, lists and maps). No lifecycle hooks: the
+    Knative Service schema has no such field, and a render refuses what KServe would send."""
+    custom = draw(st.booleans())
+    container: dict[str, Any] = (
+        {"name": "kserve-container", "image": "example.com/model:1",
+         "ports": [{"containerPort": 8080, "name": "http1", "protocol": "TCP"}]}
+        if custom
+        else {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://bucket/model"}
+    )  # fmt: skip
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        if _one_in(draw, 3):
+            timings = draw(st.sampled_from(({}, {"periodSeconds": 0}, {"failureThreshold": 3})))
+            container[probe] = {**draw(st.sampled_from(_PROBES)), **timings}
+    for name, options in _CONTAINER_ZERO_VALUES.items():
+        if _one_in(draw, 3):
+            container[name] = draw(st.sampled_from(options))
+    predictor: dict[str, Any] = {"containers": [container]} if custom else {"model": container}
+    for name, options in _ZERO_VALUES.items():
+        if _one_in(draw, 3):
+            predictor[name] = draw(st.sampled_from(options))
+    spec: dict[str, Any] = {"predictor": predictor}
+    if _one_in(draw, 4):
+        transformer: dict[str, Any] = {"name": "kserve-container", "image": "example.com/t:1"}
+        transformer["readinessProbe"] = draw(st.sampled_from(_PROBES))
+        spec["transformer"] = {"containers": [transformer]}
+    name = draw(st.sampled_from(("zeros", "probed")))
+    return [{
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": spec,
+    }]  # fmt: skip
+
+
+def generate_zero_values(
+    count: int, fixed_seed: int = 20267
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `zero_values_inference_service`."""
+    return _drawn_cases(zero_values_inference_service(), count, fixed_seed)

@@ -284,6 +284,17 @@ def test_generated_storage_uris_match_kserve(
     )
 
 
+def test_generated_zero_values_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """A third as many InferenceServices whose probes and pod-spec fields hold Go's zero
+    values: a probe's port left out (KServe writes 0), and the empty strings, lists and maps
+    omitempty drops, in model, custom and transformer containers."""
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_zero_values, 3, "zerovalues"
+    )
+
+
 def _generated_match_kserve(
     oracle_binary: Path,
     rules: list[d.Rule],
