@@ -127,12 +127,16 @@ _HTTP_GET = _pointer_to(
 _TCP_SOCKET = _pointer_to(
     "v1.TCPSocketAction", Field("port", INT32), Field("host", STRING, omitempty=True)
 )
+# The handlers a probe (ProbeHandler) and a lifecycle hook (LifecycleHandler) share.
 _EXEC = _pointer_to("v1.ExecAction", Field("command", Slice(STRING), omitempty=True))
-_PROBE = _pointer_to(
-    "v1.Probe",
+_HANDLERS = (
     Field("exec", _EXEC, omitempty=True),
     Field("httpGet", _HTTP_GET, omitempty=True),
     Field("tcpSocket", _TCP_SOCKET, omitempty=True),
+)
+_PROBE = _pointer_to(
+    "v1.Probe",
+    *_HANDLERS,
     Field("grpc", _pointer_to("v1.GRPCAction", Field("port", INT32)), omitempty=True),
     *(
         Field(name, INT32, omitempty=True)
@@ -142,9 +146,7 @@ _PROBE = _pointer_to(
 )
 _LIFECYCLE_HANDLER = _pointer_to(
     "v1.LifecycleHandler",
-    Field("exec", _EXEC, omitempty=True),
-    Field("httpGet", _HTTP_GET, omitempty=True),
-    Field("tcpSocket", _TCP_SOCKET, omitempty=True),
+    *_HANDLERS,
     Field("sleep", _pointer_to("v1.SleepAction", Field("seconds", INT64)), omitempty=True),
 )
 _LIFECYCLE = _pointer_to(

@@ -55,9 +55,7 @@ class _Str(str):
 
 def _parse_int(text: str) -> int | None:
     """`strconv.ParseInt(text, 0, 64)` then `ParseUint`: base prefixes, legacy octal, sign."""
-    match = re.fullmatch(
-        r"([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)", text
-    )
+    match = _GO_INT.fullmatch(text)
     if match is None:
         return None
     sign, digits = match.groups()
@@ -127,7 +125,7 @@ def plain_value(text: str) -> Any:
     value = resolve(text)
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return value
-    return _json_number(value)
+    return json_numbers(value)
 
 
 def _is_timestamp_string(text: str) -> bool:
@@ -185,9 +183,9 @@ def _key(key: Any) -> str:
 
 
 def json_numbers(value: Any) -> Any:
-    """`value` (JSON-shaped data, a new copy) as a Go reader gets it through JSON: a number is
-    an int when its JSON text is an int64, else a float. (`_json_number`, with the common
-    types first: it runs on every value a template renders.)"""
+    """`value` (JSON-shaped data, a new copy) as a Go reader gets it through encoding/json and
+    the Unstructured decoder: a number is an int when its JSON text is an int64, else a float.
+    The common types come first: it runs on every value a template renders."""
     cls = value.__class__
     if cls is str or cls is bool or value is None:
         return value
@@ -197,26 +195,19 @@ def json_numbers(value: Any) -> Any:
         return [json_numbers(v) for v in value]
     if cls is int:
         return value if _INT64[0] <= value <= _INT64[1] else float(value)
-    return _json_number(value)
-
-
-def _json_number(value: Any) -> Any:
-    """The value after encoding/json and the Unstructured decoder: an int when its JSON text
-    is an int64, else a float."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return str(value) if isinstance(value, _Str) else value
-    if isinstance(value, int):
-        return value if _INT64[0] <= value <= _INT64[1] else float(value)
+    if isinstance(value, dict):  # subclasses: plain dicts and lists come back
+        return {k: json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_numbers(v) for v in value]
+    if isinstance(value, str):
+        return str(value)  # _Str: quoted in the source, a plain string once read
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise ValueError(f"json: unsupported value: {format_float(value)}")
         text = _integral_text(value)
         if text is not None and _INT64[0] <= int(text) <= _INT64[1]:
             return int(text)
-        return value
-    if isinstance(value, list):
-        return [_json_number(v) for v in value]
-    return {k: _json_number(v) for k, v in value.items()}
+    return value
 
 
 def load(text: str) -> Any:
@@ -225,7 +216,7 @@ def load(text: str) -> Any:
     node = next(iter(yaml.compose_all(text, Loader=_Loader)), None)  # go-yaml reads the first
     if node is None:
         return None
-    return _json_number(_construct(node))
+    return json_numbers(_construct(node))
 
 
 # --- dump ----------------------------------------------------------------------------------
