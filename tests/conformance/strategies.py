@@ -87,6 +87,16 @@ NAMES = st.sampled_from(("m", "isvc-a", "sklearn-iris", "model-1", "x" * 40, "Ba
 NAMESPACES = st.sampled_from(("default", "team-a"))
 
 
+def _inference_service(metadata: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """A v1beta1 InferenceService document."""
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": metadata,
+        "spec": spec,
+    }
+
+
 def _resources(draw: st.DrawFn) -> dict[str, Any] | None:
     choice = draw(st.sampled_from(("none", "cpu", "gpu", "gpu-bad", "requests-only")))
     if choice == "none":
@@ -236,12 +246,7 @@ def inference_service(draw: st.DrawFn) -> dict[str, Any]:
         metadata["annotations"] = annotations
     if draw(st.integers(0, 5)) == 0:
         metadata["labels"] = {"team": "a"}
-    return {
-        "apiVersion": "serving.kserve.io/v1beta1",
-        "kind": "InferenceService",
-        "metadata": metadata,
-        "spec": spec,
-    }
+    return _inference_service(metadata, spec)
 
 
 def tags(isvc: dict[str, Any]) -> list[str]:
@@ -435,12 +440,7 @@ def accepted_inference_service(draw: st.DrawFn) -> dict[str, Any]:
         annotations["serving.kserve.io/enable-prometheus-scraping"] = "true"
     if annotations:
         metadata["annotations"] = annotations
-    return {
-        "apiVersion": "serving.kserve.io/v1beta1",
-        "kind": "InferenceService",
-        "metadata": metadata,
-        "spec": spec,
-    }
+    return _inference_service(metadata, spec)
 
 
 def generate_configured(
@@ -490,12 +490,7 @@ def _graph_isvc(name: str, draw: st.DrawFn) -> dict[str, Any]:
     spec: dict[str, Any] = {"predictor": {"model": model}}
     if draw(st.booleans()):
         spec["transformer"] = {"containers": [{"name": "kserve-container", "image": "t:1"}]}
-    doc: dict[str, Any] = {
-        "apiVersion": "serving.kserve.io/v1beta1",
-        "kind": "InferenceService",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": spec,
-    }
+    doc: dict[str, Any] = _inference_service({"name": name, "namespace": "default"}, spec)
     if draw(st.booleans()):
         mode = draw(st.sampled_from(("RawDeployment", "Serverless")))
         doc["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": mode}
@@ -794,12 +789,7 @@ def credentialed_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
     }
     if _one_in(draw, 3):
         metadata["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment"}
-    isvc = {
-        "apiVersion": "serving.kserve.io/v1beta1",
-        "kind": "InferenceService",
-        "metadata": metadata,
-        "spec": {"predictor": spec},
-    }
+    isvc = _inference_service(metadata, {"predictor": spec})
     return [isvc, *docs]
 
 
@@ -942,12 +932,7 @@ def runtime_case(draw: st.DrawFn) -> list[dict[str, Any]]:
         metadata["annotations"]["serving.kserve.io/deploymentMode"] = "RawDeployment"
     if _one_in(draw, 3):  # reads the runtime's prometheus.kserve.io annotations
         metadata["annotations"]["serving.kserve.io/enable-prometheus-scraping"] = "true"
-    isvc = {
-        "apiVersion": "serving.kserve.io/v1beta1",
-        "kind": "InferenceService",
-        "metadata": metadata,
-        "spec": {"predictor": predictor},
-    }
+    isvc = _inference_service(metadata, {"predictor": predictor})
     return [isvc, *runtimes]
 
 
@@ -995,12 +980,9 @@ def _tm_parent(draw: st.DrawFn, name: str) -> dict[str, Any]:
             env.append({"name": "STORAGE_URI", "value": impl.pop("storageUri")})
         container = {"name": "kserve-container", "image": "example.com/mms:1", "env": env}
         predictor = {"containers": [{**container, **impl}]}
-    doc: dict[str, Any] = {
-        "apiVersion": "serving.kserve.io/v1beta1",
-        "kind": "InferenceService",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": {"predictor": predictor},
-    }
+    doc: dict[str, Any] = _inference_service(
+        {"name": name, "namespace": "default"}, {"predictor": predictor}
+    )
     if _one_in(draw, 3):
         doc["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment"}
     return doc
@@ -1115,12 +1097,7 @@ def storage_uris_case(draw: st.DrawFn) -> list[dict[str, Any]]:
     metadata: dict[str, Any] = {"name": "multi-storage", "namespace": "default"}
     if _one_in(draw, 3):
         metadata["annotations"] = {"serving.kserve.io/deploymentMode": "RawDeployment"}
-    isvc = {
-        "apiVersion": "serving.kserve.io/v1beta1",
-        "kind": "InferenceService",
-        "metadata": metadata,
-        "spec": spec,
-    }
+    isvc = _inference_service(metadata, spec)
     return [isvc, *docs]
 
 
@@ -1243,12 +1220,7 @@ def zero_values_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
         transformer["readinessProbe"] = draw(st.sampled_from(_PROBES))
         spec["transformer"] = {"containers": [transformer]}
     name = draw(st.sampled_from(("zeros", "probed")))
-    return [{
-        "apiVersion": "serving.kserve.io/v1beta1",
-        "kind": "InferenceService",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": spec,
-    }]  # fmt: skip
+    return [_inference_service({"name": name, "namespace": "default"}, spec)]
 
 
 def generate_zero_values(
