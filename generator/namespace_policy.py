@@ -268,7 +268,7 @@ def check_output(rendered: Sequence[Rendered], policy: Policy) -> list[Problem]:
     """Every object about to be emitted: a namespaced one in its allowed set (with a namespace,
     when there is a set), a cluster-scoped one only with --allow-cluster-scoped (and a
     Namespace, then, only by a name in the set)."""
-    crds = scope.crd_scopes(obj for item in rendered for obj in members(item.obj))
+    crds = scope.crd_scopes(obj for item in rendered for obj in members(item.identity_object))
     problems: list[Problem] = []
     sets: dict[str, tuple[frozenset[str] | None, tuple[str, ...]]] = {}
     for item in rendered:
@@ -276,7 +276,7 @@ def check_output(rendered: Sequence[Rendered], policy: Policy) -> list[Problem]:
         if path not in sets:
             sets[path] = policy.allowed_for(path)
         allowed, origins = sets[path]
-        for obj in members(item.obj):
+        for obj in members(item.identity_object):
             ref = _ref(obj)
             found = _output_problem(obj, ref, allowed, origins, policy, crds)
             if found is not None:

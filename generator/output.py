@@ -47,7 +47,7 @@ def sort_key(item: Rendered) -> tuple[str, str, int, str, str, str]:
         KIND_ORDER.get(item.kind, _UNRANKED),
         item.kind,
         item.name,
-        str(item.obj.get("apiVersion", "")),
+        item.api_version,
     )
 
 

@@ -392,10 +392,10 @@ def _render_one(
     objects, decided, problems, notices = render_admitted(one, used, reasons)
     if problems or recorder is None:
         return _Outcome(objects, decided, problems, notices), None
-    texts = [output.dump_yaml(r.obj) for r in objects]
-    objects = [
-        Rendered(r.obj, r.owner, r.source, text) for r, text in zip(objects, texts, strict=True)
-    ]
+    objects = [Rendered(r.obj, r.owner, r.source, output.dump_yaml(r.obj)) for r in objects]
+    children = tuple(
+        render_cache.Child(r.obj, None, r.text or "", r.identity, knative_needs(r)) for r in objects
+    )
     kept = render_cache.Entry(
         decided.isvc,
         decided.mode,
@@ -405,7 +405,7 @@ def _render_one(
         decided.address,
         decided.runtime_reason,
         tuple(n.message for n in notices),
-        tuple((r.obj, text) for r, text in zip(objects, texts, strict=True)),
+        children,
         tuple(recorder.reads.items()),
     )
     return _Outcome(objects, decided, [], notices), kept
@@ -424,7 +424,14 @@ def _from_entry(item: Loaded, entry: render_cache.Entry) -> _Outcome:
         mode_reason=entry.mode_reason,
         runtime_reason=entry.runtime_reason,
     )
-    objects = [Rendered(obj, item.name, item.source, text) for obj, text in entry.objects]
+    objects = [  # a pack's objects are decoded (and checked) already; a worker's are not
+        Rendered(c.obj, item.name, item.source, c.text)
+        if c.obj is not None
+        else Rendered.encoded(
+            c.encoded or "", c.identity, item.name, item.source, c.text, c.knative_needs
+        )
+        for c in entry.objects
+    ]
     ref = item.ref()
     notices = [Notice(item.source, ref, note) for note in entry.notes]
     return _Outcome(objects, admitted, [], notices)
@@ -499,11 +506,10 @@ def check_knative_features(
     by_owner: dict[tuple[str, str], set[str]] = {}
     problems: list[Problem] = []
     for item in rendered:
-        if item.kind != "Service" or not str(item.obj.get("apiVersion")).startswith(
-            "serving.knative.dev/"
-        ):
+        needs = knative_needs(item)
+        if not needs:
             continue
-        needed = knative_features.needed_flags(knative_features.revision_pod_spec(item.obj))
+        needed = dict(needs)
         by_owner.setdefault((item.namespace, item.owner), set()).update(needed)
         if data is None:
             continue
@@ -516,6 +522,17 @@ def check_knative_features(
         for a in admitted
     ]
     return updated, problems
+
+
+def knative_needs(item: Rendered) -> tuple[tuple[str, str], ...]:
+    """(flag, the first field that needs it) for each config-features flag a Knative Service
+    needs; none for any other object. A worker's objects come with them."""
+    if item.knative_needs is not None:
+        return item.knative_needs
+    if item.kind != "Service" or not item.api_version.startswith("serving.knative.dev/"):
+        return ()
+    pod_spec = knative_features.revision_pod_spec(item.obj)
+    return tuple(knative_features.needed_flags(pod_spec).items())
 
 
 def _restamp(item: Rendered) -> Rendered:

@@ -36,7 +36,7 @@ from typing import Any, Final
 from generator.errors import InternalError
 from generator.schema.validators import cache_home, write_atomically
 
-FORMAT: Final = "1"  # bumped whenever an entry's layout or meaning changes
+FORMAT: Final = "2"  # bumped whenever an entry's layout or meaning changes
 NO_CACHE_ENV: Final = "KSERVE_GITOPS_NO_CACHE"  # any non-empty value turns the cache off
 DIR_ENV: Final = "KSERVE_GITOPS_CACHE_DIR"  # the render cache folder, instead of cache_home()
 MAX_PACKS: Final = 8  # run keys kept (e.g. one per overlay or config variant)
@@ -142,6 +142,19 @@ def item_key(run_key: str, doc: Mapping[str, Any], namespace: str, source: objec
 
 
 @dataclass(frozen=True, slots=True)
+class Child:
+    """One object an entry holds: the object (or, as a worker sends it, its JSON text, decoded
+    when first read), its YAML text, its identity (apiVersion, kind, namespace, name) and the
+    config-features flags it needs ((flag, field) pairs; none unless a Knative Service)."""
+
+    obj: dict[str, Any] | None
+    encoded: str | None
+    text: str
+    identity: tuple[str, str, str, str]
+    knative_needs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """What rendering one InferenceService decided, as the pipeline stores and reuses it."""
 
@@ -153,14 +166,19 @@ class Entry:
     address: str | None
     runtime_reason: str
     notes: tuple[str, ...]
-    objects: tuple[tuple[dict[str, Any], str], ...]  # (object, its YAML text)
+    objects: tuple[Child, ...]
     # the previous revisions the reconcile looked up: ((namespace, name), revision or None)
     previous: tuple[tuple[tuple[str, str], str | None], ...] = field(default=())
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def encode_entry(entry: Entry) -> str | None:
-    """The entry as one line of JSON, or None if it holds something JSON cannot say exactly."""
-    doc = [
+    """The entry as one line: a JSON head, then each object's JSON after a tab (compact JSON
+    holds no raw tab or newline), or None if it holds something JSON cannot say exactly."""
+    head = [
         entry.isvc,
         entry.mode,
         entry.mode_reason,
@@ -169,47 +187,59 @@ def encode_entry(entry: Entry) -> str | None:
         entry.address,
         entry.runtime_reason,
         list(entry.notes),
-        [[obj, text] for obj, text in entry.objects],
+        [[c.text, *c.identity, [list(n) for n in c.knative_needs]] for c in entry.objects],
         [[ns, name, rev] for (ns, name), rev in entry.previous],
     ]
     try:
-        return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        parts = [_dumps(head)]
+        parts += [_dumps(c.obj) if c.obj is not None else c.encoded or "" for c in entry.objects]
     except (TypeError, ValueError, RecursionError):
         return None
+    return "\t".join(parts)
 
 
 def decode_entry(text: str) -> Entry | None:
     """The entry `encode` wrote, or None for anything else (a corrupt or foreign line)."""
+    head_text, *encoded = text.split("\t")
     try:
-        doc = json.loads(text)
+        doc = json.loads(head_text)
+        objects = [json.loads(one) for one in encoded]
     except (ValueError, RecursionError):
         return None
     if not isinstance(doc, list) or len(doc) != 10:
         return None
-    isvc, mode, mode_reason, runtime, url, address, runtime_reason, notes, objects, prev = doc
+    isvc, mode, mode_reason, runtime, url, address, runtime_reason, notes, heads, prev = doc
     if not (
         isinstance(isvc, dict)
         and all(isinstance(v, str) for v in (mode, mode_reason, runtime_reason))
         and all(v is None or isinstance(v, str) for v in (runtime, url, address))
         and isinstance(notes, list)
         and all(isinstance(n, str) for n in notes)
-        and isinstance(objects, list)
-        and all(_object_pair(pair) for pair in objects)
+        and isinstance(heads, list)
+        and len(heads) == len(objects)
+        and all(_object_head(h, o) for h, o in zip(heads, objects, strict=True))
         and isinstance(prev, list)
         and all(_previous_read(read) for read in prev)
     ):
         return None
-    return _entry(doc)
+    return _entry(doc, objects, encoded)
 
 
 def decode_own_entry(text: str) -> Entry:
     """An entry this run's render worker encoded: its shape is known, so unlike an entry read
-    from a pack it is not checked (which took a third of the decoding)."""
-    return _entry(json.loads(text))
+    from a pack it is not checked, and its objects stay JSON until read."""
+    head_text, *encoded = text.split("\t")
+    return _entry(json.loads(head_text), [None] * len(encoded), encoded)
 
 
-def _entry(doc: list[Any]) -> Entry:
-    isvc, mode, mode_reason, runtime, url, address, runtime_reason, notes, objects, prev = doc
+def _entry(doc: list[Any], objects: Sequence[Any], encoded: Sequence[str]) -> Entry:
+    isvc, mode, mode_reason, runtime, url, address, runtime_reason, notes, heads, prev = doc
+    children = tuple(
+        Child(obj, one, text, (api_version, kind, namespace, name), tuple(map(tuple, needs)))
+        for obj, one, (text, api_version, kind, namespace, name, needs) in zip(
+            objects, encoded, heads, strict=True
+        )
+    )
     return Entry(
         isvc,
         mode,
@@ -219,20 +249,23 @@ def _entry(doc: list[Any]) -> Entry:
         address,
         runtime_reason,
         tuple(notes),
-        tuple((obj, yaml_text) for obj, yaml_text in objects),
+        children,
         tuple(((ns, name), rev) for ns, name, rev in prev),
     )
 
 
-def _object_pair(pair: Any) -> bool:
-    """[object, text]: an object whose identity fields read as the pipeline reads them."""
-    if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], str)):
-        return False
-    obj = pair[0]
-    if not isinstance(obj, dict):
+def _object_head(head: Any, obj: Any) -> bool:
+    """[text, apiVersion, kind, namespace, name, needs] and the object, a mapping with a
+    metadata mapping. Of the head only the text is used: the object is decoded already, and
+    its identity and needs are read from it (records.Rendered, pipeline.knative_needs)."""
+    if not (isinstance(head, list) and len(head) == 6 and isinstance(obj, dict)):
         return False
     meta = obj.get("metadata")
-    return isinstance(meta, dict) and isinstance(meta.get("name", ""), str)
+    return (
+        isinstance(head[0], str)
+        and isinstance(meta, dict)
+        and isinstance(meta.get("name", ""), str)
+    )
 
 
 def _previous_read(read: Any) -> bool:
@@ -432,6 +465,7 @@ __all__ = [
     "DIR_ENV",
     "FORMAT",
     "NO_CACHE_ENV",
+    "Child",
     "Entry",
     "Pack",
     "RecordingRevisions",

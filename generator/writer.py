@@ -87,7 +87,7 @@ class Plan(NamedTuple):
 def relative_path(item: Rendered, shard: str | None = None) -> str | Invalid:
     """Where an object lives inside the rendered directory (POSIX, relative); `shard` is a
     finer shard folder than its namespace's (`<namespace>.<label value>`, --shard-label)."""
-    kind = kind_part(str(item.obj.get("apiVersion", "")), item.kind)
+    kind = kind_part(item.api_version, item.kind)
     checks = (("namespace", item.namespace), ("owner", item.owner), ("name", item.name),
               ("kind", kind))  # fmt: skip
     for what, part in checks:

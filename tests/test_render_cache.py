@@ -10,12 +10,16 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_incremental_render import ISVC, RUNTIME
 from test_rendered_folder import run
 
-from generator import output, parallel, pipeline, render_cache
+from generator import output, parallel, pipeline, render_cache, scope
 from generator import render as render_module
-from generator.errors import ProblemsFound
+from generator.errors import ProblemsFound, Source
+from generator.namespace_policy import _ref, members
+from generator.records import Rendered
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "gitops-repo" / "apps"
 
@@ -138,12 +142,38 @@ def _rewrite_pack(path: Path, edit: object) -> None:
     path.write_bytes(b" ".join(parts) + b"\n" + new_body)
 
 
+SECRET = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}
+
+
 def _swap_objects(line: str) -> str:
     """An entry that decodes but holds another object: only a checked key could serve it."""
     key, _, text = line.partition(" ")
-    entry = json.loads(text)
-    entry[8] = [[{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}, "x: 1\n"]]
-    return f"{key} {json.dumps(entry)}"
+    head = json.loads(text.split("\t")[0])
+    head[8] = [["x: 1\n", "v1", "Secret", "", "x", []]]
+    return f"{key} {json.dumps(head)}\t{json.dumps(SECRET)}"
+
+
+def _first_entry_edited(edit: object) -> object:
+    """Damage: the first entry's head and objects (as JSON) edited by `edit`."""
+
+    def damage(lines: list[str]) -> list[str]:
+        key, _, text = lines[0].partition(" ")
+        head_text, *objects = text.split("\t")
+        head, objs = edit(json.loads(head_text), [json.loads(o) for o in objects])  # type: ignore[operator]
+        entry = "\t".join(json.dumps(part) for part in [head, *objs])
+        return [f"{key} {entry}", *lines[1:]]
+
+    return lambda path: _rewrite_pack(path, damage)
+
+
+def _valid_head() -> str:
+    """The head of an entry with one object, the Secret."""
+    objects = [["x: 1\n", "v1", "Secret", "", "x", []]]
+    return json.dumps([{}, "Serverless", "", None, None, None, "", [], objects, []])
+
+
+def _object_left_out(head: list, objs: list) -> tuple[list, list]:  # type: ignore[type-arg]
+    return head, objs[1:]
 
 
 def _first_entry_becomes(text: str) -> object:
@@ -162,6 +192,8 @@ DAMAGE = {
         json.dumps([{}, 1, "", None, None, None, "", [], [], []])
     ),
     "a folder instead": lambda p: (p.unlink(), p.mkdir()),
+    "a head without its object": _first_entry_edited(_object_left_out),
+    "an object not JSON": _first_entry_becomes(_valid_head() + "\t{not json"),
 }
 
 
@@ -257,6 +289,33 @@ def test_workers_render_what_one_process_renders(tmp_path: Path, two_workers: No
     assert seen(render(paths, tmp_path / "cache")) == serial  # served by the workers' entries
 
 
+def test_workers_find_the_knative_flags_one_process_finds(
+    tmp_path: Path, two_workers: None
+) -> None:
+    """A worker sends each Knative Service's config-features needs with its JSON; the parent
+    records them without decoding the object, as one process finds them from the object."""
+    apps = write_isvcs(tmp_path / "apps", 24)
+    for i in range(0, 24, 4):  # Serverless ones: a node selector, or a toleration too
+        path = apps / f"m{i}.yaml"
+        extra = "    nodeSelector: {disk: ssd}\n"
+        if i % 8:
+            extra += "    tolerations: [{key: gpu, operator: Exists}]\n"
+        path.write_text(path.read_text().replace("  predictor:\n", "  predictor:\n" + extra))
+    in_workers = seen(render((str(apps),), None))
+    pipeline.PARALLEL_THRESHOLD = 10**9
+    serial = seen(render((str(apps),), None))
+    assert in_workers == serial
+    flags = {decision[8] for decision in serial[2]}
+    storage = ("kubernetes.podspec-init-containers", "kubernetes.podspec-volumes-emptydir")
+    assert flags == {  # RawDeployment ones need none; the storage initializer needs two
+        (),
+        storage,
+        (*storage[:1], "kubernetes.podspec-nodeselector", *storage[1:]),
+        (*storage[:1], "kubernetes.podspec-nodeselector", "kubernetes.podspec-tolerations",
+         *storage[1:]),
+    }  # fmt: skip
+
+
 def test_workers_report_the_problems_one_process_reports(tmp_path: Path, two_workers: None) -> None:
     apps = write_isvcs(tmp_path / "apps", 30)
     for i in (3, 17, 29):  # refused by the validating webhook, in three chunks
@@ -301,3 +360,39 @@ def test_a_fifo_in_the_templates_folder_is_not_read_for_the_key(tmp_path: Path) 
     found = render_cache.folder_fingerprint(tmp_path)
     assert found[0][0] == "a.yaml.j2"
     assert found[1] == ["pipe.yaml.j2", "not a file"]
+
+
+_NAMES = st.sampled_from(["", "a", "m-1", "team-a"])
+_OBJECTS = st.fixed_dictionaries(
+    {
+        "apiVersion": st.sampled_from(["v1", "apps/v1", "serving.knative.dev/v1", "x/v1"]),
+        "kind": st.sampled_from(["Service", "Deployment", "ConfigMap", "List", "Namespace",
+                                 "CustomResourceDefinition"]),
+        "metadata": st.fixed_dictionaries({}, optional={"name": _NAMES, "namespace": _NAMES}),
+    },
+    optional={
+        "items": st.lists(st.fixed_dictionaries(
+            {"kind": st.just("Secret"), "metadata": st.fixed_dictionaries({"namespace": _NAMES})}
+        ), max_size=2),
+        "spec": st.fixed_dictionaries({"scope": st.sampled_from(["Cluster", "Namespaced"]),
+                                       "group": st.just("x"),
+                                       "names": st.fixed_dictionaries({"kind": st.just("Y")})}),
+    },
+)  # fmt: skip
+
+
+@given(_OBJECTS)
+def test_an_object_sent_as_json_reads_as_the_object(obj: dict[str, object]) -> None:
+    """A worker's object, read before and after its JSON is decoded, is the object: its
+    identity, what the namespace policy reads of it, and the object itself."""
+    source = Source("apps/m.yaml", 1)
+    eager = Rendered(obj, "m", source, "text\n")
+    lazy = Rendered.encoded(json.dumps(obj), eager.identity, "m", source, "text\n", ())
+    assert (lazy.api_version, lazy.kind, lazy.namespace, lazy.name) == eager.identity
+    scopes = scope.crd_scopes(o for one in (lazy,) for o in members(one.identity_object))
+    assert scopes == scope.crd_scopes(members(obj))
+    refs = [(o.get("apiVersion"), _ref(o)) for o in members(lazy.identity_object)]
+    assert refs == [(o.get("apiVersion"), _ref(o)) for o in members(obj)]
+    assert lazy.obj == obj
+    assert lazy == eager
+    assert lazy.identity == eager.identity
