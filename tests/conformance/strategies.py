@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -1228,3 +1229,115 @@ def generate_zero_values(
 ) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `zero_values_inference_service`."""
     return _drawn_cases(zero_values_inference_service(), count, fixed_seed)
+
+
+# --- autoscaling: HPA, KEDA and the OpenTelemetry collector ------------------------------------
+
+_QUANTITIES = ("100", "0.5", "1.5k", "500m", "10")
+_TARGET_FIELDS = {"Utilization": "averageUtilization", "Value": "value",
+                  "AverageValue": "averageValue"}  # fmt: skip
+_QUERIES = ('sum(rate(requests_total{app="m"}[1m]))', "avg(queue_length)")
+
+
+def _metric_target(rnd: random.Random, resource: str | None) -> dict[str, Any]:
+    """Mostly a target whose type has its field (a resource's utilization a percentage, else
+    a quantity: bytes for memory); now and then any mix, which KServe refuses or ignores."""
+    if rnd.random() < 1 / 6:
+        target: dict[str, Any] = {}
+        if rnd.random() < 3 / 4:
+            target["type"] = rnd.choice(sorted(_TARGET_FIELDS))
+        for name in sorted(_TARGET_FIELDS.values()):
+            if rnd.random() < 1 / 2:
+                target[name] = 60 if name == "averageUtilization" else rnd.choice(_QUANTITIES)
+        return target
+    if resource is None:  # KEDA's triggers take a value (an external metric without one is refused)
+        kind = "AverageValue" if rnd.random() < 1 / 4 else "Value"
+    else:
+        kind = rnd.choice(("Utilization", "AverageValue"))
+    if kind == "Utilization":
+        return {"type": kind, "averageUtilization": rnd.choice((1, 60, 100))}
+    values = ("2Gi", "500Mi", "1Mi") if resource == "memory" else _QUANTITIES
+    return {"type": kind, _TARGET_FIELDS[kind]: rnd.choice(values)}
+
+
+def _maybe(rnd: random.Random, odds: float, out: dict[str, Any], key: str, value: Any) -> None:
+    if rnd.random() < odds:
+        out[key] = value
+
+
+def _metric(rnd: random.Random, keda: bool) -> dict[str, Any]:
+    """One autoScaling.metrics entry: a resource, an external (Prometheus, Graphite) or a pod
+    metric (OpenTelemetry), with the fields each backend reads; a resource metric but now and
+    then under classes other than KEDA (the only one that takes the other two)."""
+    kind = "Resource"
+    if keda or rnd.random() < 1 / 6:
+        kind = rnd.choice(("Resource", "External", "PodMetric"))
+    if kind == "Resource":
+        name = rnd.choice(("cpu", "memory"))
+        return {"type": kind, "resource": {"name": name, "target": _metric_target(rnd, name)}}
+    target = _metric_target(rnd, None)
+    if kind == "External":
+        metric: dict[str, Any] = {"backend": rnd.choice(("prometheus", "graphite"))}
+        _maybe(rnd, 3 / 4, metric, "serverAddress", "http://prometheus.monitoring:9090")
+        _maybe(rnd, 7 / 8, metric, "query", rnd.choice(_QUERIES))
+        _maybe(rnd, 1 / 3, metric, "namespace", "monitoring")
+        external: dict[str, Any] = {"metric": metric, "target": target}
+        if rnd.random() < 1 / 3:
+            auth: dict[str, Any] = {"authenticationRef": {"name": "prom-auth"}}
+            _maybe(rnd, 2 / 3, auth, "authModes", rnd.choice(("basic", "bearer", "tls")))
+            external["authenticationRef"] = auth
+        return {"type": kind, "external": external}
+    pod: dict[str, Any] = {"backend": "opentelemetry"}
+    _maybe(rnd, 1 / 2, pod, "serverAddress", "keda-otel-scaler.keda.svc:4318")
+    _maybe(rnd, 1 / 2, pod, "metricNames", rnd.choice((["process_cpu_seconds_total"], ["a", "b"])))
+    _maybe(rnd, 7 / 8, pod, "query", rnd.choice(("avg(process_cpu_seconds_total)", "sum(r)")))
+    _maybe(rnd, 1 / 2, pod, "operationOverTime", rnd.choice(("last_one", "avg", "rate")))
+    return {"type": kind, "podmetric": {"metric": pod, "target": target}}
+
+
+def _scaling(rnd: random.Random, component: dict[str, Any], keda: bool) -> None:
+    _maybe(rnd, 1 / 2, component, "minReplicas", rnd.choice((0, 1, 2)))
+    _maybe(rnd, 1 / 2, component, "maxReplicas", rnd.choice((0, 3, 10)))
+    if rnd.random() < 1 / 8:
+        component["scaleMetric"] = rnd.choice(("cpu", "memory", "concurrency", "rps"))
+        component["scaleTarget"] = rnd.choice((1, 50))
+    if rnd.random() < 4 / 5:
+        metrics = [_metric(rnd, keda) for _ in range(rnd.choice((1, 1, 2)))]
+        component["autoScaling"] = {"metrics": metrics}
+
+
+@st.composite
+def autoscaling_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A Standard-mode (now and then Knative) InferenceService whose predictor, and now and then
+    transformer, scale on resource, external or pod metrics, under each autoscaler class: what
+    KServe makes of them (HorizontalPodAutoscaler, KEDA ScaledObject and its triggers, the
+    OpenTelemetryCollector and its sidecar annotations) or refuses."""
+    rnd = draw(st.randoms(use_true_random=True))  # uniform, independent choices
+    annotations: dict[str, str] = {}
+    _maybe(rnd, 5 / 6, annotations, "serving.kserve.io/deploymentMode", "RawDeployment")
+    classes = ("keda", "keda", "hpa", "external", "none")
+    _maybe(rnd, 4 / 5, annotations, "serving.kserve.io/autoscalerClass", rnd.choice(classes))
+    _maybe(rnd, 1 / 5, annotations, "serving.kserve.io/enable-prometheus-scraping", "true")
+    keda = annotations.get("serving.kserve.io/autoscalerClass") == "keda"
+    predictor: dict[str, Any] = {
+        "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://bucket/model"}
+    }
+    _scaling(rnd, predictor, keda)
+    spec: dict[str, Any] = {"predictor": predictor}
+    if rnd.random() < 1 / 4:
+        transformer: dict[str, Any] = {
+            "containers": [{"name": "kserve-container", "image": "example.com/t:1"}]
+        }
+        _scaling(rnd, transformer, keda)
+        spec["transformer"] = transformer
+    metadata: dict[str, Any] = {"name": "scaled", "namespace": "default"}
+    if annotations:
+        metadata["annotations"] = annotations
+    return [_inference_service(metadata, spec)]
+
+
+def generate_autoscaling(
+    count: int, fixed_seed: int = 20268
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `autoscaling_inference_service`."""
+    return _drawn_cases(autoscaling_inference_service(), count, fixed_seed)

@@ -6,7 +6,9 @@ fixed seed; half as many with an inferenceservice-config variation in their inpu
 many with storage credentials (ServiceAccounts, Secrets, storage specs) and pod-spec fields,
 half as many served by ServingRuntimes of their input set; a third as many downloading several
 storage URIs, a third as many InferenceGraphs (each with the two InferenceServices it routes
-to) and a third as many sets of TrainedModels with the InferenceServices they join. Each
+to), a third as many sets of TrainedModels with the InferenceServices they join, and a third as
+many each with Go's zero values in their pod specs and scaling on HPA, KEDA or OpenTelemetry
+metrics. Each
 difference left after conformance/allowlist.yaml's normalisations fails, unless conformance/
 known-differences.yaml lists it; each listed difference is a strict xfail here, so fixing it
 makes the suite say so.
@@ -292,6 +294,17 @@ def test_generated_zero_values_match_kserve(
     omitempty drops, in model, custom and transformer containers."""
     _generated_match_kserve(
         oracle_binary, rules, request, strategies.generate_zero_values, 3, "zerovalues"
+    )
+
+
+def test_generated_autoscaling_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """A third as many InferenceServices scaling on resource, external (Prometheus, Graphite)
+    and pod (OpenTelemetry) metrics under each autoscaler class: KServe's HPA, KEDA and
+    OpenTelemetry collector reconcilers and its validation against ours."""
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_autoscaling, 3, "autoscaling"
     )
 
 
