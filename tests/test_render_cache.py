@@ -289,6 +289,25 @@ def test_workers_render_what_one_process_renders(tmp_path: Path, two_workers: No
     assert seen(render(paths, tmp_path / "cache")) == serial  # served by the workers' entries
 
 
+OVERLAYS = Path(__file__).resolve().parents[1] / "overlays"
+
+
+@pytest.mark.parametrize("options", [{"overlay": "prod"}, {"overlay": "dev", "sync_waves": True}])
+def test_workers_objects_read_whole_are_what_one_process_renders(
+    tmp_path: Path, two_workers: None, options: dict[str, object]
+) -> None:
+    """An overlay's patches and sync waves read and change a worker's objects, which then
+    decode their JSON: the same output as one process gives."""
+    apps = write_isvcs(tmp_path / "apps", 24)
+    overlay = {**options, "overlay": str(OVERLAYS / str(options["overlay"]))}
+    in_workers = seen(render((str(apps),), None, **overlay))
+    pipeline.PARALLEL_THRESHOLD = 10**9
+    serial = seen(render((str(apps),), None, **overlay))
+    assert in_workers == serial
+    assert f"environment: {Path(overlay['overlay']).name}" in serial[0]
+    assert ("argocd.argoproj.io/sync-wave" in serial[0]) == bool(options.get("sync_waves"))
+
+
 def test_workers_find_the_knative_flags_one_process_finds(
     tmp_path: Path, two_workers: None
 ) -> None:
