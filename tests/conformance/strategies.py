@@ -259,6 +259,8 @@ def tags(isvc: dict[str, Any]) -> list[str]:
         found.append("agent")
     if "custom-scheme://" in repr(isvc):
         found.append("custom-scheme")
+    if predictor.get("workerSpec") is not None:
+        found.append("multinode-worker")  # allowlist.yaml: multinode-workers-kept
     return found
 
 
@@ -1341,3 +1343,68 @@ def generate_autoscaling(
 ) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `autoscaling_inference_service`."""
     return _drawn_cases(autoscaling_inference_service(), count, fixed_seed)
+
+
+# --- multi-node: the predictor's head and its workers (Standard mode) --------------------------
+
+_GPUS = ({}, {"nvidia.com/gpu": "1"}, {"nvidia.com/gpu": "2"}, {"amd.com/gpu": "1"})
+
+
+def _gpu_resources(rnd: random.Random) -> dict[str, Any] | None:
+    gpus = rnd.choice(_GPUS)
+    if not gpus and rnd.random() < 1 / 2:
+        return None
+    return {"limits": {"cpu": "4", "memory": "16Gi", **gpus}, "requests": {"cpu": "2", **gpus}}
+
+
+@st.composite
+def multinode_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A Hugging Face predictor with a workerSpec: pipeline and tensor parallel sizes, head and
+    worker resources (GPUs of known vendors), env, storage and autoscaler classes, mostly as
+    KServe's validation wants them (Standard mode, autoscalerClass none, a PVC or OCI model)
+    and now and then not."""
+    rnd = draw(st.randoms(use_true_random=True))
+    annotations: dict[str, str] = {}
+    mode = rnd.choice(("Standard", "Standard", "RawDeployment", None, "Serverless"))
+    if mode is not None:
+        annotations["serving.kserve.io/deploymentMode"] = mode
+    scaler = rnd.choice(("none", "none", "none", "hpa", None))
+    if scaler is not None:
+        annotations["serving.kserve.io/autoscalerClass"] = scaler
+    uri = rnd.choice(("pvc://llama-pvc/hf/8b", "pvc://llama-pvc", "oci://registry.example/llama:1",
+                      "hf://meta-llama/Llama-3-8B"))  # fmt: skip
+    model: dict[str, Any] = {"modelFormat": {"name": "huggingface"}, "storageUri": uri}
+    resources = _gpu_resources(rnd)
+    if resources is not None:
+        model["resources"] = resources
+    if rnd.random() < 1 / 4:
+        name = rnd.choice(("HF_TOKEN_PATH", "PIPELINE_PARALLEL_SIZE", "VLLM_LOGGING_LEVEL"))
+        model["env"] = [{"name": name, "value": "1"}]
+    if rnd.random() < 1 / 4:
+        model["args"] = ["--max-model-len=4096"]
+    worker: dict[str, Any] = {}
+    _maybe(rnd, 2 / 3, worker, "pipelineParallelSize", rnd.choice((1, 2, 2, 3, 0)))
+    _maybe(rnd, 1 / 2, worker, "tensorParallelSize", rnd.choice((1, 2, 4)))
+    if rnd.random() < 1 / 2:
+        container: dict[str, Any] = {"name": "worker-container"}
+        resources = _gpu_resources(rnd)
+        if resources is not None:
+            container["resources"] = resources
+        if rnd.random() < 1 / 3:
+            container["env"] = [{"name": "NCCL_DEBUG", "value": "INFO"}]
+        worker["containers"] = [container]
+        if rnd.random() < 1 / 10:
+            worker["containers"].append({"name": "second", "image": "example.com/x:1"})
+    predictor: dict[str, Any] = {"model": model, "workerSpec": worker}
+    _maybe(rnd, 1 / 4, predictor, "minReplicas", rnd.choice((1, 2)))
+    metadata: dict[str, Any] = {"name": "llama", "namespace": "default"}
+    if annotations:
+        metadata["annotations"] = annotations
+    return [_inference_service(metadata, {"predictor": predictor})]
+
+
+def generate_multinode(
+    count: int, fixed_seed: int = 20269
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `multinode_inference_service`."""
+    return _drawn_cases(multinode_inference_service(), count, fixed_seed)

@@ -7,8 +7,8 @@ many with storage credentials (ServiceAccounts, Secrets, storage specs) and pod-
 half as many served by ServingRuntimes of their input set; a third as many downloading several
 storage URIs, a third as many InferenceGraphs (each with the two InferenceServices it routes
 to), a third as many sets of TrainedModels with the InferenceServices they join, and a third as
-many each with Go's zero values in their pod specs and scaling on HPA, KEDA or OpenTelemetry
-metrics. Each
+many each with Go's zero values in their pod specs, scaling on HPA, KEDA or OpenTelemetry
+metrics, and serving on several nodes (a workerSpec). Each
 difference left after conformance/allowlist.yaml's normalisations fails, unless conformance/
 known-differences.yaml lists it; each listed difference is a strict xfail here, so fixing it
 makes the suite say so.
@@ -305,6 +305,17 @@ def test_generated_autoscaling_match_kserve(
     OpenTelemetry collector reconcilers and its validation against ours."""
     _generated_match_kserve(
         oracle_binary, rules, request, strategies.generate_autoscaling, 3, "autoscaling"
+    )
+
+
+def test_generated_multinode_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """A third as many multi-node Hugging Face predictors (workerSpec: parallel sizes, GPUs,
+    worker containers, storage, autoscaler classes): KServe's multi-node validation and its
+    head Deployment against ours (the worker objects KServe deletes are allow-listed)."""
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_multinode, 3, "multinode"
     )
 
 
