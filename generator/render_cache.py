@@ -255,17 +255,25 @@ def _entry(doc: list[Any], objects: Sequence[Any], encoded: Sequence[str]) -> En
 
 
 def _object_head(head: Any, obj: Any) -> bool:
-    """[text, apiVersion, kind, namespace, name, needs] and the object, a mapping with a
-    metadata mapping. Of the head only the text is used: the object is decoded already, and
-    its identity and needs are read from it (records.Rendered, pipeline.knative_needs)."""
+    """[text, apiVersion, kind, namespace, name, needs] of strings and (flag, field) pairs, and
+    the object, a mapping with a metadata mapping. Of the head only the text is used then: the
+    object is decoded already, and its identity and needs are read from it (records.Rendered,
+    pipeline.knative_needs)."""
     if not (isinstance(head, list) and len(head) == 6 and isinstance(obj, dict)):
         return False
+    *strings, needs = head
     meta = obj.get("metadata")
     return (
-        isinstance(head[0], str)
+        all(isinstance(one, str) for one in strings)
+        and isinstance(needs, list)
+        and all(_pair_of_strings(one) for one in needs)
         and isinstance(meta, dict)
         and isinstance(meta.get("name", ""), str)
     )
+
+
+def _pair_of_strings(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(x, str) for x in value)
 
 
 def _previous_read(read: Any) -> bool:

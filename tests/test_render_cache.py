@@ -172,6 +172,11 @@ def _valid_head() -> str:
     return json.dumps([{}, "Serverless", "", None, None, None, "", [], objects, []])
 
 
+def _needs_not_pairs(head: list, objs: list) -> tuple[list, list]:  # type: ignore[type-arg]
+    head[8][0][5] = [7]  # a Knative flag list that is not a list of pairs
+    return head, objs
+
+
 def _object_left_out(head: list, objs: list) -> tuple[list, list]:  # type: ignore[type-arg]
     return head, objs[1:]
 
@@ -193,6 +198,7 @@ DAMAGE = {
     ),
     "a folder instead": lambda p: (p.unlink(), p.mkdir()),
     "a head without its object": _first_entry_edited(_object_left_out),
+    "needs that are not pairs": _first_entry_edited(_needs_not_pairs),
     "an object not JSON": _first_entry_becomes(_valid_head() + "\t{not json"),
 }
 
