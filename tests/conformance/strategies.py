@@ -25,6 +25,9 @@ from hypothesis import strategies as st
 
 from generator import config as generator_config
 
+# A composite strategy's `draw`, or `st.data().draw` (whose label parameter types differ).
+Draw = Callable[..., Any]
+
 FRAMEWORKS = (
     "sklearn",
     "xgboost",
@@ -475,13 +478,13 @@ GRAPH_ISVCS = ("graph-a", "graph-b")
 ROUTER_TYPES = ("Sequence", "Splitter", "Ensemble", "Switch")
 
 
-def _one_in(draw: st.DrawFn, n: int) -> bool:
+def _one_in(draw: Draw, n: int) -> bool:
     """True about once in `n` draws (Hypothesis draws the ends of an integer range far more
     often than the rest, so `integers(0, n - 1) == 0` would be true much more often)."""
     return bool(draw(st.sampled_from([False] * (n // 2) + [True] + [False] * (n - 1 - n // 2))))
 
 
-def _graph_isvc(name: str, draw: st.DrawFn) -> dict[str, Any]:
+def _graph_isvc(name: str, draw: Draw) -> dict[str, Any]:
     """A valid InferenceService a graph routes to; its protocol and transformer decide the
     path of the step URL KServe's graph controller fills in."""
     model: dict[str, Any] = {
@@ -960,7 +963,7 @@ TM_URIS = (
 )
 
 
-def _tm_parent(draw: st.DrawFn, name: str) -> dict[str, Any]:
+def _tm_parent(draw: Draw, name: str) -> dict[str, Any]:
     """A multi-model predictor (no storage URI; a model spec, a framework or a custom container
     with MULTI_MODEL_SERVER) for `mms`, one with a storage URI for `single`; memory limits
     that fit one, two or no TrainedModels."""
@@ -1115,7 +1118,7 @@ def generate_storage_uris(
 
 # Probe handlers with and without a port (a port left out is written as 0 by KServe, which a
 # Deployment refuses), and the timings' zeros, which omitempty drops.
-_PROBES = (
+_PROBES: tuple[dict[str, Any], ...] = (
     {"httpGet": {"path": "/ready"}},
     {"httpGet": {"path": "/ready", "port": 8080, "scheme": "", "host": ""}},
     {"httpGet": {"port": "http1", "httpHeaders": [{"name": "X", "value": ""}]}},
@@ -1347,7 +1350,12 @@ def generate_autoscaling(
 
 # --- multi-node: the predictor's head and its workers (Standard mode) --------------------------
 
-_GPUS = ({}, {"nvidia.com/gpu": "1"}, {"nvidia.com/gpu": "2"}, {"amd.com/gpu": "1"})
+_GPUS: tuple[dict[str, str], ...] = (
+    {},
+    {"nvidia.com/gpu": "1"},
+    {"nvidia.com/gpu": "2"},
+    {"amd.com/gpu": "1"},
+)
 
 
 def _gpu_resources(rnd: random.Random) -> dict[str, Any] | None:
