@@ -41,7 +41,7 @@ def write_isvcs(apps: Path, count: int, version: int = 1) -> Path:
 
 def seen(result: pipeline.Result) -> tuple[str, list[str], list[tuple[object, ...]]]:
     """Everything a command shows of a render: the stream, the warnings, the decisions."""
-    decisions = [
+    decisions: list[tuple[object, ...]] = [
         (a.loaded.name, a.namespace, a.mode, a.runtime, a.url, a.address, a.mode_reason,
          a.runtime_reason, a.knative_flags, json.dumps(a.isvc, sort_keys=True))
         for a in result.admitted
@@ -310,7 +310,7 @@ def test_workers_objects_read_whole_are_what_one_process_renders(
     pipeline.PARALLEL_THRESHOLD = 10**9
     serial = seen(render((str(apps),), None, **overlay))
     assert in_workers == serial
-    assert f"environment: {Path(overlay['overlay']).name}" in serial[0]
+    assert f"environment: {Path(str(overlay['overlay'])).name}" in serial[0]
     assert ("argocd.argoproj.io/sync-wave" in serial[0]) == bool(options.get("sync_waves"))
 
 
