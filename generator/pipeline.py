@@ -529,17 +529,19 @@ def knative_needs(item: Rendered) -> tuple[tuple[str, str], ...]:
     needs; none for any other object. A worker's objects come with them."""
     if item.knative_needs is not None:
         return item.knative_needs
-    if item.kind != "Service" or not item.api_version.startswith("serving.knative.dev/"):
+    if not _knative_service(item):
         return ()
     pod_spec = knative_features.revision_pod_spec(item.obj)
     return tuple(knative_features.needed_flags(pod_spec).items())
 
 
+def _knative_service(item: Rendered) -> bool:
+    return item.kind == "Service" and item.api_version.startswith("serving.knative.dev/")
+
+
 def _restamp(item: Rendered) -> Rendered:
     """A patched revision template needs a new revision name, or Knative refuses the update."""
-    if item.kind != "Service" or not str(item.obj.get("apiVersion", "")).startswith(
-        "serving.knative.dev/"
-    ):
+    if not _knative_service(item):
         return item
     stamped = knative.stamp_revision_name(item.obj)
     return item if stamped == item.obj else Rendered(stamped, item.owner, item.source)

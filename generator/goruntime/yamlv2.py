@@ -189,16 +189,12 @@ def json_numbers(value: Any) -> Any:
     cls = value.__class__
     if cls is str or cls is bool or value is None:
         return value
-    if cls is dict:
+    if cls is dict or isinstance(value, dict):  # a subclass comes back a plain dict
         return {k: json_numbers(v) for k, v in value.items()}
-    if cls is list:
+    if cls is list or isinstance(value, list):
         return [json_numbers(v) for v in value]
     if cls is int:
         return value if _INT64[0] <= value <= _INT64[1] else float(value)
-    if isinstance(value, dict):  # subclasses: plain dicts and lists come back
-        return {k: json_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_numbers(v) for v in value]
     if isinstance(value, str):
         return str(value)  # _Str: quoted in the source, a plain string once read
     if isinstance(value, float):
