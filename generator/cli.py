@@ -33,6 +33,7 @@ from generator import (
     pipeline,
     render_cache,
     run_record,
+    signals,
     writer,
 )
 from generator import diff as diffing
@@ -1063,12 +1064,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         click.echo("kserve-gitops: cannot write the output: Broken pipe", err=True)
         code = EXIT_INVALID
     except Exception as err:
-        if debug:
-            traceback.print_exc()
-        message = f"kserve-gitops: internal error: {type(err).__name__}: {err}"
-        click.echo(message + ("" if debug else " (run with --debug for the traceback)"), err=True)
-        code = EXIT_INTERNAL
+        code = _unexpected(err, debug)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _unexpected(err: Exception, debug: bool) -> int:
+    """An exception no branch expects: a signal's that changed on its way up (see
+    `signals.received`), else an internal error."""
+    signalled = signals.received()
+    if signalled is not None:
+        click.echo(signalled[0], err=True)
+        return signalled[1]
+    if debug:
+        traceback.print_exc()
+    message = f"kserve-gitops: internal error: {type(err).__name__}: {err}"
+    click.echo(message + ("" if debug else " (run with --debug for the traceback)"), err=True)
+    return EXIT_INTERNAL
 
 
 def _silence_stdout() -> None:

@@ -14,15 +14,16 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
+from generator import signals
 from generator.signals import EXIT_INTERRUPTED, EXIT_TERMINATED, Interrupted, Terminated
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
+    raise signals.arrived(Terminated)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise Interrupted
+    raise signals.arrived(Interrupted)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -39,18 +40,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Terminated:
         sys.stderr.write("terminated\n")
         sys.exit(EXIT_TERMINATED)
+    except BaseException:  # a signal's exception that became another on its way up
+        _exit_if_signalled()
+        raise
     code: str | int | None = 0
     try:
         cli.main(argv)
     except SystemExit as done:
         code = done.code
+    except BaseException:
+        if signals.received() is None:
+            raise
     finally:
         # The run has finished and chosen its exit code. A signal arriving from now on would
         # kill a finished run (-15 instead of its code); blocked now, it is discarded at exit.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    signalled = signals.received()
+    if signalled is not None and code != signalled[1]:  # its exception was lost on the way
+        _say(signalled[0])
+        code = signalled[1]
     if not isinstance(code, int):
         sys.exit(code)
     _exit_now(code)
+
+
+def _exit_if_signalled() -> None:
+    signalled = signals.received()
+    if signalled is not None:
+        _say(signalled[0])
+        sys.exit(signalled[1])
 
 
 def _exit_now(code: int) -> NoReturn:

@@ -125,6 +125,79 @@ def test_a_signal_during_start_up_exits_with_its_code_and_no_traceback(
     _one_line(stderr, word)
 
 
+# A signal whose exception does not reach main() as itself. `Signalled` sends the signal while
+# a class is built, so its handler raises inside `__set_name__`, which Python 3.11 hands on as a
+# RuntimeError (3.12 passes it on as itself: the same outcome).
+_SIGNALLED = """
+import importlib.abc, importlib.util, os, signal, sys
+
+class Signalled:
+    def __set_name__(self, owner, name):
+        os.kill(os.getpid(), signal.SIG{sig})
+        for _ in range(10**7):  # the handler runs at the next check
+            pass
+
+def signalled_class():
+    class Model:
+        field = Signalled()
+
+{setup}
+from generator.entry import main
+main(["version"])
+"""
+_WHILE_IMPORTING = """
+class CliFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path, target=None):
+        return importlib.util.spec_from_loader(name, self) if name == "generator.cli" else None
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        signalled_class()
+
+sys.meta_path.insert(0, CliFinder())
+"""
+_IN_A_COMMAND = """
+import generator.cli
+generator.cli.cli.main = lambda *args, **kwargs: signalled_class()
+"""
+_SWALLOWED = """
+import generator.cli
+
+def swallowing(*args, **kwargs):
+    try:
+        signalled_class()
+    except BaseException:
+        pass
+    return 0
+
+generator.cli.cli.main = swallowing
+"""
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [_WHILE_IMPORTING, _IN_A_COMMAND, _SWALLOWED],
+    ids=["importing", "command", "swallowed"],
+)
+@pytest.mark.parametrize(
+    ("sig", "code", "word"), [("INT", 130, "interrupted"), ("TERM", 143, "terminated")]
+)
+def test_a_signal_whose_exception_is_changed_or_lost_still_ends_the_run(
+    setup: str, sig: str, code: int, word: str
+) -> None:
+    script = _SIGNALLED.format(sig=sig, setup=setup)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_default_signals,
+    )
+    assert done.returncode == code, done.stderr
+    _one_line(done.stderr, word)
+
+
 def _tree(root: Path) -> list[tuple[str, bytes]]:
     return sorted((p.relative_to(root).as_posix(), p.read_bytes()) for p in root.rglob("*.*"))
 
