@@ -7,9 +7,10 @@ ScaledObject, OpenTelemetryCollector; written by `scripts/gen_output_schemas.py`
 PROVENANCE.md) is checked by a quick screen (`screen.py`) that only ever says "valid" of a valid
 object; any other object is checked by the schema's compiled validator, which decides, and
 explained as `generator.schema` explains input (a null field counts as absent, as the API server
-prunes it). Objects no InferenceService explains are checked the same way and named by their
-own fields (`own_refusals`): inputs passed through, objects an overlay patched, and the
-children of LLMInferenceServices.
+prunes it). A rule of the API server that no schema can say is checked in code: an env var's
+`valueFrom` in a Deployment's pod template (`_env_refusals`). Objects no InferenceService explains
+are checked the same way and named by their own fields (`own_refusals`): inputs passed through,
+objects an overlay patched, and the children of LLMInferenceServices.
 
 A refusal names the INPUT field that caused it when it can be found: the output value (or the
 object missing a required field) is looked up in the input document under the same key, e.g.
@@ -21,6 +22,7 @@ names the output object and its field.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
@@ -66,9 +68,9 @@ def check_rendered(
         module = module_of(obj)
         if module is None:
             continue
-        if not _screen(module)(obj):  # maybe invalid: the validator decides and explains
-            for invalid in _refusals(module, obj, source):
-                found.setdefault(invalid.field or invalid.message, invalid)
+        for invalid, where, path, value in _all_refusals(module, obj):
+            invalid = _as_input(invalid, where, path, value, obj, source)
+            found.setdefault(invalid.field or invalid.message, invalid)
     return list(found.values())
 
 
@@ -77,10 +79,10 @@ def own_refusals(obj: Mapping[str, Any]) -> list[Invalid]:
     for an object no InferenceService explains (an input passed through, an object an overlay
     patched, an LLMInferenceServiceConfig's object)."""
     module = module_of(obj)
-    if module is None or _screen(module)(obj):
+    if module is None:
         return []
     found: dict[str, Invalid] = {}
-    for invalid, _, _, _ in _explained(module, obj):
+    for invalid, _, _, _ in _all_refusals(module, obj):
         message = f"{invalid.message} (the API server would refuse it)"
         found.setdefault(invalid.field or invalid.message, Invalid(invalid.field, message))
     return list(found.values())
@@ -91,9 +93,58 @@ def module_of(obj: Mapping[str, Any]) -> str | None:
     return EMITTED_KINDS.get(f"{obj.get('apiVersion')} {obj.get('kind')}")
 
 
-def _refusals(module: str, obj: Mapping[str, Any], source: Mapping[str, Any]) -> Iterator[Invalid]:
-    for invalid, where, path, value in _explained(module, obj):
-        yield _as_input(invalid, where, path, value, obj, source)
+def _all_refusals(module: str, obj: Mapping[str, Any]) -> Iterator[tuple[Invalid, str, Path_, Any]]:
+    """The schema's refusals (only when the screen doubts the object) and then the coded ones."""
+    coded = _env_refusals(obj)
+    if _screen(module)(obj):
+        return coded
+    return itertools.chain(_explained(module, obj), coded)
+
+
+# The sources of an env var's valueFrom that the API server counts (k8s.io/kubernetes
+# pkg/apis/core/validation, validateEnvVarValueFrom). Kubernetes 1.34 also has `fileKeyRef`, alpha
+# behind the EnvFiles gate (off by default): the API server drops it before it validates.
+_ENV_SOURCES: Final = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef")
+_ONE_OF_SOURCES: Final = "`fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"
+_WITH_POD_TEMPLATE: Final = frozenset({("apps/v1", "Deployment")})
+
+
+def _env_refusals(obj: Mapping[str, Any]) -> Iterator[tuple[Invalid, str, Path_, Any]]:
+    """What validateEnvVarValueFrom refuses in the containers of a Deployment's pod template.
+
+    Knative Services are left alone: Knative's webhook does not check this, so the API server
+    takes the Service (its revision's Deployment is what fails)."""
+    if (obj.get("apiVersion"), obj.get("kind")) not in _WITH_POD_TEMPLATE:
+        return
+    pod = _at(obj, ("spec", "template", "spec"))
+    if not isinstance(pod, Mapping):
+        return
+    for group in ("initContainers", "containers"):
+        containers = pod.get(group)
+        for i, container in enumerate(containers if isinstance(containers, list) else ()):
+            env = container.get("env") if isinstance(container, Mapping) else None
+            for j, var in enumerate(env if isinstance(env, list) else ()):
+                message = _value_from_refusal(var) if isinstance(var, Mapping) else None
+                if message is not None:
+                    path = ("spec", "template", "spec", group, i, "env", j, "valueFrom")
+                    where = field_path(*path)
+                    yield Invalid(where, message), where, path, var["valueFrom"]
+
+
+def _value_from_refusal(var: Mapping[str, Any]) -> str | None:
+    """The API server's message about one env var's valueFrom (a null field is absent)."""
+    source = var.get("valueFrom")
+    if not isinstance(source, Mapping):  # absent or null; any other type is the schema's
+        return None
+    count = sum(1 for key in _ENV_SOURCES if source.get(key) is not None)
+    value = var.get("value")
+    if count == 0:
+        return f"must specify one of: {_ONE_OF_SOURCES}"
+    if isinstance(value, str) and value:
+        return "may not be specified when `value` is not empty"
+    if count > 1:
+        return "may not have more than one field specified at a time"
+    return None
 
 
 def _explained(module: str, obj: Mapping[str, Any]) -> Iterator[tuple[Invalid, str, Path_, Any]]:

@@ -635,7 +635,7 @@ PROBE_REFUSAL = (
 
 
 def test_allowlist_accepts_only_the_refusal_of_a_probe_port_left_out(rules: list[d.Rule]) -> None:
-    """`probe-port-left-out-refused`: KServe sends a Deployment whose probe has `port: 0`;
+    """`deployment-the-api-server-refuses`: KServe sends a Deployment whose probe has `port: 0`;
     ours refuses the InferenceService instead, and says so only of a port left out."""
     deployment = ("apps", "Deployment", "default", "flowers-predictor")
     oracle = d.Outcome(objects={deployment: {"kind": "Deployment"}})
@@ -644,6 +644,31 @@ def test_allowlist_accepts_only_the_refusal_of_a_probe_port_left_out(rules: list
     written = PROBE_REFUSAL.replace(", which KServe writes for a port left out", "")
     other = d.Outcome(refused={("default", "flowers"): written})
     diffs = d.compare("samples/probes[Standard]", oracle, other, rules)
+    assert [(x.path, x.oracle) for x in diffs] == [("refusal", d.MISSING)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "may not be specified when `value` is not empty",
+        "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
+        "may not have more than one field specified at a time",
+    ],
+)
+def test_allowlist_accepts_only_the_api_servers_env_var_refusals(
+    rules: list[d.Rule], message: str
+) -> None:
+    """`deployment-the-api-server-refuses`: KServe sends a Deployment whose env var the API server
+    refuses; ours refuses the InferenceService, with the API server's words, for a Deployment."""
+    deployment = ("apps", "Deployment", "default", "custom-env-predictor")
+    oracle = d.Outcome(objects={deployment: {"kind": "Deployment"}})
+    at = "(the API server would refuse the Deployment default/custom-env-predictor (apps/v1) it "
+    refusal = f"{message} {at}renders, at spec.template.spec.containers[0].env[0].valueFrom)"
+    ours = d.Outcome(refused={("default", "custom-env"): refusal})
+    assert d.compare("golden/standard-error-env-value-from[Standard]", oracle, ours, rules) == []
+    knative = refusal.replace("Deployment", "Service").replace("apps/v1", "serving.knative.dev/v1")
+    other = d.Outcome(refused={("default", "custom-env"): knative})
+    diffs = d.compare("golden/standard-error-env-value-from[Standard]", oracle, other, rules)
     assert [(x.path, x.oracle) for x in diffs] == [("refusal", d.MISSING)]
 
 

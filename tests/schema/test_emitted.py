@@ -431,3 +431,142 @@ def test_an_object_an_overlay_patch_makes_invalid(tmp_path: Path) -> None:
         'metadata.labels.team: invalid value "two words"',
         "(the API server would refuse it)",
     )
+
+
+# --- env var sources: k8s.io/kubernetes pkg/apis/core/validation validateEnvVarValueFrom -------
+
+SECRET = "secretKeyRef: {name: s, key: k}"
+CONFIG_MAP = "configMapKeyRef: {name: c, key: k}"
+
+
+@pytest.mark.parametrize(
+    ("value_from", "message"),
+    [
+        (
+            "{}",
+            "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or "
+            "`secretKeyRef`",
+        ),
+        (f"{{{SECRET}, {CONFIG_MAP}}}", "may not have more than one field specified at a time"),
+    ],
+)
+def test_an_env_var_source_the_api_server_refuses(
+    tmp_path: Path, value_from: str, message: str
+) -> None:
+    env = "      env:\n      - name: A\n        value: ''\n"
+    env += f"      - name: B\n        valueFrom: {value_from}\n"
+    assert_one_line(
+        run_cli("render", write(tmp_path, "env", model=env)),
+        "env.yaml:18:",
+        "InferenceService ns/env",
+        f"spec.predictor.model.env[1].valueFrom: {message} (the API server would refuse the "
+        "Deployment ns/env-predictor (apps/v1) it renders, at "
+        "spec.template.spec.containers[0].env[1].valueFrom)",
+    )
+
+
+def test_a_model_env_var_with_value_and_value_from_keeps_the_source(tmp_path: Path) -> None:
+    # reconcileEnvValueConflicts (pkg/utils/utils.go): merged onto the runtime's container, the
+    # InferenceService's valueFrom wins over its value, so the Deployment is valid
+    env = f"      env:\n      - name: A\n        value: x\n        valueFrom: {{{SECRET}}}\n"
+    done = run_cli("render", write(tmp_path, "env", model=env))
+    assert done.returncode == 0, done.stderr
+    deployment = next(d for d in yaml.safe_load_all(done.stdout) if d["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert {"name": "A", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}} in container[
+        "env"
+    ]
+
+
+CUSTOM_CONTAINER = """apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: custom
+  namespace: ns
+  annotations:
+    serving.kserve.io/deploymentMode: {mode}
+spec:
+  predictor:
+    containers:
+    - name: kserve-container
+      image: example.com/model:1
+      env:
+      - name: A
+        value: x
+        valueFrom: {{{source}}}
+"""
+
+
+def test_a_custom_container_env_var_with_value_and_value_from(tmp_path: Path) -> None:
+    path = tmp_path / "custom.yaml"
+    path.write_text(CUSTOM_CONTAINER.format(mode="Standard", source=SECRET), encoding="utf-8")
+    assert_one_line(
+        run_cli("render", path),
+        "custom.yaml:16:",
+        "InferenceService ns/custom",
+        "spec.predictor.containers[0].env[0].valueFrom: may not be specified when `value` is "
+        "not empty (the API server would refuse the Deployment ns/custom-predictor (apps/v1)",
+    )
+
+
+def test_a_knative_service_keeps_what_knatives_webhook_takes(tmp_path: Path) -> None:
+    # Knative's webhook does not check env var sources (knative.dev/serving pkg/apis/serving
+    # k8s_validation.go validateEnvValueFrom checks only the fields its features allow), so the
+    # API server takes the Knative Service; its revision's Deployment is what fails
+    path = tmp_path / "custom.yaml"
+    path.write_text(CUSTOM_CONTAINER.format(mode="Knative", source=SECRET), encoding="utf-8")
+    done = run_cli("render", path)
+    assert done.returncode == 0, done.stderr
+    assert "kind: Service\n" in done.stdout and "value: x\n" in done.stdout
+
+
+def _deployment(*env: dict[str, Any]) -> dict[str, Any]:
+    deployment = yaml.safe_load(PASSED_THROUGH)
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["readinessProbe"]["httpGet"]["port"] = 8080
+    container["env"] = list(env)
+    return dict(deployment)
+
+
+@pytest.mark.parametrize(
+    "var",
+    [
+        {"name": "A", "value": "x", "valueFrom": None},  # null: pruned before validation
+        {"name": "A", "value": "", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
+        {"name": "A", "value": None, "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        {"name": "A", "valueFrom": {"secretKeyRef": None, "resourceFieldRef": {"resource": "x"}}},
+    ],
+)
+def test_env_var_sources_the_api_server_takes(var: dict[str, Any]) -> None:
+    assert emitted.own_refusals(_deployment(var)) == []
+
+
+@pytest.mark.parametrize(
+    ("var", "message"),
+    [
+        ({"name": "A", "value": "x", "valueFrom": {"fieldRef": {"fieldPath": "x"}}}, "`value`"),
+        (
+            {
+                "name": "A",
+                "valueFrom": {"fileKeyRef": {"volumeName": "v", "path": "p", "key": "k"}},
+            },
+            "must specify one of",
+        ),
+        ({"name": "A", "valueFrom": {"secretKeyRef": None}}, "must specify one of"),
+    ],
+)
+def test_env_var_sources_a_passed_through_deployment_may_not_have(
+    var: dict[str, Any], message: str
+) -> None:
+    deployment = _deployment({"name": "OK", "value": "1"}, var)
+    deployment["spec"]["template"]["spec"]["initContainers"] = [
+        {"name": "init", "image": "busybox", "env": [var]}
+    ]
+    refusals = emitted.own_refusals(deployment)
+    assert [r.field for r in refusals] == [
+        "spec.template.spec.initContainers[0].env[0].valueFrom",
+        "spec.template.spec.containers[0].env[1].valueFrom",
+    ]
+    assert all(
+        message in r.message and "(the API server would refuse it)" in r.message for r in refusals
+    )
