@@ -120,8 +120,26 @@ SUPPORTED_STORAGE_URI_PREFIX_LIST = (
     "oci://", "oci+native://", "hf://",
 )  # fmt: skip
 AZURE_BLOB_URL = "blob.core.windows.net"
-_AZURE_BLOB_URI = re.compile(r"https://(.+?).blob.core.windows.net/(.+)")
-_HAS_SCHEME = re.compile(r"\w+?://")
+# KServe's `\w+?://` (Go: \w is ASCII): a word character right before "://". Searched with
+# Python's backtracking re, the lazy form took quadratic time on a long URI without "://".
+_HAS_SCHEME = re.compile(r"[0-9A-Za-z_]://")
+
+
+def is_azure_blob_uri(uri: str) -> bool:
+    """Whether KServe's AzureBlobURIRegEx, `https://(.+?).blob.core.windows.net/(.+)`, matches
+    somewhere in `uri`, found in linear time (Python's re backtracks over every "https://").
+
+    No part of the match crosses a newline (`.` does not match one), so within a line: after the
+    first "https://", at least two characters (the account and the unescaped `.`), then
+    "blob.core.windows.net/" and at least one more character."""
+    for line in uri.split("\n"):
+        start = line.find("https://")
+        if start < 0:
+            continue
+        host = line.find("blob.core.windows.net/", start + len("https://") + 2)
+        if host >= 0 and host + len("blob.core.windows.net/") < len(line):
+            return True
+    return False
 
 
 def validate_storage_uri(
@@ -141,7 +159,7 @@ def validate_storage_uri(
     if not _HAS_SCHEME.search(uri):
         return None  # a local path
     if AZURE_BLOB_URL in uri:
-        if _AZURE_BLOB_URI.search(uri):
+        if is_azure_blob_uri(uri):
             return None
     elif uri.startswith(SUPPORTED_STORAGE_URI_PREFIX_LIST):
         return None

@@ -7,11 +7,15 @@ plus the cases `GetStorageContainerSpec` skips (disabled, not an init container)
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from generator.components.meta import validate_storage_uri
+from generator.components.meta import _HAS_SCHEME, is_azure_blob_uri, validate_storage_uri
 
 
 def storage_container(name: str, **spec: Any) -> dict[str, Any]:
@@ -91,3 +95,49 @@ def test_an_invalid_regex_is_an_error_resolving_the_container() -> None:
     error = validate_storage_uri("custom://m", [container])
     assert error is not None
     assert error.startswith('StorageURI not supported: error resolving storage container for "')
+
+
+def test_a_pattern_gos_regexp_refuses_is_an_error_as_in_kserve() -> None:
+    """IsStorageUriSupported returns regexp.MatchString's error: Go's regexp is RE2, which has
+    no lookarounds or backreferences (Python's re would have taken these)."""
+    for pattern in ("(?=custom)custom://", r"(c)\1"):
+        container = storage_container("go", supportedUriFormats=[{"regex": pattern}])
+        error = validate_storage_uri("custom://m", [container])
+        assert (
+            error is not None
+            and "error checking storage container go: error parsing regexp:" in error
+        )
+
+
+def test_a_pattern_and_uri_that_backtrack_exponentially_in_python_are_matched_at_once() -> None:
+    # Python's re takes exponential time for this pair; RE2 (Go's regexp) is linear. A budget
+    # of CPU seconds, as the fuzz tests keep: a hang, not a speed, is what fails here.
+    container = storage_container("slow", supportedUriFormats=[{"regex": "^(a+)+$"}])
+    started = time.process_time()
+    error = validate_storage_uri("a" * 40 + "!x://m", [container])
+    assert time.process_time() - started < 1.0
+    assert error is not None and "is not supported" in error
+
+
+# KServe's own patterns (inferenceservice/utils/utils.go), with Go's ASCII \w, to compare with
+# the linear checks that replace them.
+_GO_SCHEME = re.compile(r"\w+?://", re.ASCII)
+_GO_AZURE = re.compile(r"https://(.+?).blob.core.windows.net/(.+)")
+_PIECES = ["https://", "blob.core.windows.net/", "x", ".", "é", "\n", "://", "_", "-", "/"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+def test_the_linear_uri_checks_agree_with_kserves_patterns(uri: str) -> None:
+    assert (_HAS_SCHEME.search(uri) is not None) == (_GO_SCHEME.search(uri) is not None)
+    assert is_azure_blob_uri(uri) == (_GO_AZURE.search(uri) is not None)
+
+
+def test_a_long_uri_is_checked_in_linear_time() -> None:
+    # `\w+?://` and the Azure pattern took quadratic time in Python's re: 60 s for a
+    # 70,000-character storageUri the fuzz tests drew.
+    started = time.process_time()
+    assert validate_storage_uri("x" * 1_000_000) is None  # no "://": a local path
+    error = validate_storage_uri("https://" * 100_000 + "blob.core.windows.net")
+    assert error is not None and "is not supported" in error
+    assert time.process_time() - started < 1.0

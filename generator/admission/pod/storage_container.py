@@ -8,9 +8,11 @@ KServe lists them from the cluster; here they come from the input set (none is n
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import re2
 
 from generator import constants as c
 from generator.admission.pod import MutationError
@@ -30,15 +32,41 @@ def storage_containers_from(objects: Iterable[Mapping[str, Any]]) -> tuple[Mappi
     return tuple(sorted(found, key=lambda o: str((o.get("metadata") or {}).get("name", ""))))
 
 
+# Go's regexp is RE2: its syntax (no lookarounds or backreferences) and matching in linear time,
+# so neither a pattern nor a storage URI from the input can make a render take minutes.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a bad pattern is a problem of the input, not a line on stderr
+
+
+class PatternError(Exception):
+    """A `regex` that Go's regexp would not compile (or text RE2 cannot take)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> Any:
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as err:
+        detail = err.args[0] if err.args else err
+        text = detail.decode(errors="replace") if isinstance(detail, bytes) else str(detail)
+        raise PatternError(f"error parsing regexp: {text}") from None
+    except UnicodeEncodeError as err:  # a lone surrogate: not UTF-8, as Go's strings are
+        raise PatternError(f"error parsing regexp: {err.reason}") from None
+
+
 def is_storage_uri_supported(spec: Mapping[str, Any], uri: str) -> bool:
-    """Port of `IsStorageUriSupported`: a prefix, else an (unanchored) regex match."""
+    """Port of `IsStorageUriSupported`: a prefix, else an (unanchored) regex match; raises
+    PatternError for a regex Go's regexp refuses."""
     for uri_format in spec.get("supportedUriFormats") or []:
         if uri_format.get("prefix"):
             if uri.startswith(uri_format["prefix"]):
                 return True
         elif uri_format.get("regex"):
-            # unconfirmed: Python's re stands in for Go's RE2 (same for the usual patterns).
-            if re.search(uri_format["regex"], uri):
+            try:
+                found = _compiled(uri_format["regex"]).search(uri)
+            except UnicodeEncodeError as err:
+                raise PatternError(f"the storage URI is not UTF-8: {err.reason}") from None
+            if found is not None:
                 return True
     return False
 
@@ -66,7 +94,7 @@ def get_storage_container_spec(
             continue
         try:
             supported = is_storage_uri_supported(sc.get("spec") or {}, uri)
-        except re.error as err:
+        except PatternError as err:
             raise MutationError(f"error checking storage container {_name(sc)}: {err}") from None
         if supported:
             return sc.get("spec") or {}
@@ -92,7 +120,7 @@ def get_storage_container_spec_by_name(
         )
     try:
         supported = is_storage_uri_supported(sc.get("spec") or {}, uri)
-    except re.error as err:
+    except PatternError as err:
         raise MutationError(
             f'ClusterStorageContainer "{name}" URI check failed for "{uri}": {err}'
         ) from None
