@@ -1393,3 +1393,25 @@ def test_controller_should_create_a_global_cabundle_configmap_in_a_user_namespac
     volumes = by_name(revision_spec(ksvc)["volumes"])
     assert volumes["cabundle-cert"] == {"name": "cabundle-cert",
                                         "configMap": {"name": "global-ca-bundle"}}  # fmt: skip
+
+
+# --- storage_container_types.go IsStorageUriSupported and GetContainerSpecForStorageUri ---
+
+
+def test_storage_container_chosen_by_regex() -> None:
+    """TestStorageContainerSpec_IsStorageUriSupported "s3Azure spec supports Azure" and
+    TestGetContainerSpecForStorageUri: a `regex` format is matched with Go's regexp, and the
+    matching ClusterStorageContainer's container (image, resources) is the storage initializer;
+    a URI no container supports gets the default storage initializer of the ConfigMap."""
+    out = rendered("knative-storage-container-regex")
+    (registry,) = revision_spec(out.ksvc("iris-registry-predictor"))["initContainers"]
+    assert registry["name"] == "storage-initializer"
+    assert registry["image"] == "kubeflow/model-registry-storage-initializer:latest"
+    assert registry["args"] == ["model-registry://iris/v1", "/mnt/models"]
+    assert registry["resources"] == {
+        "limits": {"cpu": "1", "memory": "1Gi"},
+        "requests": {"cpu": "100m", "memory": "100Mi"},
+    }
+    (gcs,) = revision_spec(out.ksvc("iris-gcs-predictor"))["initContainers"]
+    assert gcs["image"] == "kserve/storage-initializer:v0.20.0"
+    assert gcs["args"] == ["gs://kfserving-examples/models/sklearn/1.0/model", "/mnt/models"]
