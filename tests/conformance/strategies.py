@@ -7,8 +7,9 @@ custom containers, transformer and explainer, canaries, storage URI schemes, ann
 autoscaling, ingress, logging, batching, agent, modelcar, GPUs and node selectors, and invalid
 values (the two sides must refuse them with the same text). Further strategies add
 inferenceservice-config variations, storage credentials with pod-spec fields,
-ServingRuntimes of the input set, InferenceGraphs, TrainedModels, several storage URIs, and
-pod specs full of Go's zero values.
+ServingRuntimes of the input set, InferenceGraphs, TrainedModels, several storage URIs, pod
+specs full of Go's zero values, autoscaling metrics, multi-node predictors, and the labels,
+annotations and rollout strategies of an InferenceService and its components.
 """
 
 from __future__ import annotations
@@ -1416,3 +1417,105 @@ def generate_multinode(
 ) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `multinode_inference_service`."""
     return _drawn_cases(multinode_inference_service(), count, fixed_seed)
+
+
+# --- metadata: labels and annotations of the InferenceService and its components, rollout ------
+
+# Keys KServe propagates, filters (the disallowed lists, the revision template's visibility
+# label) or reads (mode, autoscaler class, Knative scale bounds), with plausible values.
+_META_ANNOTATIONS: dict[str, tuple[str, ...]] = {
+    "autoscaling.knative.dev/min-scale": ("2",),
+    "autoscaling.knative.dev/max-scale": ("5",),
+    "internal.serving.kserve.io/storage-initializer-sourceuri": ("gs://other/model",),
+    "kubectl.kubernetes.io/last-applied-configuration": ("{}",),
+    "modelFormat": ("sklearn",),
+    "sidecar.istio.io/inject": ("true", "false"),
+    "serving.knative.dev/rollout-duration": ("60s",),
+    "serving.kserve.io/autoscalerClass": ("hpa", "none"),
+    "example.com/owner": ("team-a",),
+    "example.com/note": ("a: b", "1.0"),
+}
+_META_LABELS: dict[str, tuple[str, ...]] = {
+    "team": ("a",),
+    "networking.knative.dev/visibility": ("cluster-local",),
+    "networking.kserve.io/visibility": ("cluster-local",),
+    "app": ("override",),
+    "component": ("other",),
+    "serving.kserve.io/inferenceservice": ("other",),
+    "example.com/tier": ("gold",),
+}
+_STRATEGIES: tuple[dict[str, Any], ...] = (
+    {"type": "Recreate"},
+    {"type": "RollingUpdate"},
+    {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+    {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "50%"}},
+    {"rollingUpdate": {"maxUnavailable": "10%"}},
+)
+
+
+def _some(rnd: random.Random, pool: dict[str, tuple[str, ...]], most: int) -> dict[str, str]:
+    keys = rnd.sample(sorted(pool), rnd.randint(0, most))
+    return {k: rnd.choice(pool[k]) for k in sorted(keys)}
+
+
+def _component_metadata(rnd: random.Random, component: dict[str, Any]) -> None:
+    """A component's own labels and annotations, rollout strategy and a few extension fields."""
+    for key, pool in (("labels", _META_LABELS), ("annotations", _META_ANNOTATIONS)):
+        if rnd.random() < 1 / 2:
+            component[key] = _some(rnd, pool, 3)
+    _maybe(rnd, 1 / 3, component, "deploymentStrategy", copy.deepcopy(rnd.choice(_STRATEGIES)))
+    _maybe(rnd, 1 / 5, component, "minReplicas", rnd.choice((0, 1, 3)))
+    _maybe(rnd, 1 / 6, component, "timeout", rnd.choice((30, 600)))
+    _maybe(rnd, 1 / 6, component, "containerConcurrency", rnd.choice((0, 8)))
+
+
+@st.composite
+def metadata_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """An InferenceService whose metadata and components' metadata carry labels and annotations
+    KServe propagates, filters or reads, with rollout strategies on its components and, now and
+    then, an inferenceservice-config that adds to the disallowed lists: what reaches the
+    Knative Service, its revision template, the Deployment and its pods, the Service, HPA and
+    ingress objects."""
+    rnd = draw(st.randoms(use_true_random=True))
+    annotations = _some(rnd, _META_ANNOTATIONS, 4)
+    _maybe(rnd, 1 / 3, annotations, "serving.kserve.io/deploymentMode",
+           rnd.choice(("RawDeployment", "Serverless")))  # fmt: skip
+    predictor: dict[str, Any] = {
+        "model": {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://bucket/model"}
+    }
+    _component_metadata(rnd, predictor)
+    spec: dict[str, Any] = {"predictor": predictor}
+    if rnd.random() < 1 / 3:
+        transformer: dict[str, Any] = {
+            "containers": [{"name": "kserve-container", "image": "example.com/t:1"}]
+        }
+        _component_metadata(rnd, transformer)
+        spec["transformer"] = transformer
+    metadata: dict[str, Any] = {"name": "meta", "namespace": "default"}
+    labels = _some(rnd, _META_LABELS, 3)
+    if labels:
+        metadata["labels"] = labels
+    if annotations:
+        metadata["annotations"] = annotations
+    docs = [_inference_service(metadata, spec)]
+    if rnd.random() < 1 / 4:
+        shipped = json.loads(generator_config.builtin_layer().data["inferenceService"])
+        lists: dict[str, Any] = {}
+        _maybe(rnd, 2 / 3, lists, "serviceAnnotationDisallowedList", ["example.com/owner"])
+        _maybe(rnd, 2 / 3, lists, "serviceLabelDisallowedList", ["team", "example.com/tier"])
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+                "data": {"inferenceService": json.dumps({**shipped, **lists})},
+            }
+        )
+    return docs
+
+
+def generate_metadata(
+    count: int, fixed_seed: int = 20270
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `metadata_inference_service`."""
+    return _drawn_cases(metadata_inference_service(), count, fixed_seed)

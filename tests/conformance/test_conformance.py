@@ -319,6 +319,17 @@ def test_generated_multinode_match_kserve(
     )
 
 
+def test_generated_metadata_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """A third as many InferenceServices whose own and whose components' labels and
+    annotations KServe propagates, filters (its disallowed lists, also from the config) or
+    reads, with their components' rollout strategies: what reaches each object, against ours."""
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_metadata, 3, "metadata"
+    )
+
+
 def _generated_match_kserve(
     oracle_binary: Path,
     rules: list[d.Rule],
