@@ -392,10 +392,11 @@ def discover(paths: Sequence[str], known: Collection[str] = ()) -> tuple[list[Pa
         root = Path(given)
         if root.is_dir():
             inside = os.path.realpath(root)
-            for file in _walk(root):
+            for file, link in _walk(root):
                 if known and file.as_posix() in known:
                     found[file.as_posix()] = file
-                elif _within(os.path.realpath(file), inside):
+                elif not link or _within(os.path.realpath(file), inside):
+                    # _walk enters no symlinked folder, so only a symlink can lead outside
                     found[file.as_posix()] = file
                 else:
                     message = "a symlink to a file outside the input paths; not read"
@@ -407,16 +408,43 @@ def discover(paths: Sequence[str], known: Collection[str] = ()) -> tuple[list[Pa
     return [found[key] for key in sorted(found)], problems
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
-        if RENDERED_DIR_MARKER in files:
-            dirs[:] = []  # our own output (render -o) is never input
+def _walk(root: Path) -> Iterator[tuple[Path, bool]]:
+    """The input files under `root` in order, each with whether it is a symlink (os.walk's
+    choices: symlinked folders listed but not entered; hidden entries and our own output
+    skipped), from one directory listing per folder and without recursion (any depth)."""
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
             continue
-        # os.walk does not follow symlinked folders; hidden ones (.git, .github) are skipped.
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+        dirs = {e.name: e for e in entries if _entry_is_dir(e)}
+        if any(e.name == RENDERED_DIR_MARKER and e.name not in dirs for e in entries):
+            continue  # our own output (render -o) is never input
+        for name, link in sorted((e.name, _is_link(e)) for e in entries if e.name not in dirs):
             if not name.startswith(".") and name.endswith(INPUT_SUFFIXES):
-                yield Path(folder) / name
+                yield folder / name, link
+        inner = sorted(n for n, e in dirs.items() if not n.startswith(".") and not _is_link(e))
+        pending += [folder / name for name in reversed(inner)]
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    """A symlink, or an entry whose kind cannot be read (then treated as one: checked, not
+    entered)."""
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return True
+
+
+def _entry_is_dir(entry: os.DirEntry[str]) -> bool:
+    """os.walk's test: a folder, or a symlink to one; an entry that cannot be read is a file."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _within(real: str, folder: str) -> bool:
@@ -646,15 +674,28 @@ def read_file(path: Path) -> tuple[list[Loaded], list[Problem]]:
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
                 return [], [Problem(Source(display), None, "", "not a regular file; not read")]
-            data = handle.read(limit + 1)
+            data = _read_up_to(fd, limit + 1)
+        finally:
+            os.close(fd)
     except OSError as err:
         return [], [Problem(Source(display), None, "", f"cannot read: {err.strerror}")]
     if len(data) > limit:
         return [], [Problem(Source(display), None, "", f"larger than {limit} bytes")]
     return _parse_bytes(data, display)
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    """At most `size` bytes of a regular file, without a file object's buffer (10,000 input
+    files a run)."""
+    chunks = [os.read(fd, size)]
+    size -= len(chunks[-1])
+    while size > 0 and chunks[-1]:
+        chunks.append(os.read(fd, size))
+        size -= len(chunks[-1])
+    return b"".join(chunks) if len(chunks) > 1 else chunks[0]
 
 
 def _parse_bytes(data: bytes, display: str) -> tuple[list[Loaded], list[Problem]]:
