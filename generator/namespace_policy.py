@@ -79,7 +79,7 @@ class Policy:
         flag and files that say so."""
         allowed = self.allowed
         origins = [FLAG] if allowed is not None else []
-        if path == load.STDIN_SOURCE:
+        if path == load.STDIN_SOURCE or not self.repo:
             return allowed, tuple(origins)
         folder = os.path.realpath(Path(path).parent)
         for cfg in self.repo:
