@@ -424,10 +424,8 @@ def _from_entry(item: Loaded, entry: render_cache.Entry) -> _Outcome:
         mode_reason=entry.mode_reason,
         runtime_reason=entry.runtime_reason,
     )
-    objects = [  # a pack's objects are decoded (and checked) already; a worker's are not
-        Rendered(c.obj, item.name, item.source, c.text)
-        if c.obj is not None
-        else Rendered.encoded(
+    objects = [  # a pack's or a worker's objects stay JSON until read
+        Rendered.encoded(
             c.encoded or "", c.identity, item.name, item.source, c.text, c.knative_needs
         )
         for c in entry.objects

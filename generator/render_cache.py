@@ -11,8 +11,9 @@ revisions an entry's reconcile read are stored with it and compared on use.
 
 A pack holds exactly the entries of the last run with its key and is rewritten whole,
 atomically, when that set changes; at most `MAX_PACKS` packs and `MAX_BYTES` in all are kept,
-least recently used first out. A pack whose checksum fails is ignored; an entry that is not
-the JSON shape written here is a miss. Entries are JSON, so reading one runs no code.
+least recently used first out. A pack whose checksum fails is ignored; an entry whose head is
+not the JSON shape written here is a miss, and its objects stay JSON until something reads
+them. Entries are JSON, so reading one runs no code.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -199,11 +200,13 @@ def encode_entry(entry: Entry) -> str | None:
 
 
 def decode_entry(text: str) -> Entry | None:
-    """The entry `encode` wrote, or None for anything else (a corrupt or foreign line)."""
+    """The entry `encode` wrote, or None for anything else (a corrupt or foreign line). The
+    head is checked whole; the objects stay JSON until read (records.Rendered.encoded), like a
+    worker's: a pack whose checksum holds was written by this tool. A List or a
+    CustomResourceDefinition, read by every run, is decoded and checked now."""
     head_text, *encoded = text.split("\t")
     try:
         doc = json.loads(head_text)
-        objects = [json.loads(one) for one in encoded]
     except (ValueError, RecursionError):
         return None
     if not isinstance(doc, list) or len(doc) != 10:
@@ -216,13 +219,13 @@ def decode_entry(text: str) -> Entry | None:
         and isinstance(notes, list)
         and all(isinstance(n, str) for n in notes)
         and isinstance(heads, list)
-        and len(heads) == len(objects)
-        and all(_object_head(h, o) for h, o in zip(heads, objects, strict=True))
+        and len(heads) == len(encoded)
+        and all(_object_head(h, o) for h, o in zip(heads, encoded, strict=True))
         and isinstance(prev, list)
         and all(_previous_read(read) for read in prev)
     ):
         return None
-    return _entry(doc, objects, encoded)
+    return _entry(doc, [None] * len(encoded), encoded)
 
 
 def decode_own_entry(text: str) -> Entry:
@@ -254,22 +257,29 @@ def _entry(doc: list[Any], objects: Sequence[Any], encoded: Sequence[str]) -> En
     )
 
 
-def _object_head(head: Any, obj: Any) -> bool:
+def _object_head(head: Any, encoded: str) -> bool:
     """[text, apiVersion, kind, namespace, name, needs] of strings and (flag, field) pairs, and
-    the object, a mapping with a metadata mapping. Of the head only the text is used then: the
-    object is decoded already, and its identity and needs are read from it (records.Rendered,
-    pipeline.knative_needs)."""
-    if not (isinstance(head, list) and len(head) == 6 and isinstance(obj, dict)):
+    the object's JSON: an object, and for a List or a CustomResourceDefinition (decoded when
+    the entry is used) one with a metadata mapping."""
+    if not (isinstance(head, list) and len(head) == 6):
         return False
     *strings, needs = head
-    meta = obj.get("metadata")
-    return (
+    if not (
         all(isinstance(one, str) for one in strings)
         and isinstance(needs, list)
         and all(_pair_of_strings(one) for one in needs)
-        and isinstance(meta, dict)
-        and isinstance(meta.get("name", ""), str)
-    )
+        and encoded.startswith("{")
+        and encoded.endswith("}")
+    ):
+        return False
+    kind = strings[2]
+    if not (kind.endswith("List") or kind == "CustomResourceDefinition"):
+        return True
+    try:
+        obj = json.loads(encoded)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(obj, dict) and isinstance(obj.get("metadata", {}), dict)
 
 
 def _pair_of_strings(value: Any) -> bool:
@@ -332,7 +342,7 @@ class Pack:
         self.folder = folder
         self.run_key = run_key
         self.path = None if folder is None else folder / f"{run_key[:40]}.pack"
-        self._stored: dict[str, str] = {} if self.path is None else _read_pack(self.path, run_key)
+        self._stored = _Entries(b"", 0) if self.path is None else _read_pack(self.path, run_key)
         self._used: dict[str, str] = {}
         self._changed = False
 
@@ -403,30 +413,51 @@ def _pack_bytes(run_key: str, entries: Mapping[str, str]) -> bytes:
     return header + body
 
 
-def _read_pack(path: Path, run_key: str) -> dict[str, str]:
+def _read_pack(path: Path, run_key: str) -> _Entries:
     """The entries of a pack written for `run_key`; nothing if it is missing or damaged."""
     try:
         data = path.read_bytes()
     except OSError:
-        return {}
-    head, newline, body = data.partition(b"\n")
-    parts = head.split(b" ")
+        return _Entries(b"", 0)
+    start = data.find(b"\n") + 1
+    parts = data[: max(start - 1, 0)].split(b" ")
     expected = [*_MAGIC.split(b" "), FORMAT.encode(), run_key.encode()]
-    if not newline or len(parts) != len(expected) + 2 or parts[: len(expected)] != expected:
-        return {}
+    if not start or len(parts) != len(expected) + 2 or parts[: len(expected)] != expected:
+        return _Entries(b"", 0)
     size, checksum = parts[-2], parts[-1]
+    body = memoryview(data)[start:]  # a 100 MB pack is not copied to be checked
     if size != b"%d" % len(body) or checksum != b"%08x" % zlib.crc32(body):
-        return {}
-    try:
-        text = body.decode()
-    except UnicodeDecodeError:
-        return {}
-    entries: dict[str, str] = {}
-    for line in text.split("\n")[:-1]:
-        key, space, entry = line.partition(" ")
-        if space and len(key) == 64:
-            entries[key] = entry
-    return entries
+        return _Entries(b"", 0)
+    return _Entries(data, start)
+
+
+class _Entries:
+    """A pack's lines (`<64-character key> <entry>`) found by key, each decoded when asked for:
+    splitting and decoding a whole pack cost more than the rest of a cached run's reading."""
+
+    def __init__(self, data: bytes, start: int) -> None:
+        self._data = data
+        self._spans: dict[str, tuple[int, int]] = {}
+        while (end := data.find(b"\n", start)) >= 0:
+            key = data[start : start + 64]
+            if end - start >= 65 and data[start + 64] == 0x20 and b" " not in key and key.isascii():
+                self._spans[key.decode("ascii")] = (start + 65, end)
+            start = end + 1
+
+    def get(self, key: str) -> str | None:
+        span = self._spans.get(key)
+        if span is None:
+            return None
+        try:
+            return self._data[span[0] : span[1]].decode()
+        except UnicodeDecodeError:
+            return None
+
+    def keys(self) -> KeysView[str]:
+        return self._spans.keys()
+
+    def __bool__(self) -> bool:
+        return bool(self._spans)
 
 
 def prune(folder: Path, keep: Path | None = None) -> None:

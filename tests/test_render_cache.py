@@ -142,6 +142,15 @@ def _rewrite_pack(path: Path, edit: object) -> None:
     path.write_bytes(b" ".join(parts) + b"\n" + new_body)
 
 
+def _first_entry_not_utf8(path: Path) -> None:
+    """Damage: a byte of the first entry's head that is not UTF-8, under a valid checksum."""
+    head, _, body = path.read_bytes().partition(b"\n")
+    body = body[:70] + b"\xff" + body[71:]
+    parts = head.split(b" ")
+    parts[-2:] = [b"%d" % len(body), b"%08x" % zlib.crc32(body)]
+    path.write_bytes(b" ".join(parts) + b"\n" + body)
+
+
 SECRET = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}
 
 
@@ -200,6 +209,7 @@ DAMAGE = {
     "a head without its object": _first_entry_edited(_object_left_out),
     "needs that are not pairs": _first_entry_edited(_needs_not_pairs),
     "an object not JSON": _first_entry_becomes(_valid_head() + "\t{not json"),
+    "an entry not UTF-8": _first_entry_not_utf8,
 }
 
 
@@ -421,3 +431,18 @@ def test_an_object_sent_as_json_reads_as_the_object(obj: dict[str, object]) -> N
     assert lazy.obj == obj
     assert lazy == eager
     assert lazy.identity == eager.identity
+
+
+def test_a_packs_objects_stay_json_until_read(tmp_path: Path) -> None:
+    """Decoding every object of a 100 MB pack cost a cached run a sixth of its time: an
+    object read from a pack is decoded only when something reads it whole (an overlay, sync
+    waves), and is then the object the uncached render made."""
+    apps = write_isvcs(tmp_path / "apps", 6)
+    uncached = render((str(apps),), None)
+    render((str(apps),), tmp_path / "cache")
+    cached = render((str(apps),), tmp_path / "cache")
+    children = [r for r in cached.objects if r.owner.startswith("m")]
+    assert len(children) > 12
+    assert all(r._obj is None for r in children)  # not decoded
+    assert seen(cached) == seen(uncached)
+    assert [r.obj for r in cached.objects] == [r.obj for r in uncached.objects]
