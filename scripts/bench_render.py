@@ -15,6 +15,9 @@ loader on every input file plus `json.dumps` of every output object; ratios to i
 compare across machines. Rows:
 
 - stdout: `render SRC` to a file, cold cache; target ≤ 2x floor.
+- stdout again: the same with the cache the last cold run left (every InferenceService cached):
+  what a CI job that keeps its cache, or the Argo CD plugin's sidecar refreshing an unchanged
+  repo, waits for; measured against the same target.
 - fresh -o: `render SRC -o DIR` into an empty DIR (a new one each run: see `fresh_dir`), cold
   cache; target ≤ 1.3x stdout. Run the benchmark on a file system that has not just had tens of
   thousands of files removed (a previous benchmark's folder, say): on ext4 without a journal
@@ -160,6 +163,11 @@ def measure(count: int, namespaces: int, runs: int, work: Path) -> dict[str, flo
         return run_cli(["render", str(src)], fresh_cache(work, f"stdout-{k}"), stream)
 
     stdout_s, rss = median(runs, cold_stdout)
+
+    def warm_stdout(k: int) -> tuple[float, int]:  # the last cold run's cache holds every entry
+        return run_cli(["render", str(src)], work / "cache" / f"stdout-{runs - 1}", stream)
+
+    warm_s, _ = median(runs, warm_stdout)
     floor = statistics.median(floor_seconds(files, stream) for _ in range(runs))
     objects = stream.read_text().count("\n---\n") + 1
 
@@ -193,6 +201,7 @@ def measure(count: int, namespaces: int, runs: int, work: Path) -> dict[str, flo
         "objects": objects,
         "floor": floor,
         "stdout": stdout_s,
+        "warm": warm_s,
         "rss": rss,
         "fresh": fresh_s,
         "nochange": nochange_s,
@@ -223,6 +232,8 @@ def table(m: dict[str, float]) -> str:
         ("YAML floor (C-load inputs + json.dumps outputs)", floor, "1.00x floor", "", True),
         ("`render SRC` to stdout, cold cache", stdout, f"{stdout / floor:.2f}x floor",
          "≤ 2x floor", stdout <= 2 * floor),
+        ("`render SRC` to stdout again, cache warm", m["warm"], f"{m['warm'] / floor:.2f}x floor",
+         "(≤ 2x floor)", m["warm"] <= 2 * floor),
         ("`render SRC -o DIR`, empty DIR, cold cache", m["fresh"],
          f"{m['fresh'] / stdout:.2f}x stdout", "≤ 1.3x stdout", m["fresh"] <= 1.3 * stdout),
         ("`render SRC -o DIR` again, nothing changed", m["nochange"],
