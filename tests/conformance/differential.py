@@ -123,6 +123,27 @@ def mode_config_file(directory: Path, mode: str) -> Path:
     return path
 
 
+def case_mode_file(case: Case, directory: Path, shared: Path) -> Path:
+    """The case's mode layer: `shared`, or when the input set's inferenceservice-config has a
+    `deploy` of its own (a rollout strategy, say), that value with the case's mode in it, so
+    that both sides read the same `deploy` (a layer replaces a key whole)."""
+    inputs = load.load(case.paths, passthrough=False)
+    data = next((item.doc.get("data") or {} for item in inputs.config_maps[:1]), {})
+    if "deploy" not in data:  # the config map prepare_oracle_case reads
+        return shared
+    deploy = json.loads(data["deploy"])
+    directory.mkdir(parents=True)
+    path = directory / "deploy.yaml"
+    layer = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+        "data": {"deploy": json.dumps({**deploy, "defaultDeploymentMode": case.mode})},
+    }
+    path.write_text(dump_all([layer]))
+    return path
+
+
 def dump_all(docs: Sequence[Mapping[str, Any]]) -> str:
     """A YAML stream both sides read as `docs`: every string a Go (or any YAML 1.1) reader
     would take for something else quoted (PyYAML's dumper leaves `y` and `1e3` plain)."""
@@ -563,16 +584,17 @@ def run_cases(
     work = Path(tempfile.mkdtemp(prefix="conformance-"))
     try:
         mode_files = {mode: mode_config_file(work, mode) for mode in MODES}
-        dirs = {}
+        dirs, layers = {}, {}
         for i, case in enumerate(cases):
             d = work / f"case-{i:05d}"
-            prepare_oracle_case(case, d, mode_files[case.mode])
+            layers[case.id] = case_mode_file(case, work / f"layer-{i:05d}", mode_files[case.mode])
+            prepare_oracle_case(case, d, layers[case.id])
             dirs[case.id] = d
         results = run_oracle(binary, list(dirs.values()))
         out: dict[str, list[Difference]] = {}
         for case in cases:
             oracle = oracle_outcome(results[str(dirs[case.id])])
-            ours = our_outcome(case, mode_files[case.mode])
+            ours = our_outcome(case, layers[case.id])
             out[case.id] = compare(case.id, oracle, ours, rules)
         return out
     finally:

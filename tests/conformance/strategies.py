@@ -1475,7 +1475,7 @@ def metadata_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
     KServe propagates, filters or reads, with rollout strategies on its components and, now and
     then, an inferenceservice-config that adds to the disallowed lists: what reaches the
     Knative Service, its revision template, the Deployment and its pods, the Service, HPA and
-    ingress objects."""
+    ingress objects; and now and then the config's default rollout strategy."""
     rnd = draw(st.randoms(use_true_random=True))
     annotations = _some(rnd, _META_ANNOTATIONS, 4)
     _maybe(rnd, 1 / 3, annotations, "serving.kserve.io/deploymentMode",
@@ -1498,17 +1498,26 @@ def metadata_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
     if annotations:
         metadata["annotations"] = annotations
     docs = [_inference_service(metadata, spec)]
+    data: dict[str, str] = {}
     if rnd.random() < 1 / 4:
         shipped = json.loads(generator_config.builtin_layer().data["inferenceService"])
         lists: dict[str, Any] = {}
         _maybe(rnd, 2 / 3, lists, "serviceAnnotationDisallowedList", ["example.com/owner"])
         _maybe(rnd, 2 / 3, lists, "serviceLabelDisallowedList", ["team", "example.com/tier"])
+        data["inferenceService"] = json.dumps({**shipped, **lists})
+    if rnd.random() < 1 / 4:  # the harness puts the case's mode in it (case_mode_file)
+        rollout: dict[str, str] = {}
+        _maybe(rnd, 3 / 4, rollout, "maxSurge", rnd.choice(("1", "50%", "0")))
+        _maybe(rnd, 3 / 4, rollout, "maxUnavailable", rnd.choice(("0", "25%", "2")))
+        strategy = {"defaultRollout": rollout} if rnd.random() < 7 / 8 else {}
+        data["deploy"] = json.dumps({"deploymentRolloutStrategy": strategy})
+    if data:
         docs.append(
             {
                 "apiVersion": "v1",
                 "kind": "ConfigMap",
                 "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
-                "data": {"inferenceService": json.dumps({**shipped, **lists})},
+                "data": data,
             }
         )
     return docs
