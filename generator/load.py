@@ -409,9 +409,18 @@ def discover(paths: Sequence[str], known: Collection[str] = ()) -> tuple[list[Pa
 
 
 def _walk(root: Path) -> Iterator[tuple[Path, bool]]:
-    """The input files under `root` in order, each with whether it is a symlink (os.walk's
-    choices: symlinked folders listed but not entered; hidden entries and our own output
-    skipped), from one directory listing per folder and without recursion (any depth)."""
+    """The input files under `root` in order, each with whether it is a symlink."""
+    for folder, files in input_folders(root):
+        for name, link in files:
+            if not name.startswith(".") and name.endswith(INPUT_SUFFIXES):
+                yield folder / name, link
+
+
+def input_folders(root: Path) -> Iterator[tuple[Path, list[tuple[str, bool]]]]:
+    """Each folder under `root` that input files are read from, in os.walk's order and with its
+    choices (symlinked folders listed but not entered; hidden folders and our own output
+    skipped), with its entries that are not folders, sorted: (name, is a symlink). One
+    directory listing per folder, and no recursion: a repo may nest folders to any depth."""
     pending = [root]
     while pending:
         folder = pending.pop()
@@ -423,9 +432,7 @@ def _walk(root: Path) -> Iterator[tuple[Path, bool]]:
         dirs = {e.name: e for e in entries if _entry_is_dir(e)}
         if any(e.name == RENDERED_DIR_MARKER and e.name not in dirs for e in entries):
             continue  # our own output (render -o) is never input
-        for name, link in sorted((e.name, _is_link(e)) for e in entries if e.name not in dirs):
-            if not name.startswith(".") and name.endswith(INPUT_SUFFIXES):
-                yield folder / name, link
+        yield folder, sorted((e.name, _is_link(e)) for e in entries if e.name not in dirs)
         inner = sorted(n for n, e in dirs.items() if not n.startswith(".") and not _is_link(e))
         pending += [folder / name for name in reversed(inner)]
 
@@ -669,6 +676,13 @@ def _yaml_type(value: object) -> str:
 
 def read_file(path: Path) -> tuple[list[Loaded], list[Problem]]:
     """Read and parse one input file: a regular file, at most `Limits.file_bytes` long."""
+    data, problems = read_bytes(path)
+    return ([], problems) if data is None else _parse_bytes(data, path.as_posix())
+
+
+def read_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a regular file at most `Limits.file_bytes` long, else None and why (a FIFO
+    is refused without waiting for a writer, /dev/zero without reading it)."""
     display = path.as_posix()
     limit = LIMITS.get().file_bytes
     try:
@@ -676,15 +690,15 @@ def read_file(path: Path) -> tuple[list[Loaded], list[Problem]]:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return [], [Problem(Source(display), None, "", "not a regular file; not read")]
+                return None, [Problem(Source(display), None, "", "not a regular file; not read")]
             data = _read_up_to(fd, limit + 1)
         finally:
             os.close(fd)
     except OSError as err:
-        return [], [Problem(Source(display), None, "", f"cannot read: {err.strerror}")]
+        return None, [Problem(Source(display), None, "", f"cannot read: {err.strerror}")]
     if len(data) > limit:
-        return [], [Problem(Source(display), None, "", f"larger than {limit} bytes")]
-    return _parse_bytes(data, display)
+        return None, [Problem(Source(display), None, "", f"larger than {limit} bytes")]
+    return data, []
 
 
 def _read_up_to(fd: int, size: int) -> bytes:

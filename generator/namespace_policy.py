@@ -117,8 +117,11 @@ def find_repo_configs(paths: Sequence[str]) -> tuple[list[RepoConfig], list[Prob
             continue
         root = Path(given)
         if root.is_dir():
+            # The walk enters no symlink, so each folder's real path is the root's and the rest:
+            # a real path asked per folder costs a stat per level, quadratic in a repo's depth.
+            real_root = Path(os.path.realpath(root))
             for folder in _input_folders(root):
-                folders.setdefault(os.path.realpath(folder), folder)
+                folders.setdefault(str(real_root / folder.relative_to(root)), folder)
         elif root.exists():
             folders.setdefault(os.path.realpath(root.parent), root.parent)
     found: list[RepoConfig] = []
@@ -136,12 +139,8 @@ def find_repo_configs(paths: Sequence[str]) -> tuple[list[RepoConfig], list[Prob
 
 def _input_folders(root: Path) -> Iterator[Path]:
     """The folders load.discover reads input files from (the same skips)."""
-    for folder, dirs, files in os.walk(root):
-        if load.RENDERED_DIR_MARKER in files:
-            dirs[:] = []
-            continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        yield Path(folder)
+    for folder, _ in load.input_folders(root):
+        yield folder
 
 
 def read_repo_config(marker: Path, folder: str) -> tuple[RepoConfig | None, list[Problem]]:

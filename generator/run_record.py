@@ -144,13 +144,9 @@ def _input_files(paths: Sequence[str]) -> list[str]:
             raise _Unknown(given)
         root = Path(given)
         if root.is_dir():
-            for folder, dirs, names in os.walk(root):
-                if load.RENDERED_DIR_MARKER in names:
-                    dirs[:] = []
-                    continue
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                prefix = _prefix(folder)
-                found.update(prefix + n for n in names if n.endswith(load.INPUT_SUFFIXES))
+            for folder, entries in load.input_folders(root):
+                prefix = _prefix(folder.as_posix())
+                found.update(prefix + n for n, _ in entries if n.endswith(load.INPUT_SUFFIXES))
         else:
             found.add(root.as_posix())
             marker = root.parent / REPO_CONFIG_FILE

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from trust_helpers import invoke
 
 from generator import load
 from generator.errors import Problem
@@ -106,20 +107,57 @@ def test_a_symlinked_root_is_walked_and_its_files_are_inside(tmp_path: Path) -> 
     assert files == [link / "sub" / "a.yaml"] and problems == []
 
 
-def test_any_depth_is_walked_without_recursion() -> None:
-    """Deeper than Python's recursion limit (os.walk on 3.11 recurses). The tree is made and
-    removed here one level at a time: pytest's tmp_path cleanup and mkdir(parents=True)
-    recurse too."""
-    root = Path(tempfile.mkdtemp())
-    levels = [root]
+ISVC = """apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: deep, namespace: team-a}
+spec:
+  predictor:
+    model: {modelFormat: {name: sklearn}, storageUri: gs://bucket/model}
+"""
+
+
+def _deep_tree(levels: int) -> list[Path]:
+    """root, root/d, root/d/d, …: made one level at a time (mkdir(parents=True) recurses)."""
+    folders = [Path(tempfile.mkdtemp())]
+    for _ in range(levels):
+        folders.append(folders[-1] / "d")
+        folders[-1].mkdir()
+    return folders
+
+
+def _remove_deep_tree(folders: list[Path]) -> None:
+    """One level at a time: pytest's tmp_path cleanup and shutil.rmtree recurse."""
+    for folder in reversed(folders):
+        for entry in folder.iterdir():
+            if not entry.is_dir() or entry.is_symlink():
+                entry.unlink()
+        folder.rmdir()
+
+
+def test_a_deep_repo_renders_checks_and_validates(tmp_path: Path) -> None:
+    """Every walk over the input paths (files, repo configs, the run record of -o) takes any
+    depth: each ended in a RecursionError (exit 3) on a repo 1,200 folders deep."""
+    folders = _deep_tree(1200)
     try:
-        for _ in range(1200):
-            levels.append(levels[-1] / "d")
-            levels[-1].mkdir()
-        (levels[-1] / "a.yaml").write_text("kind: X\n")
-        files, problems = load.discover([str(root)])
-        assert files == [levels[-1] / "a.yaml"] and problems == []
+        (folders[-1] / "isvc.yaml").write_text(ISVC)
+        root, out = str(folders[0]), str(tmp_path / "out")
+        rendered = invoke("render", root)
+        assert rendered.code == 0, rendered.stderr
+        assert "name: deep-predictor" in rendered.stdout
+        for args in (("render", root, "-o", out), ("render", root, "-o", out),
+                     ("check", root, "-o", out), ("validate", root)):  # fmt: skip
+            done = invoke(*args)
+            assert done.code == 0, (args, done.stderr)
     finally:
-        (levels[-1] / "a.yaml").unlink(missing_ok=True)
-        for folder in reversed(levels):
-            folder.rmdir()
+        _remove_deep_tree(folders)
+
+
+def test_any_depth_is_walked_without_recursion() -> None:
+    """Deeper than Python's recursion limit (os.walk on 3.11 recurses)."""
+    folders = _deep_tree(1200)
+    try:
+        (folders[-1] / "a.yaml").write_text("kind: X\n")
+        files, problems = load.discover([str(folders[0])])
+        assert files == [folders[-1] / "a.yaml"] and problems == []
+    finally:
+        _remove_deep_tree(folders)
