@@ -28,7 +28,6 @@ from generator.schema.convert import to_json_schema
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEFAULT_KUBERNETES_VERSION = "1.34"  # KServe v0.20.0 builds against k8s.io/api v0.34
-CRD_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def _import(name: str) -> Any:
@@ -65,8 +64,13 @@ class Schemas:
         """Index every CustomResourceDefinition under the folders (the first of a kind wins)."""
         problems: list[Problem] = []
         for folder in folders:
-            for path in sorted(p for p in folder.rglob("*") if p.name.endswith(CRD_SUFFIXES)):
-                if "CustomResourceDefinition" not in path.read_text(errors="replace"):
+            # Found and read as input files are: no FIFO, /dev/zero or symlink out, any depth.
+            paths, found = load.discover([str(folder)])
+            problems += found
+            for path in paths:
+                data, found = load.read_bytes(path)
+                problems += found
+                if data is None or b"CustomResourceDefinition" not in data:
                     continue
                 docs, found = load.read_file(path)
                 problems += found

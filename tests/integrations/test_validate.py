@@ -131,6 +131,22 @@ def test_custom_resources_are_checked_against_their_crd(tmp_path: Path) -> None:
     assert not any("good.yaml" in line for line in lines)
 
 
+def test_a_crds_folder_is_read_as_input_folders_are(tmp_path: Path) -> None:
+    """A FIFO in the --crds folder hung `validate` (read_text waited for a writer), a symlink
+    to /dev/zero would have been read without end: each is now one problem, exit 2, like an
+    input file; the CRD beside them still serves."""
+    build_tree(tmp_path, {"crds/widget.yaml": WIDGET_CRD,
+                          "apps/good.yaml": widget("w", "{size: 2}")})  # fmt: skip
+    os.mkfifo(tmp_path / "crds" / "pipe.yaml")
+    (tmp_path / "crds" / "zero.yaml").symlink_to("/dev/zero")
+    done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "crds/pipe.yaml: not a regular file; not read",
+        "crds/zero.yaml: a symlink to a file outside the input paths; not read",
+    ]
+
+
 def test_built_in_kinds_are_checked_strictly(tmp_path: Path) -> None:
     deployment = """
         apiVersion: apps/v1
