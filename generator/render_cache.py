@@ -279,7 +279,7 @@ def _object_head(head: Any, encoded: str) -> bool:
         obj = json.loads(encoded)
     except (ValueError, RecursionError):
         return False
-    return isinstance(obj, dict) and isinstance(obj.get("metadata", {}), dict)
+    return isinstance(obj, dict) and isinstance(obj.get("metadata"), dict)
 
 
 def _pair_of_strings(value: Any) -> bool:
