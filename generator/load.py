@@ -677,7 +677,7 @@ def _yaml_type(value: object) -> str:
 def read_file(path: Path) -> tuple[list[Loaded], list[Problem]]:
     """Read and parse one input file: a regular file, at most `Limits.file_bytes` long."""
     data, problems = read_bytes(path)
-    return ([], problems) if data is None else _parse_bytes(data, path.as_posix())
+    return ([], problems) if data is None else parse_bytes(data, path.as_posix())
 
 
 def read_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
@@ -712,7 +712,7 @@ def _read_up_to(fd: int, size: int) -> bytes:
     return b"".join(chunks) if len(chunks) > 1 else chunks[0]
 
 
-def _parse_bytes(data: bytes, display: str) -> tuple[list[Loaded], list[Problem]]:
+def parse_bytes(data: bytes, display: str) -> tuple[list[Loaded], list[Problem]]:
     """UTF-8 text parsed as a YAML stream; Helm templates get a hint when they do not parse."""
     try:
         text = data.decode("utf-8")
@@ -730,7 +730,7 @@ def read_stdin() -> tuple[list[Loaded], list[Problem]]:
     data = sys.stdin.buffer.read(limit + 1)
     if len(data) > limit:
         return [], [Problem(Source(STDIN_SOURCE), None, "", f"larger than {limit} bytes")]
-    return _parse_bytes(data, STDIN_SOURCE)
+    return parse_bytes(data, STDIN_SOURCE)
 
 
 def _with_hint(problem: Problem, hint: str) -> Problem:

@@ -72,7 +72,7 @@ class Schemas:
                 problems += found
                 if data is None or b"CustomResourceDefinition" not in data:
                     continue
-                docs, found = load.read_file(path)
+                docs, found = load.parse_bytes(data, path.as_posix())
                 problems += found
                 for item in docs:
                     spec = item.doc.get("spec") or {}
