@@ -120,7 +120,7 @@ def find_repo_configs(paths: Sequence[str]) -> tuple[list[RepoConfig], list[Prob
             # The walk enters no symlink, so each folder's real path is the root's and the rest:
             # a real path asked per folder costs a stat per level, quadratic in a repo's depth.
             real_root = Path(os.path.realpath(root))
-            for folder in _input_folders(root):
+            for folder, _ in load.input_folders(root):
                 folders.setdefault(str(real_root / folder.relative_to(root)), folder)
         elif root.exists():
             folders.setdefault(os.path.realpath(root.parent), root.parent)
@@ -135,12 +135,6 @@ def find_repo_configs(paths: Sequence[str]) -> tuple[list[RepoConfig], list[Prob
         if cfg is not None:
             found.append(cfg)
     return found, problems
-
-
-def _input_folders(root: Path) -> Iterator[Path]:
-    """The folders load.discover reads input files from (the same skips)."""
-    for folder, _ in load.input_folders(root):
-        yield folder
 
 
 def read_repo_config(marker: Path, folder: str) -> tuple[RepoConfig | None, list[Problem]]:
