@@ -123,22 +123,19 @@ def mode_config_file(directory: Path, mode: str) -> Path:
     return path
 
 
-def case_mode_file(case: Case, directory: Path, shared: Path) -> Path:
-    """The case's mode layer: `shared`, or when the input set's inferenceservice-config has a
-    `deploy` of its own (a rollout strategy, say), that value with the case's mode in it, so
-    that both sides read the same `deploy` (a layer replaces a key whole)."""
-    inputs = load.load(case.paths, passthrough=False)
-    data = next((item.doc.get("data") or {} for item in inputs.config_maps[:1]), {})
-    if "deploy" not in data:  # the config map prepare_oracle_case reads
+def _mode_layer(given: Mapping[str, Any], mode: str, shared: Path, path: Path) -> Path:
+    """The case's mode layer: `shared`, or when the input set's inferenceservice-config data
+    `given` has a `deploy` of its own (a rollout strategy, say), that value with the case's mode
+    in it at `path`, so that both sides read the same `deploy` (a layer replaces a key whole)."""
+    if "deploy" not in given:
         return shared
-    deploy = json.loads(data["deploy"])
-    directory.mkdir(parents=True)
-    path = directory / "deploy.yaml"
     layer = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
-        "data": {"deploy": json.dumps({**deploy, "defaultDeploymentMode": case.mode})},
+        "data": {
+            "deploy": json.dumps({**json.loads(given["deploy"]), "defaultDeploymentMode": mode})
+        },
     }
     path.write_text(dump_all([layer]))
     return path
@@ -156,19 +153,24 @@ def _stored(doc: Mapping[str, Any]) -> dict[str, Any]:
     return dict(schema.apply_defaults(schema.normalized(doc)))
 
 
-def prepare_oracle_case(case: Case, directory: Path, mode_file: Path) -> None:
+def prepare_oracle_case(case: Case, directory: Path, mode_file: Path) -> Path:
     """Write the cluster's state for the case: the merged inferenceservice-config, KServe's
     installed runtimes and storage container (unless the input set redefines them), and the
-    input set's objects as stored."""
+    input set's objects as stored. Returns the mode layer our side renders the case with."""
     directory.mkdir(parents=True)
     inputs = load.load(case.paths, passthrough=False)
     inputset.resolve_namespaces(inputs, case.namespace or "default")
     inputset.check_schemas(inputs)
-    data = dict(config_mod.builtin_layer().data)
-    for item in inputs.config_maps[:1]:
-        data.update({str(k): str(v) for k, v in (item.doc.get("data") or {}).items()})
-    mode_doc = yaml.safe_load(mode_file.read_text())
-    data.update(mode_doc["data"])
+    given = {
+        str(k): str(v)
+        for item in inputs.config_maps[:1]
+        for k, v in (item.doc.get("data") or {}).items()
+    }
+    layer = _mode_layer(
+        given, case.mode, mode_file, directory.with_name(f"{directory.name}-mode.yaml")
+    )
+    data = {**config_mod.builtin_layer().data, **given}
+    data.update(yaml.safe_load(layer.read_text())["data"])
     docs: list[dict[str, Any]] = [
         {
             "apiVersion": "v1",
@@ -207,6 +209,7 @@ def prepare_oracle_case(case: Case, directory: Path, mode_file: Path) -> None:
     (directory / "objects.yaml").write_text(text + "\n")
     if case.knative_domain:  # --knative-domain: config-domain is this one default domain
         (directory / "oracle.json").write_text(json.dumps({"domain": case.knative_domain}))
+    return layer
 
 
 def run_oracle(binary: Path, directories: Sequence[Path]) -> dict[str, dict[str, Any]]:
@@ -587,8 +590,7 @@ def run_cases(
         dirs, layers = {}, {}
         for i, case in enumerate(cases):
             d = work / f"case-{i:05d}"
-            layers[case.id] = case_mode_file(case, work / f"layer-{i:05d}", mode_files[case.mode])
-            prepare_oracle_case(case, d, layers[case.id])
+            layers[case.id] = prepare_oracle_case(case, d, mode_files[case.mode])
             dirs[case.id] = d
         results = run_oracle(binary, list(dirs.values()))
         out: dict[str, list[Difference]] = {}

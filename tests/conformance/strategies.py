@@ -1505,7 +1505,7 @@ def metadata_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
         _maybe(rnd, 2 / 3, lists, "serviceAnnotationDisallowedList", ["example.com/owner"])
         _maybe(rnd, 2 / 3, lists, "serviceLabelDisallowedList", ["team", "example.com/tier"])
         data["inferenceService"] = json.dumps({**shipped, **lists})
-    if rnd.random() < 1 / 4:  # the harness puts the case's mode in it (case_mode_file)
+    if rnd.random() < 1 / 4:  # the harness puts the case's mode in it (_mode_layer)
         rollout: dict[str, str] = {}
         _maybe(rnd, 3 / 4, rollout, "maxSurge", rnd.choice(("1", "50%", "0")))
         _maybe(rnd, 3 / 4, rollout, "maxUnavailable", rnd.choice(("0", "25%", "2")))
