@@ -1528,3 +1528,128 @@ def generate_metadata(
 ) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `metadata_inference_service`."""
     return _drawn_cases(metadata_inference_service(), count, fixed_seed)
+
+
+# --- pods: the agent (logger, batcher), the storage initializer and the pod annotations ------
+
+_LOGGER_URLS = ("http://logger.default.svc.cluster.local", "http://sink.example.com:8080/logs")
+_LOGGER_STORAGE: tuple[dict[str, Any], ...] = (  # path, parameters and key, or refused
+    {"path": "/logs", "parameters": {"format": "json"}, "key": "logger-credentials"},
+    {"path": "/logs/m", "parameters": {"type": "s3"}, "key": "", "serviceAccountName": "sa"},
+    {"path": "", "parameters": {}, "key": "k", "serviceAccountName": ""},
+    {
+        "path": "/logs",
+        "parameters": {"format": "parquet", "type": "gs"},
+        "key": "k",
+        "serviceAccountName": "logger-sa",
+    },
+    {"path": "/logs/model"},
+    {},
+)
+# Annotations the pod webhooks read (the agent's metadata annotations name some of them).
+_POD_ANNOTATIONS: dict[str, tuple[str, ...]] = {
+    "serving.kserve.io/gke-accelerator": ("nvidia-tesla-t4",),
+    "serving.kserve.io/enable-prometheus-scraping": ("true", "false"),
+    "serving.kserve.io/enable-metric-aggregation": ("true", "false"),
+    "prometheus.io/port": ("8082",),
+    "prometheus.io/path": ("/stats",),
+    "storage.kserve.io/readonly": ("true", "false"),
+    "sidecar.istio.io/interceptionMode": ("REDIRECT", "TPROXY"),
+    "sidecar.istio.io/inject": ("true",),
+    "example.com/team": ("ml",),
+    "example.com/cost-center": ("42",),
+}
+_POD_URIS = (
+    "gs://bucket/model",
+    "s3://bucket/models/m1",
+    "pvc://model-pvc/models/m1",
+    "oci://registry.example/models/m1:v1",
+    "hf://org/model",
+    "https://example.com/models/model.joblib",
+)
+
+
+def _logger(rnd: random.Random) -> dict[str, Any]:
+    """A LoggerSpec with any of its fields."""
+    logger: dict[str, Any] = {}
+    _maybe(rnd, 2 / 3, logger, "url", rnd.choice(_LOGGER_URLS))
+    _maybe(rnd, 7 / 8, logger, "mode", rnd.choice(("all", "request", "response")))
+    _maybe(rnd, 1 / 3, logger, "metadataHeaders", rnd.choice((["X-Request-Id"], ["a", "b"])))
+    _maybe(rnd, 1 / 3, logger, "metadataAnnotations",
+           rnd.choice((["example.com/team"], ["example.com/team", "example.com/cost-center"],
+                       ["example.com/absent"])))  # fmt: skip
+    _maybe(rnd, 1 / 3, logger, "storage", copy.deepcopy(rnd.choice(_LOGGER_STORAGE)))
+    _maybe(rnd, 1 / 5, logger, "marshallerUrl", "http://marshaller.example.com")
+    _maybe(rnd, 1 / 5, logger, "batchSize", rnd.choice((0, 10)))
+    _maybe(rnd, 1 / 5, logger, "batchInterval", rnd.choice(("", "5s")))
+    return logger
+
+
+def _batcher(rnd: random.Random) -> dict[str, Any]:
+    batcher: dict[str, Any] = {}
+    _maybe(rnd, 1 / 2, batcher, "maxBatchSize", rnd.choice((1, 32)))
+    _maybe(rnd, 1 / 2, batcher, "maxLatency", rnd.choice((100, 5000)))
+    _maybe(rnd, 1 / 3, batcher, "timeout", rnd.choice((1, 60)))
+    return batcher
+
+
+def _pod_fields(rnd: random.Random, component: dict[str, Any]) -> None:
+    """The agent's and a few pod fields on one component."""
+    _maybe(rnd, 1 / 2, component, "logger", _logger(rnd))
+    _maybe(rnd, 1 / 3, component, "batcher", _batcher(rnd))
+    _maybe(rnd, 1 / 5, component, "serviceAccountName", "sa-models")
+    _maybe(rnd, 1 / 6, component, "imagePullSecrets", [{"name": "registry"}])
+    _maybe(rnd, 1 / 6, component, "volumes", [{"name": "cache", "emptyDir": {}}])
+    _maybe(rnd, 1 / 8, component, "initContainers",
+           [{"name": "prepare", "image": "example.com/prepare:1", "args": ["--warm"]}])  # fmt: skip
+
+
+def _pod_predictor(rnd: random.Random) -> dict[str, Any]:
+    """A model-spec, framework or custom predictor (one or two containers) with a storage
+    URI, or none."""
+    uri = rnd.choice(_POD_URIS)
+    form = rnd.choice(("model", "model", "framework", "custom", "custom-sidecar"))
+    if form == "model":
+        model: dict[str, Any] = {"modelFormat": {"name": rnd.choice(("sklearn", "huggingface"))}}
+        _maybe(rnd, 5 / 6, model, "storageUri", uri)
+        _maybe(rnd, 1 / 6, model, "volumeMounts", [{"name": "cache", "mountPath": "/cache"}])
+        return {"model": model}
+    if form == "framework":
+        return {"tensorflow": {"storageUri": uri}}
+    container: dict[str, Any] = {"name": "kserve-container", "image": "example.com/model:1"}
+    if rnd.random() < 2 / 3:
+        container["env"] = [{"name": "STORAGE_URI", "value": uri}]
+    containers = [container]
+    if form == "custom-sidecar":
+        containers.append({"name": "sidecar", "image": "example.com/sidecar:1"})
+    return {"containers": containers}
+
+
+@st.composite
+def pod_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """An InferenceService whose components log (every LoggerSpec field, the storage spec's
+    defaults), batch, carry the annotations the pod webhooks read (Prometheus, GKE accelerator,
+    Istio, read-only storage) and load models from each kind of storage URI, in one or two
+    containers: the agent, storage-initializer and metrics injection against KServe's own."""
+    rnd = draw(st.randoms(use_true_random=True))
+    predictor = _pod_predictor(rnd)
+    _pod_fields(rnd, predictor)
+    spec: dict[str, Any] = {"predictor": predictor}
+    if rnd.random() < 1 / 3:
+        transformer: dict[str, Any] = {
+            "containers": [{"name": "kserve-container", "image": "example.com/t:1"}]
+        }
+        _pod_fields(rnd, transformer)
+        spec["transformer"] = transformer
+    metadata: dict[str, Any] = {"name": "pods", "namespace": "default"}
+    annotations = _some(rnd, _POD_ANNOTATIONS, 4)
+    _maybe(rnd, 1 / 3, annotations, "serving.kserve.io/deploymentMode",
+           rnd.choice(("RawDeployment", "Serverless")))  # fmt: skip
+    if annotations:
+        metadata["annotations"] = annotations
+    return [_inference_service(metadata, spec)]
+
+
+def generate_pods(count: int, fixed_seed: int = 20280) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `pod_inference_service`."""
+    return _drawn_cases(pod_inference_service(), count, fixed_seed)

@@ -330,6 +330,15 @@ def test_generated_metadata_match_kserve(
     )
 
 
+def test_generated_pods_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """A third as many InferenceServices whose components log (every LoggerSpec field),
+    batch, carry the annotations the pod webhooks read and load models from each kind of
+    storage URI: KServe's agent, storage-initializer and metrics injection against ours."""
+    _generated_match_kserve(oracle_binary, rules, request, strategies.generate_pods, 3, "pods")
+
+
 def _generated_match_kserve(
     oracle_binary: Path,
     rules: list[d.Rule],
