@@ -689,9 +689,10 @@ def read_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode):
                 return None, [Problem(Source(display), None, "", "not a regular file; not read")]
-            data = _read_up_to(fd, limit + 1)
+            data = _read_up_to(fd, limit + 1, status.st_size)
         finally:
             os.close(fd)
     except OSError as err:
@@ -701,15 +702,21 @@ def read_bytes(path: Path) -> tuple[bytes | None, list[Problem]]:
     return data, []
 
 
-def _read_up_to(fd: int, size: int) -> bytes:
-    """At most `size` bytes of a regular file, without a file object's buffer (10,000 input
-    files a run)."""
-    chunks = [os.read(fd, size)]
-    size -= len(chunks[-1])
-    while size > 0 and chunks[-1]:
-        chunks.append(os.read(fd, size))
-        size -= len(chunks[-1])
-    return b"".join(chunks) if len(chunks) > 1 else chunks[0]
+def _read_up_to(fd: int, size: int, expected: int) -> bytes:
+    """At most `size` bytes of a regular file `expected` bytes long, without a file object's
+    buffer. The first read asks for one byte more than expected, not for `size`: os.read
+    allocates what it is asked for, and 32 MiB per file cost 0.3 s over 10,000 input files.
+    A file that grows (or says 0, as in /proc) is read on in 64 KiB steps."""
+    chunks: list[bytes] = []
+    want = min(size, expected + 1)
+    while size > 0:
+        chunk = os.read(fd, want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+        want = min(size, 1 << 16)
+    return b"".join(chunks) if len(chunks) != 1 else chunks[0]
 
 
 def parse_bytes(data: bytes, display: str) -> tuple[list[Loaded], list[Problem]]:

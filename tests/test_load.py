@@ -3,9 +3,12 @@ error lines."""
 
 from __future__ import annotations
 
+import os
+import random
 import time
 from pathlib import Path
 
+import pytest
 from helpers import REFERENCE, REPO_ROOT, build_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -308,3 +311,27 @@ def test_billion_laughs_is_refused_in_well_under_a_second() -> None:
     _, problems = load.parse_stream("\n".join(lines) + "\n", "f.yaml")
     assert time.perf_counter() - started < 0.5
     assert [p.message for p in problems] == ["aliases expand to more than 10000 nodes"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 300_000), st.data())
+def test_a_file_is_read_whole_whatever_size_it_was_said_to_have(
+    tmp_path_factory: pytest.TempPathFactory, length: int, draw: st.DataObject
+) -> None:
+    """The first read asks for the size fstat gave; a file longer than that (it grew, or is a
+    /proc file that says 0) is read on, and nothing past the limit is read."""
+    data = random.Random(length).randbytes(length)
+    expected = draw.draw(st.integers(0, length + 2), label="expected")
+    size = draw.draw(st.integers(0, length + 2), label="size")
+    path = tmp_path_factory.mktemp("read") / "f.yaml"
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert load._read_up_to(fd, size, expected) == data[:size]
+    finally:
+        os.close(fd)
+
+
+def test_a_proc_file_that_says_it_is_empty_is_read_whole() -> None:
+    data, problems = load.read_bytes(Path("/proc/self/status"))
+    assert problems == [] and data is not None and b"\nPid:" in data
