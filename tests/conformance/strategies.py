@@ -1653,3 +1653,113 @@ def pod_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
 def generate_pods(count: int, fixed_seed: int = 20280) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `pod_inference_service`."""
     return _drawn_cases(pod_inference_service(), count, fixed_seed)
+
+
+# --- components: transformer and explainer containers, their arguments and storage ----------
+
+# Arguments KServe adds unless one starting with the same flag is there (utils.IncludesArg).
+_COMPONENT_ARGS: tuple[list[str], ...] = (
+    ["--model_name", "custom"],
+    ["--model_name=custom"],
+    ["--model_name_suffix=1"],
+    ["--predictor_host", "elsewhere.default"],
+    ["--predictor_host=elsewhere.default"],
+    ["--http_port", "9000"],
+    ["--workers", "3"],
+    ["--protocol", "v2"],
+    ["--verbose"],
+)
+_COMPONENT_ENV: tuple[dict[str, str], ...] = (
+    {"name": "STORAGE_URI", "value": "gs://bucket/transformer"},
+    {"name": "STORAGE_URI", "value": "s3://bucket/explainer"},
+    {"name": "PROTOCOL", "value": "v2"},
+    {"name": "EXTRA", "value": "1"},
+)
+_ART_CONFIG: dict[str, str] = {"nb_classes": "10", "max_iter": "20", "eps": "0.3"}
+
+
+def _args(rnd: random.Random) -> list[str]:
+    return [a for args in rnd.sample(_COMPONENT_ARGS, rnd.randint(0, 3)) for a in args]
+
+
+def _component_container(rnd: random.Random, image: str) -> dict[str, Any]:
+    """A transformer's or custom explainer's first container: name, args, env, ports."""
+    container: dict[str, Any] = {"image": image}
+    _maybe(rnd, 5 / 6, container, "name", rnd.choice(("kserve-container", "transformer")))
+    _maybe(rnd, 1 / 2, container, "args", _args(rnd))
+    _maybe(rnd, 1 / 3, container, "command", ["python", "-m", "component"])
+    if rnd.random() < 1 / 2:
+        env = rnd.sample(_COMPONENT_ENV, rnd.randint(1, 2))
+        if len({e["name"] for e in env}) == len(env):
+            container["env"] = copy.deepcopy(env)
+    _maybe(rnd, 1 / 4, container, "ports",
+           [{"containerPort": rnd.choice((8080, 9000)), "name": rnd.choice(("http1", "h2c")),
+             "protocol": "TCP"}])  # fmt: skip
+    _maybe(rnd, 1 / 4, container, "resources",
+           {"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "100m"}})  # fmt: skip
+    return container
+
+
+def _component_extension(rnd: random.Random, component: dict[str, Any]) -> None:
+    _maybe(rnd, 1 / 3, component, "containerConcurrency", rnd.choice((0, 2, 8)))
+    _maybe(rnd, 1 / 4, component, "minReplicas", rnd.choice((0, 1, 2)))
+    _maybe(rnd, 1 / 6, component, "timeout", 90)
+
+
+def _art_explainer(rnd: random.Random) -> dict[str, Any]:
+    art: dict[str, Any] = {"type": "SquareAttack"}
+    keys = rnd.sample(sorted(_ART_CONFIG), rnd.randint(0, 3))
+    if keys or rnd.random() < 1 / 4:
+        art["config"] = {k: _ART_CONFIG[k] for k in keys}
+    _maybe(rnd, 1 / 3, art, "args", _args(rnd))
+    _maybe(rnd, 1 / 3, art, "storageUri", rnd.choice(("gs://bucket/art", "pvc://claim/art")))
+    _maybe(rnd, 1 / 4, art, "runtimeVersion", "v0.20.0-rc1")
+    _maybe(rnd, 1 / 6, art, "image", "example.com/art")
+    _maybe(rnd, 1 / 4, art, "resources", {"limits": {"cpu": "2"}})
+    _maybe(rnd, 1 / 6, art, "env", [{"name": "EXTRA", "value": "1"}])
+    return {"art": art}
+
+
+@st.composite
+def component_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """An InferenceService with a transformer (custom containers: any arguments KServe adds
+    unless given, storage and protocol env vars, ports, a second container) and or an
+    explainer (ART with config, arguments, storage and images, or custom containers), over a
+    model predictor of each protocol: the component containers and their routing against
+    KServe's own."""
+    rnd = draw(st.randoms(use_true_random=True))
+    model: dict[str, Any] = {"modelFormat": {"name": "sklearn"}, "storageUri": "gs://b/m"}
+    _maybe(rnd, 1 / 2, model, "protocolVersion", rnd.choice(("v1", "v2", "grpc-v2")))
+    predictor: dict[str, Any] = {"model": model}
+    _component_extension(rnd, predictor)
+    spec: dict[str, Any] = {"predictor": predictor}
+    with_explainer = rnd.random() < 1 / 2
+    if not with_explainer or rnd.random() < 1 / 3:
+        containers = [_component_container(rnd, "example.com/transformer:1")]
+        if rnd.random() < 1 / 6:
+            containers.append({"name": "sidecar", "image": "example.com/sidecar:1"})
+        transformer: dict[str, Any] = {"containers": containers}
+        _component_extension(rnd, transformer)
+        spec["transformer"] = transformer
+    if with_explainer:
+        explainer: dict[str, Any] = (
+            _art_explainer(rnd)
+            if rnd.random() < 2 / 3
+            else {"containers": [_component_container(rnd, "example.com/explainer:1")]}
+        )
+        _component_extension(rnd, explainer)
+        spec["explainer"] = explainer
+    metadata: dict[str, Any] = {"name": rnd.choice(("comp", "image-classifier")),
+                                "namespace": rnd.choice(("default", "team-a"))}  # fmt: skip
+    if rnd.random() < 1 / 3:
+        metadata["annotations"] = {
+            "serving.kserve.io/deploymentMode": rnd.choice(("RawDeployment", "Serverless"))
+        }
+    return [_inference_service(metadata, spec)]
+
+
+def generate_components(
+    count: int, fixed_seed: int = 20290
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `component_inference_service`."""
+    return _drawn_cases(component_inference_service(), count, fixed_seed)

@@ -339,6 +339,18 @@ def test_generated_pods_match_kserve(
     _generated_match_kserve(oracle_binary, rules, request, strategies.generate_pods, 3, "pods")
 
 
+def test_generated_components_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """A third as many InferenceServices with transformers (custom containers with or without
+    the arguments KServe adds, storage and protocol env vars) and explainers (ART config,
+    arguments, storage, images; custom containers) over predictors of each protocol: their
+    containers and routing against KServe's own."""
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_components, 3, "components"
+    )
+
+
 def _generated_match_kserve(
     oracle_binary: Path,
     rules: list[d.Rule],
