@@ -23,6 +23,7 @@ import click
 
 from generator import load, namespace_policy, pipeline
 from generator.errors import ObjectRef, Problem, ProblemsFound, Source, field_path
+from generator.goruntime.regexp import PatternError, compile_go, match_string
 from generator.output import Rendered
 from generator.schema.convert import to_json_schema
 
@@ -49,6 +50,10 @@ def crd_root_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+class InvalidCrdSchema(Exception):
+    """A CRD whose schema cannot check anything: its message says why."""
+
+
 class Schemas:
     """The CRDs found under the --crds folders, and validators built on demand."""
 
@@ -57,6 +62,15 @@ class Schemas:
         self.crds: dict[tuple[str, str], tuple[dict[str, Any], Source]] = {}
         self._validators: dict[tuple[str, str, str], Any] = {}
         self._jsonschema = _import("jsonschema")
+        # A CRD's `pattern` is matched as the API server matches it: Go's regexp (RE2), in
+        # linear time whatever the pattern and the value (Python's re can take hours).
+        self._draft = self._jsonschema.validators.extend(
+            self._jsonschema.Draft202012Validator, {"pattern": _go_pattern}
+        )
+        # The meta-schema's `regex` format of a `pattern`: what Go's regexp compiles (`\\pL` is
+        # one; a lookahead is not).
+        self._patterns = self._jsonschema.FormatChecker(formats=())
+        self._patterns.checks("regex", raises=PatternError)(compile_go)
         self._kv = _import("kubernetes_validate")
         _check_kubernetes_version(kubernetes_version, _import("kubernetes_validate.utils"))
 
@@ -132,7 +146,12 @@ class Schemas:
             message = f"CRD {name} ({source.path}) does not serve {version}; it serves {have}"
             yield ["apiVersion"], message
             return
-        validator = self._validator(group, version, kind, served[version])
+        try:
+            validator = self._validator(group, version, kind, served[version])
+        except InvalidCrdSchema as err:
+            name = (crd.get("metadata") or {}).get("name")
+            yield ["apiVersion"], f"CRD {name} ({source.path}), version {version}: {err}"
+            return
         for error in validator.iter_errors(dict(obj)):
             yield from _explain(error)
         meta = obj.get("metadata")
@@ -140,12 +159,46 @@ class Schemas:
         yield from self._builtin(shell) or []
 
     def _validator(self, group: str, version: str, kind: str, served: Mapping[str, Any]) -> Any:
+        """The validator of one served version; InvalidCrdSchema for a schema the API server
+        would refuse the CRD for (a keyword of the wrong type, a pattern that is no regex)."""
         key = (group, version, kind)
         if key not in self._validators:
-            schema = (served.get("schema") or {}).get("openAPIV3Schema") or {}
-            draft = self._jsonschema.Draft202012Validator
-            self._validators[key] = draft(crd_root_schema(schema))
-        return self._validators[key]
+            self._validators[key] = self._build(served)
+        found = self._validators[key]
+        if isinstance(found, InvalidCrdSchema):
+            raise found
+        return found
+
+    def _build(self, served: Mapping[str, Any]) -> Any:
+        schema = (served.get("schema") or {}).get("openAPIV3Schema") or {}
+        try:
+            if not isinstance(schema, Mapping):
+                raise TypeError("not a mapping")
+            root = crd_root_schema(schema)
+        except (TypeError, AttributeError, ValueError, RecursionError) as err:
+            return InvalidCrdSchema(f"openAPIV3Schema cannot be read as a schema ({err})")
+        try:
+            self._draft.check_schema(root, format_checker=self._patterns)
+        except self._jsonschema.SchemaError as err:
+            where = field_path(*err.absolute_path) or "openAPIV3Schema"
+            why = f"{err.message} ({err.cause})" if err.cause else err.message
+            return InvalidCrdSchema(f"not a valid schema at {where}: {why}")
+        return self._draft(root)
+
+
+def _go_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    """jsonschema's `pattern` keyword with Go's regexp.MatchString (the schema check made
+    sure `pattern` compiles there)."""
+    if not validator.is_type(instance, "string"):
+        return
+    error = importlib.import_module("jsonschema").ValidationError
+    try:
+        found = match_string(pattern, instance)
+    except PatternError as err:
+        yield error(f"cannot match {pattern!r}: {err}")
+        return
+    if not found:
+        yield error(f"{instance!r} does not match {pattern!r}")
 
 
 def _check_kubernetes_version(version: str, utils: Any) -> None:

@@ -116,7 +116,9 @@ def to_json_schema(
     _extra(node, out, where, strict=strict, strict_objects=strict_objects)
     out.update(
         {
-            key: escape_class_dollars(node[key]) if key == "pattern" else copy.deepcopy(node[key])
+            key: escape_class_dollars(node[key])
+            if key == "pattern" and isinstance(node[key], str)
+            else copy.deepcopy(node[key])
             for key in sorted(COPIED & set(node))
         }
     )

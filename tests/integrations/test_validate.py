@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from helpers import REPO_ROOT, build_tree, require_shared
 
@@ -145,6 +146,62 @@ def test_a_crds_folder_is_read_as_input_folders_are(tmp_path: Path) -> None:
         "crds/pipe.yaml: not a regular file; not read",
         "crds/zero.yaml: a symlink to a file outside the input paths; not read",
     ]
+
+
+def _widget_crd(size_schema: str) -> str:
+    return WIDGET_CRD.replace("size: {type: integer, minimum: 1}", f"size: {size_schema}")
+
+
+def test_a_crd_pattern_is_matched_as_go_matches_it_in_linear_time(tmp_path: Path) -> None:
+    """A pattern that backtracks exponentially in Python's re (`^(a+)+$` against 40 a's and a
+    `!`: hours) took `validate` with it; Go's regexp (RE2) answers at once, as the API server
+    would. `\\pL`, which Python's re cannot compile, is a Go pattern like any other."""
+    crd = _widget_crd("{type: string, pattern: '^(a+)+$'}")
+    crd = crd.replace("note: {type: string, nullable: true}", "note: {type: string, "
+                      r"pattern: '^\pL+$'}")  # fmt: skip
+    build_tree(tmp_path, {
+        "crds/widget.yaml": crd,
+        "apps/slow.yaml": widget("slow", f"{{size: {'a' * 40}!}}"),
+        "apps/good.yaml": widget("good", "{size: aaa, note: Grüße}"),
+        "apps/bad.yaml": widget("bad", "{size: aaa, note: a1}"),
+    })  # fmt: skip
+    done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "apps/bad.yaml:1: Widget team-a/bad: spec.note: 'a1' does not match '^\\\\pL+$'",
+        f"apps/slow.yaml:1: Widget team-a/slow: spec.size: '{'a' * 40}!' does not match '^(a+)+$'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("size", "why"),
+    [
+        ("{type: string, pattern: '('}", "pattern: '(' is not a 'regex' (error parsing regexp: "
+         "missing ): ()"),
+        ("{type: string, pattern: '(?=a)'}", "pattern: '(?=a)' is not a 'regex' (error parsing "
+         "regexp: invalid perl operator: (?=)"),
+        ("{type: string, pattern: 7}", "pattern: 7 is not of type 'string'"),
+        ("{type: string, maxLength: x}", "maxLength: 'x' is not of type 'integer'"),
+        ("{type: string, enum: 3}", "enum: 3 is not of type 'array'"),
+        ("{type: object, required: 5}", "openAPIV3Schema cannot be read as a schema"),
+        ("{type: object, allOf: [3]}", "openAPIV3Schema cannot be read as a schema"),
+    ],
+)  # fmt: skip
+def test_a_crd_schema_the_api_server_refuses_is_a_problem_not_a_crash(
+    tmp_path: Path, size: str, why: str
+) -> None:
+    """A keyword of the wrong type or a pattern Go's regexp refuses made `validate` end with an
+    internal error (exit 3): it is one problem per object of that kind, naming the CRD."""
+    build_tree(tmp_path, {"crds/widget.yaml": _widget_crd(size),
+                          "apps/w.yaml": widget("w", "{size: a}")})  # fmt: skip
+    done = kserve_gitops("apps", "--crds", "crds", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        "apps/w.yaml:1: Widget team-a/w: apiVersion: CRD widgets.example.com "
+        "(crds/widget.yaml), version v1: "
+    ), line
+    assert why in line, line
 
 
 def test_built_in_kinds_are_checked_strictly(tmp_path: Path) -> None:

@@ -8,14 +8,12 @@ KServe lists them from the cluster; here they come from the input set (none is n
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import re2
-
 from generator import constants as c
 from generator.admission.pod import MutationError
+from generator.goruntime.regexp import PatternError, match_string
 
 WORKLOAD_TYPE_INIT_CONTAINER = "initContainer"
 CLUSTER_STORAGE_CONTAINER_KIND = "ClusterStorageContainer"
@@ -32,28 +30,6 @@ def storage_containers_from(objects: Iterable[Mapping[str, Any]]) -> tuple[Mappi
     return tuple(sorted(found, key=lambda o: str((o.get("metadata") or {}).get("name", ""))))
 
 
-# Go's regexp is RE2: its syntax (no lookarounds or backreferences) and matching in linear time,
-# so neither a pattern nor a storage URI from the input can make a render take minutes.
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False  # a bad pattern is a problem of the input, not a line on stderr
-
-
-class PatternError(Exception):
-    """A `regex` that Go's regexp would not compile (or text RE2 cannot take)."""
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> Any:
-    try:
-        return re2.compile(pattern, _RE2_OPTIONS)
-    except re2.error as err:
-        detail = err.args[0] if err.args else err
-        text = detail.decode(errors="replace") if isinstance(detail, bytes) else str(detail)
-        raise PatternError(f"error parsing regexp: {text}") from None
-    except UnicodeEncodeError as err:  # a lone surrogate: not UTF-8, as Go's strings are
-        raise PatternError(f"error parsing regexp: {err.reason}") from None
-
-
 def is_storage_uri_supported(spec: Mapping[str, Any], uri: str) -> bool:
     """Port of `IsStorageUriSupported`: a prefix, else an (unanchored) regex match; raises
     PatternError for a regex Go's regexp refuses."""
@@ -62,11 +38,7 @@ def is_storage_uri_supported(spec: Mapping[str, Any], uri: str) -> bool:
             if uri.startswith(uri_format["prefix"]):
                 return True
         elif uri_format.get("regex"):
-            try:
-                found = _compiled(uri_format["regex"]).search(uri)
-            except UnicodeEncodeError as err:
-                raise PatternError(f"the storage URI is not UTF-8: {err.reason}") from None
-            if found is not None:
+            if match_string(uri_format["regex"], uri):
                 return True
     return False
 
