@@ -3,6 +3,7 @@ every rendered object, reported one problem per line on stderr with exit 2."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -14,6 +15,9 @@ from typing import Any
 import pytest
 import yaml
 from helpers import REPO_ROOT, build_tree, require_shared
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from trust_helpers import invoke
 
 from generator import cli
 from generator.validate import crd_root_schema, to_json_schema
@@ -335,3 +339,48 @@ def test_built_in_kinds_the_render_does_not_check_are_checked_by_validate(tmp_pa
     assert done.returncode == 2
     assert "apps/b.yaml:1: PodDisruptionBudget team-a/b: spec: " in done.stderr
     assert "'minAvailabel' was unexpected" in done.stderr
+
+
+_SCHEMA_KEYWORDS = (
+    "type", "pattern", "maxLength", "minimum", "enum", "required", "items", "properties",
+    "additionalProperties", "nullable", "x-kubernetes-int-or-string", "anyOf", "allOf", "not",
+    "format", "multipleOf", "uniqueItems", "maxItems", "exclusiveMinimum", "minProperties",
+    "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource",
+)  # fmt: skip
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 5), st.just(1.5),
+    st.sampled_from(["", "x", "string", "integer", "object", "array", "(", "^a+$", "(?=a)"]),
+)  # fmt: skip
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(_SCHEMA_KEYWORDS), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_VALUES = st.recursive(
+    st.one_of(st.none(), st.integers(-2, 9), st.sampled_from(["aaa", "a!"]), st.booleans()),
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.sampled_from(["p0", "p1"]), inner)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300 if os.environ.get("CI") else 60, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+@given(st.dictionaries(st.sampled_from(_SCHEMA_KEYWORDS), _JSON, max_size=4), _VALUES)
+def test_any_crd_schema_exits_0_or_2(
+    tmp_path_factory: pytest.TempPathFactory, schema: dict[str, Any], spec: Any
+) -> None:
+    """A CRD under --crds is input too: whatever its schema holds, `validate` answers 0 or 2
+    with no traceback (a wrongly typed keyword ended in exit 3 before)."""
+    root = tmp_path_factory.mktemp("crd")
+    crd = yaml.safe_load(textwrap.dedent(WIDGET_CRD))
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"] = schema
+    obj = yaml.safe_load(widget("w", "{}")) | {"spec": spec}
+    build_tree(root, {"crds/widget.yaml": json.dumps(crd), "apps/w.yaml": json.dumps(obj)})
+    done = invoke("validate", str(root / "apps"), "--crds", str(root / "crds"))
+    assert done.code in (0, 2), done
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
