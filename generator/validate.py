@@ -70,7 +70,7 @@ class Schemas:
         # The meta-schema's `regex` format of a `pattern`: what Go's regexp compiles (`\\pL` is
         # one; a lookahead is not).
         self._patterns = self._jsonschema.FormatChecker(formats=())
-        self._patterns.checks("regex", raises=PatternError)(compile_go)
+        self._patterns.checks("regex", raises=PatternError)(_go_regex)
         self._kv = _import("kubernetes_validate")
         _check_kubernetes_version(kubernetes_version, _import("kubernetes_validate.utils"))
 
@@ -184,6 +184,11 @@ class Schemas:
             why = f"{err.message} ({err.cause})" if err.cause else err.message
             return InvalidCrdSchema(f"not a valid schema at {where}: {why}")
         return self._draft(root)
+
+
+def _go_regex(instance: object) -> bool:
+    """The `regex` format: a string Go's regexp compiles (another type is the `type` rule's)."""
+    return not isinstance(instance, str) or compile_go(instance) is not None
 
 
 def _go_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from trust_helpers import invoke
 
 from generator import cli
-from generator.validate import crd_root_schema, to_json_schema
+from generator.goruntime.regexp import PatternError
+from generator.validate import _go_regex, crd_root_schema, to_json_schema
 
 # Until `validate` is registered on the CLI group, run it the way the registration will.
 SHIM = (
@@ -339,6 +340,14 @@ def test_built_in_kinds_the_render_does_not_check_are_checked_by_validate(tmp_pa
     assert done.returncode == 2
     assert "apps/b.yaml:1: PodDisruptionBudget team-a/b: spec: " in done.stderr
     assert "'minAvailabel' was unexpected" in done.stderr
+
+
+def test_the_regex_format_leaves_other_types_to_the_type_rule() -> None:
+    """The meta-schema checks a `pattern`'s type and its `regex` format in an order of its own:
+    the format check must not fail (exit 3) on a pattern that is not a string."""
+    assert _go_regex(7) and _go_regex(["a"]) and _go_regex(r"^\pL+$")
+    with pytest.raises(PatternError, match="missing \\)"):
+        _go_regex("(")
 
 
 _SCHEMA_KEYWORDS = (
