@@ -496,6 +496,12 @@ def _has_canary(admitted: pipeline.Admitted) -> bool:
     show_default=True,
     help="Seconds to wait for another render into the same folder to finish (then exit 2).",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="With -o: write an input set that renders no object, pruning every file of the last "
+    "render (refused otherwise, as Argo CD's automated sync refuses to prune everything).",
+)
 @flux_options
 def render(
     given: InputOptions,
@@ -504,6 +510,7 @@ def render(
     output_dir: Path | None,
     explain: bool,
     lock_timeout: float,
+    allow_empty: bool,
     flux_path: str | None,
     flux_source: str,
     shard_label: str | None,
@@ -524,7 +531,7 @@ def render(
         options = render_options(given, output_dir, sync_waves, explain, flux_to, shard_label)
         # One writer at a time, from reading the previous render to the swap.
         with dirlock.locked(output_dir, lock_timeout):
-            report = _render_into(given, output_dir, options, flux_to, shard_label)
+            report = _render_into(given, output_dir, options, flux_to, shard_label, allow_empty)
         for leftover in report.recovered:
             click.echo(f"removed the leftover of an interrupted render: {leftover}", err=True)
         click.echo(report_line(output_dir, report), err=True)
@@ -564,10 +571,15 @@ def _render_into(
     options: dict[str, Any],
     flux_to: flux.FluxOptions | None,
     shard_label: str | None,
+    allow_empty: bool = False,
 ) -> writer.WriteReport:
     """Render into DIR. When the record of the last render into DIR (run_record.py) shows
     that neither the inputs nor DIR changed since, say what that render would say; when only
-    a few InferenceService files changed, render and write those alone (delta.py)."""
+    a few InferenceService files changed, render and write those alone (delta.py).
+
+    `allow_empty` is not part of the record's key: it only decides whether an empty render
+    may prune a previous one, which a delta never does (a shard left empty, or several shards
+    changed, is written in full) and a repeat with nothing changed does not either."""
     request = make_request(given, output_dir, options["sync_waves"])
     cache_dir = request.cache_dir
     state = None
@@ -593,7 +605,7 @@ def _render_into(
         messages = render_messages(result, options["explain"])
         for line in messages + first_rollout_note(request, result):
             click.echo(line, err=True)
-        report, sources = write_rendered(output_dir, result, flux_to, shard_label)
+        report, sources = write_rendered(output_dir, result, flux_to, shard_label, allow_empty)
         spare(result, sources)
         if state is not None and cache_dir is not None:
             files = len(report.written) + report.unchanged
@@ -940,15 +952,25 @@ def write_rendered(
     result: pipeline.Result,
     flux_to: flux.FluxOptions | None = None,
     shard_label: str | None = None,
+    allow_empty: bool = False,
 ) -> tuple[writer.WriteReport, dict[str, str]]:
     """Plan the files, refuse conflicts with a person's files, then swap the tree in; the
-    report and the input file of each file written."""
+    report and the input file of each file written. A render of no object over a previous
+    render is refused unless `allow_empty`: a wrong or emptied input folder would otherwise
+    prune every model DIR deploys."""
     files, sources, problems, objects = writer.plan(
         result.objects, label_shards(result, shard_label)
     )
     if flux_to is not None:
         files = {**files, **flux.files(files, flux_to)}
     found = writer.look(root)  # listed once for both
+    if not result.objects and found.index.files and not allow_empty:
+        message = (
+            f"the input set renders no object: writing it would prune all "
+            f"{len(found.index.files)} files of the last render; nothing written "
+            "(--allow-empty to empty the folder)"
+        )
+        raise ProblemsFound([Problem(Source(str(root)), None, "", message)])
     for rel in writer.conflicts(root, files, found):
         message = f"{root / rel} exists and was not written by kserve-gitops; move it away"
         problems.append(Problem(Source(str(root / rel)), None, "", message))

@@ -131,7 +131,9 @@ def render_both(
     scratch = run("render", str(apps), "-o", str(fresh), "--previous", str(previous),
                   "--no-cache", *options)  # fmt: skip
     before = snapshot(out) if out.exists() else None
-    done = run("render", str(apps), "-o", str(out), *options)
+    # --allow-empty: an edit sequence may remove every InferenceService, which a render into
+    # a previous one refuses without it (test_rendered_folder.py); `fresh` is always empty
+    done = run("render", str(apps), "-o", str(out), "--allow-empty", *options)
     assert done.returncode == scratch.returncode, (done.stderr, scratch.stderr)
     assert messages(done.stderr) == messages(scratch.stderr)
     if done.returncode == 0:
@@ -420,3 +422,25 @@ def test_sigkill_during_delta_renders_never_leaves_a_broken_directory(tmp_path: 
         assert consistent(out) in renders
     subprocess.run([console_script(), "render", str(apps), "-o", str(out)], check=True)
     assert consistent(out) == renders[1]
+
+
+@pytest.mark.parametrize("shards", [("team-a",), ("team-a", "team-b")])
+def test_removing_every_inference_service_is_refused_without_allow_empty(
+    tmp_path: Path, shards: tuple[str, ...]
+) -> None:
+    """The record of the last render allows a delta, but a change that leaves nothing to render
+    is written in full, where an empty render over a previous one is refused: one shard or two,
+    DIR keeps every file."""
+    apps, out = tmp_path / "apps", tmp_path / "out"
+    files: Files = {f"m{i}.yaml": ([(f"m{i}", ns, "Serverless", 1, None, 1)], False)
+                    for i, ns in enumerate(shards)}  # fmt: skip
+    write_repo(apps, files, 1)
+    assert run("render", str(apps), "-o", str(out)).returncode == 0
+    before = snapshot(out)
+    write_repo(apps, {}, 1)
+    with counting_deltas() as seen:
+        done = run("render", str(apps), "-o", str(out))
+    assert done.returncode == 2, done.stderr
+    assert "--allow-empty to empty the folder" in done.stderr
+    assert seen == [False] or seen == []
+    assert snapshot(out) == before

@@ -429,3 +429,29 @@ def test_a_pipe_in_dir_is_refused_not_a_hang(rendered: tuple[Path, Path]) -> Non
         "move it away\n"
     )
     assert snapshot(out.parent) == before
+
+
+# --- an input set that renders nothing --------------------------------------------------------
+
+
+def test_an_input_set_that_renders_nothing_does_not_empty_dir(rendered: tuple[Path, Path]) -> None:
+    """A typo'd or emptied input folder renders no object: writing that would prune every model
+    DIR deploys. It is refused (exit 2, nothing written), as Argo CD's automated sync refuses to
+    prune everything without allowEmpty, unless --allow-empty says so."""
+    apps, out = rendered
+    before = snapshot(out)
+    for path in apps.iterdir():
+        path.unlink()
+    done = run("render", str(apps), "-o", str(out))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"{out}: the input set renders no object: writing it would prune all 2 files of the "
+        "last render; nothing written (--allow-empty to empty the folder)"
+    )
+    assert snapshot(out) == before
+    emptied = run("render", str(apps), "-o", str(out), "--allow-empty")
+    assert emptied.returncode == 0, emptied.stderr
+    assert "0 written, 0 unchanged, 2 pruned" in emptied.stderr
+    assert read_indexes(out)["files"] == {}
+    assert run("render", str(apps), "-o", str(out)).returncode == 0  # nothing left to prune
+    assert run("render", str(apps), "-o", str(out.parent / "new")).returncode == 0

@@ -9,6 +9,7 @@
 #   KSERVE_OVERLAY     an overlay name or path (optional)
 #   KSERVE_ARGS        more options for render/diff/check, space-separated (optional)
 #   KSERVE_COMMIT_MESSAGE, KSERVE_PUSH (true|false)   commit mode only
+#   KSERVE_ALLOW_EMPTY (true|false)   commit mode: render --allow-empty (prune everything)
 # On pull requests (GITHUB_EVENT_NAME=pull_request) `kserve-gitops diff` goes to the job
 # summary ($GITHUB_STEP_SUMMARY) first, whatever the mode, cut to stay under GitHub's 1 MiB
 # limit per step (SUMMARY_LIMIT_BYTES, for tests). `changed=true|false` goes to $GITHUB_OUTPUT.
@@ -109,7 +110,9 @@ if [ "${GITHUB_EVENT_NAME:-}" = pull_request ]; then
     git checkout --quiet --detach FETCH_HEAD
 fi
 
-kserve-gitops render "$@" -o "$out"
+empty=
+[ "${KSERVE_ALLOW_EMPTY:-false}" != true ] || empty=--allow-empty
+kserve-gitops render "$@" ${empty:+"$empty"} -o "$out"
 git add --all -- "$out"
 if git diff --cached --quiet -- "$out"; then
     echo "kserve-gitops: $out is up to date; nothing to commit" >&2

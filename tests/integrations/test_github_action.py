@@ -364,3 +364,24 @@ def test_no_claim_of_a_pull_request_comment() -> None:
         assert "job summary" in text, path
         claims = r"posts? (the )?diff|posts? (a|one|the) (PR|pull request) comment"
         assert not re.search(claims, text, re.I), path
+
+
+def test_commit_mode_does_not_commit_an_emptied_rendered_folder_unless_allowed(
+    repo: Path, tool_env: dict[str, str]
+) -> None:
+    """Every app file removed (or a wrong path that holds none): the render refuses to prune
+    the whole folder, nothing is committed; `allow-empty: true` commits the empty folder."""
+    assert run_action(repo, tool_env, "commit").returncode == 0
+    head = git(repo, "rev-parse", "HEAD")
+    for path in (repo / "apps" / "team-a").iterdir():
+        path.unlink()
+    (repo / "apps" / "team-a" / ".keep").write_text("")
+    done = run_action(repo, tool_env, "commit")
+    assert done.returncode == 2, done.stderr
+    assert "--allow-empty to empty the folder" in done.stderr
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "status", "--porcelain", "--", "rendered") == ""
+    allowed = run_action(repo, tool_env, "commit", KSERVE_ALLOW_EMPTY="true")
+    assert allowed.returncode == 0, allowed.stderr
+    removed = git(repo, "show", "--diff-filter=D", "--name-only", "--format=", "HEAD").split()
+    assert STALE_KSVC in removed
