@@ -1469,6 +1469,20 @@ def _component_metadata(rnd: random.Random, component: dict[str, Any]) -> None:
     _maybe(rnd, 1 / 6, component, "containerConcurrency", rnd.choice((0, 8)))
 
 
+def _maybe_transformer(
+    rnd: random.Random,
+    spec: dict[str, Any],
+    fill: Callable[[random.Random, dict[str, Any]], None],
+) -> None:
+    """A third of the time, a custom transformer that `fill` gives its fields."""
+    if rnd.random() < 1 / 3:
+        transformer: dict[str, Any] = {
+            "containers": [{"name": "kserve-container", "image": "example.com/t:1"}]
+        }
+        fill(rnd, transformer)
+        spec["transformer"] = transformer
+
+
 @st.composite
 def metadata_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
     """An InferenceService whose metadata and components' metadata carry labels and annotations
@@ -1485,12 +1499,7 @@ def metadata_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
     }
     _component_metadata(rnd, predictor)
     spec: dict[str, Any] = {"predictor": predictor}
-    if rnd.random() < 1 / 3:
-        transformer: dict[str, Any] = {
-            "containers": [{"name": "kserve-container", "image": "example.com/t:1"}]
-        }
-        _component_metadata(rnd, transformer)
-        spec["transformer"] = transformer
+    _maybe_transformer(rnd, spec, _component_metadata)
     metadata: dict[str, Any] = {"name": "meta", "namespace": "default"}
     labels = _some(rnd, _META_LABELS, 3)
     if labels:
@@ -1635,12 +1644,7 @@ def pod_inference_service(draw: st.DrawFn) -> list[dict[str, Any]]:
     predictor = _pod_predictor(rnd)
     _pod_fields(rnd, predictor)
     spec: dict[str, Any] = {"predictor": predictor}
-    if rnd.random() < 1 / 3:
-        transformer: dict[str, Any] = {
-            "containers": [{"name": "kserve-container", "image": "example.com/t:1"}]
-        }
-        _pod_fields(rnd, transformer)
-        spec["transformer"] = transformer
+    _maybe_transformer(rnd, spec, _pod_fields)
     metadata: dict[str, Any] = {"name": "pods", "namespace": "default"}
     annotations = _some(rnd, _POD_ANNOTATIONS, 4)
     _maybe(rnd, 1 / 3, annotations, "serving.kserve.io/deploymentMode",
