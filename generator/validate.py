@@ -92,7 +92,9 @@ class Schemas:
                     spec = item.doc.get("spec") or {}
                     if item.kind != "CustomResourceDefinition" or not isinstance(spec, dict):
                         continue
-                    key = (str(spec.get("group", "")), str((spec.get("names") or {}).get("kind")))
+                    names = spec.get("names")
+                    kind = names.get("kind") if isinstance(names, Mapping) else None
+                    key = (str(spec.get("group", "")), str(kind))
                     self.crds.setdefault(key, (item.doc, item.source))
         return problems
 
@@ -135,13 +137,14 @@ class Schemas:
         self, obj: Mapping[str, Any], group: str, version: str, kind: str
     ) -> Iterator[tuple[list[Any], str]]:
         crd, source = self.crds[(group, kind)]
+        versions = (crd.get("spec") or {}).get("versions")
         served = {
             str(v.get("name")): v
-            for v in (crd.get("spec") or {}).get("versions") or []
+            for v in (versions if isinstance(versions, list) else [])
             if isinstance(v, Mapping) and v.get("served")
         }
         if version not in served:
-            name = (crd.get("metadata") or {}).get("name")
+            name = _crd_name(crd)
             have = ", ".join(sorted(served)) or "none"
             message = f"CRD {name} ({source.path}) does not serve {version}; it serves {have}"
             yield ["apiVersion"], message
@@ -149,7 +152,7 @@ class Schemas:
         try:
             validator = self._validator(group, version, kind, served[version])
         except InvalidCrdSchema as err:
-            name = (crd.get("metadata") or {}).get("name")
+            name = _crd_name(crd)
             yield ["apiVersion"], f"CRD {name} ({source.path}), version {version}: {err}"
             return
         for error in validator.iter_errors(dict(obj)):
@@ -170,7 +173,8 @@ class Schemas:
         return found
 
     def _build(self, served: Mapping[str, Any]) -> Any:
-        schema = (served.get("schema") or {}).get("openAPIV3Schema") or {}
+        holder = served.get("schema") or {}
+        schema = (holder.get("openAPIV3Schema") if isinstance(holder, Mapping) else holder) or {}
         try:
             if not isinstance(schema, Mapping):
                 raise TypeError("not a mapping")
@@ -184,6 +188,11 @@ class Schemas:
             why = f"{err.message} ({err.cause})" if err.cause else err.message
             return InvalidCrdSchema(f"not a valid schema at {where}: {why}")
         return self._draft(root)
+
+
+def _crd_name(crd: Mapping[str, Any]) -> object:
+    meta = crd.get("metadata")
+    return meta.get("name") if isinstance(meta, Mapping) else None
 
 
 def _go_regex(instance: object) -> bool:

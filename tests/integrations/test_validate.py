@@ -393,3 +393,36 @@ def test_any_crd_schema_exits_0_or_2(
     done = invoke("validate", str(root / "apps"), "--crds", str(root / "crds"))
     assert done.code in (0, 2), done
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+
+
+_SHAPES = st.one_of(
+    _SCALARS,
+    st.lists(_SCALARS, max_size=2),
+    st.dictionaries(st.sampled_from(["kind", "name", "served", "a"]), _SCALARS, max_size=2),
+)
+
+
+@settings(max_examples=200 if os.environ.get("CI") else 40, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+@given(
+    st.dictionaries(st.sampled_from(["names", "versions", "group", "metadata"]), _SHAPES),
+    st.one_of(_SHAPES, st.fixed_dictionaries({"openAPIV3Schema": _SHAPES})),
+)
+def test_any_crd_shape_exits_0_or_2(
+    tmp_path_factory: pytest.TempPathFactory, parts: dict[str, Any], schema: Any
+) -> None:
+    """The CRD around the schema is input too: `versions`, `names`, `group`, its metadata or
+    a version's `schema` of any type (a number for `versions` or `names` was an exit 3)."""
+    root = tmp_path_factory.mktemp("crd")
+    crd = yaml.safe_load(textwrap.dedent(WIDGET_CRD))
+    crd["spec"]["versions"][0]["schema"] = schema
+    for key, value in parts.items():
+        if key == "metadata":
+            crd["metadata"] = value
+        else:
+            crd["spec"][key] = value
+    obj = yaml.safe_load(widget("w", "{size: 1}"))
+    build_tree(root, {"crds/widget.yaml": json.dumps(crd), "apps/w.yaml": json.dumps(obj)})
+    done = invoke("validate", str(root / "apps"), "--crds", str(root / "crds"))
+    assert done.code in (0, 2), done
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
