@@ -377,8 +377,21 @@ _VALUES = st.recursive(
 )
 
 
-@settings(max_examples=300 if os.environ.get("CI") else 60, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))  # fmt: skip
+def _fuzz(in_ci: int, locally: int) -> Any:
+    """Hypothesis settings for a CRD fuzz test: more examples under CI=true."""
+    return settings(max_examples=in_ci if os.environ.get("CI") else locally, deadline=None,
+                    database=None, suppress_health_check=list(HealthCheck))  # fmt: skip
+
+
+def _validates_with_0_or_2(root: Path, crd: dict[str, Any], obj: dict[str, Any]) -> None:
+    """`validate` of `obj` against `crd` (written under `root`) answers 0 or 2, no traceback."""
+    build_tree(root, {"crds/widget.yaml": json.dumps(crd), "apps/w.yaml": json.dumps(obj)})
+    done = invoke("validate", str(root / "apps"), "--crds", str(root / "crds"))
+    assert done.code in (0, 2), done
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+
+
+@_fuzz(300, 60)
 @given(st.dictionaries(st.sampled_from(_SCHEMA_KEYWORDS), _JSON, max_size=4), _VALUES)
 def test_any_crd_schema_exits_0_or_2(
     tmp_path_factory: pytest.TempPathFactory, schema: dict[str, Any], spec: Any
@@ -389,10 +402,7 @@ def test_any_crd_schema_exits_0_or_2(
     crd = yaml.safe_load(textwrap.dedent(WIDGET_CRD))
     crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"] = schema
     obj = yaml.safe_load(widget("w", "{}")) | {"spec": spec}
-    build_tree(root, {"crds/widget.yaml": json.dumps(crd), "apps/w.yaml": json.dumps(obj)})
-    done = invoke("validate", str(root / "apps"), "--crds", str(root / "crds"))
-    assert done.code in (0, 2), done
-    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    _validates_with_0_or_2(root, crd, obj)
 
 
 _SHAPES = st.one_of(
@@ -402,8 +412,7 @@ _SHAPES = st.one_of(
 )
 
 
-@settings(max_examples=200 if os.environ.get("CI") else 40, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))  # fmt: skip
+@_fuzz(200, 40)
 @given(
     st.dictionaries(st.sampled_from(["names", "versions", "group", "metadata"]), _SHAPES),
     st.one_of(_SHAPES, st.fixed_dictionaries({"openAPIV3Schema": _SHAPES})),
@@ -422,7 +431,4 @@ def test_any_crd_shape_exits_0_or_2(
         else:
             crd["spec"][key] = value
     obj = yaml.safe_load(widget("w", "{size: 1}"))
-    build_tree(root, {"crds/widget.yaml": json.dumps(crd), "apps/w.yaml": json.dumps(obj)})
-    done = invoke("validate", str(root / "apps"), "--crds", str(root / "crds"))
-    assert done.code in (0, 2), done
-    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    _validates_with_0_or_2(root, crd, obj)
