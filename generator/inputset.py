@@ -42,6 +42,53 @@ def storage_containers(inputs: Inputs) -> tuple[Mapping[str, Any], ...]:
     return storage_containers_from(by_name.values())
 
 
+def local_model_caches(
+    inputs: Inputs, default_namespace: str | None
+) -> tuple[tuple[Mapping[str, Any], ...], list[Problem]]:
+    """The LocalModelCaches and LocalModelNamespaceCaches of the input set, as the defaulting
+    webhook lists them (a namespace cache without metadata.namespace gets --namespace, as it
+    is applied), and the problems of those it cannot read.
+
+    The webhook reads a cache's name, `spec.sourceModelUri` and `spec.nodeGroups`; the CRD
+    requires the two fields, a string and a non-empty list of strings, so the API server
+    would refuse a cache without them, and KServe would index an empty list's first item."""
+    caches: list[Mapping[str, Any]] = []
+    problems: list[Problem] = []
+    for item in inputs.local_model_caches:
+        found = _local_model_cache_problems(item.doc)
+        if found:
+            problems += [item.problem(one) for one in found]
+            continue
+        doc = item.doc
+        if item.kind == "LocalModelNamespaceCache" and not item.namespace and default_namespace:
+            doc = {**doc, "metadata": {**doc["metadata"], "namespace": default_namespace}}
+        caches.append(doc)
+    return tuple(caches), problems
+
+
+def _local_model_cache_problems(doc: Mapping[str, Any]) -> list[Invalid]:
+    meta = doc.get("metadata") or {}
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        return [Invalid("metadata.name", "must be a string" if name else REQUIRED)]
+    spec = doc.get("spec")
+    if not isinstance(spec, Mapping):
+        return [Invalid("spec", REQUIRED if spec is None else "must be a mapping")]
+    found = []
+    uri = spec.get("sourceModelUri")
+    if not isinstance(uri, str):
+        message = REQUIRED if uri is None else "must be a string"
+        found.append(Invalid("spec.sourceModelUri", message))
+    groups = spec.get("nodeGroups")
+    if groups is None:
+        found.append(Invalid("spec.nodeGroups", REQUIRED))
+    elif not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+        found.append(Invalid("spec.nodeGroups", "must be a list of strings"))
+    elif not groups:
+        found.append(Invalid("spec.nodeGroups", "must have at least 1 item(s)"))
+    return found
+
+
 # The serving.kserve.io version that replaced each KFServing kind.
 KSERVE_VERSIONS = {"InferenceService": "v1beta1", "TrainedModel": "v1alpha1"}
 
@@ -345,6 +392,7 @@ def check_duplicates(inputs: Inputs) -> list[Problem]:
         + inputs.llm_inference_services
         + inputs.llm_inference_service_configs
         + inputs.passthrough
+        + inputs.local_model_caches  # also in passthrough (the same objects) unless it is off
     )
     for item in every:
         key = (item.api_version.split("/")[0], item.kind, item.namespace, item.name)

@@ -349,6 +349,9 @@ class Inputs:
     other_config_maps: list[Loaded] = field(default_factory=list)
     cluster_storage_containers: list[Loaded] = field(default_factory=list)
     service_accounts: list[Loaded] = field(default_factory=list)
+    # LocalModelCaches and LocalModelNamespaceCaches: read by the defaulting webhook (when
+    # localModel.enabled) and passed through for KServe's LocalModel controller.
+    local_model_caches: list[Loaded] = field(default_factory=list)
     secrets: list[Loaded] = field(default_factory=list)  # plain Secrets: read, never emitted
     passthrough: list[Loaded] = field(default_factory=list)
     kfserving: list[Loaded] = field(default_factory=list)  # serving.kubeflow.org: warned about
@@ -372,6 +375,10 @@ KSERVE_KINDS = {
     "LLMInferenceService": "llm_inference_services",
     "LLMInferenceServiceConfig": "llm_inference_service_configs",
 }
+
+# The local model caches the InferenceService defaulter lists (v1alpha1 is their one version).
+LOCAL_MODEL_CACHE_API_VERSION = KSERVE_API_GROUP_PREFIX + "v1alpha1"
+LOCAL_MODEL_CACHE_KINDS = ("LocalModelCache", "LocalModelNamespaceCache")
 
 
 def _meta(doc: dict[str, Any]) -> dict[str, Any]:
@@ -785,6 +792,10 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
             _classify_config_map(item, inputs, passthrough)
         elif api_version == "v1" and kind == "ServiceAccount":
             inputs.service_accounts.append(item)
+            if passthrough:
+                inputs.passthrough.append(item)
+        elif api_version == LOCAL_MODEL_CACHE_API_VERSION and kind in LOCAL_MODEL_CACHE_KINDS:
+            inputs.local_model_caches.append(item)
             if passthrough:
                 inputs.passthrough.append(item)
         elif kind in ("Secret", "SecretList"):

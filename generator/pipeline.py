@@ -52,6 +52,7 @@ from generator.inputset import (
     check_schemas,
     kfserving_objects,
     knative_domain_config,
+    local_model_caches,
     modelmesh_runtimes,
     namespace_passthrough,
     previous_revisions,
@@ -190,6 +191,8 @@ def _run(request: Request, progress: Progress | None) -> Result:
         request.previous, canary_services(inputs.inference_services)
     )
     problems += previous_problems
+    caches, cache_problems = local_model_caches(inputs, request.namespace)
+    problems += cache_problems
     ctx = controller.ReconcileContext(
         cfg,
         index,
@@ -202,6 +205,7 @@ def _run(request: Request, progress: Progress | None) -> Result:
         ),
         storage_containers(inputs),
         allow_zero_initial_scale(inputs),
+        caches,
     )
     result = Result(context=ctx, warnings=list(inputs.notes), local_files=local_files)
     result.partial = (
@@ -304,6 +308,7 @@ def _open_pack(request: Request, ctx: controller.ReconcileContext) -> render_cac
             ctx.secrets,
             ctx.storage_containers,
             ctx.allow_zero_initial_scale,
+            ctx.local_model_caches,
             RENDER_LIMITS.get(),
             gotemplate.SOURCE_LIMIT.get(),
         ]
@@ -384,7 +389,7 @@ def _render_one(
 ) -> tuple[_Outcome, render_cache.Entry | None]:
     """Admit and render one InferenceService; with `entry`, also what the cache keeps of it
     (None when it has problems: those are found again, never replayed)."""
-    one, problems = admit(item, ctx.config)
+    one, problems = admit(item, ctx.config, ctx.local_model_caches)
     if one is None:
         return _Outcome([], None, problems, []), None
     recorder = render_cache.RecordingRevisions(ctx.previous_revisions) if entry else None
@@ -545,9 +550,11 @@ def _restamp(item: Rendered) -> Rendered:
     return item if stamped == item.obj else Rendered(stamped, item.owner, item.source)
 
 
-def admit(item: Loaded, cfg: config_mod.Config) -> tuple[Admitted | None, list[Problem]]:
+def admit(
+    item: Loaded, cfg: config_mod.Config, caches: Sequence[Mapping[str, Any]] = ()
+) -> tuple[Admitted | None, list[Problem]]:
     """The defaulting and validating webhooks, and the mode the controller will use."""
-    isvc = defaults.default_inference_service(item.doc, cfg)
+    isvc = defaults.default_inference_service(item.doc, cfg, caches)
     missing = [i for i in schema.check_object(isvc) if i.message == REQUIRED]
     if missing:
         return None, [item.problem(as_written(invalid, item.doc)) for invalid in missing]
@@ -610,7 +617,8 @@ def render_admitted(
     if refused:  # what the API server would refuse is never emitted
         return [], admitted, [admitted.loaded.problem(one) for one in refused], []
     ref = admitted.loaded.ref()
-    notices = [Notice(admitted.loaded.source, ref, note) for note in result.notes]
+    notes = [*result.notes, *local_model_note(admitted.isvc)]
+    notices = [Notice(admitted.loaded.source, ref, note) for note in notes]
     decided = replace(
         admitted,
         runtime=result.runtime,
@@ -619,6 +627,25 @@ def render_admitted(
         runtime_reason=runtime_reason(admitted, result.runtime, ctx.index, reasons),
     )
     return objects, decided, [], notices
+
+
+def local_model_note(isvc: Mapping[str, Any]) -> list[str]:
+    """What a rendered InferenceService on a local model cache needs besides its children.
+
+    GitOps: KServe's LocalModel controller creates the PVC the pods mount (and its PV) only
+    for the InferenceServices it finds in the cluster with the cache's label; a rendered one
+    is not there, so nothing creates them."""
+    meta = isvc.get("metadata") or {}
+    cache = (meta.get("labels") or {}).get(constants.LOCAL_MODEL_LABEL)
+    if cache is None:
+        return []
+    pvc = controller.annotations_of(isvc).get(constants.LOCAL_MODEL_PVC_NAME_ANNOTATION_KEY, "")
+    namespace = meta.get("namespace", "")
+    return [
+        f"its pods mount local model cache {cache} from PersistentVolumeClaim {namespace}/{pvc}, "
+        "which KServe's LocalModel controller creates only for InferenceServices it finds in "
+        "the cluster: commit that PVC and its PV, or set serving.kserve.io/disable-localmodel"
+    ]
 
 
 def runtime_reason(

@@ -91,7 +91,9 @@ def test_every_entry_comes_from_the_cache_on_the_second_run(
     assert changed == seen(render((str(apps),), None))
 
 
-@pytest.mark.parametrize("change", ["runtime", "config", "templates", "domain", "previous"])
+@pytest.mark.parametrize(
+    "change", ["runtime", "config", "templates", "domain", "previous", "local model cache"]
+)
 def test_a_global_change_renders_everything_anew(tmp_path: Path, change: str) -> None:
     """What every InferenceService reads is in the run key (or, for previous revisions, checked
     per entry): changing it never serves a stale entry."""
@@ -101,6 +103,8 @@ def test_a_global_change_renders_everything_anew(tmp_path: Path, change: str) ->
     templates.mkdir()
     config = tmp_path / "config.yaml"
     config.write_text('deploy: \'{"defaultDeploymentMode": "Serverless"}\'\n')
+    if change == "local model cache":
+        config.write_text(config.read_text() + "localModel: '{\"enabled\": true}'\n")
     previous = tmp_path / "previous.yaml"
     previous.write_text("")
     options: dict[str, object] = {
@@ -117,6 +121,8 @@ def test_a_global_change_renders_everything_anew(tmp_path: Path, change: str) ->
         (templates / "deployment.yaml.j2").write_text(text)
     elif change == "domain":
         options["knative_domain"] = "models.example.org"
+    elif change == "local model cache":
+        (apps / "cache.yaml").write_text(LOCAL_MODEL_CACHE)
     else:
         # an earlier render with a different rolled-out revision for the canary m0
         earlier = render((str(apps),), None, **options).objects
@@ -129,6 +135,15 @@ def test_a_global_change_renders_everything_anew(tmp_path: Path, change: str) ->
         assert "m0-predictor-00042" in cached[0]
     if change == "templates":
         assert "minReadySeconds: 5" in cached[0]
+    if change == "local model cache":
+        assert cached[0].count("claimName: bucket-cache-gpu") == 10
+
+
+LOCAL_MODEL_CACHE = """apiVersion: serving.kserve.io/v1alpha1
+kind: LocalModelCache
+metadata: {name: bucket-cache}
+spec: {sourceModelUri: "gs://bucket", modelSize: 1Gi, nodeGroups: [gpu]}
+"""
 
 
 def _rewrite_pack(path: Path, edit: object) -> None:

@@ -402,6 +402,27 @@ func namespaced(gvk schema.GroupVersionKind) bool {
 	return true
 }
 
+// localModelCaches: the lists InferenceServiceDefaulter.Default fetches (nil unless local
+// models are enabled and the InferenceService lacks the disable annotation).
+func (h *harness) localModelCaches(ctx context.Context, isvc *v1beta1.InferenceService) (*v1alpha1.LocalModelCacheList, *v1alpha1.LocalModelNamespaceCacheList, error) {
+	localModelConfig, err := v1beta1.NewLocalModelConfig(h.config)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, disabled := isvc.Annotations[constants.DisableLocalModelKey]; disabled || !localModelConfig.Enabled {
+		return nil, nil, nil
+	}
+	models := &v1alpha1.LocalModelCacheList{}
+	if err := h.client.List(ctx, models); err != nil {
+		return nil, nil, err
+	}
+	nsModels := &v1alpha1.LocalModelNamespaceCacheList{}
+	if err := h.client.List(ctx, nsModels, client.InNamespace(isvc.Namespace)); err != nil {
+		return nil, nil, err
+	}
+	return models, nsModels, nil
+}
+
 // admitAndReconcile: the defaulting webhook, the validating webhook, then the controller.
 func (h *harness) admitAndReconcile(isvc *v1beta1.InferenceService) itemResult {
 	ctx := context.Background()
@@ -437,9 +458,15 @@ func (h *harness) admitAndReconcile(isvc *v1beta1.InferenceService) itemResult {
 			}
 		}
 	}
-	// InferenceServiceDefaulter.Default builds its own cluster client and then calls exactly
-	// this with the ConfigMap's configs (local model caches: none in an offline input set).
-	isvc.DefaultInferenceService(isvcConfig, deployConfig, securityConfig, nil, nil)
+	// InferenceServiceDefaulter.Default builds its own cluster client, lists the local model
+	// caches when localModel.enabled (and the isvc does not opt out), then calls exactly this
+	// with the ConfigMap's configs; here the lists come from the case's objects.
+	models, nsModels, err := h.localModelCaches(ctx, isvc)
+	if err != nil {
+		item.Stage, item.Error = "default", err.Error()
+		return item
+	}
+	isvc.DefaultInferenceService(isvcConfig, deployConfig, securityConfig, models, nsModels)
 	warnings, err := (&v1beta1.InferenceServiceValidator{}).ValidateCreate(ctx, isvc)
 	for _, w := range warnings {
 		item.Warnings = append(item.Warnings, w)

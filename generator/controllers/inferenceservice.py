@@ -51,6 +51,8 @@ class ReconcileContext:
     storage_containers: tuple[Mapping[str, Any], ...] = ()
     # Knative's config-autoscaler `allow-zero-initial-scale` (its default: false)
     allow_zero_initial_scale: bool = False
+    # the LocalModelCaches and LocalModelNamespaceCaches the defaulting webhook lists
+    local_model_caches: tuple[Mapping[str, Any], ...] = ()
     # runtime choices of this render, shared by its InferenceServices (see reconcile_model)
     runtime_memo: dict[str, RuntimeChoice] = field(default_factory=dict)
 

@@ -197,6 +197,7 @@ def prepare_oracle_case(case: Case, directory: Path, mode_file: Path) -> Path:
         inputs.cluster_storage_containers,
         inputs.secrets,
         inputs.service_accounts,
+        inputs.local_model_caches,  # listed by the defaulting webhook
         inputs.knative_config_maps,
         inputs.other_config_maps,  # e.g. the CA bundle KServe copies
         inputs.inference_services,

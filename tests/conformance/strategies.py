@@ -1767,3 +1767,87 @@ def generate_components(
 ) -> list[tuple[list[dict[str, Any]], str]]:
     """`count` draws (documents, default mode) of `component_inference_service`."""
     return _drawn_cases(component_inference_service(), count, fixed_seed)
+
+
+# --- local model caches: the defaulter's cache match and the pod webhook's PVC mount ---------
+
+_CACHED_URIS = ("hf://org/llama", "gs://bucket/models/", "s3://bucket/m1", "pvc://claim/models")
+# Each cached URI itself, a folder under it, a sibling whose name only starts the same, one
+# with a trailing slash, and one no cache holds.
+_MODEL_URIS = (
+    "hf://org/llama",
+    "hf://org/llama/sub/dir",
+    "hf://org/llama-2",
+    "gs://bucket/models",
+    "gs://bucket/models/v1",
+    "s3://bucket/m1/",
+    "pvc://claim/models/a",
+    "https://example.com/model.joblib",
+)
+_NODE_GROUPS = ("gpu-a", "gpu-b", "cpu")
+
+
+def _cache(rnd: random.Random, kind: str, name: str, uri: str) -> dict[str, Any]:
+    """A cache of the model's URI's cache candidate half the time, else of any."""
+    near = [u for u in _CACHED_URIS if u.split("://")[0] == uri.split("://")[0]]
+    source = rnd.choice(near if near and rnd.random() < 1 / 2 else _CACHED_URIS)
+    metadata: dict[str, Any] = {"name": name}
+    if kind == "LocalModelNamespaceCache":
+        metadata["namespace"] = rnd.choice(("default", "team-a"))
+    return {
+        "apiVersion": "serving.kserve.io/v1alpha1",
+        "kind": kind,
+        "metadata": metadata,
+        "spec": {
+            "sourceModelUri": source,
+            "modelSize": "10Gi",
+            "nodeGroups": rnd.sample(_NODE_GROUPS, rnd.randint(1, 2)),
+        },
+    }
+
+
+@st.composite
+def local_model_case(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """An InferenceService (model, legacy or custom predictor, on a URI a cache holds, under it,
+    beside it or elsewhere; a node group, the opt-out annotation), the LocalModelCaches and
+    LocalModelNamespaceCaches of the cluster, and `localModel.enabled` on or off: the labels the
+    defaulter sets and the PVC the pod webhook mounts, against KServe's."""
+    rnd = draw(st.randoms(use_true_random=True))
+    uri = rnd.choice(_MODEL_URIS)
+    shape = rnd.choice(("model", "model", "legacy", "custom"))
+    predictor: dict[str, Any]
+    if shape == "model":
+        predictor = {"model": {"modelFormat": {"name": "sklearn"}, "storageUri": uri}}
+    elif shape == "legacy":
+        predictor = {"sklearn": {"storageUri": uri}}
+    else:
+        predictor = {"containers": [{"name": "kserve-container", "image": "example.com/m:1",
+                                     "env": [{"name": "STORAGE_URI", "value": uri}]}]}  # fmt: skip
+    metadata: dict[str, Any] = {"name": "cached", "namespace": rnd.choice(("default", "team-a"))}
+    annotations: dict[str, str] = {}
+    _maybe(rnd, 1 / 3, annotations, "serving.kserve.io/nodegroup", rnd.choice(_NODE_GROUPS))
+    _maybe(rnd, 1 / 8, annotations, "serving.kserve.io/disable-localmodel", "true")
+    if annotations:
+        metadata["annotations"] = annotations
+    docs = [_inference_service(metadata, {"predictor": predictor})]
+    names = rnd.sample(("cache-a", "cache-b", "cache-c"), rnd.randint(0, 3))
+    docs += [_cache(rnd, "LocalModelCache", name, uri) for name in names]
+    names = rnd.sample(("ns-cache-a", "ns-cache-b"), rnd.randint(0, 2))
+    docs += [_cache(rnd, "LocalModelNamespaceCache", name, uri) for name in names]
+    enabled = rnd.random() < 5 / 6
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "inferenceservice-config", "namespace": "kserve"},
+            "data": {"localModel": json.dumps({"enabled": enabled})},
+        }
+    )
+    return docs
+
+
+def generate_local_models(
+    count: int, fixed_seed: int = 20300
+) -> list[tuple[list[dict[str, Any]], str]]:
+    """`count` draws (documents, default mode) of `local_model_case`."""
+    return _drawn_cases(local_model_case(), count, fixed_seed)

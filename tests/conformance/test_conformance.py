@@ -351,6 +351,17 @@ def test_generated_components_match_kserve(
     )
 
 
+def test_generated_local_models_match_kserve(
+    oracle_binary: Path, rules: list[d.Rule], request: pytest.FixtureRequest
+) -> None:
+    """A third as many InferenceServices with LocalModelCaches and LocalModelNamespaceCaches
+    in the cluster: the cache the defaulter picks (URI prefix, node group, namespace caches
+    first, the opt-out annotation) and the local PVC the pod webhook mounts, against KServe's."""
+    _generated_match_kserve(
+        oracle_binary, rules, request, strategies.generate_local_models, 3, "local-models"
+    )
+
+
 def _generated_match_kserve(
     oracle_binary: Path,
     rules: list[d.Rule],

@@ -1,0 +1,140 @@
+"""LocalModelCaches and LocalModelNamespaceCaches in the input set: with `localModel.enabled`,
+KServe's defaulting webhook (`inference_service_defaults.go: Default`) lists them and labels an
+InferenceService whose storage URI a cache holds, and the pod webhook
+(`storage_initializer_injector.go: InjectStorageInitializer`) then mounts the cache's PVC instead
+of downloading the model. The differential suite checks the choices against KServe's own code
+(`test_generated_local_models_match_kserve`); these tests check the wiring through the installed
+console script: what is read, what passes through, what is refused and what is said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from helpers import build_tree
+from test_cli import run
+
+ISVC = """
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: llama
+  namespace: team-a
+  annotations: {serving.kserve.io/deploymentMode: Standard}
+spec:
+  predictor:
+    model:
+      modelFormat: {name: huggingface}
+      storageUri: hf://org/llama/sub
+"""
+CONFIG = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: inferenceservice-config, namespace: kserve}
+data:
+  localModel: '{"enabled": %s}'
+"""
+CACHE = """
+apiVersion: serving.kserve.io/v1alpha1
+kind: LocalModelCache
+metadata: {name: llama}
+spec: {sourceModelUri: "hf://org/llama", modelSize: 10Gi, nodeGroups: %s}
+"""
+NS_CACHE = """
+apiVersion: serving.kserve.io/v1alpha1
+kind: LocalModelNamespaceCache
+metadata: {name: team-llama}
+spec: {sourceModelUri: "hf://org/llama/", modelSize: 10Gi, nodeGroups: [gpu-b]}
+"""
+
+
+def repo(root: Path, enabled: bool = True, groups: str = "[gpu-a, gpu-b]", **more: str) -> Path:
+    files = {"isvc.yaml": ISVC, "config.yaml": CONFIG % str(enabled).lower()}
+    files["cache.yaml"] = CACHE % groups
+    return build_tree(root, {**files, **more})
+
+
+def objects(stdout: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(stdout) if d]
+
+
+def deployment(stdout: str) -> dict[str, Any]:
+    (found,) = [d for d in objects(stdout) if d["kind"] == "Deployment"]
+    return found
+
+
+def test_a_cached_model_is_mounted_from_the_caches_pvc(tmp_path: Path) -> None:
+    done = run("render", str(repo(tmp_path)), "--allow-cluster-scoped", "--no-cache")
+    assert done.returncode == 0, done.stderr
+    pod = deployment(done.stdout)["spec"]["template"]
+    assert pod["metadata"]["labels"]["internal.serving.kserve.io/localmodel"] == "llama"
+    assert not pod["spec"].get("initContainers")  # no storage initializer download
+    claims = [v["persistentVolumeClaim"]["claimName"] for v in pod["spec"]["volumes"]
+              if "persistentVolumeClaim" in v]  # fmt: skip
+    assert claims == ["llama-gpu-a"]  # the cache's first node group
+    (mount,) = [m for m in pod["spec"]["containers"][0]["volumeMounts"]
+                if m["mountPath"] == "/mnt/models"]  # fmt: skip
+    # GetStorageKey: the first 16 hex digits of the sha256 of the cache's source URI
+    assert mount["subPath"] == "models/8f1e143cbc97df9f/sub"
+    # the cache itself passes through, for KServe's LocalModel controller
+    assert [d["metadata"]["name"] for d in objects(done.stdout) if d["kind"] == "LocalModelCache"]
+    assert "PersistentVolumeClaim team-a/llama-gpu-a" in done.stderr
+    assert "serving.kserve.io/disable-localmodel" in done.stderr
+
+
+def test_without_local_models_enabled_the_caches_are_not_read(tmp_path: Path) -> None:
+    done = run("render", str(repo(tmp_path, enabled=False)), "--allow-cluster-scoped")
+    assert done.returncode == 0, done.stderr
+    pod = deployment(done.stdout)["spec"]["template"]
+    assert "internal.serving.kserve.io/localmodel" not in pod["metadata"]["labels"]
+    assert [c["name"] for c in pod["spec"]["initContainers"]] == ["storage-initializer"]
+    assert "LocalModel" not in done.stderr
+
+
+def test_a_namespace_cache_comes_first_and_takes_the_default_namespace(tmp_path: Path) -> None:
+    """The namespace cache has no metadata.namespace: --namespace gives it one, as it gives the
+    object it passes through, and KServe lists namespace caches before cluster caches."""
+    root = repo(tmp_path, **{"ns-cache.yaml": NS_CACHE})
+    done = run("render", str(root), "--allow-cluster-scoped", "-n", "team-a", "--no-passthrough")
+    assert done.returncode == 0, done.stderr
+    pod = deployment(done.stdout)["spec"]["template"]
+    labels = pod["metadata"]["labels"]
+    assert labels["internal.serving.kserve.io/localmodel"] == "team-llama"
+    assert labels["internal.serving.kserve.io/localmodel-namespace"] == "team-a"
+    # --no-passthrough: read, not emitted
+    assert not [d for d in objects(done.stdout) if d["kind"].startswith("LocalModel")]
+    other = run("render", str(root), "--allow-cluster-scoped", "-n", "team-b", "--no-passthrough")
+    assert other.returncode == 0, other.stderr
+    assert deployment(other.stdout) != deployment(done.stdout)
+
+
+def test_a_cache_the_webhook_cannot_read_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = run("render", str(repo(tmp_path / "src", groups="gpu-a")), "--allow-cluster-scoped",
+               "-o", str(out))  # fmt: skip
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert any(
+        "cache.yaml:" in line
+        and "LocalModelCache llama" in line
+        and "spec.nodeGroups: must be a list of strings" in line
+        for line in lines
+    ), done.stderr
+    assert not out.exists()
+
+
+def test_an_empty_node_group_list_is_refused(tmp_path: Path) -> None:
+    done = run("render", str(repo(tmp_path, groups="[]")), "--allow-cluster-scoped")
+    assert done.returncode == 2
+    assert "spec.nodeGroups: must have at least 1 item(s)" in done.stderr
+
+
+def test_a_cache_defined_twice_is_refused_even_when_only_read(tmp_path: Path) -> None:
+    """Which of the two the webhook lists would depend on file order."""
+    root = repo(tmp_path, **{"again.yaml": CACHE % "[cpu]"})
+    for extra in ((), ("--no-passthrough",)):
+        done = run("render", str(root), "--allow-cluster-scoped", *extra)
+        assert done.returncode == 2, extra
+        assert "metadata.name: defined twice (also at" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
