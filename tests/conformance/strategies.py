@@ -341,9 +341,20 @@ CONFIG_VARIATIONS: dict[str, dict[str, tuple[Any, ...]]] = {
         "pathTemplate": ("/serving/{{ .Namespace }}/{{ .Name }}",),
         "additionalIngressDomains": (["extra.io"], ["a.io", "b.io"]),
         "disableHTTPRouteTimeout": (True,),
+        "ingressGateway": ("knative-serving/custom-gateway",),
+        "localGateway": ("knative-serving/custom-local-gateway",),
+        "localGatewayService": ("custom-local.istio-system.svc.cluster.local",),
+        "knativeLocalGatewayService": ("knative-local.custom.svc.cluster.local",),
+        "kserveIngressGateway": ("gateways/custom-gateway",),
     },
     "storageInitializer": {
         "enableModelcar": (False,),
+        "ociModelMode": ("modelcar", "native", "fetch"),
+        "enableOciModelSupport": (True,),
+        "cpuModelcar": ("20m",),
+        "memoryModelcar": ("30Mi",),
+        "memoryLimit": ("2Gi",),
+        "caBundleVolumeMountPath": ("/etc/custom-certs",),
         "cpuLimit": ("2", "500m"),
         "memoryRequest": ("200Mi",),
         "caBundleConfigMapName": ("cabundle",),
@@ -360,6 +371,7 @@ CONFIG_VARIATIONS: dict[str, dict[str, tuple[Any, ...]]] = {
     },
     "autoscaler": {"scaleDownStabilizationWindowSeconds": ("60",)},
     "security": {"autoMountServiceAccountToken": (False,)},
+    "service": {"serviceClusterIPNone": (True, False)},
     "metricsAggregator": {
         "enableMetricAggregation": ("true",),
         "enablePrometheusScraping": ("true",),
@@ -380,7 +392,7 @@ def inferenceservice_config(draw: st.DrawFn) -> list[dict[str, Any]]:
     for key in sorted(keys):
         fields = CONFIG_VARIATIONS[key]
         chosen = [f for f in sorted(fields) if rnd.random() < 1 / 3] or [rnd.choice(sorted(fields))]
-        data[key] = {**shipped[key], **{f: rnd.choice(fields[f]) for f in chosen}}
+        data[key] = {**shipped.get(key, {}), **{f: rnd.choice(fields[f]) for f in chosen}}
     docs: list[dict[str, Any]] = [
         {
             "apiVersion": "v1",
