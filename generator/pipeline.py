@@ -466,6 +466,7 @@ def _render_llm_inference_services(
             options,
             statuses,
             notices,
+            ctx.local_model_caches,
         )
     except TemplateError as err:
         reconciled = inputs.llm_inference_services
@@ -617,7 +618,7 @@ def render_admitted(
     if refused:  # what the API server would refuse is never emitted
         return [], admitted, [admitted.loaded.problem(one) for one in refused], []
     ref = admitted.loaded.ref()
-    notes = [*result.notes, *local_model_note(admitted.isvc)]
+    notes = [*result.notes, *defaults.local_model_note(admitted.isvc)]
     notices = [Notice(admitted.loaded.source, ref, note) for note in notes]
     decided = replace(
         admitted,
@@ -627,25 +628,6 @@ def render_admitted(
         runtime_reason=runtime_reason(admitted, result.runtime, ctx.index, reasons),
     )
     return objects, decided, [], notices
-
-
-def local_model_note(isvc: Mapping[str, Any]) -> list[str]:
-    """What a rendered InferenceService on a local model cache needs besides its children.
-
-    GitOps: KServe's LocalModel controller creates the PVC the pods mount (and its PV) only
-    for the InferenceServices it finds in the cluster with the cache's label; a rendered one
-    is not there, so nothing creates them."""
-    meta = isvc.get("metadata") or {}
-    cache = (meta.get("labels") or {}).get(constants.LOCAL_MODEL_LABEL)
-    if cache is None:
-        return []
-    pvc = controller.annotations_of(isvc).get(constants.LOCAL_MODEL_PVC_NAME_ANNOTATION_KEY, "")
-    namespace = meta.get("namespace", "")
-    return [
-        f"its pods mount local model cache {cache} from PersistentVolumeClaim {namespace}/{pvc}, "
-        "which KServe's LocalModel controller creates only for InferenceServices it finds in "
-        "the cluster: commit that PVC and its PV, or set serving.kserve.io/disable-localmodel"
-    ]
 
 
 def runtime_reason(

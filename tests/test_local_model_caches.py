@@ -138,3 +138,39 @@ def test_a_cache_defined_twice_is_refused_even_when_only_read(tmp_path: Path) ->
         assert done.returncode == 2, extra
         assert "metadata.name: defined twice (also at" in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+LLM = """
+apiVersion: serving.kserve.io/v1alpha2
+kind: LLMInferenceService
+metadata:
+  name: opt
+  namespace: team-a
+  annotations: {serving.kserve.io/nodegroup: gpu-b}
+spec:
+  model: {uri: "hf://org/llama/sub", name: llama}
+  replicas: 1
+  template:
+    containers:
+      - name: main
+        image: vllm/vllm-openai:latest
+"""
+
+
+def test_an_llm_inference_service_on_a_cache_mounts_it_on_its_node_group(tmp_path: Path) -> None:
+    """The LLMInferenceService webhook's `SetLocalModelLabel` (the annotated node group, when the
+    cache has it) and `attachModelArtifacts`, which reads the model from the cache's PVC."""
+    root = repo(tmp_path, **{"isvc.yaml": LLM})
+    done = run("render", str(root), "--allow-cluster-scoped", "--no-passthrough")
+    assert done.returncode == 0, done.stderr
+    workload = deployment(done.stdout)["spec"]["template"]
+    claims = [v["persistentVolumeClaim"]["claimName"] for v in workload["spec"]["volumes"]
+              if "persistentVolumeClaim" in v]  # fmt: skip
+    assert claims == ["llama-gpu-b"]
+    assert not workload["spec"].get("initContainers")  # nothing downloaded
+    assert "LLMInferenceService team-a/opt: its pods mount local model cache llama" in done.stderr
+    disabled = run("render", str(repo(tmp_path / "off", enabled=False, **{"isvc.yaml": LLM})),
+                   "--allow-cluster-scoped", "--no-passthrough")  # fmt: skip
+    assert disabled.returncode == 0, disabled.stderr
+    assert "llama-gpu-b" not in disabled.stdout
+    assert "local model cache" not in disabled.stderr

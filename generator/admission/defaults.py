@@ -255,6 +255,19 @@ def _set_local_model_label(
     uri = _storage_uri(predictor, found[0])
     if uri is None:
         return
+    apply_local_model_cache(meta, uri, caches, ns_caches)
+
+
+def apply_local_model_cache(
+    meta: Obj,
+    uri: str,
+    caches: Sequence[Mapping[str, Any]] | None,
+    ns_caches: Sequence[Mapping[str, Any]],
+) -> None:
+    """The cache match both defaulters make for a model at `uri` (`setLocalModelLabel` and the
+    LLMInferenceService webhook's `SetLocalModelLabel`): the first namespace cache, else the
+    first cluster cache, holding `uri` on the object's node group labels it; none (or `caches`
+    None: not listed) removes the four local-model keys."""
     current = meta.get("annotations")
     node_group = current.get(c.NODE_GROUP_ANNOTATION_KEY) if isinstance(current, dict) else None
     for scoped, candidates in ((True, ns_caches), (False, caches or ())):
@@ -273,21 +286,48 @@ def _set_local_model_label(
             )
             annotations[c.LOCAL_MODEL_PVC_NAME_ANNOTATION_KEY] = pvc_name
             return
+    delete_local_model_metadata(meta)
+
+
+def local_model_note(obj: Mapping[str, Any]) -> list[str]:
+    """What a rendered object on a local model cache needs besides its children.
+
+    GitOps: KServe's LocalModel controller creates the PVC the pods mount (and its PV) only
+    for the InferenceServices and LLMInferenceServices it finds in the cluster with the cache's
+    label (`ReconcileForIsvcs`); a rendered one is not there, so nothing creates them."""
+    meta = _view(obj, "metadata")
+    cache = _view(meta, "labels").get(c.LOCAL_MODEL_LABEL)
+    if cache is None:
+        return []
+    pvc = _view(meta, "annotations").get(c.LOCAL_MODEL_PVC_NAME_ANNOTATION_KEY, "")
+    return [
+        f"its pods mount local model cache {cache} from PersistentVolumeClaim "
+        f"{meta.get('namespace', '')}/{pvc}, which KServe's LocalModel controller creates only "
+        "for the services it finds in the cluster: commit that PVC and its PV, or set "
+        "serving.kserve.io/disable-localmodel"
+    ]
+
+
+def delete_local_model_metadata(meta: Obj) -> None:
+    """Port of `deleteLocalModelMetadata` (the LLMInferenceService webhook's
+    `DeleteLocalModelMetadata` is the same): the four local-model keys removed."""
     _delete_keys(meta, "labels", _LOCAL_MODEL_LABELS)
     _delete_keys(meta, "annotations", _LOCAL_MODEL_ANNOTATIONS)
 
 
-def _local_model_caches(
-    isvc: Obj, config: Config, caches: Sequence[Mapping[str, Any]]
+def local_model_lists(
+    obj: Mapping[str, Any], config: Config, caches: Sequence[Mapping[str, Any]]
 ) -> tuple[list[Mapping[str, Any]] | None, list[Mapping[str, Any]]]:
-    """The lists `Default` fetches: none unless local models are enabled for this isvc."""
-    meta = _view(isvc, "metadata")
+    """The lists `Default` fetches (both defaulters): the cluster caches (None: not listed,
+    unless local models are enabled and the object lacks the opt-out annotation) and the
+    namespace caches of the object's namespace."""
+    meta = _view(obj, "metadata")
     disabled = c.DISABLE_LOCAL_MODEL_KEY in _view(meta, "annotations")
     if disabled or not config.local_model.enabled:
         return None, []
     namespace = meta.get("namespace", "")
     scoped = [x.get("kind") == "LocalModelNamespaceCache" for x in caches]
-    # unconfirmed: the API server lists objects in key order, i.e. by name.
+    # The API server lists in key order (namespace, name), as the oracle's fake client does.
     ordered = sorted(zip(scoped, caches, strict=True), key=lambda p: _cache_name(p[1]))
     cluster = [x for ns, x in ordered if not ns]
     in_namespace = [  # client.InNamespace(isvc.Namespace); "" lists every namespace
@@ -307,7 +347,7 @@ def default_inference_service(
     webhook would list; they are read only when `localModel.enabled` is true.
     """
     obj: Obj = copy_data(dict(isvc))
-    caches, ns_caches = _local_model_caches(obj, config, local_model_caches)
+    caches, ns_caches = local_model_lists(obj, config, local_model_caches)
     meta = _child(obj, "metadata")
     spec = _child(obj, "spec")
     predictor = _child(spec, "predictor")

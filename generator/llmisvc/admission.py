@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from generator.admission import defaults
+from generator.config import Config
 from generator.errors import Invalid
 from generator.llmisvc import kv_cache, lora, managed_dra, scaling_validation
 
@@ -78,8 +80,24 @@ def pool_spec_to_v1(spec: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def set_local_model_label(
+    doc: dict[str, Any], config: Config, caches: Sequence[Mapping[str, Any]]
+) -> None:
+    """Port of `SetLocalModelLabel` (the LLMInferenceService webhook's), with the part of its
+    `applyDefaults` that calls it: with local models enabled and no opt-out annotation, the
+    cache holding `spec.model.uri` labels the service; otherwise the four local-model keys go."""
+    meta = doc.setdefault("metadata", {})
+    cluster, in_namespace = defaults.local_model_lists(doc, config, caches)
+    if cluster is None:
+        defaults.delete_local_model_metadata(meta)
+        return
+    uri = ((doc.get("spec") or {}).get("model") or {}).get("uri")
+    if isinstance(uri, str) and uri:
+        defaults.apply_local_model_cache(meta, uri, cluster, in_namespace)
+
+
 def set_defaults(doc: dict[str, Any]) -> dict[str, Any]:
-    """Port of `LLMInferenceService.SetDefaults` (the LocalModel part needs cluster caches)."""
+    """Port of `LLMInferenceService.SetDefaults`."""
     out = copy.deepcopy(doc)
     meta = out.setdefault("metadata", {})
     spec = out.setdefault("spec", {})

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import schema
+from generator.admission import defaults
 from generator.config import Config
 from generator.credentials import CredentialBuilder, SecretIndex
 from generator.errors import Invalid, Notice, Problem, Source
@@ -130,16 +131,27 @@ def config_index(
 
 
 @dataclass(frozen=True, slots=True)
+class Defaulting:
+    """What the defaulting webhook reads beside the service: `localModel` of the config and the
+    input set's LocalModelCaches and LocalModelNamespaceCaches."""
+
+    config: Config
+    local_model_caches: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """What a service's children read beside it: the WVA autoscaling config
-    (`autoscaling-wva-controller-config`) and the routing groups of the input set."""
+    (`autoscaling-wva-controller-config`), the routing groups of the input set and what its
+    defaulting read."""
 
     wva: scaling.WVAAutoscalingConfig | None = None
     groups: router_group.GroupIndex = field(default_factory=router_group.GroupIndex)
+    defaulting: Defaulting | None = None
 
 
 def group_index(
-    services: Sequence[Loaded], index: ConfigIndex, gcfg: GlobalConfig
+    services: Sequence[Loaded], index: ConfigIndex, gcfg: GlobalConfig, defaulting: Defaulting
 ) -> router_group.GroupIndex:
     """The routing-group members of the input set: the grouped services KServe would admit and
     reconcile (stored spec and merged spec each)."""
@@ -147,7 +159,7 @@ def group_index(
     for item in services:
         if router_group.route_group(converted(item.doc).get("spec") or {}) is None:
             continue
-        doc, _ = admit(item)
+        doc, _ = admit(item, defaulting)
         if doc is None:
             continue
         try:
@@ -178,6 +190,7 @@ def render_all(
     options: Options,
     statuses: list[Status] | None = None,
     notices: list[Notice] | None = None,
+    local_model_caches: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[list[Rendered], list[Problem]]:
     """Every LLMInferenceService's children, or the problems that stop them.
 
@@ -196,7 +209,8 @@ def render_all(
     except scaling.ScalingError as err:
         # config_loader.go: loadConfig fails, and with it every LLMInferenceService
         return [], [*problems, Problem(CONFIG_SOURCE, None, err.field, str(err))]
-    context = Context(wva, group_index(services, index, gcfg))
+    defaulting = Defaulting(cfg, tuple(local_model_caches))
+    context = Context(wva, group_index(services, index, gcfg, defaulting), defaulting)
     rendered: list[Rendered] = []
     for item in services:
         objects, found = render_one(
@@ -204,7 +218,8 @@ def render_all(
         )
         problems += found
         if notices is not None and objects:
-            notices += _group_notices(item, context.groups)
+            notices += _group_notices(item, context.groups, defaulting)
+            notices += _local_model_notices(item, defaulting)
         if statuses is not None and objects:
             statuses.append(_status(item, objects, gateways, gcfg, options))
         if notices is not None and objects and gateways:
@@ -215,10 +230,20 @@ def render_all(
     return rendered, problems
 
 
-def _group_notices(item: Loaded, groups: router_group.GroupIndex) -> list[Notice]:
+def _local_model_notices(item: Loaded, defaulting: Defaulting) -> list[Notice]:
+    if not (defaulting.config.local_model.enabled and defaulting.local_model_caches):
+        return []  # no cache is listed: nothing to say (and no second admission)
+    doc, _ = admit(item, defaulting)
+    notes = defaults.local_model_note(doc) if doc is not None else []
+    return [Notice(item.source, item.ref(), note) for note in notes]
+
+
+def _group_notices(
+    item: Loaded, groups: router_group.GroupIndex, defaulting: Defaulting
+) -> list[Notice]:
     if router_group.route_group(converted(item.doc).get("spec") or {}) is None:
         return []
-    doc, _ = admit(item)
+    doc, _ = admit(item, defaulting)
     found = router_group.group_notices(doc, groups) if doc is not None else []
     return [Notice(item.source, item.ref(), m) for m in found]
 
@@ -231,9 +256,13 @@ def converted(doc: Mapping[str, Any]) -> dict[str, Any]:
     return dict(schema.apply_defaults(admission.to_v1alpha2(doc)))
 
 
-def admit(item: Loaded) -> tuple[dict[str, Any] | None, list[Problem]]:
+def admit(
+    item: Loaded, defaulting: Defaulting | None = None
+) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Conversion, defaulting and validation of one LLMInferenceService."""
     doc = admission.set_defaults(converted(item.doc))
+    if defaulting is not None:
+        admission.set_local_model_label(doc, defaulting.config, defaulting.local_model_caches)
     v1alpha1 = item.doc.get("apiVersion") != admission.V1ALPHA2
     found = admission.validate(doc, v1alpha1)
     if found:
@@ -252,7 +281,7 @@ def render_one(
     context: Context | None = None,
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """The children of one LLMInferenceService (in KServe's reconcile order)."""
-    doc, problems = admit(item)
+    doc, problems = admit(item, context.defaulting if context is not None else None)
     if doc is None:
         return [], problems
     try:

@@ -24,6 +24,7 @@ from generator.admission.pod import (
     modelcar,
     parse_pvc_uri,
 )
+from generator.admission.pod.storage_initializer import get_storage_key
 from generator.config.pod_configs import (
     OCI_MODEL_MODE_NATIVE,
     StorageInitializerConfig,
@@ -228,6 +229,26 @@ def workload_service(llmsvc: Mapping[str, Any], enable_tls: bool) -> dict[str, A
     }
 
 
+def _on_local_model_cache(llmsvc: Mapping[str, Any], uri: str, scheme: str) -> tuple[str, str]:
+    """The model URI and scheme to attach (`attachModelArtifacts`): with the local-model label,
+    the model on the cache's PVC, `pvc://<pvc>/models/<storage key of the cache's URI><path
+    below it>`."""
+    meta = llmsvc.get("metadata") or {}
+    if c.LOCAL_MODEL_LABEL not in (meta.get("labels") or {}):
+        return uri, scheme
+    annotations = meta.get("annotations") or {}
+    where = f"LLMInferenceService {meta.get('namespace', '')}/{meta.get('name', '')}"
+    keys = (c.LOCAL_MODEL_SOURCE_URI_ANNOTATION_KEY, c.LOCAL_MODEL_PVC_NAME_ANNOTATION_KEY)
+    for key in keys:
+        if key not in annotations:
+            raise WorkloadError(f"{where}: annotation {key} not found", "metadata.annotations")
+    source, pvc = (str(annotations[key]) for key in keys)
+    sub_path = uri.removeprefix(source)
+    if not sub_path.startswith("/"):
+        sub_path = "/" + sub_path
+    return f"pvc://{pvc}/models/{get_storage_key(source)}{sub_path}", "pvc"
+
+
 def attach_model_artifacts(
     llmsvc: Mapping[str, Any],
     pod_spec: dict[str, Any],
@@ -262,6 +283,7 @@ def attach_model_artifacts(
     enabled = (spec.get("storageInitializer") or {}).get("enabled")
     if enabled is False:
         return
+    uri, scheme = _on_local_model_cache(llmsvc, uri, scheme)
     if scheme == "pvc":
         pvc_name, pvc_path = parse_pvc_uri(uri)
         add_model_mount(

@@ -26,7 +26,7 @@ from helpers import REPO_ROOT
 
 from conformance import differential as d
 from generator import config as config_mod
-from generator import inputset, load, pipeline, schema
+from generator import inputset, load, pipeline, schema, scope
 from generator.errors import ProblemsFound
 from generator.llmisvc.config_merge import builtin_presets
 
@@ -177,8 +177,9 @@ def prepare_oracle_case(case: Case, directory: Path) -> None:
     for item in inputs.secrets + inputs.service_accounts + inputs.passthrough:
         doc = dict(item.doc)
         meta = dict(doc.get("metadata") or {})
-        meta.setdefault("namespace", case.namespace)
-        key = (str(doc.get("kind")), str(meta["namespace"]), str(meta.get("name")))
+        if not scope.is_cluster_scoped(item.api_version, item.kind):  # a LocalModelCache
+            meta.setdefault("namespace", case.namespace)
+        key = (str(doc.get("kind")), str(meta.get("namespace", "")), str(meta.get("name")))
         if key in written:  # a ServiceAccount is also passed through: the cluster holds one
             continue
         written.add(key)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from typing import Any
 
 from hypothesis import given
@@ -523,6 +524,53 @@ def tags(service: dict[str, Any]) -> list[str]:
     return found
 
 
+def _near(uri: str, rnd: random.Random) -> str:
+    """A URI a cache may hold for a model at `uri`: itself, with a trailing slash, its folder,
+    one that only starts the same, or another model's."""
+    scheme, _, path = uri.partition("://")
+    folder = path.rpartition("/")[0]
+    choices = [uri, uri + "/", uri + "-2", "hf://another/model"]
+    if folder:
+        choices.append(f"{scheme}://{folder}")
+    return rnd.choice(choices)
+
+
+def local_model_caches(
+    rnd: random.Random, service: dict[str, Any], config: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """LocalModelCaches and LocalModelNamespaceCaches near the service's model, local models
+    enabled (mostly) in `config`, and now and then the service's node group or opt-out."""
+    config["data"]["localModel"] = json.dumps({"enabled": rnd.random() < 5 / 6})
+    annotations: dict[str, str] = {}
+    if rnd.random() < 1 / 3:
+        annotations["serving.kserve.io/nodegroup"] = rnd.choice(("gpu-a", "gpu-b"))
+    if rnd.random() < 1 / 8:
+        annotations["serving.kserve.io/disable-localmodel"] = "true"
+    if annotations:
+        service["metadata"]["annotations"] = {
+            **service["metadata"].get("annotations", {}),
+            **annotations,
+        }
+    uri = str(service["spec"]["model"]["uri"])
+    caches = []
+    for name in rnd.sample(("cache-a", "cache-b", "ns-cache"), rnd.randint(1, 3)):
+        cache: dict[str, Any] = {
+            "apiVersion": V1ALPHA1,
+            "kind": "LocalModelCache",
+            "metadata": {"name": name},
+            "spec": {
+                "sourceModelUri": _near(uri, rnd),
+                "modelSize": "1Gi",
+                "nodeGroups": rnd.sample(("gpu-a", "gpu-b"), rnd.randint(1, 2)),
+            },
+        }
+        if name == "ns-cache":
+            cache["kind"] = "LocalModelNamespaceCache"
+            cache["metadata"]["namespace"] = rnd.choice(NAMESPACES)
+        caches.append(cache)
+    return caches
+
+
 def generate(count: int, fixed_seed: int = 20261) -> list[list[dict[str, Any]]]:
     """`count` input sets with a fixed seed, the same list every run."""
     drawn: list[list[dict[str, Any]]] = []
@@ -540,6 +588,11 @@ def generate(count: int, fixed_seed: int = 20261) -> list[list[dict[str, Any]]]:
             text = json.dumps({"prometheus": prometheus}, sort_keys=True)
             config["data"]["autoscaling-wva-controller-config"] = text
         docs += accounts
+        if data.draw(st.integers(0, 4)) == 0:
+            config = config or config_map({})
+            docs += local_model_caches(
+                data.draw(st.randoms(use_true_random=False)), service, config
+            )
         drawn.append(docs if config is None else [*docs, config])
 
     collect()

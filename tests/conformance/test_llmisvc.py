@@ -223,6 +223,8 @@ def _features(docs: list[dict[str, Any]]) -> set[str]:
     found |= {"spec:tracing"} if "tracing" in spec else set()
     peers = [doc for doc in docs[1:] if doc["kind"] == "LLMInferenceService"]
     found |= {"router:group"} if peers else set()
+    kinds = {doc["kind"] for doc in docs[1:]}
+    found |= {f"cache:{k}" for k in ("LocalModelCache", "LocalModelNamespaceCache") if k in kinds}
     for config in docs[1:]:
         if config["kind"] != "ConfigMap":
             continue
@@ -278,6 +280,8 @@ def test_generated_inputs_cover_each_feature() -> None:
         "config:autoscaling",
         "spec:tracing",
         "router:group",
+        "cache:LocalModelCache",
+        "cache:LocalModelNamespaceCache",
     }
     thin = {f: seen.get(f, 0) for f in wanted if seen.get(f, 0) < 5}
     assert not thin, f"features drawn fewer than 5 times in 300: {thin}"
