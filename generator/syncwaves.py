@@ -7,9 +7,9 @@ default wave is 0); an object that already carries a wave keeps it.
 
     wave  kinds
     -2    Namespace, CustomResourceDefinition
-    -1    ServiceAccount, Secret, ConfigMap, PersistentVolumeClaim, RBAC (Role, RoleBinding,
+    -1    ServiceAccount, Secret, ConfigMap, PersistentVolume(Claim), RBAC (Role, RoleBinding,
           ClusterRole, ClusterRoleBinding), ServingRuntime, ClusterServingRuntime,
-          ResourceClaimTemplate
+          ResourceClaimTemplate, LocalModelCache, LocalModelNamespaceCache
      0    workloads: Deployment, StatefulSet, LeaderWorkerSet, Service (core and Knative),
           InferenceService (ModelMesh), InferenceGraph, TrainedModel, OpenTelemetryCollector
      1    HorizontalPodAutoscaler, ScaledObject, VariantAutoscaling, PodDisruptionBudget,
@@ -33,6 +33,7 @@ WAVES: dict[tuple[str, str], int] = {
     ("", "Secret"): -1,
     ("", "ConfigMap"): -1,
     ("", "PersistentVolumeClaim"): -1,
+    ("", "PersistentVolume"): -1,  # a local model cache's, which its PVC binds
     ("rbac.authorization.k8s.io", "Role"): -1,
     ("rbac.authorization.k8s.io", "RoleBinding"): -1,
     ("rbac.authorization.k8s.io", "ClusterRole"): -1,
@@ -40,6 +41,9 @@ WAVES: dict[tuple[str, str], int] = {
     ("serving.kserve.io", "ServingRuntime"): -1,
     ("serving.kserve.io", "ClusterServingRuntime"): -1,
     ("resource.k8s.io", "ResourceClaimTemplate"): -1,  # managed DRA: the pods claim from it
+    # the model downloads to the nodes before the pods that mount it start
+    ("serving.kserve.io", "LocalModelCache"): -1,
+    ("serving.kserve.io", "LocalModelNamespaceCache"): -1,
     ("apps", "Deployment"): 0,
     ("apps", "StatefulSet"): 0,
     ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"): 0,

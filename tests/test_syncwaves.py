@@ -28,6 +28,8 @@ def obj(api_version: str, kind: str, **meta: Any) -> dict[str, Any]:
         ("v1", "Secret", "-1"),
         ("v1", "ConfigMap", "-1"),
         ("serving.kserve.io/v1alpha1", "ServingRuntime", "-1"),
+        ("serving.kserve.io/v1alpha1", "LocalModelCache", "-1"),
+        ("v1", "PersistentVolume", "-1"),
         ("apps/v1", "Deployment", "0"),
         ("v1", "Service", "0"),
         ("serving.knative.dev/v1", "Service", "0"),
