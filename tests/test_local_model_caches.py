@@ -8,12 +8,22 @@ console script: what is read, what passes through, what is refused and what is s
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 from helpers import build_tree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_cli import run
+
+from generator import config as config_mod
+from generator import inputset, load
+from generator.admission import defaults
+from generator.config import ConfigLayer
+from generator.errors import Source
+from generator.llmisvc import admission
 
 ISVC = """
 apiVersion: serving.kserve.io/v1beta1
@@ -174,3 +184,70 @@ def test_an_llm_inference_service_on_a_cache_mounts_it_on_its_node_group(tmp_pat
     assert disabled.returncode == 0, disabled.stderr
     assert "llama-gpu-b" not in disabled.stdout
     assert "local model cache" not in disabled.stderr
+
+
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_URIS = st.sampled_from(("hf://org/llama", "hf://org/llama/", "hf://org", "gs://b/m", ""))
+
+
+@st.composite
+def _cache_doc(draw: st.DrawFn) -> dict[str, Any]:
+    """A cache whose fields are each well formed or anything at all."""
+    kind = draw(st.sampled_from(("LocalModelCache", "LocalModelNamespaceCache")))
+    groups = st.lists(st.sampled_from(("gpu-a", "gpu-b")), min_size=1, max_size=2)
+    spec = {
+        "sourceModelUri": draw(_URIS | _ANY),
+        "nodeGroups": draw(groups | _ANY),
+    }
+    meta = {
+        "name": draw(st.sampled_from(("a", "b")) | _ANY),
+        "namespace": draw(st.sampled_from(("team-a", "x")) | _ANY),
+    }
+    return {
+        "apiVersion": "serving.kserve.io/v1alpha1",
+        "kind": kind,
+        "metadata": draw(st.just(meta) | _ANY),
+        "spec": draw(st.just(spec) | _ANY),
+    }
+
+
+@settings(max_examples=300 if os.environ.get("CI") else 100, deadline=None)
+@given(st.lists(_cache_doc(), max_size=4), st.sampled_from(("hf://org/llama/x", "gs://b/m")))
+def test_any_cache_is_read_or_refused_and_the_defaulters_take_what_is_read(
+    docs: list[dict[str, Any]], uri: str
+) -> None:
+    """Whatever a cache holds, the reader either refuses it with a problem or hands it on well
+    formed, and neither defaulter fails on what it hands on."""
+    items = [load.Loaded(doc, Source("caches.yaml", i + 1)) for i, doc in enumerate(docs)]
+    items = [i for i in items if isinstance(i.doc.get("metadata"), dict)]  # load refuses others
+    caches, problems = inputset.local_model_caches(load.Inputs(local_model_caches=items), "team-a")
+    assert len(caches) + len({p.source for p in problems}) == len(items)
+    for cache in caches:
+        assert isinstance(cache["spec"]["sourceModelUri"], str)
+        assert cache["spec"]["nodeGroups"] and all(
+            isinstance(g, str) for g in cache["spec"]["nodeGroups"]
+        )
+    cfg, _ = config_mod.resolve(
+        [config_mod.builtin_layer(), ConfigLayer(Source("c"), {"localModel": '{"enabled": true}'})]
+    )
+    assert cfg is not None
+    isvc = yaml.safe_load(ISVC)
+    isvc["spec"]["predictor"]["model"]["storageUri"] = uri
+    defaulted = defaults.default_inference_service(isvc, cfg, caches)
+    labels = defaulted["metadata"].get("labels") or {}
+    if "internal.serving.kserve.io/localmodel" in labels:
+        pvc = defaulted["metadata"]["annotations"]["internal.serving.kserve.io/localmodel-pvc-name"]
+        assert pvc.startswith(labels["internal.serving.kserve.io/localmodel"] + "-")
+    llm = {
+        "apiVersion": "serving.kserve.io/v1alpha2",
+        "kind": "LLMInferenceService",
+        "metadata": {"name": "m", "namespace": "team-a"},
+        "spec": {"model": {"uri": uri}},
+    }
+    admission.set_local_model_label(llm, cfg, caches)
