@@ -352,6 +352,8 @@ class Inputs:
     # LocalModelCaches and LocalModelNamespaceCaches: read by the defaulting webhook (when
     # localModel.enabled) and passed through for KServe's LocalModel controller.
     local_model_caches: list[Loaded] = field(default_factory=list)
+    # LocalModelNodeGroups: their volume specs give a cache's serving PV and PVC; passed through
+    local_model_node_groups: list[Loaded] = field(default_factory=list)
     secrets: list[Loaded] = field(default_factory=list)  # plain Secrets: read, never emitted
     passthrough: list[Loaded] = field(default_factory=list)
     kfserving: list[Loaded] = field(default_factory=list)  # serving.kubeflow.org: warned about
@@ -376,9 +378,14 @@ KSERVE_KINDS = {
     "LLMInferenceServiceConfig": "llm_inference_service_configs",
 }
 
-# The local model caches the InferenceService defaulter lists (v1alpha1 is their one version).
+# The local model caches the defaulters list, and the node groups whose volumes they use
+# (v1alpha1 is their one version).
 LOCAL_MODEL_CACHE_API_VERSION = KSERVE_API_GROUP_PREFIX + "v1alpha1"
-LOCAL_MODEL_CACHE_KINDS = ("LocalModelCache", "LocalModelNamespaceCache")
+LOCAL_MODEL_KINDS = {
+    "LocalModelCache": "local_model_caches",
+    "LocalModelNamespaceCache": "local_model_caches",
+    "LocalModelNodeGroup": "local_model_node_groups",
+}
 
 
 def _meta(doc: dict[str, Any]) -> dict[str, Any]:
@@ -794,8 +801,8 @@ def classify(docs: Sequence[Loaded], passthrough: bool = True) -> Inputs:
             inputs.service_accounts.append(item)
             if passthrough:
                 inputs.passthrough.append(item)
-        elif api_version == LOCAL_MODEL_CACHE_API_VERSION and kind in LOCAL_MODEL_CACHE_KINDS:
-            inputs.local_model_caches.append(item)
+        elif api_version == LOCAL_MODEL_CACHE_API_VERSION and kind in LOCAL_MODEL_KINDS:
+            getattr(inputs, LOCAL_MODEL_KINDS[kind]).append(item)
             if passthrough:
                 inputs.passthrough.append(item)
         elif kind in ("Secret", "SecretList"):

@@ -29,7 +29,7 @@ from generator import (
 from generator.admission import defaults, runtimes, validation
 from generator.components import meta
 from generator.components import predictor as predictor_component
-from generator.controllers import cabundle, trainedmodel
+from generator.controllers import cabundle, localmodel, trainedmodel
 from generator.controllers import inferencegraph as graph
 from generator.controllers import inferenceservice as controller
 from generator.credentials.sources import SecretIndex
@@ -193,6 +193,11 @@ def _run(request: Request, progress: Progress | None) -> Result:
     problems += previous_problems
     caches, cache_problems = local_model_caches(inputs, request.namespace)
     problems += cache_problems
+    problems += [
+        group.problem(invalid)
+        for group in inputs.local_model_node_groups
+        for invalid in localmodel.node_group_problems(group)
+    ]
     ctx = controller.ReconcileContext(
         cfg,
         index,
@@ -210,6 +215,7 @@ def _run(request: Request, progress: Progress | None) -> Result:
     result = Result(context=ctx, warnings=list(inputs.notes), local_files=local_files)
     result.partial = (
         overlay is None
+        and not (cfg.local_model.enabled and ctx.local_model_caches)  # shared cache volumes
         and not inputs.inference_graphs
         and not inputs.trained_models
         and not cfg.storage_initializer.ca_bundle_config_map_name
@@ -249,6 +255,14 @@ def _run(request: Request, progress: Progress | None) -> Result:
         rendered += llm_objects
         problems += llm_problems
         result.warnings += llm_notices
+        volumes, volume_notices = localmodel.render_serving_volumes(
+            _local_model_services(result.admitted, llm_reconciled, ctx),
+            ctx.local_model_caches,
+            inputs.local_model_node_groups,
+            cfg.local_model.disable_volume_management,
+        )
+        rendered += volumes
+        result.warnings += volume_notices
         # Both controllers copy the CA bundle into the namespace of what they reconcile.
         ca_bundles, ca_problems, ca_notices = cabundle.render_ca_bundles(
             ctx.config.storage_initializer.ca_bundle_config_map_name,
@@ -475,6 +489,26 @@ def _render_llm_inference_services(
     return objects, problems + found + refused, notices, inputs.llm_inference_services
 
 
+def _local_model_services(
+    admitted: Sequence[Admitted], llm: Sequence[Loaded], ctx: controller.ReconcileContext
+) -> list[localmodel.Service]:
+    """The rendered services as the LocalModel controller would list them: the defaulted
+    metadata of every InferenceService KServe reconciles and of every LLMInferenceService."""
+    if not (ctx.config.local_model.enabled and ctx.local_model_caches):
+        return []  # no service carries a cache's label
+    found = [
+        localmodel.Service(a.namespace, a.loaded.name, a.loaded.kind, a.loaded.source,
+                           a.isvc.get("metadata") or {})
+        for a in admitted
+        if a.mode != constants.DeploymentMode.MODEL_MESH
+    ]  # fmt: skip
+    for item, metadata in llm_reconcile.defaulted_metadata(llm, ctx.config, ctx.local_model_caches):
+        found.append(
+            localmodel.Service(item.namespace, item.name, item.kind, item.source, metadata)
+        )
+    return found
+
+
 def _refused_llm_children(objects: Sequence[Rendered], owners: Sequence[Loaded]) -> list[Problem]:
     """What the API server would refuse among the LLMInferenceServices' children, named by the
     LLMInferenceService's field where it holds the refused value."""
@@ -618,8 +652,7 @@ def render_admitted(
     if refused:  # what the API server would refuse is never emitted
         return [], admitted, [admitted.loaded.problem(one) for one in refused], []
     ref = admitted.loaded.ref()
-    notes = [*result.notes, *defaults.local_model_note(admitted.isvc)]
-    notices = [Notice(admitted.loaded.source, ref, note) for note in notes]
+    notices = [Notice(admitted.loaded.source, ref, note) for note in result.notes]
     decided = replace(
         admitted,
         runtime=result.runtime,

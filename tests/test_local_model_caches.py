@@ -186,6 +186,115 @@ def test_an_llm_inference_service_on_a_cache_mounts_it_on_its_node_group(tmp_pat
     assert "local model cache" not in disabled.stderr
 
 
+NODE_GROUP = """
+apiVersion: serving.kserve.io/v1alpha1
+kind: LocalModelNodeGroup
+metadata: {name: %s}
+spec:
+  storageLimit: 100Gi
+  persistentVolumeSpec:
+    accessModes: [ReadWriteOnce]
+    capacity: {storage: 100Gi}
+    hostPath: {path: /models, type: DirectoryOrCreate}
+    nodeAffinity:
+      required:
+        nodeSelectorTerms:
+        - matchExpressions: [{key: group, operator: In, values: [%s]}]
+  persistentVolumeClaimSpec:
+    accessModes: [ReadWriteOnce]
+    resources: {requests: {storage: 100Gi}}
+    volumeName: ignored
+"""
+BOTH_GROUPS = NODE_GROUP % ("gpu-a", "a") + "---" + NODE_GROUP % ("gpu-b", "b")
+SECOND = ISVC.replace("name: llama", "name: llama-b").replace(
+    "{serving.kserve.io/deploymentMode: Standard}",
+    "{serving.kserve.io/deploymentMode: Standard, serving.kserve.io/nodegroup: gpu-b}",
+)
+
+
+def volumes(stdout: str) -> dict[str, dict[str, Any]]:
+    found = [d for d in objects(stdout) if d["kind"].startswith("PersistentVolume")]
+    return {f"{d['kind']} {d['metadata'].get('namespace', '')}/{d['metadata']['name']}": d
+            for d in found}  # fmt: skip
+
+
+def test_the_caches_serving_volumes_are_rendered_from_its_node_groups(tmp_path: Path) -> None:
+    """`ReconcileForIsvcs`: for each namespace and node group its services use (the annotated
+    one, else the cache's first), PV `<cache>-<group>-<namespace>` with the node group's
+    persistentVolumeSpec and PVC `<cache>-<group>` with its claim spec bound to that PV; one pair
+    however many services share it (llama and a third service both use gpu-a). KServe's
+    `localmodel/controller_test.go`, "Should create pvs and pvcs for inference services", checks
+    the same names for one service without the annotation and one with it."""
+    third = ISVC.replace("name: llama", "name: llama-c")
+    root = repo(tmp_path, **{"b.yaml": SECOND, "c.yaml": third, "groups.yaml": BOTH_GROUPS})
+    done = run("render", str(root), "--allow-cluster-scoped", "--no-passthrough")
+    assert done.returncode == 0, done.stderr
+    found = volumes(done.stdout)
+    assert sorted(found) == [
+        "PersistentVolume /llama-gpu-a-team-a",
+        "PersistentVolume /llama-gpu-b-team-a",
+        "PersistentVolumeClaim team-a/llama-gpu-a",
+        "PersistentVolumeClaim team-a/llama-gpu-b",
+    ]
+    volume = found["PersistentVolume /llama-gpu-b-team-a"]
+    assert volume["spec"]["hostPath"] == {"path": "/models", "type": "DirectoryOrCreate"}
+    assert volume["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"][0][
+        "matchExpressions"][0]["values"] == ["b"]  # fmt: skip
+    claim = found["PersistentVolumeClaim team-a/llama-gpu-b"]["spec"]
+    assert claim == {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": "100Gi"}},
+        "volumeName": "llama-gpu-b-team-a",  # the node group's own volumeName is replaced
+    }
+    assert "local model cache" not in done.stderr  # nothing left to commit
+    # the PVCs are the ones the pods mount
+    mounted = {v["persistentVolumeClaim"]["claimName"] for d in objects(done.stdout)
+               if d["kind"] == "Deployment" for v in d["spec"]["template"]["spec"]["volumes"]
+               if "persistentVolumeClaim" in v}  # fmt: skip
+    assert mounted == {"llama-gpu-a", "llama-gpu-b"}
+
+
+def test_without_every_node_group_of_the_cache_no_volume_is_rendered(tmp_path: Path) -> None:
+    """KServe gets each of the cache's node groups before it creates anything."""
+    root = repo(tmp_path, **{"groups.yaml": NODE_GROUP % ("gpu-a", "a")})
+    done = run("render", str(root), "--allow-cluster-scoped", "--no-passthrough")
+    assert done.returncode == 0, done.stderr
+    assert volumes(done.stdout) == {}
+    assert "add the cache's LocalModelNodeGroups to the input set" in done.stderr
+
+
+def test_disable_volume_management_renders_no_volume(tmp_path: Path) -> None:
+    root = repo(tmp_path, **{"groups.yaml": BOTH_GROUPS})
+    config = (
+        (root / "config.yaml")
+        .read_text()
+        .replace('{"enabled": true}', '{"enabled": true, "disableVolumeManagement": true}')
+    )
+    (root / "config.yaml").write_text(config)
+    done = run("render", str(root), "--allow-cluster-scoped", "--no-passthrough")
+    assert done.returncode == 0, done.stderr
+    assert volumes(done.stdout) == {}
+    assert "PersistentVolumeClaim team-a/llama-gpu-a" in done.stderr
+
+
+def test_the_cluster_scoped_volume_needs_the_flag(tmp_path: Path) -> None:
+    root = repo(tmp_path, **{"groups.yaml": BOTH_GROUPS})
+    done = run("render", str(root), "--no-passthrough")
+    assert done.returncode == 2
+    assert "PersistentVolume llama-gpu-a-team-a: cluster-scoped" in done.stderr
+
+
+def test_a_node_group_without_volume_specs_is_refused(tmp_path: Path) -> None:
+    bad = (
+        "apiVersion: serving.kserve.io/v1alpha1\nkind: LocalModelNodeGroup\n"
+        "metadata: {name: gpu-a}\nspec: {persistentVolumeSpec: []}\n"
+    )
+    done = run("render", str(repo(tmp_path, **{"groups.yaml": bad})), "--allow-cluster-scoped")
+    assert done.returncode == 2
+    assert "LocalModelNodeGroup gpu-a: spec.persistentVolumeSpec: must be a mapping" in done.stderr
+    assert "spec.persistentVolumeClaimSpec: must be a mapping" in done.stderr
+
+
 _ANY = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12),
     lambda inner: (
@@ -251,3 +360,15 @@ def test_any_cache_is_read_or_refused_and_the_defaulters_take_what_is_read(
         "spec": {"model": {"uri": uri}},
     }
     admission.set_local_model_label(llm, cfg, caches)
+
+
+def test_a_namespace_caches_volumes_are_in_its_services_namespace(tmp_path: Path) -> None:
+    """A LocalModelNamespaceCache reconciles the services of its own namespace that carry its
+    name and namespace labels (`LocalModelNamespaceKey`)."""
+    root = repo(tmp_path, **{"ns-cache.yaml": NS_CACHE, "groups.yaml": BOTH_GROUPS})
+    done = run("render", str(root), "--allow-cluster-scoped", "-n", "team-a", "--no-passthrough")
+    assert done.returncode == 0, done.stderr
+    assert sorted(volumes(done.stdout)) == [
+        "PersistentVolume /team-llama-gpu-b-team-a",
+        "PersistentVolumeClaim team-a/team-llama-gpu-b",
+    ]

@@ -289,25 +289,6 @@ def apply_local_model_cache(
     delete_local_model_metadata(meta)
 
 
-def local_model_note(obj: Mapping[str, Any]) -> list[str]:
-    """What a rendered object on a local model cache needs besides its children.
-
-    GitOps: KServe's LocalModel controller creates the PVC the pods mount (and its PV) only
-    for the InferenceServices and LLMInferenceServices it finds in the cluster with the cache's
-    label (`ReconcileForIsvcs`); a rendered one is not there, so nothing creates them."""
-    meta = _view(obj, "metadata")
-    cache = _view(meta, "labels").get(c.LOCAL_MODEL_LABEL)
-    if cache is None:
-        return []
-    pvc = _view(meta, "annotations").get(c.LOCAL_MODEL_PVC_NAME_ANNOTATION_KEY, "")
-    return [
-        f"its pods mount local model cache {cache} from PersistentVolumeClaim "
-        f"{meta.get('namespace', '')}/{pvc}, which KServe's LocalModel controller creates only "
-        "for the services it finds in the cluster: commit that PVC and its PV, or set "
-        "serving.kserve.io/disable-localmodel"
-    ]
-
-
 def delete_local_model_metadata(meta: Obj) -> None:
     """Port of `deleteLocalModelMetadata` (the LLMInferenceService webhook's
     `DeleteLocalModelMetadata` is the same): the four local-model keys removed."""

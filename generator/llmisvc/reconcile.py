@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import schema
-from generator.admission import defaults
 from generator.config import Config
 from generator.credentials import CredentialBuilder, SecretIndex
 from generator.errors import Invalid, Notice, Problem, Source
@@ -219,7 +218,6 @@ def render_all(
         problems += found
         if notices is not None and objects:
             notices += _group_notices(item, context.groups, defaulting)
-            notices += _local_model_notices(item, defaulting)
         if statuses is not None and objects:
             statuses.append(_status(item, objects, gateways, gcfg, options))
         if notices is not None and objects and gateways:
@@ -230,12 +228,17 @@ def render_all(
     return rendered, problems
 
 
-def _local_model_notices(item: Loaded, defaulting: Defaulting) -> list[Notice]:
-    if not (defaulting.config.local_model.enabled and defaulting.local_model_caches):
-        return []  # no cache is listed: nothing to say (and no second admission)
-    doc, _ = admit(item, defaulting)
-    notes = defaults.local_model_note(doc) if doc is not None else []
-    return [Notice(item.source, item.ref(), note) for note in notes]
+def defaulted_metadata(
+    services: Sequence[Loaded], cfg: Config, caches: Sequence[Mapping[str, Any]]
+) -> list[tuple[Loaded, dict[str, Any]]]:
+    """Each admitted service with the metadata its defaulting webhook leaves (the local-model
+    labels among it)."""
+    found = []
+    for item in services:
+        doc, _ = admit(item, Defaulting(cfg, tuple(caches)))
+        if doc is not None:
+            found.append((item, doc.get("metadata") or {}))
+    return found
 
 
 def _group_notices(
