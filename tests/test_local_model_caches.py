@@ -372,3 +372,15 @@ def test_a_namespace_caches_volumes_are_in_its_services_namespace(tmp_path: Path
         "PersistentVolume /team-llama-gpu-b-team-a",
         "PersistentVolumeClaim team-a/team-llama-gpu-b",
     ]
+
+
+def test_an_llm_inference_services_cache_volumes_are_rendered_too(tmp_path: Path) -> None:
+    """`ReconcileForIsvcs` lists the LLMInferenceServices on the cache as well."""
+    root = repo(tmp_path, **{"isvc.yaml": LLM, "groups.yaml": BOTH_GROUPS})
+    done = run("render", str(root), "--allow-cluster-scoped", "--no-passthrough")
+    assert done.returncode == 0, done.stderr
+    assert sorted(volumes(done.stdout)) == [
+        "PersistentVolume /llama-gpu-b-team-a",
+        "PersistentVolumeClaim team-a/llama-gpu-b",
+    ]
+    assert "local model cache" not in done.stderr
