@@ -53,7 +53,7 @@ def render_serving_volumes(
     groups = {item.name: item for item in node_groups if not node_group_problems(item)}
     rendered: dict[tuple[str, str], Rendered] = {}
     notices: list[Notice] = []
-    for service in sorted(services):
+    for service in sorted(services, key=lambda s: (s.namespace, s.name, s.kind)):
         labels = service.metadata.get("labels") or {}
         name = labels.get(c.LOCAL_MODEL_LABEL)
         if name is None:
