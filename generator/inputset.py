@@ -89,6 +89,32 @@ def _local_model_cache_problems(doc: Mapping[str, Any]) -> list[Invalid]:
     return found
 
 
+def local_model_node_groups(
+    inputs: Inputs,
+) -> tuple[dict[str, Mapping[str, Any]], list[Problem]]:
+    """The input set's LocalModelNodeGroups by name, and the problems of those whose volume
+    specs (the PV and PVC a cache's services mount are made of them) are not mappings."""
+    groups: dict[str, Mapping[str, Any]] = {}
+    problems: list[Problem] = []
+    for item in inputs.local_model_node_groups:
+        found = _node_group_problems(item.doc)
+        problems += [item.problem(one) for one in found]
+        if not found:
+            groups[item.name] = item.doc
+    return groups, problems
+
+
+def _node_group_problems(doc: Mapping[str, Any]) -> list[Invalid]:
+    spec = doc.get("spec")
+    if not isinstance(spec, Mapping):
+        return [Invalid("spec", "must be a mapping")]
+    return [
+        Invalid(f"spec.{key}", "must be a mapping")
+        for key in ("persistentVolumeSpec", "persistentVolumeClaimSpec")
+        if not isinstance(spec.get(key), Mapping)
+    ]
+
+
 # The serving.kserve.io version that replaced each KFServing kind.
 KSERVE_VERSIONS = {"InferenceService": "v1beta1", "TrainedModel": "v1alpha1"}
 

@@ -53,6 +53,7 @@ from generator.inputset import (
     kfserving_objects,
     knative_domain_config,
     local_model_caches,
+    local_model_node_groups,
     modelmesh_runtimes,
     namespace_passthrough,
     previous_revisions,
@@ -193,11 +194,8 @@ def _run(request: Request, progress: Progress | None) -> Result:
     problems += previous_problems
     caches, cache_problems = local_model_caches(inputs, request.namespace)
     problems += cache_problems
-    problems += [
-        group.problem(invalid)
-        for group in inputs.local_model_node_groups
-        for invalid in localmodel.node_group_problems(group)
-    ]
+    node_groups, node_group_problems = local_model_node_groups(inputs)
+    problems += node_group_problems
     ctx = controller.ReconcileContext(
         cfg,
         index,
@@ -258,7 +256,7 @@ def _run(request: Request, progress: Progress | None) -> Result:
         volumes, volume_notices = localmodel.render_serving_volumes(
             _local_model_services(result.admitted, llm_reconciled, ctx),
             ctx.local_model_caches,
-            inputs.local_model_node_groups,
+            node_groups,
             cfg.local_model.disable_volume_management,
         )
         rendered += volumes

@@ -12,6 +12,7 @@ first error per object). Problems are printed one per line on stderr, as for eve
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import re
@@ -65,7 +66,8 @@ class Schemas:
         # A CRD's `pattern` is matched as the API server matches it: Go's regexp (RE2), in
         # linear time whatever the pattern and the value (Python's re can take hours).
         self._draft = self._jsonschema.validators.extend(
-            self._jsonschema.Draft202012Validator, {"pattern": _go_pattern}
+            self._jsonschema.Draft202012Validator,
+            {"pattern": functools.partial(_go_pattern, self._jsonschema.ValidationError)},
         )
         # The meta-schema's `regex` format of a `pattern`: what Go's regexp compiles (`\\pL` is
         # one; a lookahead is not).
@@ -200,12 +202,13 @@ def _go_regex(instance: object) -> bool:
     return not isinstance(instance, str) or compile_go(instance) is not None
 
 
-def _go_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+def _go_pattern(
+    error: Any, validator: Any, pattern: str, instance: Any, schema: Any
+) -> Iterator[Any]:
     """jsonschema's `pattern` keyword with Go's regexp.MatchString (the schema check made
-    sure `pattern` compiles there)."""
+    sure `pattern` compiles there); `error` is jsonschema's ValidationError."""
     if not validator.is_type(instance, "string"):
         return
-    error = importlib.import_module("jsonschema").ValidationError
     try:
         found = match_string(pattern, instance)
     except PatternError as err:

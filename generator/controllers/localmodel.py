@@ -27,8 +27,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from generator import constants as c
-from generator.errors import Invalid, Notice, ObjectRef, Source
-from generator.load import Loaded
+from generator.data import copy_data
+from generator.errors import Notice, ObjectRef, Source
 from generator.records import Rendered, mark_managed
 
 
@@ -45,12 +45,12 @@ class Service(NamedTuple):
 def render_serving_volumes(
     services: Sequence[Service],
     caches: Sequence[Mapping[str, Any]],
-    node_groups: Sequence[Loaded],
+    groups: Mapping[str, Mapping[str, Any]],
     disable_volume_management: bool,
 ) -> tuple[list[Rendered], list[Notice]]:
     """Port of `ReconcileForIsvcs`' PV and PVC creation (see the module docstring) for the
-    services on a cache; a warning for each service whose PVC no cache can render."""
-    groups = {item.name: item for item in node_groups if not node_group_problems(item)}
+    services on a cache, from the LocalModelNodeGroups by name; a warning for each service
+    whose PVC no cache can render."""
     rendered: dict[tuple[str, str], Rendered] = {}
     notices: list[Notice] = []
     for service in sorted(services, key=lambda s: (s.namespace, s.name, s.kind)):
@@ -66,7 +66,7 @@ def render_serving_volumes(
             if group is None:
                 continue
             pvc_name = f"{name}-{group}"
-            for obj in _volumes(pvc_name, service.namespace, groups[group].doc):
+            for obj in _volumes(pvc_name, service.namespace, groups[group]):
                 key = (obj["kind"], f"{service.namespace}/{obj['metadata']['name']}")
                 rendered.setdefault(key, Rendered(mark_managed(obj), service.name, service.source))
         claim = (service.metadata.get("annotations") or {}).get(
@@ -108,19 +108,19 @@ def _node_group(service: Service, cache_groups: Sequence[str]) -> str | None:
 
 
 def _volumes(pvc_name: str, namespace: str, node_group: Mapping[str, Any]) -> list[dict[str, Any]]:
-    spec = node_group.get("spec") or {}
+    spec = node_group["spec"]  # its volume specs are mappings (inputset.local_model_node_groups)
     pv_name = f"{pvc_name}-{namespace}"
     volume = {
         "apiVersion": "v1",
         "kind": "PersistentVolume",
         "metadata": {"name": pv_name},
-        "spec": dict(spec.get("persistentVolumeSpec") or {}),
+        "spec": copy_data(dict(spec["persistentVolumeSpec"])),
     }
     claim = {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
         "metadata": {"name": pvc_name, "namespace": namespace},
-        "spec": {**(spec.get("persistentVolumeClaimSpec") or {}), "volumeName": pv_name},
+        "spec": {**copy_data(dict(spec["persistentVolumeClaimSpec"])), "volumeName": pv_name},
     }
     return [volume, claim]
 
@@ -137,16 +137,4 @@ def _missing(service: Service, cache: str, claim: str) -> Notice:
     )
 
 
-def node_group_problems(item: Loaded) -> list[Invalid]:
-    """What stops a LocalModelNodeGroup from giving volumes: the two specs must be mappings."""
-    spec = item.doc.get("spec")
-    if not isinstance(spec, Mapping):
-        return [Invalid("spec", "must be a mapping")]
-    return [
-        Invalid(f"spec.{key}", "must be a mapping")
-        for key in ("persistentVolumeSpec", "persistentVolumeClaimSpec")
-        if not isinstance(spec.get(key), Mapping)
-    ]
-
-
-__all__ = ["Service", "node_group_problems", "render_serving_volumes"]
+__all__ = ["Service", "render_serving_volumes"]
