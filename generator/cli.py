@@ -582,14 +582,9 @@ def _render_into(
     changed, is written in full) and a repeat with nothing changed does not either."""
     request = make_request(given, output_dir, options["sync_waves"])
     cache_dir = request.cache_dir
-    state = None
+    state = record = None
     if cache_dir is not None and request.previous == (str(output_dir),):
-        state = run_record.input_state(
-            options, given.paths, given.config_files, given.overlay, given.templates
-        )
-    record = None
-    if state is not None and cache_dir is not None:
-        record = run_record.lookup(cache_dir, output_dir, state.key)
+        state, record = _state_and_record(given, options, cache_dir, output_dir)
     if record is not None and state is not None and record.key == state.key:
         for line in record.messages:
             click.echo(line, err=True)
@@ -614,6 +609,17 @@ def _render_into(
                 parts = delta.parts_of(state, result, sources)
             run_record.save(cache_dir, output_dir, state.key, files, report.kept, messages, parts)
     return report
+
+
+def _state_and_record(
+    given: InputOptions, options: dict[str, Any], cache_dir: Path, output_dir: Path
+) -> tuple[run_record.InputState | None, run_record.Record | None]:
+    """The input state and the record of the last render into DIR, if of use (run_record)."""
+    read_state = functools.partial(
+        run_record.input_state,
+        options, given.paths, given.config_files, given.overlay, given.templates,
+    )  # fmt: skip
+    return run_record.state_and_record(cache_dir, output_dir, read_state)
 
 
 def _render_change(
@@ -818,12 +824,7 @@ def planned_into(
     found = None
     if request.cache_dir is not None and request.previous == (str(output_dir),):
         options = render_options(given, output_dir, sync_waves, False, flux_to, shard_label)
-        state = run_record.input_state(
-            options, given.paths, given.config_files, given.overlay, given.templates
-        )
-        record = None
-        if state is not None:
-            record = run_record.lookup(request.cache_dir, output_dir, state.key)
+        state, record = _state_and_record(given, options, request.cache_dir, output_dir)
         if record is not None and state is not None:
             with pipeline.gc_paused():
                 found = delta.planned_files(request, output_dir, record, state)

@@ -1,4 +1,5 @@
-"""Both cores: run one task over many indices in forked worker processes, results in order.
+"""Both cores: run one task over many indices in forked worker processes, results in order;
+or one task beside this process while it does something else.
 
 The workers are forked, so they inherit the read-only context a task reads (config, runtimes,
 compiled templates) instead of receiving it pickled; only indices go out and only results come
@@ -8,13 +9,16 @@ is one core, the task runs here.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import pickle
 import signal
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 _TASK: Callable[[int], Any] | None = None  # set in the parent just before the fork
+T = TypeVar("T")
 
 
 def cores() -> int:
@@ -51,6 +55,75 @@ def ordered_map(
         _TASK = None
 
 
+@contextlib.contextmanager
+def beside(task: Callable[[], T]) -> Iterator[Callable[[], T]]:
+    """A function that returns task(), which a forked child computes on the other core from
+    now on while this process goes on (threads would not: the GIL serialises the two walks
+    this is for). Whatever goes wrong in the child (it died, its result did not arrive whole)
+    runs the task here instead, so the result is always task()'s. A child not asked for its
+    result by the end of the block is killed."""
+    child = _fork(task) if cores() > 1 and can_fork() else None
+    collected = False
+
+    def result() -> T:
+        nonlocal collected
+        if child is not None and not collected:
+            collected = True
+            done = _collect(*child)
+            if done is not None:
+                return done[0]  # type: ignore[no-any-return]
+        return task()
+
+    try:
+        yield result
+    finally:
+        if child is not None and not collected:
+            os.close(child[1])
+            with contextlib.suppress(OSError):
+                os.kill(child[0], signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(child[0], 0)
+
+
+def _fork(task: Callable[[], Any]) -> tuple[int, int] | None:
+    """Start task() in a child that writes its pickled result into a pipe: (pid, read end)."""
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:  # the child: whatever happens, it ends here, with no cleanup of the parent's
+        code = 1
+        try:
+            _quiet_signals()
+            os.close(read)
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(pickle.dumps(task(), protocol=pickle.HIGHEST_PROTOCOL))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
+
+
+def _collect(pid: int, read: int) -> tuple[Any] | None:
+    """The child's result, or None if it did not give one."""
+    try:
+        with os.fdopen(read, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            return None
+        return (pickle.loads(data),)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return None
+
+
 def _quiet_signals() -> None:
     """A worker leaves Ctrl-C to the parent (which ends the pool) and dies quietly on SIGTERM,
     instead of running the CLI's handlers it inherited."""
@@ -66,4 +139,4 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     return [task(i) for i in range(start, stop)]
 
 
-__all__ = ["can_fork", "cores", "ordered_map"]
+__all__ = ["beside", "can_fork", "cores", "ordered_map"]

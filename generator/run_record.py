@@ -29,16 +29,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
 import stat
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
-from generator import load
+from generator import load, parallel
 from generator.namespace_policy import REPO_CONFIG_FILE
 from generator.overlays import find as find_overlay
 from generator.render_cache import digest, folder_fingerprint, tool_fingerprint
@@ -367,9 +368,30 @@ def _record_path(cache_dir: Path, root: Path) -> Path:
     return cache_dir / "runs" / f"{name}.json"
 
 
-def lookup(cache_dir: Path, root: Path, key: str) -> Record | None:
+def state_and_record(
+    cache_dir: Path, root: Path, read_state: Callable[[], InputState | None]
+) -> tuple[InputState | None, Record | None]:
+    """The input state (`read_state()`, an `input_state`) and the record of the last render
+    into DIR if one is of use (`lookup`). When there is a record, DIR's folder state is taken
+    on the other core while this one reads the inputs: both are mostly system calls (at
+    10,000 InferenceServices about 0.35 s for DIR's 43,000 entries and 0.2 s for the inputs)."""
+    if not _record_path(cache_dir, root).is_file():
+        return read_state(), None
+    with parallel.beside(functools.partial(folder_state, root, False)) as walked:
+        state = read_state()
+        record = None if state is None else lookup(cache_dir, root, state.key, walked)
+    return state, record
+
+
+def lookup(
+    cache_dir: Path,
+    root: Path,
+    key: str,
+    walked: Callable[[], FolderState | None] | None = None,
+) -> Record | None:
     """The record of the last render into DIR if DIR is as that render left it and the record
-    is of use: its inputs were `key`'s, or it tells what a render of part of them needs."""
+    is of use: its inputs were `key`'s, or it tells what a render of part of them needs.
+    `walked` gives `folder_state(root, with_content=False)`, taken as the caller chose."""
     path = _record_path(cache_dir, root)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -386,7 +408,7 @@ def lookup(cache_dir: Path, root: Path, key: str) -> Record | None:
         return None
     if record.key != key and record.parts is None:
         return None  # the folder need not be looked at
-    now = folder_state(root, with_content=False)
+    now = walked() if walked is not None else folder_state(root, with_content=False)
     if now is None:
         return None
     if record.state != now.digest:
@@ -478,4 +500,5 @@ __all__ = [
     "lookup",
     "same_content",
     "save",
+    "state_and_record",
 ]
