@@ -355,38 +355,56 @@ def _flushes(monkeypatch: pytest.MonkeyPatch, syncfs_works: bool) -> list[tuple[
     return calls
 
 
-def test_new_files_are_flushed_by_one_syncfs_before_the_swap(
+def test_a_few_new_files_and_the_folders_are_fsynced_each_before_the_swap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # One syncfs would also wait for every other dirty byte of the filesystem.
+    calls = _flushes(monkeypatch, syncfs_works=True)
+    root = tmp_path / "rendered"
+    writer.write_tree(root, *writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)])[:2])
+    assert calls[-1] == ("swap", "rendered")
+    files = ["configmap-a.yaml", *["kustomization.yaml"] * 2, *[writer.INDEX_NAME] * 2]
+    folders = [".rendered.kserve-gitops-new", "ns", "_passthrough"]
+    assert sorted(calls[:-1]) == sorted(("fsync", name) for name in files + folders)
+    # A change inside shard ns: configmap-a is unchanged (hard-linked, not flushed again), but
+    # the folder entries of the new shard are.
+    calls.clear()
+    rendered = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("a", "b")]
+    writer.write_tree(root, *writer.plan(rendered)[:2])
+    assert calls[-1] == ("exchange", "ns")
+    files = ["configmap-b.yaml", "kustomization.yaml", writer.INDEX_NAME]
+    folders = [".rendered.kserve-gitops-new", "_passthrough"]
+    assert sorted(calls[:-1]) == sorted(("fsync", name) for name in files + folders)
+    consistent(root)
+
+
+def test_many_new_files_are_flushed_by_one_syncfs_before_the_swap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "_FSYNC_EACH_MAX", 7)  # the first render below flushes 8
     calls = _flushes(monkeypatch, syncfs_works=True)
     root = tmp_path / "rendered"
     writer.write_tree(root, *writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)])[:2])
     assert calls == [("syncfs", ".rendered.kserve-gitops-new"), ("swap", "rendered")]
 
 
-def test_without_syncfs_each_new_file_and_the_index_is_fsynced_before_the_swap(
+def test_without_syncfs_each_new_file_and_folder_is_fsynced_before_the_swap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "rendered"
     writer.write_tree(root, *writer.plan([Rendered(_obj("ConfigMap", "a"), "", SRC)])[:2])
+    monkeypatch.setattr(writer, "_FSYNC_EACH_MAX", 0)
     calls = _flushes(monkeypatch, syncfs_works=False)
-    rendered = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("a", "b")]
+    rendered = [Rendered(_obj("ConfigMap", n), "", SRC) for n in ("a", "b", "c")]
+    rendered.append(Rendered(_obj("ConfigMap", "d", ns="other"), "", SRC))
     writer.write_tree(root, *writer.plan(rendered)[:2])
-    # A change inside shard ns: configmap-a is unchanged (hard-linked, not flushed again);
-    # ns/kustomization.yaml now lists b, and ns's index lists it; the shard is exchanged.
-    assert calls[0] == ("syncfs", ".rendered.kserve-gitops-new")
-    assert calls[-1] == ("exchange", "ns")
-    names = ["configmap-b.yaml", "kustomization.yaml", writer.INDEX_NAME]
-    assert sorted(calls[1:-1]) == sorted(("fsync", name) for name in names)
-    # A new shard: the whole tree is exchanged; the root kustomization and index change too.
-    calls.clear()
-    rendered.append(Rendered(_obj("ConfigMap", "c", ns="other"), "", SRC))
-    writer.write_tree(root, *writer.plan(rendered)[:2])
+    # A new shard: the whole tree is exchanged; every index is written with it.
     assert calls[0] == ("syncfs", ".rendered.kserve-gitops-new")
     assert calls[-2:] == [("swap", "rendered"), ("exchange", "rendered")]
-    # every index is written with the whole tree: DIR's, ns's and other's
-    names = ["configmap-c.yaml", *["kustomization.yaml"] * 2, *[writer.INDEX_NAME] * 3]
-    assert sorted(calls[1:-2]) == sorted(("fsync", name) for name in names)
+    files = ["configmap-b.yaml", "configmap-c.yaml", "configmap-d.yaml"]
+    files += [*["kustomization.yaml"] * 3, *[writer.INDEX_NAME] * 3]
+    folders = [".rendered.kserve-gitops-new", "ns", "other", *["_passthrough"] * 2]
+    assert sorted(calls[1:-2]) == sorted(("fsync", name) for name in files + folders)
     consistent(root)
 
 
