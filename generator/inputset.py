@@ -42,12 +42,10 @@ def storage_containers(inputs: Inputs) -> tuple[Mapping[str, Any], ...]:
     return storage_containers_from(by_name.values())
 
 
-def local_model_caches(
-    inputs: Inputs, default_namespace: str | None
-) -> tuple[tuple[Mapping[str, Any], ...], list[Problem]]:
+def local_model_caches(inputs: Inputs) -> tuple[tuple[Mapping[str, Any], ...], list[Problem]]:
     """The LocalModelCaches and LocalModelNamespaceCaches of the input set, as the defaulting
-    webhook lists them (a namespace cache without metadata.namespace gets --namespace, as it
-    is applied), and the problems of those it cannot read.
+    webhook lists them (a namespace cache without metadata.namespace has --namespace from
+    `namespace_passthrough`, as it is applied), and the problems of those it cannot read.
 
     The webhook reads a cache's name, `spec.sourceModelUri` and `spec.nodeGroups`; the CRD
     requires the two fields, a string and a non-empty list of strings, so the API server
@@ -59,10 +57,7 @@ def local_model_caches(
         if found:
             problems += [item.problem(one) for one in found]
             continue
-        doc = item.doc
-        if item.kind == "LocalModelNamespaceCache" and not item.namespace and default_namespace:
-            doc = {**doc, "metadata": {**doc["metadata"], "namespace": default_namespace}}
-        caches.append(doc)
+        caches.append(item.doc)
     return tuple(caches), problems
 
 
@@ -389,11 +384,14 @@ def resolve_namespaces(
 def namespace_passthrough(inputs: Inputs, default_namespace: str | None) -> Inputs:
     """Passed-through namespaced objects without metadata.namespace get --namespace (or
     ARGOCD_APP_NAMESPACE), as `kustomize build` with `namespace:` would give it; cluster-scoped
-    kinds (scope.py) keep none. Returns the input set with the new passthrough list."""
+    kinds (scope.py) keep none. So do the LocalModelNamespaceCaches the defaulters read, passed
+    through or not (the same object where passed through), so that two for one cache are
+    found whichever states the namespace. Returns the input set with the new lists."""
     if not default_namespace:
         return inputs
     crds = scope.crd_scopes(item.doc for item in inputs.passthrough)
     passthrough = list(inputs.passthrough)
+    namespaced: dict[int, Loaded] = {}  # by id() of the item it replaces
     for i, item in enumerate(passthrough):
         meta = item.doc.get("metadata")
         if item.namespace or not isinstance(meta, Mapping):
@@ -401,8 +399,19 @@ def namespace_passthrough(inputs: Inputs, default_namespace: str | None) -> Inpu
         if scope.is_cluster_scoped(item.api_version, item.kind, crds):
             continue
         doc = {**item.doc, "metadata": {**meta, "namespace": default_namespace}}
-        passthrough[i] = Loaded(doc, item.source)
-    return _with_lists(inputs, {"passthrough": passthrough})
+        passthrough[i] = namespaced[id(item)] = Loaded(doc, item.source)
+    caches = []
+    for item in inputs.local_model_caches:
+        meta = item.doc.get("metadata")
+        if id(item) not in namespaced and _unnamespaced_cache(item) and isinstance(meta, Mapping):
+            doc = {**item.doc, "metadata": {**meta, "namespace": default_namespace}}
+            namespaced[id(item)] = Loaded(doc, item.source)
+        caches.append(namespaced.get(id(item), item))
+    return _with_lists(inputs, {"passthrough": passthrough, "local_model_caches": caches})
+
+
+def _unnamespaced_cache(item: Loaded) -> bool:
+    return item.kind == "LocalModelNamespaceCache" and not item.namespace
 
 
 def check_duplicates(inputs: Inputs) -> list[Problem]:

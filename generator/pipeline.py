@@ -192,7 +192,7 @@ def _run(request: Request, progress: Progress | None) -> Result:
         request.previous, canary_services(inputs.inference_services)
     )
     problems += previous_problems
-    caches, cache_problems = local_model_caches(inputs, request.namespace)
+    caches, cache_problems = local_model_caches(inputs)
     problems += cache_problems
     node_groups, node_group_problems = local_model_node_groups(inputs)
     problems += node_group_problems

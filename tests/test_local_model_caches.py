@@ -151,6 +151,22 @@ def test_a_cache_defined_twice_is_refused_even_when_only_read(tmp_path: Path) ->
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
+def test_a_namespace_cache_defined_twice_is_refused_whichever_states_the_namespace(
+    tmp_path: Path,
+) -> None:
+    """One names its namespace, the other takes it from --namespace: one object in the cluster."""
+    stated = NS_CACHE.replace("{name: team-llama}", "{name: team-llama, namespace: team-a}")
+    assert stated != NS_CACHE
+    root = repo(tmp_path, **{"ns-cache.yaml": NS_CACHE, "stated.yaml": stated})
+    for extra in ((), ("--no-passthrough",)):
+        done = run("render", str(root), "--allow-cluster-scoped", "-n", "team-a", *extra)
+        assert done.returncode == 2, extra
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        refused = "LocalModelNamespaceCache team-a/team-llama: metadata.name: defined twice"
+        assert refused in lines[0]
+
+
 LLM = """
 apiVersion: serving.kserve.io/v1alpha2
 kind: LLMInferenceService
@@ -335,7 +351,7 @@ def test_any_cache_is_read_or_refused_and_the_defaulters_take_what_is_read(
     formed, and neither defaulter fails on what it hands on."""
     items = [load.Loaded(doc, Source("caches.yaml", i + 1)) for i, doc in enumerate(docs)]
     items = [i for i in items if isinstance(i.doc.get("metadata"), dict)]  # load refuses others
-    caches, problems = inputset.local_model_caches(load.Inputs(local_model_caches=items), "team-a")
+    caches, problems = inputset.local_model_caches(load.Inputs(local_model_caches=items))
     assert len(caches) + len({p.source for p in problems}) == len(items)
     for cache in caches:
         assert isinstance(cache["spec"]["sourceModelUri"], str)
