@@ -61,15 +61,15 @@ def beside(task: Callable[[], T]) -> Iterator[Callable[[], T]]:
     now on while this process goes on (threads would not: the GIL serialises the two walks
     this is for). Whatever goes wrong in the child (it died, its result did not arrive whole)
     runs the task here instead, so the result is always task()'s. A child not asked for its
-    result by the end of the block is killed."""
+    result by the end of the block is killed; none outlives it."""
     child = _fork(task) if cores() > 1 and can_fork() else None
-    collected = False
 
     def result() -> T:
-        nonlocal collected
-        if child is not None and not collected:
-            collected = True
-            done = _collect(*child)
+        nonlocal child
+        if child is not None:
+            pid, read = child
+            child = None
+            done = _collect(pid, read)
             if done is not None:
                 return done[0]  # type: ignore[no-any-return]
         return task()
@@ -77,12 +77,9 @@ def beside(task: Callable[[], T]) -> Iterator[Callable[[], T]]:
     try:
         yield result
     finally:
-        if child is not None and not collected:
+        if child is not None:
             os.close(child[1])
-            with contextlib.suppress(OSError):
-                os.kill(child[0], signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(child[0], 0)
+            _end(child[0])
 
 
 def _fork(task: Callable[[], Any]) -> tuple[int, int] | None:
@@ -112,16 +109,32 @@ def _fork(task: Callable[[], Any]) -> tuple[int, int] | None:
 
 
 def _collect(pid: int, read: int) -> tuple[Any] | None:
-    """The child's result, or None if it did not give one."""
+    """The child's result, or None if it did not give one. The read end is closed and the
+    child reaped whatever happens (killed first if this is interrupted)."""
+    status = None
     try:
         with os.fdopen(read, "rb") as pipe:
             data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            return None
-        return (pickle.loads(data),)
-    except (OSError, pickle.UnpicklingError, EOFError):
+        status = os.waitpid(pid, 0)[1]
+    except OSError:
         return None
+    finally:
+        if status is None:
+            _end(pid)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        return (pickle.loads(data),)
+    except (pickle.UnpicklingError, EOFError):
+        return None
+
+
+def _end(pid: int) -> None:
+    """Kill a child and reap it."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
 
 
 def _quiet_signals() -> None:

@@ -4,6 +4,7 @@ in the child, and a child whose result is not asked for does not outlive the blo
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -76,3 +77,33 @@ def test_one_core_runs_the_task_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "cores", lambda: 1)
     with parallel.beside(os.getpid) as result:
         assert result() == os.getpid()
+
+
+class _Alarm(Exception):
+    pass
+
+
+@needs_fork
+def test_a_wait_that_is_interrupted_kills_and_reaps_the_child(tmp_path: Path) -> None:
+    marker = tmp_path / "pid"
+
+    def task() -> None:
+        marker.write_text(str(os.getpid()))
+        time.sleep(60)
+
+    def alarm(signum: int, frame: object) -> None:
+        raise _Alarm
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    try:
+        with parallel.beside(task) as result:
+            while not marker.exists() or not marker.read_text():
+                time.sleep(0.01)
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            with pytest.raises(_Alarm):
+                result()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(int(marker.read_text()), os.WNOHANG)
