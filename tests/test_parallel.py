@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,21 +57,32 @@ def test_a_child_that_is_killed_leaves_the_task_to_this_process() -> None:
         assert result() == "here"
 
 
-@needs_fork
-def test_a_child_not_asked_is_killed_and_reaped(tmp_path: Path) -> None:
-    marker = tmp_path / "pid"
+def _sleeper(marker: Path) -> Callable[[], None]:
+    """A task that writes its pid to `marker`, then sleeps for a minute."""
 
     def task() -> None:
         marker.write_text(str(os.getpid()))
         time.sleep(60)
 
+    return task
+
+
+def _started(marker: Path) -> int:
+    """The pid of the child running `_sleeper(marker)`, once it is running."""
+    while not marker.exists() or not marker.read_text():
+        time.sleep(0.01)
+    return int(marker.read_text())
+
+
+@needs_fork
+def test_a_child_not_asked_is_killed_and_reaped(tmp_path: Path) -> None:
+    marker = tmp_path / "pid"
     begin = time.monotonic()
-    with parallel.beside(task):
-        while not marker.exists() or not marker.read_text():
-            time.sleep(0.01)
+    with parallel.beside(_sleeper(marker)):
+        pid = _started(marker)
     assert time.monotonic() - begin < 30
     with pytest.raises(ChildProcessError):  # reaped: no zombie is left to wait for
-        os.waitpid(int(marker.read_text()), os.WNOHANG)
+        os.waitpid(pid, os.WNOHANG)
 
 
 def test_one_core_runs_the_task_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,18 +99,13 @@ class _Alarm(Exception):
 def test_a_wait_that_is_interrupted_kills_and_reaps_the_child(tmp_path: Path) -> None:
     marker = tmp_path / "pid"
 
-    def task() -> None:
-        marker.write_text(str(os.getpid()))
-        time.sleep(60)
-
     def alarm(signum: int, frame: object) -> None:
         raise _Alarm
 
     previous = signal.signal(signal.SIGALRM, alarm)
     try:
-        with parallel.beside(task) as result:
-            while not marker.exists() or not marker.read_text():
-                time.sleep(0.01)
+        with parallel.beside(_sleeper(marker)) as result:
+            pid = _started(marker)
             signal.setitimer(signal.ITIMER_REAL, 0.2)
             with pytest.raises(_Alarm):
                 result()
@@ -106,4 +113,4 @@ def test_a_wait_that_is_interrupted_kills_and_reaps_the_child(tmp_path: Path) ->
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     with pytest.raises(ChildProcessError):
-        os.waitpid(int(marker.read_text()), os.WNOHANG)
+        os.waitpid(pid, os.WNOHANG)
