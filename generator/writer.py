@@ -677,11 +677,12 @@ def _make_durable(staging: Path, written: Sequence[Path]) -> None:
     an fsync each."""
     if not written:
         return
-    folders = _staging_folders(staging) if len(written) <= _FSYNC_EACH_MAX else None
-    few = folders is not None and len(written) + len(folders) <= _FSYNC_EACH_MAX
-    if not few and _syncfs(staging):
-        return
-    for path in [*written, *(folders if folders is not None else _staging_folders(staging))]:
+    folders = _staging_folders(staging, _FSYNC_EACH_MAX - len(written))
+    if folders is None:
+        if _syncfs(staging):
+            return
+        folders = [folder for folder, _, _ in os.walk(staging)]
+    for path in [*map(str, written), *folders]:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         try:
             os.fsync(fd)
@@ -692,9 +693,15 @@ def _make_durable(staging: Path, written: Sequence[Path]) -> None:
 _FSYNC_EACH_MAX = 256  # files and folders flushed one by one; more take one syncfs
 
 
-def _staging_folders(staging: Path) -> list[Path]:
-    """staging and every folder in it (symlinks are not followed)."""
-    return [Path(folder) for folder, _, _ in os.walk(staging)]
+def _staging_folders(staging: Path, limit: int) -> list[str] | None:
+    """staging and every folder in it (symlinks are not followed), or None as soon as there
+    are more than `limit` (a whole tree of thousands is not listed to find that out)."""
+    found: list[str] = []
+    for folder, _, _ in os.walk(staging):
+        found.append(folder)
+        if len(found) > limit:
+            return None
+    return found
 
 
 def _syncfs(folder: Path) -> bool:
