@@ -375,7 +375,11 @@ def state_and_record(
     into DIR if one is of use (`lookup`). When there is a record, DIR's folder state is taken
     on the other core while this one reads the inputs: both are mostly system calls (at
     10,000 InferenceServices about 0.35 s for DIR's 43,000 entries and 0.2 s for the inputs)."""
-    if not _record_path(cache_dir, root).is_file():
+    try:
+        recorded = _record_path(cache_dir, root).is_file()
+    except OSError:  # a cache folder this user cannot search: no record of use, as in lookup
+        recorded = False
+    if not recorded:
         return read_state(), None
     with parallel.beside(functools.partial(folder_state, root, False)) as walked:
         state = read_state()
