@@ -210,10 +210,13 @@ def _run(request: Request, progress: Progress | None) -> Result:
         allow_zero_initial_scale(inputs),
         caches,
     )
+    # A cache's label is only set with local models on and a cache listed: then its services
+    # share serving volumes, and no InferenceService renders alone.
+    on_caches = cfg.local_model.enabled and bool(caches)
     result = Result(context=ctx, warnings=list(inputs.notes), local_files=local_files)
     result.partial = (
         overlay is None
-        and not (cfg.local_model.enabled and ctx.local_model_caches)  # shared cache volumes
+        and not on_caches
         and not inputs.inference_graphs
         and not inputs.trained_models
         and not cfg.storage_initializer.ca_bundle_config_map_name
@@ -253,14 +256,15 @@ def _run(request: Request, progress: Progress | None) -> Result:
         rendered += llm_objects
         problems += llm_problems
         result.warnings += llm_notices
-        volumes, volume_notices = localmodel.render_serving_volumes(
-            _local_model_services(result.admitted, llm_reconciled, ctx),
-            ctx.local_model_caches,
-            node_groups,
-            cfg.local_model.disable_volume_management,
-        )
-        rendered += volumes
-        result.warnings += volume_notices
+        if on_caches:
+            volumes, volume_notices = localmodel.render_serving_volumes(
+                _local_model_services(result.admitted, llm_reconciled, ctx),
+                caches,
+                node_groups,
+                cfg.local_model.disable_volume_management,
+            )
+            rendered += volumes
+            result.warnings += volume_notices
         # Both controllers copy the CA bundle into the namespace of what they reconcile.
         ca_bundles, ca_problems, ca_notices = cabundle.render_ca_bundles(
             ctx.config.storage_initializer.ca_bundle_config_map_name,
@@ -492,8 +496,6 @@ def _local_model_services(
 ) -> list[localmodel.Service]:
     """The rendered services as the LocalModel controller would list them: the defaulted
     metadata of every InferenceService KServe reconciles and of every LLMInferenceService."""
-    if not (ctx.config.local_model.enabled and ctx.local_model_caches):
-        return []  # no service carries a cache's label
     found = [
         localmodel.Service(a.namespace, a.loaded.name, a.loaded.kind, a.loaded.source,
                            a.isvc.get("metadata") or {})

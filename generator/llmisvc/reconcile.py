@@ -233,9 +233,10 @@ def defaulted_metadata(
 ) -> list[tuple[Loaded, dict[str, Any]]]:
     """Each admitted service with the metadata its defaulting webhook leaves (the local-model
     labels among it)."""
+    defaulting = Defaulting(cfg, tuple(caches))
     found = []
     for item in services:
-        doc, _ = admit(item, Defaulting(cfg, tuple(caches)))
+        doc, _ = admit(item, defaulting)
         if doc is not None:
             found.append((item, doc.get("metadata") or {}))
     return found
