@@ -744,6 +744,8 @@ def diff(
             for line in diffing.summary(change):
                 click.echo(f"  {line}")
             click.echo(diffing.unified(change, color), nl=False)
+    if changes and renders_nothing(plan):
+        click.echo(f"note: {EMPTIED_NOTE}", err=True)
     if changes:
         raise click.exceptions.Exit(EXIT_CHANGES)
 
@@ -838,6 +840,18 @@ def planned_into(
     return found
 
 
+# Why `render -o DIR` would refuse (write_rendered): no object over a previous render.
+EMPTIED_NOTE = (
+    "the input set renders no object: `render` prunes the files of the last render only with "
+    "--allow-empty (and refuses otherwise)"
+)
+
+
+def renders_nothing(plan: delta.Planned) -> bool:
+    """`render -o DIR` would write no file at all: the input set renders no object."""
+    return not plan.current and not plan.files and not plan.unchanged
+
+
 def _json_change(change: diffing.ObjectChange) -> dict[str, Any]:
     return {
         "path": change.path,
@@ -880,17 +894,24 @@ def check(
     for rel in stale:
         click.echo(f"stale: {output_dir / rel}")
     if stale:
+        # A render of no object over a previous one is refused without --allow-empty: the fix
+        # hint must say so, or following it only leads to that refusal.
+        emptied = renders_nothing(plan)
         command = [
             "kserve-gitops",
             "render",
             *render_args(given, sync_waves),
+            *(["--allow-empty"] if emptied else []),
             "-o",
             str(output_dir),
         ]
         # After `--` a path such as `-` or `-x` cannot be read as an option.
         dashed = any(p.startswith("-") for p in given.paths)
         command += ["--", *given.paths] if dashed else list(given.paths)
-        click.echo(f"{len(stale)} file(s) out of date: run {shlex.join(command)}", err=True)
+        if emptied:
+            click.echo(f"{EMPTIED_NOTE}; if that is meant, run {shlex.join(command)}", err=True)
+        else:
+            click.echo(f"{len(stale)} file(s) out of date: run {shlex.join(command)}", err=True)
         raise click.exceptions.Exit(EXIT_CHANGES)
     click.echo(f"{output_dir}: up to date", err=True)
 

@@ -455,3 +455,31 @@ def test_an_input_set_that_renders_nothing_does_not_empty_dir(rendered: tuple[Pa
     assert read_indexes(out)["files"] == {}
     assert run("render", str(apps), "-o", str(out)).returncode == 0  # nothing left to prune
     assert run("render", str(apps), "-o", str(out.parent / "new")).returncode == 0
+
+
+def test_check_and_diff_of_an_input_set_that_renders_nothing_say_allow_empty(
+    rendered: tuple[Path, Path],
+) -> None:
+    """`check` and `diff` of an emptied input folder over a previous render report every file
+    (exit 1) and say that `render` prunes them only with --allow-empty: the check's fix hint is a
+    command that does, where the plain render it gave before was refused (exit 2)."""
+    apps, out = rendered
+    for path in apps.iterdir():
+        path.unlink()
+    note = (
+        "the input set renders no object: `render` prunes the files of the last render only "
+        "with --allow-empty (and refuses otherwise)"
+    )
+    shown = run("diff", str(apps), "-o", str(out))
+    assert shown.returncode == 1, shown.stderr
+    assert shown.stdout.count("removed: ") == 2
+    assert shown.stderr.splitlines()[-1] == f"note: {note}"
+    checked = run("check", str(apps), "-o", str(out))
+    assert checked.returncode == 1, checked.stderr
+    hint = f"kserve-gitops render --allow-empty -o {out} {apps}"
+    assert checked.stderr.splitlines()[-1] == f"{note}; if that is meant, run {hint}"
+    assert run(*hint.split()[1:]).returncode == 0
+    assert run("check", str(apps), "-o", str(out)).returncode == 0
+    after = run("diff", str(apps), "-o", str(out))
+    assert (after.returncode, after.stdout) == (0, "")
+    assert "--allow-empty" not in after.stderr  # nothing is left to prune
