@@ -76,10 +76,15 @@ fi
 
 if [ "$mode" = check ]; then
     status=0
-    kserve-gitops check "$@" -o "$out" || status=$?
+    said=$(mktemp)
+    trap 'rm -f "$said" ${diff_file:+"$diff_file"}' EXIT
+    kserve-gitops check "$@" -o "$out" 2>"$said" || status=$?
+    cat "$said" >&2
     if [ "$status" = 1 ]; then
         output changed=true
-        echo "::error title=kserve-gitops::$out is stale: run kserve-gitops render $* -o $out"
+        # check's last line gives the render that brings the folder up to date (with
+        # --allow-empty when the inputs render nothing).
+        echo "::error title=kserve-gitops::$out is stale: $(tail -n 1 "$said")"
     fi
     [ "$status" = 0 ] || exit "$status"
     output changed=false

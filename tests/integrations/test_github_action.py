@@ -185,7 +185,11 @@ def test_check_mode_fails_on_stale_output_and_pull_requests_get_the_diff(
                       GITHUB_STEP_SUMMARY=str(summary))  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert f"stale: {STALE_KSVC}" in done.stdout.splitlines()
-    assert "::error title=kserve-gitops::rendered is stale" in done.stdout
+    annotation = (
+        "::error title=kserve-gitops::rendered is stale: 1 file(s) out of date: run "
+        "kserve-gitops render --allow-cluster-scoped -o rendered apps config"
+    )
+    assert annotation in done.stdout.splitlines()
     assert outputs(repo)[-1] == "changed=true"
     text = summary.read_text()
     assert text.startswith("### kserve-gitops: changes to `rendered`\n\n```diff\n")
@@ -242,9 +246,11 @@ def test_check_hint_names_the_overlay_used(repo: Path, tool_env: dict[str, str])
     shutil.copytree(sample, repo / "overlays" / "prod")
     done = run_action(repo, tool_env, "check", KSERVE_OVERLAY="prod")
     assert done.returncode == 1, done.stderr
-    hint = "run kserve-gitops render apps config --overlay prod --allow-cluster-scoped -o rendered"
-    assert hint in done.stdout
-    assert "--overlay prod" in done.stderr  # the CLI's own hint says it too
+    hint = "run kserve-gitops render --overlay prod --allow-cluster-scoped -o rendered apps config"
+    assert hint in done.stderr  # the CLI's own hint
+    assert f"::error title=kserve-gitops::rendered is stale: 7 file(s) out of date: {hint}" in (
+        done.stdout.splitlines()
+    )  # and the annotation, which is its last line
 
 
 def test_a_large_diff_is_cut_below_the_summary_limit(repo: Path, tool_env: dict[str, str]) -> None:
@@ -381,6 +387,13 @@ def test_commit_mode_does_not_commit_an_emptied_rendered_folder_unless_allowed(
     assert "--allow-empty to empty the folder" in done.stderr
     assert git(repo, "rev-parse", "HEAD") == head
     assert git(repo, "status", "--porcelain", "--", "rendered") == ""
+    checked = run_action(repo, tool_env, "check")  # the fix it gives is the one that works
+    assert checked.returncode == 1, checked.stderr
+    annotation = [line for line in checked.stdout.splitlines() if line.startswith("::error")]
+    assert annotation and annotation[0].endswith(
+        "if that is meant, run kserve-gitops render --allow-cluster-scoped --allow-empty "
+        "-o rendered apps config"
+    ), annotation
     allowed = run_action(repo, tool_env, "commit", KSERVE_ALLOW_EMPTY="true")
     assert allowed.returncode == 0, allowed.stderr
     removed = git(repo, "show", "--diff-filter=D", "--name-only", "--format=", "HEAD").split()
