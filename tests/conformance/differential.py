@@ -57,24 +57,50 @@ def oracle_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def build_oracle(go: str) -> Path:
-    """The oracle binary under build/conformance/, built once per key (atomic rename)."""
-    target = BUILD_DIR / f"oracle-{oracle_key()}"
-    if target.exists():
-        return target
-    BUILD_DIR.mkdir(parents=True, exist_ok=True)
-    partial = BUILD_DIR / f".{target.name}.{os.getpid()}"
-    env = {**os.environ, "CGO_ENABLED": "0"}
-    subprocess.run(
-        [go, "build", "-trimpath", "-o", str(partial), "."],
-        cwd=ORACLE_SRC,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    partial.replace(target)
-    return target
+class OracleBuild:
+    """`go build` of the oracle into build/conformance/, once per key: started by the
+    constructor, waited for by `result()`, which renames it into place (atomic). `niceness`
+    lowers its CPU priority, for a build beside other tests."""
+
+    def __init__(self, go: str, niceness: int = 0) -> None:
+        self.target = BUILD_DIR / f"oracle-{oracle_key()}"
+        self.partial = BUILD_DIR / f".{self.target.name}.{os.getpid()}"
+        self.process: subprocess.Popen[bytes] | None = None
+        if self.target.exists():
+            return
+        BUILD_DIR.mkdir(parents=True, exist_ok=True)
+        self.log = tempfile.TemporaryFile()  # a pipe nobody reads would stall the build
+        self.process = subprocess.Popen(
+            [go, "build", "-trimpath", "-o", str(self.partial), "."],
+            cwd=ORACLE_SRC,
+            env={**os.environ, "CGO_ENABLED": "0"},
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
+        )
+
+    def result(self) -> Path:
+        """The binary, once built; CalledProcessError (with Go's output) when it fails."""
+        if self.process is not None:
+            code = self.process.wait()
+            self.process = None
+            self.log.seek(0)
+            said = self.log.read().decode(errors="replace")
+            self.log.close()
+            if code:
+                raise subprocess.CalledProcessError(code, "go build", said, said)
+            self.partial.replace(self.target)
+        return self.target
+
+    def stop(self) -> None:
+        """Kill a build still under way (the session ends without needing it)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+            self.log.close()
+            self.partial.unlink(missing_ok=True)
 
 
 # --- the input set for both sides ------------------------------------------------------------
@@ -612,7 +638,7 @@ __all__ = [
     "MODES",
     "Case",
     "Difference",
-    "build_oracle",
+    "OracleBuild",
     "compare",
     "constants",
     "load_known",
