@@ -17,9 +17,12 @@ from generator import config as config_mod
 from generator import constants, load, rendered_index, schema, scope
 from generator.admission import runtimes, servingruntime
 from generator.admission.pod.storage_container import storage_containers_from
-from generator.errors import Invalid, Notice, Problem, Source
+from generator.config.quantity import QuantityError, parse_quantity
+from generator.controllers.localmodel import VOLUME_SPECS
+from generator.errors import Invalid, Notice, Problem, Source, field_path
 from generator.load import Inputs, Loaded
 from generator.reconcilers import knative
+from generator.schema import emitted
 
 REQUIRED = "required value"  # the schema module's message for a missing required field
 NAMESPACE_HELP = "set metadata.namespace, pass --namespace, or set ARGOCD_APP_NAMESPACE"
@@ -88,7 +91,7 @@ def local_model_node_groups(
     inputs: Inputs,
 ) -> tuple[dict[str, Mapping[str, Any]], list[Problem]]:
     """The input set's LocalModelNodeGroups by name, and the problems of those whose volume
-    specs (the PV and PVC a cache's services mount are made of them) are not mappings."""
+    specs (the PV and PVC a cache's services mount are made of them) the API server refuses."""
     groups: dict[str, Mapping[str, Any]] = {}
     problems: list[Problem] = []
     for item in inputs.local_model_node_groups:
@@ -100,14 +103,43 @@ def local_model_node_groups(
 
 
 def _node_group_problems(doc: Mapping[str, Any]) -> list[Invalid]:
+    """What the API server refuses in a node group's volume specs: those objects would carry
+    it, so with strict field validation the node group itself is refused."""
     spec = doc.get("spec")
     if not isinstance(spec, Mapping):
         return [Invalid("spec", "must be a mapping")]
-    return [
-        Invalid(f"spec.{key}", "must be a mapping")
-        for key in ("persistentVolumeSpec", "persistentVolumeClaimSpec")
-        if not isinstance(spec.get(key), Mapping)
-    ]
+    found = []
+    for key, kind, quantity_maps in VOLUME_SPECS:
+        volume = spec.get(key)
+        if not isinstance(volume, Mapping):
+            found.append(Invalid(f"spec.{key}", "must be a mapping"))
+            continue
+        probe = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "probe"}, "spec": volume}
+        found += [
+            Invalid(f"spec.{key}{invalid.field[len('spec') :]}", invalid.message)
+            for invalid in emitted.own_refusals(probe)
+        ]
+        for path in quantity_maps:
+            found += _quantity_problems(volume, key, path)
+    return found
+
+
+def _quantity_problems(volume: Mapping[str, Any], key: str, path: tuple[str, ...]) -> list[Invalid]:
+    """`resource.ParseQuantity` of each value of the map at `path` in volume spec `key`."""
+    values: Any = volume
+    for part in path:
+        values = values.get(part) if isinstance(values, Mapping) else None
+    if not isinstance(values, Mapping):
+        return []  # absent; a wrong type is the schema's refusal
+    found = []
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            continue  # the schema's refusal
+        try:
+            parse_quantity(str(value).strip(" \t\n\r"))
+        except QuantityError as err:
+            found.append(Invalid(field_path("spec", key, *path, str(name)), str(err)))
+    return found
 
 
 # The serving.kserve.io version that replaced each KFServing kind.

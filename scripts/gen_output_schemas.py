@@ -6,7 +6,8 @@ object the tool renders for InferenceServices and InferenceGraphs against the sc
 and version, built here from:
 
 - Kubernetes 1.34's built-in kinds (Deployment, Service, HorizontalPodAutoscaler autoscaling/v2,
-  Ingress, ConfigMap): the `v1.34.0-local-strict` JSON schemas that the `kubernetes-validate`
+  Ingress, ConfigMap, and the PersistentVolume and PersistentVolumeClaim of a local model
+  cache): the `v1.34.0-local-strict` JSON schemas that the `kubernetes-validate`
   package ships (every object closed, as `kubectl apply --validate=strict` does);
 - the CRDs of the other kinds (Knative Service, Istio VirtualService, Gateway API HTTPRoute,
   KEDA ScaledObject, OpenTelemetryCollector) under tests/data/reference/crds/, at the versions
@@ -65,6 +66,8 @@ BUILTIN = (
     ("v1", "ConfigMap", f"{_API}.core.v1.ConfigMap"),
     ("autoscaling/v2", "HorizontalPodAutoscaler", f"{_API}.autoscaling.v2.HorizontalPodAutoscaler"),
     ("networking.k8s.io/v1", "Ingress", f"{_API}.networking.v1.Ingress"),
+    ("v1", "PersistentVolume", f"{_API}.core.v1.PersistentVolume"),
+    ("v1", "PersistentVolumeClaim", f"{_API}.core.v1.PersistentVolumeClaim"),
 )
 # (apiVersion, kind, CRD file under tests/data/reference/crds/) of the custom resources.
 CUSTOM = (

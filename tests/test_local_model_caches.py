@@ -311,6 +311,68 @@ def test_a_node_group_without_volume_specs_is_refused(tmp_path: Path) -> None:
     assert "spec.persistentVolumeClaimSpec: must be a mapping" in done.stderr
 
 
+def test_the_volumes_quantities_are_written_as_go_writes_them(tmp_path: Path) -> None:
+    """KServe creates the PV and PVC from the node group's typed corev1 specs (`ReconcileForIsvcs`
+    in `localmodel/reconcilers/utils.go`), so `json.Marshal` writes each quantity of `capacity`
+    and of the claim's `resources` in `Quantity`'s canonical form."""
+    group = NODE_GROUP.replace("capacity: {storage: 100Gi}", "capacity: {storage: 1.5Gi}").replace(
+        "requests: {storage: 100Gi}", "requests: {storage: 1500Mi}, limits: {storage: 2000M}"
+    )
+    root = repo(
+        tmp_path, **{"groups.yaml": group % ("gpu-a", "a") + "---" + group % ("gpu-b", "b")}
+    )
+    done = run("render", str(root), "--allow-cluster-scoped", "--no-passthrough")
+    assert done.returncode == 0, done.stderr
+    found = volumes(done.stdout)
+    assert found["PersistentVolume /llama-gpu-a-team-a"]["spec"]["capacity"] == {
+        "storage": "1536Mi"
+    }
+    claim = found["PersistentVolumeClaim team-a/llama-gpu-a"]["spec"]["resources"]
+    assert claim == {"requests": {"storage": "1500Mi"}, "limits": {"storage": "2G"}}
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (
+            ("hostPath: {", "hostpath: {"),
+            'spec.persistentVolumeSpec.hostpath: unknown field "hostpath"',
+        ),
+        (
+            ("capacity: {storage: 100Gi}", "capacity: {storage: 100GB}"),
+            "spec.persistentVolumeSpec.capacity.storage: quantities must match",
+        ),
+        (
+            ("requests: {storage: 100Gi}", "requests: {storage: [1]}"),
+            "spec.persistentVolumeClaimSpec.resources.requests.storage: must be of type",
+        ),
+        (
+            (
+                "accessModes: [ReadWriteOnce]\n    capacity:",
+                "accessModes: ReadWriteOnce\n    capacity:",
+            ),
+            "spec.persistentVolumeSpec.accessModes: must be of type array",
+        ),
+    ],
+    ids=["unknown field", "not a quantity", "not a scalar", "not a list"],
+)
+def test_a_node_group_whose_volumes_the_api_server_refuses_is_refused(
+    tmp_path: Path, edit: tuple[str, str], said: str
+) -> None:
+    """The PV and PVC are made of the node group's specs: what the API server refuses in them
+    (the node group's own CRD carries the corev1 schemas, and `kubectl apply` validates strictly)
+    is refused here, named by the node group's field, instead of being rendered."""
+    group = NODE_GROUP.replace(*edit)
+    assert group != NODE_GROUP
+    root = repo(
+        tmp_path, **{"groups.yaml": group % ("gpu-a", "a") + "---" + group % ("gpu-b", "b")}
+    )
+    done = run("render", str(root), "--allow-cluster-scoped", "--no-passthrough")
+    assert done.returncode == 2, done.stderr
+    assert f"LocalModelNodeGroup gpu-a: {said}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 _ANY = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12),
     lambda inner: (

@@ -15,8 +15,11 @@ GitOps: the controller finds the services in the cluster, and a rendered one is 
 the render makes the two objects from the input set's LocalModelNodeGroups. Without every node
 group of a cache in the input set, KServe's reconcile of that cache stops (it gets each one
 first), and here a warning names the PVC the pods need. No ownerReferences (the cache's UID is
-not known offline). unconfirmed: the specs are copied as written, where KServe's typed copy would
-drop fields its Go types lack. The objects are rendered once, with the first service of the
+not known offline). The specs are checked as the API server checks the node group that holds
+them (`inputset.local_model_node_groups`: strict, so nothing a Go type lacks is left to drop) and
+copied with their quantities in Go's canonical form; unconfirmed: the zero values a typed copy
+adds elsewhere (a claim without `resources` gets `resources: {}`, which the API server refuses
+anyway without a storage request). The objects are rendered once, with the first service of the
 namespace (by name) as their owner in the rendered folder. ModelMesh InferenceServices and
 LLMInferenceServices passed through are in the cluster, where KServe's controller serves them.
 """
@@ -27,9 +30,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from generator import constants as c
+from generator.config.quantity import marshal_quantity
 from generator.data import copy_data
 from generator.errors import Notice, ObjectRef, Source
 from generator.records import Rendered, mark_managed
+
+# A node group's volume specs, the objects KServe's LocalModel controller makes of them
+# (`ReconcileForIsvcs`: a typed corev1 PersistentVolume and PersistentVolumeClaim), and where
+# each holds quantities, which a typed copy writes in Go's canonical form.
+VOLUME_SPECS = (
+    ("persistentVolumeSpec", "PersistentVolume", (("capacity",),)),
+    ("persistentVolumeClaimSpec", "PersistentVolumeClaim", (("resources", "requests"),
+                                                            ("resources", "limits"))),
+)  # fmt: skip
 
 
 class Service(NamedTuple):
@@ -108,21 +121,38 @@ def _node_group(service: Service, cache_groups: Sequence[str]) -> str | None:
 
 
 def _volumes(pvc_name: str, namespace: str, node_group: Mapping[str, Any]) -> list[dict[str, Any]]:
-    spec = node_group["spec"]  # its volume specs are mappings (inputset.local_model_node_groups)
+    """The PV and PVC as KServe creates them: its volume specs, checked by
+    inputset.local_model_node_groups, with their quantities as Go writes them."""
+    spec = node_group["spec"]
     pv_name = f"{pvc_name}-{namespace}"
+    specs = {}
+    for key, _, quantity_maps in VOLUME_SPECS:
+        specs[key] = copy_data(dict(spec[key]))
+        for path in quantity_maps:
+            _canonical_quantities(specs[key], path)
     volume = {
         "apiVersion": "v1",
         "kind": "PersistentVolume",
         "metadata": {"name": pv_name},
-        "spec": copy_data(dict(spec["persistentVolumeSpec"])),
+        "spec": specs["persistentVolumeSpec"],
     }
     claim = {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
         "metadata": {"name": pvc_name, "namespace": namespace},
-        "spec": {**copy_data(dict(spec["persistentVolumeClaimSpec"])), "volumeName": pv_name},
+        "spec": {**specs["persistentVolumeClaimSpec"], "volumeName": pv_name},
     }
     return [volume, claim]
+
+
+def _canonical_quantities(spec: dict[str, Any], path: tuple[str, ...]) -> None:
+    """The quantities of the map at `path` in Go's canonical form (`Quantity.MarshalJSON`)."""
+    values: Any = spec
+    for part in path:
+        values = values.get(part) if isinstance(values, dict) else None
+    if isinstance(values, dict):
+        for name, value in values.items():
+            values[name] = marshal_quantity(value)
 
 
 def _missing(service: Service, cache: str, claim: str) -> Notice:

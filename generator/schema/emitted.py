@@ -2,15 +2,16 @@
 
 Before anything is printed or written, each object rendered for an InferenceService or an
 InferenceGraph whose apiVersion and kind have a schema in `data/emitted/` (Deployment, Service,
-HorizontalPodAutoscaler, Ingress, ConfigMap, Knative Service, VirtualService, HTTPRoute,
-ScaledObject, OpenTelemetryCollector; written by `scripts/gen_output_schemas.py`, origins in its
-PROVENANCE.md) is checked by a quick screen (`screen.py`) that only ever says "valid" of a valid
-object; any other object is checked by the schema's compiled validator, which decides, and
-explained as `generator.schema` explains input (a null field counts as absent, as the API server
-prunes it). A rule of the API server that no schema can say is checked in code: an env var's
-`valueFrom` in a Deployment's pod template (`_env_refusals`). Objects no InferenceService explains
-are checked the same way and named by their own fields (`own_refusals`): inputs passed through,
-objects an overlay patched, and the children of LLMInferenceServices.
+HorizontalPodAutoscaler, Ingress, ConfigMap, PersistentVolume, PersistentVolumeClaim, Knative
+Service, VirtualService, HTTPRoute, ScaledObject, OpenTelemetryCollector; written by
+`scripts/gen_output_schemas.py`, origins in its PROVENANCE.md) is checked by a quick screen
+(`screen.py`) that only ever says "valid" of a valid object; any other object is checked by the
+schema's compiled validator, which decides, and explained as `generator.schema` explains input (a
+null field counts as absent, as the API server prunes it). A rule of the API server that no schema
+can say is checked in code: an env var's `valueFrom` in a Deployment's pod template
+(`_env_refusals`). Objects no InferenceService explains are checked the same way and named by their
+own fields (`own_refusals`): inputs passed through, objects an overlay patched, and the children of
+LLMInferenceServices.
 
 A refusal names the INPUT field that caused it when it can be found: the output value (or the
 object missing a required field) is looked up in the input document under the same key, e.g.

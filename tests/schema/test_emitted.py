@@ -338,6 +338,8 @@ def test_every_emitted_kind_has_a_schema_and_provenance() -> None:
         "v1 ConfigMap",
         "autoscaling/v2 HorizontalPodAutoscaler",
         "networking.k8s.io/v1 Ingress",
+        "v1 PersistentVolume",  # a local model cache's serving volume and claim
+        "v1 PersistentVolumeClaim",
         "serving.knative.dev/v1 Service",
         "networking.istio.io/v1beta1 VirtualService",
         "gateway.networking.k8s.io/v1 HTTPRoute",
@@ -412,6 +414,32 @@ def test_a_passed_through_object_the_api_server_refuses(tmp_path: Path) -> None:
         "(the API server would refuse it)",
     )
 
+
+CLAIM = """apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: models, namespace: ns}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 10Gi}}
+"""
+
+
+def test_a_passed_through_claim_the_api_server_refuses(tmp_path: Path) -> None:
+    """A PersistentVolumeClaim (a `pvc://` model's volume, often committed beside the service)
+    is checked as strictly as a Deployment: kubectl and Argo CD apply it with strict validation."""
+    fixed = tmp_path / "fixed" / "claim.yaml"
+    fixed.parent.mkdir()
+    fixed.write_text(CLAIM, encoding="utf-8")
+    assert run_cli("render", fixed).returncode == 0
+    path = tmp_path / "claim.yaml"
+    path.write_text(CLAIM.replace("accessModes:", "accesModes:"), encoding="utf-8")
+    assert_one_line(
+        run_cli("render", path),
+        "claim.yaml:",
+        "PersistentVolumeClaim ns/models",
+        'spec.accesModes: unknown field "accesModes"',
+        "(the API server would refuse it)",
+    )
 
 def test_an_object_an_overlay_patch_makes_invalid(tmp_path: Path) -> None:
     isvc = write(tmp_path, "patched")
