@@ -23,8 +23,11 @@ from generator import config as config_mod
 from generator import inputset, load
 from generator.admission import defaults
 from generator.config import ConfigLayer
+from generator.config.quantity import parse_quantity
+from generator.controllers import localmodel
 from generator.errors import Source
 from generator.llmisvc import admission
+from generator.schema import emitted
 
 ISVC = """
 apiVersion: serving.kserve.io/v1beta1
@@ -438,6 +441,67 @@ def test_any_cache_is_read_or_refused_and_the_defaulters_take_what_is_read(
         "spec": {"model": {"uri": uri}},
     }
     admission.set_local_model_label(llm, cfg, caches)
+
+
+_QUANTITIES = st.sampled_from(
+    ("1.5Gi", "100Gi", "2000M", "1e3", "0", "0.5", "1024Ki", " 5Gi ", "abc", "1.2.3", "")
+) | st.integers(0, 10**12)
+
+
+_VOLUME_FIELDS = {
+    "accessModes": st.just(["ReadWriteOnce"]),
+    "capacity": st.dictionaries(st.sampled_from(("storage", "x.io/y")), _QUANTITIES, min_size=1),
+    "resources": st.fixed_dictionaries(
+        {"requests": st.dictionaries(st.just("storage"), _QUANTITIES, min_size=1)}
+    ),
+    "hostPath": st.just({"path": "/models"}),
+    "volumeMode": st.sampled_from(("Filesystem", "Block")),
+}
+_CLAIM_ONLY, _VOLUME_ONLY = {"resources"}, {"capacity", "hostPath"}
+
+
+@st.composite
+def _volume_spec(draw: st.DrawFn, claim: bool) -> Any:
+    """A PV (or, with `claim`, a PVC) spec whose fields are mostly well formed (some quantities
+    are not), sometimes anything at all, with now and then a field no Go type has."""
+    well_formed = {
+        name: strategy
+        for name, strategy in _VOLUME_FIELDS.items()
+        if name not in (_VOLUME_ONLY if claim else _CLAIM_ONLY)
+    }
+    chosen = draw(st.lists(st.sampled_from(sorted(well_formed)), unique=True, max_size=4))
+    spec = {n: draw(well_formed[n] if draw(st.integers(0, 7)) else _ANY) for n in chosen}
+    if draw(st.integers(0, 7)) == 0:
+        spec["bogus"] = draw(_ANY)
+    return spec if draw(st.integers(0, 9)) else draw(_ANY)
+
+
+@settings(max_examples=300 if os.environ.get("CI") else 100, deadline=None)
+@given(_volume_spec(claim=False), _volume_spec(claim=True))
+def test_any_node_group_is_read_or_refused_and_what_is_read_renders_valid_volumes(
+    volume: Any, claim: Any
+) -> None:
+    """Whatever a node group's volume specs hold, the reader refuses them with a problem naming
+    one of its fields, or hands them on, and the PV and PVC made of them are then objects the
+    API server takes (the emitted-object check finds nothing), their quantities canonical."""
+    doc = {
+        "apiVersion": "serving.kserve.io/v1alpha1",
+        "kind": "LocalModelNodeGroup",
+        "metadata": {"name": "gpu-a"},
+        "spec": {"persistentVolumeSpec": volume, "persistentVolumeClaimSpec": claim},
+    }
+    item = load.Loaded(doc, Source("groups.yaml", 1))
+    groups, problems = inputset.local_model_node_groups(load.Inputs(local_model_node_groups=[item]))
+    assert bool(groups) != bool(problems)
+    assert all(p.field.startswith("spec.persistentVolume") for p in problems)
+    if not groups:
+        return
+    pv, pvc = localmodel._volumes("llama-gpu-a", "team-a", groups["gpu-a"])
+    assert emitted.own_refusals(pv) == emitted.own_refusals(pvc) == []
+    resources = pvc["spec"].get("resources") or {}
+    for values in (pv["spec"].get("capacity"), resources.get("requests")):
+        for value in (values or {}).values():
+            assert str(parse_quantity(value)) == value  # canonical: Go writes it back as is
 
 
 def test_a_namespace_caches_volumes_are_in_its_services_namespace(tmp_path: Path) -> None:
