@@ -17,7 +17,7 @@ from generator import config as config_mod
 from generator import constants, load, rendered_index, schema, scope
 from generator.admission import runtimes, servingruntime
 from generator.admission.pod.storage_container import storage_containers_from
-from generator.config.quantity import QuantityError, parse_quantity
+from generator.config.quantity import QuantityError, unmarshal_quantity
 from generator.controllers.localmodel import VOLUME_SPECS
 from generator.errors import Invalid, Notice, Problem, Source, field_path
 from generator.load import Inputs, Loaded
@@ -116,7 +116,7 @@ def _node_group_problems(doc: Mapping[str, Any]) -> list[Invalid]:
             continue
         probe = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "probe"}, "spec": volume}
         found += [
-            Invalid(f"spec.{key}{invalid.field[len('spec') :]}", invalid.message)
+            Invalid(f"spec.{key}{invalid.field.removeprefix('spec')}", invalid.message)
             for invalid in emitted.own_refusals(probe)
         ]
         for path in quantity_maps:
@@ -136,7 +136,7 @@ def _quantity_problems(volume: Mapping[str, Any], key: str, path: tuple[str, ...
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             continue  # the schema's refusal
         try:
-            parse_quantity(str(value).strip(" \t\n\r"))
+            unmarshal_quantity(value)
         except QuantityError as err:
             found.append(Invalid(field_path("spec", key, *path, str(name)), str(err)))
     return found

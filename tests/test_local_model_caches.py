@@ -443,9 +443,14 @@ def test_any_cache_is_read_or_refused_and_the_defaulters_take_what_is_read(
     admission.set_local_model_label(llm, cfg, caches)
 
 
-_QUANTITIES = st.sampled_from(
-    ("1.5Gi", "100Gi", "2000M", "1e3", "0", "0.5", "1024Ki", " 5Gi ", "abc", "1.2.3", "")
-) | st.integers(0, 10**12)
+_QUANTITIES = (
+    st.sampled_from(
+        ("1.5Gi", "100Gi", "2000M", "1e3", "0", "0.5", "1024Ki", " 5Gi ", "abc", "1.2.3", "")
+    )
+    | st.integers(0, 10**12)
+    | st.floats(min_value=-1e30, max_value=1e30)
+    | st.just(float("inf"))
+)
 
 
 _VOLUME_FIELDS = {

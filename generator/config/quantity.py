@@ -242,10 +242,16 @@ def marshal_quantity(value: object) -> object:
     """
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return value
-    if isinstance(value, float) and not math.isfinite(value):
-        return value
-    text = go_json_number(value) if isinstance(value, float) else str(value).strip(" \t\n\r")
     try:
-        return str(parse_quantity(text))
+        return str(unmarshal_quantity(value))
     except QuantityError:
         return value
+
+
+def unmarshal_quantity(value: str | int | float) -> Quantity:
+    """What `Quantity.UnmarshalJSON` makes of a JSON string (trimmed) or number; QuantityError
+    with Go's message where it fails (a non-finite float, which JSON cannot carry, too)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise QuantityError(ERR_FORMAT_WRONG)
+    text = go_json_number(value) if isinstance(value, float) else str(value).strip(" \t\n\r")
+    return parse_quantity(text)
