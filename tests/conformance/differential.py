@@ -5,11 +5,14 @@ the two object for object after the normalisations conformance/allowlist.yaml na
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -57,6 +60,27 @@ def oracle_key() -> str:
     return digest.hexdigest()[:16]
 
 
+def _libc_prctl() -> Any:
+    """Linux's prctl(2), looked up before any fork (a child must not load libraries)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _libc_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _build_setup(niceness: int) -> None:
+    """In the build's process before exec: a lower priority, and death with the test session
+    even when it is killed without running its cleanup."""
+    if niceness:
+        os.nice(niceness)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class OracleBuild:
     """`go build` of the oracle into build/conformance/, once per key: started by the
     constructor, waited for by `result()`, which renames it into place (atomic). `niceness`
@@ -77,7 +101,7 @@ class OracleBuild:
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
+            preexec_fn=functools.partial(_build_setup, niceness),
         )
 
     def result(self) -> Path:
