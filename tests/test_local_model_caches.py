@@ -356,8 +356,53 @@ def test_the_volumes_quantities_are_written_as_go_writes_them(tmp_path: Path) ->
             ),
             "spec.persistentVolumeSpec.accessModes: must be of type array",
         ),
+        # the API server's rules in code (ValidatePersistentVolumeSpec and
+        # ValidatePersistentVolumeClaimSpec, k8s.io/kubernetes pkg/apis/core/validation)
+        (
+            ("accessModes: [ReadWriteOnce]\n    capacity:", "capacity:"),
+            "spec.persistentVolumeSpec.accessModes: required value "
+            "(the API server would refuse the PersistentVolume)",
+        ),
+        (
+            (
+                "persistentVolumeClaimSpec:\n    accessModes: [ReadWriteOnce]\n",
+                "persistentVolumeClaimSpec:\n",
+            ),
+            "spec.persistentVolumeClaimSpec.accessModes: at least 1 access mode is required",
+        ),
+        (
+            ("capacity: {storage: 100Gi}", "capacity: {storage: 100Gi, cpu: 1}"),
+            'spec.persistentVolumeSpec.capacity: supported values: "storage"',
+        ),
+        (
+            ("    hostPath: {path: /models, type: DirectoryOrCreate}\n", ""),
+            "spec.persistentVolumeSpec: must specify a volume type",
+        ),
+        (
+            (
+                "hostPath: {path: /models, type: DirectoryOrCreate}",
+                "hostPath: {path: /models}\n    nfs: {server: nfs.local, path: /models}",
+            ),
+            "spec.persistentVolumeSpec.nfs: may not specify more than 1 volume type",
+        ),
+        (
+            ("requests: {storage: 100Gi}", "limits: {storage: 100Gi}"),
+            "spec.persistentVolumeClaimSpec.resources.requests.storage: required value "
+            "(the API server would refuse the PersistentVolumeClaim)",
+        ),
     ],
-    ids=["unknown field", "not a quantity", "not a scalar", "not a list"],
+    ids=[
+        "unknown field",
+        "not a quantity",
+        "not a scalar",
+        "not a list",
+        "no access mode",
+        "no claim access mode",
+        "not only storage",
+        "no volume source",
+        "two volume sources",
+        "no storage request",
+    ],
 )
 def test_a_node_group_whose_volumes_the_api_server_refuses_is_refused(
     tmp_path: Path, edit: tuple[str, str], said: str
@@ -443,42 +488,41 @@ def test_any_cache_is_read_or_refused_and_the_defaulters_take_what_is_read(
     admission.set_local_model_label(llm, cfg, caches)
 
 
-_QUANTITIES = (
-    st.sampled_from(
-        ("1.5Gi", "100Gi", "2000M", "1e3", "0", "0.5", "1024Ki", " 5Gi ", "abc", "1.2.3", "")
-    )
-    | st.integers(0, 10**12)
-    | st.floats(min_value=-1e30, max_value=1e30)
-    | st.just(float("inf"))
+_QUANTITIES = st.one_of(
+    st.sampled_from(("1.5Gi", "100Gi", "2000M", "1e3", "0.5", "1024Ki", " 5Gi ")),
+    st.integers(1, 10**12),
+    st.floats(min_value=1e-3, max_value=1e30),
+    st.sampled_from(("abc", "1.2.3", "", float("inf"))),  # Go cannot read these
 )
+_MOSTLY = st.sampled_from((True,) * 9 + (False,))
 
 
 _VOLUME_FIELDS = {
     "accessModes": st.just(["ReadWriteOnce"]),
-    "capacity": st.dictionaries(st.sampled_from(("storage", "x.io/y")), _QUANTITIES, min_size=1),
+    "capacity": st.fixed_dictionaries({"storage": _QUANTITIES}, optional={"x.io/y": _QUANTITIES}),
     "resources": st.fixed_dictionaries(
         {"requests": st.dictionaries(st.just("storage"), _QUANTITIES, min_size=1)}
     ),
     "hostPath": st.just({"path": "/models"}),
+    "nfs": st.just({"server": "nfs.local", "path": "/models"}),
     "volumeMode": st.sampled_from(("Filesystem", "Block")),
 }
-_CLAIM_ONLY, _VOLUME_ONLY = {"resources"}, {"capacity", "hostPath"}
+# What each spec needs (the API server's rules), and what else it may have.
+_NEEDED = {False: ("accessModes", "capacity", "hostPath"), True: ("accessModes", "resources")}
+_OPTIONAL = {False: ("nfs", "volumeMode"), True: ("volumeMode",)}
 
 
 @st.composite
 def _volume_spec(draw: st.DrawFn, claim: bool) -> Any:
     """A PV (or, with `claim`, a PVC) spec whose fields are mostly well formed (some quantities
-    are not), sometimes anything at all, with now and then a field no Go type has."""
-    well_formed = {
-        name: strategy
-        for name, strategy in _VOLUME_FIELDS.items()
-        if name not in (_VOLUME_ONLY if claim else _CLAIM_ONLY)
-    }
-    chosen = draw(st.lists(st.sampled_from(sorted(well_formed)), unique=True, max_size=4))
-    spec = {n: draw(well_formed[n] if draw(st.integers(0, 7)) else _ANY) for n in chosen}
-    if draw(st.integers(0, 7)) == 0:
+    are not), now and then one missing, one anything at all, a second volume source or a field
+    no Go type has; sometimes the whole spec is anything at all."""
+    names = [n for n in _NEEDED[claim] if draw(_MOSTLY)]
+    names += [n for n in _OPTIONAL[claim] if not draw(_MOSTLY)]
+    spec = {n: draw(_VOLUME_FIELDS[n] if draw(_MOSTLY) else _ANY) for n in names}
+    if not draw(_MOSTLY):
         spec["bogus"] = draw(_ANY)
-    return spec if draw(st.integers(0, 9)) else draw(_ANY)
+    return spec if draw(_MOSTLY) else draw(_ANY)
 
 
 @settings(max_examples=300 if os.environ.get("CI") else 100, deadline=None)
@@ -503,6 +547,11 @@ def test_any_node_group_is_read_or_refused_and_what_is_read_renders_valid_volume
         return
     pv, pvc = localmodel._volumes("llama-gpu-a", "team-a", groups["gpu-a"])
     assert emitted.own_refusals(pv) == emitted.own_refusals(pvc) == []
+    # and the rules in code: access modes, a storage capacity alone, one source, a request
+    assert pv["spec"]["accessModes"] and pvc["spec"]["accessModes"]
+    assert set(pv["spec"]["capacity"]) == {"storage"}
+    assert sum(pv["spec"].get(name) is not None for name in inputset.PV_SOURCES) == 1
+    assert pvc["spec"]["resources"]["requests"]["storage"]
     resources = pvc["spec"].get("resources") or {}
     for values in (pv["spec"].get("capacity"), resources.get("requests")):
         for value in (values or {}).values():

@@ -441,6 +441,7 @@ def test_a_passed_through_claim_the_api_server_refuses(tmp_path: Path) -> None:
         "(the API server would refuse it)",
     )
 
+
 def test_an_object_an_overlay_patch_makes_invalid(tmp_path: Path) -> None:
     isvc = write(tmp_path, "patched")
     overlay = tmp_path / "overlay"
