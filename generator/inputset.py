@@ -18,7 +18,7 @@ from generator import constants, load, rendered_index, schema, scope
 from generator.admission import runtimes, servingruntime
 from generator.admission.pod.storage_container import storage_containers_from
 from generator.config.quantity import QuantityError, unmarshal_quantity
-from generator.controllers.localmodel import VOLUME_SPECS
+from generator.controllers.localmodel import VOLUME_SPECS, quantities_at
 from generator.errors import Invalid, Notice, Problem, Source, field_path
 from generator.load import Inputs, Loaded
 from generator.reconcilers import knative
@@ -143,8 +143,8 @@ def _volume_rules(kind: str, volume: Mapping[str, Any]) -> list[tuple[str, str]]
     `ValidatePersistentVolumeClaimSpec`): (field under the spec, message)."""
     found = []
     if not volume.get("accessModes"):
-        required = "at least 1 access mode is required" if kind != "PersistentVolume" else ""
-        found.append((".accessModes", required or REQUIRED))
+        claim = kind == "PersistentVolumeClaim"
+        found.append((".accessModes", "at least 1 access mode is required" if claim else REQUIRED))
     if kind == "PersistentVolume":
         capacity = volume.get("capacity")
         if not capacity:
@@ -165,9 +165,7 @@ def _volume_rules(kind: str, volume: Mapping[str, Any]) -> list[tuple[str, str]]
 
 def _quantity_problems(volume: Mapping[str, Any], key: str, path: tuple[str, ...]) -> list[Invalid]:
     """`resource.ParseQuantity` of each value of the map at `path` in volume spec `key`."""
-    values: Any = volume
-    for part in path:
-        values = values.get(part) if isinstance(values, Mapping) else None
+    values = quantities_at(volume, path)
     if not isinstance(values, Mapping):
         return []  # absent; a wrong type is the schema's refusal
     found = []

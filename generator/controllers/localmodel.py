@@ -145,11 +145,18 @@ def _volumes(pvc_name: str, namespace: str, node_group: Mapping[str, Any]) -> li
     return [volume, claim]
 
 
-def _canonical_quantities(spec: dict[str, Any], path: tuple[str, ...]) -> None:
-    """The quantities of the map at `path` in Go's canonical form (`Quantity.MarshalJSON`)."""
+def quantities_at(spec: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """What is at `path` in a volume spec (one of VOLUME_SPECS' quantity maps), or None where
+    a step on the way is not a mapping."""
     values: Any = spec
     for part in path:
-        values = values.get(part) if isinstance(values, dict) else None
+        values = values.get(part) if isinstance(values, Mapping) else None
+    return values
+
+
+def _canonical_quantities(spec: dict[str, Any], path: tuple[str, ...]) -> None:
+    """The quantities of the map at `path` in Go's canonical form (`Quantity.MarshalJSON`)."""
+    values = quantities_at(spec, path)
     if isinstance(values, dict):
         for name, value in values.items():
             values[name] = marshal_quantity(value)
