@@ -589,8 +589,10 @@ def _fill(
     whole), the others written (returned: not yet durable); folders that were there keep
     their permission bits."""
     umask = _umask()
-    folders = {a for rel in wanted for a in _ancestors(rel)}
-    folders |= {e.rel for e in theirs if stat.S_ISDIR(e.mode)}
+    folders = _folders(wanted)
+    # A person's entry keeps its folders, even one that held only our files before (an
+    # InferenceService removed from under a person's note).
+    folders |= _folders(e.rel for e in theirs) | {e.rel for e in theirs if stat.S_ISDIR(e.mode)}
     # Each top-level folder is filled on its own, several at once: creating a file or folder
     # is mostly the kernel's work (about 0.2 ms each on the 2-vCPU machine of the benchmark),
     # which threads share out over the cores; the tree is the same whatever the order.

@@ -332,6 +332,37 @@ def test_a_persons_files_links_folders_and_modes_survive_and_are_reported_once(
         assert built.returncode == 0, built.stderr
 
 
+ISVC = """apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {{name: {name}, namespace: team}}
+spec:
+  predictor:
+    model: {{modelFormat: {{name: sklearn}}, storageUri: "gs://b/{name}"}}
+"""
+
+
+@pytest.mark.parametrize("options", [(), ("--no-cache",)])  # the one-shard delta; the whole tree
+def test_a_persons_file_outlives_the_inference_service_whose_folder_holds_it(
+    tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    """Removing an InferenceService prunes its files, not a person's note beside them: the
+    note and its folder (with its mode) stay. The write used to fail with "cannot write: No
+    such file or directory", the folder being left out of the new tree."""
+    apps, out = tmp_path / "apps", tmp_path / "out"
+    build_tree(apps, {f"{n}.yaml": ISVC.format(name=n) for n in ("iris", "wine")})
+    assert run("render", str(apps), "-o", str(out), *options).returncode == 0
+    (out / "team/wine/NOTES.md").write_text("why wine is served\n")
+    (out / "team/wine").chmod(0o750)
+    (apps / "wine.yaml").unlink()
+    done = run("render", str(apps), "-o", str(out), *options)
+    assert done.returncode == 0, done.stderr
+    assert " 3 pruned, 1 left alone" in done.stderr
+    assert sorted(p.name for p in (out / "team/wine").iterdir()) == ["NOTES.md"]
+    assert (out / "team/wine/NOTES.md").read_text() == "why wine is served\n"
+    assert stat.S_IMODE((out / "team/wine").stat().st_mode) == 0o750
+    assert run("check", str(apps), "-o", str(out), *options).returncode == 0
+
+
 @pytest.mark.parametrize(
     "mine",
     ["team/kustomization.yaml", "team/_passthrough/configmap-c.yaml", "team/_passthrough"],
