@@ -638,8 +638,10 @@ def _render_change(
     if done is None:
         return None
     kept = list(record.kept)
+    # After a whole-tree exchange every entry of DIR is new: its state is taken in full.
+    before = record.folder if done.shards is not None else None
     run_record.save(cache_dir, output_dir, state.key, done.files, kept, [], done.parts,
-                    record.folder, done.shards)  # fmt: skip
+                    before, done.shards or ())  # fmt: skip
     unchanged = done.files - len(done.written)
     return writer.WriteReport(done.written, done.pruned, kept, unchanged)
 

@@ -10,13 +10,14 @@ on its own (`pipeline.Result.partial`: nothing rendered reads two InferenceServi
 render into a folder it wrote reproduces that folder (the no-change record relies on this
 too). So the pipeline runs on the input set without the unchanged files (the global inputs,
 config and runtimes are read as ever) and the writer exchanges the one shard folder the
-change lies in.
+change lies in, or, for a change in several shards, the whole tree, built from hard links of
+every other file of DIR without reading them.
 
 Whatever this cannot show to give the full render's result gives None before anything is
 written, and the caller renders in full: a problem or message of any kind (the full render
 then reports it as it always does), a changed file that holds anything but InferenceServices,
 an InferenceService named like one in an unchanged file, an output path another file has, a
-change outside one shard, more than MAX_CHANGED files.
+change outside existing shards (a shard added or left empty), more than MAX_CHANGED files.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class Outcome:
     pruned: list[str]
     files: int  # our files in DIR now
     parts: Parts
-    shards: frozenset[str]  # the shard folders written
+    shards: frozenset[str] | None  # the shard folders exchanged; None: the whole tree
 
 
 def find_change(record: Record, state: InputState) -> Change | None:
@@ -100,12 +101,11 @@ def render_change(
                                 crash)  # fmt: skip
     if wrote is None:
         return None
-    written, pruned = wrote
+    written, pruned, shards = wrote
     local = {path: f for path, f in parts.local.items() if path in change.unchanged}
     local.update(_file_records(change.changed, result, sources))
     files = record.files - len(before - set(outputs)) + len(set(outputs) - before)
     recorded = _with_digests(Parts(parts.rest, parts.fixed, local), state)
-    shards = frozenset(writer.shard_of(rel) for rel in [*outputs, *before])
     return Outcome(written, pruned, files, recorded, shards)
 
 

@@ -11,7 +11,9 @@ which of its files, with its content hash, and DIR's lists the shards (rendered_
 Atomicity: the new tree is built beside DIR and exchanged with it in one `renameat2(2)`
 RENAME_EXCHANGE call, so a process killed at any moment leaves DIR holding either the old
 complete render or the new one. When all that changes lies inside one shard folder (its index
-included), only that folder is built and exchanged: as atomic, in O(shard). Where the exchange
+included), only that folder is built and exchanged: as atomic, in O(shard). A change known to
+lie in several shards (`write_change`) builds the whole tree from hard links of every other
+file, unread, so that one exchange still makes it DIR. Where the exchange
 is not available, the whole tree is swapped with two renames and an interrupted swap is
 finished or rolled back on the next run. Everything the index does not
 list (a person's files, symlinks, empty folders, folder modes) is carried over untouched; only
@@ -384,17 +386,28 @@ def write_tree(
         root, shard, tree, to_write, theirs, indexes[f"{shard}/{INDEX_NAME}"], step
     ):
         return report
+    carried = [e for e in theirs if e.rel not in wanted]
+    _exchange_tree(root, tree, {**to_write, **indexes}, carried, step)
+    return report
+
+
+def _exchange_tree(
+    root: Path,
+    tree: Mapping[str, _Entry],
+    to_write: Mapping[str, bytes | None],
+    carried: Sequence[_Entry],
+    step: CrashHook,
+) -> None:
+    """Build the new tree beside DIR (`to_write`: bytes to write, None to link DIR's file;
+    a person's `carried` entries linked), flush it, and swap it in; the old tree is removed.
+    On any error DIR is untouched and nothing is left beside it."""
     staging = _staging(root)
     _remove(staging)
     try:
         staging.mkdir(parents=True)
         step("staging-created")
-        carried = [e for e in theirs if e.rel not in wanted]
         written = _fill(staging, root, tree, to_write, carried)
         step("files-written")
-        for rel, data in indexes.items():
-            _write_new(staging / rel, data)
-            written.append(staging / rel)
         _make_durable(staging, written)
         if root.is_dir():  # DIR keeps its permission bits (e.g. 0700)
             staging.chmod(stat.S_IMODE(root.stat().st_mode))
@@ -405,7 +418,15 @@ def write_tree(
         raise
     step("swapped")
     _remove(staging)
-    return report
+
+
+class Exchanged(NamedTuple):
+    """What `write_change` wrote and pruned, and which shard folders of DIR it exchanged (None:
+    the whole tree)."""
+
+    written: list[str]
+    pruned: list[str]
+    shards: frozenset[str] | None
 
 
 def write_change(
@@ -415,20 +436,74 @@ def write_change(
     sources: Mapping[str, str],
     objects: Mapping[str, str],
     crash: CrashHook | None = None,
-) -> tuple[list[str], list[str]] | None:
-    """Write a change inside one shard of the render in DIR: the `changed` files (path →
-    text, new or rewritten) and the `removed` ones (pruned); every other file stays as it is.
+) -> Exchanged | None:
+    """Write a change inside existing shards of the render in DIR: the `changed` files (path
+    → text, new or rewritten) and the `removed` ones (pruned); every other file stays as it
+    is, unread.
 
     For a caller that knows DIR is as this tool left it (run_record.py) and that no other
-    file of the render changes (delta.py); the caller holds `locked(root)`. Returns (written,
-    pruned), or None with nothing changed when the change is not one shard's alone (a shard
-    appears or goes, a person's entry is in the way, a folder cannot be written, the index
-    is not as written): write_tree then does the whole render."""
+    file of the render changes (delta.py); the caller holds `locked(root)`. A change in one
+    shard exchanges that folder; in several, the whole tree, built from hard links of every
+    other file (one exchange keeps DIR the old render or the new one at every moment). None,
+    with nothing changed, when the change is not the shards' alone (a shard appears or goes,
+    a person's entry is in the way, a folder cannot be written, an index is not as written):
+    write_tree then does the whole render."""
     root = resolve_dir(root)
-    units = {_unit(rel) for rel in [*changed, *removed]}
-    if len(units) != 1 or "" in units:
+    by_shard: dict[str, tuple[dict[str, str], set[str]]] = {}
+    for rel, text in changed.items():
+        by_shard.setdefault(_unit(rel), ({}, set()))[0][rel] = text
+    for rel in removed:
+        by_shard.setdefault(_unit(rel), ({}, set()))[1].add(rel)
+    if not by_shard or "" in by_shard:
         return None
-    (shard,) = units
+    relative = _Sources(root)
+    plans = []
+    for shard, (mine, gone) in sorted(by_shard.items()):
+        one = _shard_change(root, shard, mine, gone, sources, objects, relative)
+        if one is None:
+            return None
+        plans.append(one)
+    written = sorted(rel for one in plans for rel in one.written)
+    pruned = sorted(rel for one in plans for rel in one.pruned)
+    busy = [one for one in plans if not one.idle]
+    step = crash or (lambda _name: None)
+    if len(busy) == 1:
+        one = busy[0]
+        if not _swap_shard(root, one.shard, one.tree, one.wanted, one.theirs, one.index, step):
+            return None
+    elif busy and not _swap_tree_for(root, busy, step):
+        return None
+    exchanged = frozenset(one.shard for one in busy) if len(busy) < 2 else None
+    return Exchanged(written, pruned, exchanged)
+
+
+@dataclass(frozen=True, slots=True)
+class _ShardChange:
+    """One shard folder's part of a change, ready to build: its entries in DIR, its files
+    (bytes to write, None to link), its new index, a person's entries in it, and whether
+    anything in it changes at all."""
+
+    shard: str
+    tree: dict[str, _Entry]
+    wanted: dict[str, bytes | None]
+    index: bytes
+    theirs: list[_Entry]
+    written: list[str]
+    pruned: list[str]
+    idle: bool
+
+
+def _shard_change(
+    root: Path,
+    shard: str,
+    changed: Mapping[str, str],
+    removed: Collection[str],
+    sources: Mapping[str, str],
+    objects: Mapping[str, str],
+    relative: Callable[[str], str],
+) -> _ShardChange | None:
+    """The change inside one existing shard folder, or None where it is not that shard's
+    alone (see write_change)."""
     tree = _shard_tree(root, shard)
     try:
         old = read_shard_index(root, shard, {rel: e.mode for rel, e in tree.items()})
@@ -452,18 +527,43 @@ def write_change(
     listing = kustomization(rel.partition("/")[2] for rel in files).encode("utf-8")
     wanted[kustomized] = None if _holds(f"{root}/{kustomized}", listing) else listing
     entries = {rel: old.files[rel] for rel in files if rel not in changed}
-    entries.update(_entries(fresh, sources, objects, _Sources(root)))
+    entries.update(_entries(fresh, sources, objects, relative))
     index = _index_text(entries, sorted(files), [kustomized], None)
     written = sorted(rel for rel in changed if wanted[rel] is not None)
     pruned = sorted(set(old.files) - files)
-    if all(data is None for data in wanted.values()) and not pruned:
-        if _holds(f"{root}/{shard}/{INDEX_NAME}", index):
-            return written, pruned  # nothing to write
+    idle = all(data is None for data in wanted.values()) and not pruned
+    idle = idle and _holds(f"{root}/{shard}/{INDEX_NAME}", index)
     theirs = _theirs(tree, ours)
-    step = crash or (lambda _name: None)
-    if not _swap_shard(root, shard, tree, wanted, theirs, index, step):
-        return None
-    return written, pruned
+    return _ShardChange(shard, tree, wanted, index, theirs, written, pruned, idle)
+
+
+def _swap_tree_for(root: Path, changes: Sequence[_ShardChange], step: CrashHook) -> bool:
+    """Exchange the whole tree for one in which the shard folders of `changes` are built anew
+    and every other file of DIR is a hard link of itself, unread (DIR is as the last render
+    left it): one exchange, where one per shard would leave a mix if killed between them.
+    False, with nothing changed, where DIR's index or a folder does not allow it."""
+    tree = _scan(root)
+    try:
+        index = read_index(root, {rel: e.mode for rel, e in tree.items()})
+    except ProblemsFound:
+        return False
+    rebuilt = {one.shard for one in changes}
+    ours = index.ours() | index.index_files() | {INDEX_NAME}
+    to_write: dict[str, bytes | None] = {}
+    for rel in ours:
+        if _unit(rel) in rebuilt:
+            continue
+        if not stat.S_ISREG(tree.get(rel, _Entry(rel, 0)).mode):
+            return False  # not as this tool left it
+        to_write[rel] = None
+    for one in changes:
+        to_write.update(one.wanted)
+        to_write[f"{one.shard}/{INDEX_NAME}"] = one.index
+    if preflight(root, tree, ours):
+        return False
+    carried = [e for e in _theirs(tree, ours) if e.rel not in to_write]
+    _exchange_tree(root, tree, to_write, carried, step)
+    return True
 
 
 def _shard_tree(root: Path, shard: str) -> dict[str, _Entry]:

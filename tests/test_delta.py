@@ -23,9 +23,9 @@ from test_cli import console_script
 from test_incremental_render import ISVC
 from test_rendered_folder import run, snapshot
 from test_run_record import checkout
-from test_writer import consistent
+from test_writer import STEPS, consistent
 
-from generator import delta, pipeline
+from generator import cli, delta, pipeline, writer
 from generator.load import KUSTOMIZATION_NOTE
 
 NAMES = ("iris", "wine", "digits", "mnist")
@@ -225,7 +225,7 @@ def _repo(base: Path) -> tuple[Path, Path, Files]:
         ("one added to a namespace", True, True),
         ("one removed from a namespace that keeps others", True, True),
         ("one moved to a new namespace", False, True),  # a new shard: the whole tree
-        ("one edited in each of two namespaces", False, True),  # two shards
+        ("one edited in each of two namespaces", True, True),  # two shards: the whole tree
         ("the last of a namespace removed", False, True),  # a shard goes
         ("a name taken twice", False, False),  # the full render names both files
         ("an invalid InferenceService", False, False),  # the full render reports it
@@ -384,9 +384,92 @@ def test_a_delta_render_reads_only_the_changed_files(
     assert "1 written, " in done.stderr
 
 
-def test_sigkill_during_delta_renders_never_leaves_a_broken_directory(tmp_path: Path) -> None:
-    """40 renders of a one-file change (the delta: one shard exchanged) killed at random
-    points: DIR is always the old or the new render, and the next render completes it."""
+def _three_shards(base: Path) -> tuple[Path, Path, Files]:
+    """A render into DIR of two InferenceServices in each of team-a, team-b and team-c."""
+    apps, out = base / "apps", base / "inc" / "out"
+    files: Files = {
+        f"{name}-{namespace}.yaml": ([(name, namespace, "Serverless", 1, None, 1)], False)
+        for name in ("iris", "wine")
+        for namespace in NAMESPACES
+    }
+    write_repo(apps, files, 1)
+    render_both(base, apps, out, -1)
+    return apps, out, files
+
+
+def test_a_change_in_two_shards_rebuilds_the_tree_from_links_reading_no_other_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One InferenceService edited in team-a, one removed from team-b: the delta renders those
+    two files alone and exchanges the whole tree (one exchange for both shards), whose other
+    files are hard links of DIR's, neither read nor compared; the result is the render from
+    scratch."""
+    apps, out, files = _three_shards(tmp_path)
+    files["wine-team-a.yaml"] = ([("wine", "team-a", "RawDeployment", 1, None, 2)], False)
+    del files["iris-team-b.yaml"]
+    write_repo(apps, files, 1)
+    inodes = {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+    folder = out.stat().st_ino
+    read: list[str] = []
+    real_holds = writer._holds
+
+    def holds(path: Path | str, data: bytes) -> bool:
+        read.append(Path(path).relative_to(out).as_posix())
+        return real_holds(path, data)
+
+    monkeypatch.setattr(writer, "_holds", holds)
+    with counting_deltas() as seen:
+        render_both(tmp_path, apps, out, 0)
+    assert seen == [True]
+    assert out.stat().st_ino != folder  # the whole tree was exchanged
+    assert read and all(rel.startswith(("team-a/", "team-b/")) for rel in read), read
+    assert not any(rel.startswith("team-a/iris/") for rel in read)  # unchanged: linked
+    kept = [p for p in inodes if p.relative_to(out).parts[0] in ("team-c", writer.INDEX_NAME)]
+    kept += [out / "kustomization.yaml", *(out / "team-a/iris").iterdir()]
+    assert len(kept) > 6 and all(p.stat().st_ino == inodes[p] for p in kept)
+    assert not (out / "team-b/iris").exists()
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_two_shard_delta_killed_at_any_step_leaves_old_or_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    apps, out, files = _three_shards(tmp_path)
+    before = consistent(out)
+    files["wine-team-a.yaml"] = ([("wine", "team-a", "Serverless", 1, None, 2)], False)
+    files["wine-team-b.yaml"] = ([("wine", "team-b", "Serverless", 1, None, 2)], False)
+    write_repo(apps, files, 1)
+    assert run("render", str(apps), "-o", str(tmp_path / "new"), "--no-cache").returncode == 0
+    after = consistent(tmp_path / "new")
+
+    class Killed(BaseException):  # unlike an Exception, nothing cleans up after it
+        pass
+
+    def crash(at: str) -> None:
+        if at == step:
+            raise Killed
+
+    monkeypatch.setattr(cli, "_crash_hook", lambda: crash)
+    with counting_deltas() as seen, pytest.raises(Killed):
+        run("render", str(apps), "-o", str(out))
+    assert seen == []  # killed inside the delta's write
+    monkeypatch.undo()
+    assert consistent(out) == (after if step == "swapped" else before)
+    with counting_deltas() as seen:  # the next run cleans up and completes
+        done = run("render", str(apps), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "removed the leftover of an interrupted render" in done.stderr
+    assert seen == []  # a leftover beside DIR: not as recorded, a full render
+    assert consistent(out) == after
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("edited", [(7,), (7, 8)])  # one shard exchanged; two: the whole tree
+def test_sigkill_during_delta_renders_never_leaves_a_broken_directory(
+    tmp_path: Path, edited: tuple[int, ...]
+) -> None:
+    """40 renders of a change to one file, or to two in two namespaces (the delta), killed at
+    random points: DIR is always the old or the new render, and the next render completes it."""
     apps, out = tmp_path / "apps", tmp_path / "out"
     files: Files = {
         f"m{i:02d}.yaml": ([(f"m{i}", NAMESPACES[i % 3], "RawDeployment", 1, None, 1)], False)
@@ -394,7 +477,9 @@ def test_sigkill_during_delta_renders_never_leaves_a_broken_directory(tmp_path: 
     }
 
     def version(v: int) -> None:
-        files["m07.yaml"] = ([("m7", "team-b", "RawDeployment", 1, None, v)], False)
+        for i in edited:
+            files[f"m{i:02d}.yaml"] = ([(f"m{i}", NAMESPACES[i % 3], "RawDeployment", 1, None, v)],
+                                       False)  # fmt: skip
         write_repo(apps, files, 1)
 
     renders = []
