@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import config as config_mod
-from generator import constants, load, rendered_index, schema, scope
+from generator import constants, load, rendered_index, schema, scope, volume_rules
 from generator.admission import runtimes, servingruntime
 from generator.admission.pod.storage_container import storage_containers_from
 from generator.config.quantity import QuantityError, unmarshal_quantity
@@ -123,44 +123,16 @@ def _node_group_problems(doc: Mapping[str, Any]) -> list[Invalid]:
             found += _quantity_problems(volume, key, path)
         found += [
             Invalid(f"spec.{key}{field}", f"{message} (the API server would refuse the {kind})")
-            for field, message in _volume_rules(kind, volume)
+            for field, message in _RULES[kind](volume)
         ]
     return found
 
 
-# The volume sources of a PersistentVolumeSpec, as JSON names (k8s.io/api core/v1).
-PV_SOURCES = (
-    "hostPath", "gcePersistentDisk", "awsElasticBlockStore", "glusterfs", "flocker", "nfs",
-    "rbd", "quobyte", "cephfs", "iscsi", "cinder", "fc", "flexVolume", "azureFile",
-    "vsphereVolume", "photonPersistentDisk", "portworxVolume", "azureDisk", "scaleIO", "local",
-    "storageos", "csi",
-)  # fmt: skip
-
-
-def _volume_rules(kind: str, volume: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The API server's rules in code that the schemas cannot say, the long-standing ones of
-    k8s.io/kubernetes pkg/apis/core/validation (`ValidatePersistentVolumeSpec`,
-    `ValidatePersistentVolumeClaimSpec`): (field under the spec, message)."""
-    found = []
-    if not volume.get("accessModes"):
-        claim = kind == "PersistentVolumeClaim"
-        found.append((".accessModes", "at least 1 access mode is required" if claim else REQUIRED))
-    if kind == "PersistentVolume":
-        capacity = volume.get("capacity")
-        if not capacity:
-            found.append((".capacity", REQUIRED))
-        elif isinstance(capacity, Mapping) and set(capacity) != {"storage"}:
-            found.append((".capacity", 'supported values: "storage"'))
-        sources = [name for name in PV_SOURCES if volume.get(name) is not None]
-        if not sources:
-            found.append(("", "must specify a volume type"))
-        found += [(f".{name}", "may not specify more than 1 volume type") for name in sources[1:]]
-    else:
-        resources = volume.get("resources")
-        requests = resources.get("requests") if isinstance(resources, Mapping) else None
-        if not isinstance(requests, Mapping) or requests.get("storage") is None:
-            found.append((".resources.requests.storage", REQUIRED))
-    return found
+# The API server's checks in code of each spec (volume_rules.py).
+_RULES = {
+    "PersistentVolume": volume_rules.persistent_volume_spec,
+    "PersistentVolumeClaim": volume_rules.persistent_volume_claim_spec,
+}
 
 
 def _quantity_problems(volume: Mapping[str, Any], key: str, path: tuple[str, ...]) -> list[Invalid]:

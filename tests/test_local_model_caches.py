@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from test_cli import run
 
 from generator import config as config_mod
-from generator import inputset, load
+from generator import inputset, load, volume_rules
 from generator.admission import defaults
 from generator.config import ConfigLayer
 from generator.config.quantity import parse_quantity
@@ -390,6 +390,88 @@ def test_the_volumes_quantities_are_written_as_go_writes_them(tmp_path: Path) ->
             "spec.persistentVolumeClaimSpec.resources.requests.storage: required value "
             "(the API server would refuse the PersistentVolumeClaim)",
         ),
+        # the rest of those two functions at k8s.io/kubernetes v1.34.0 (volume_rules.py)
+        (
+            (
+                "accessModes: [ReadWriteOnce]\n    capacity:",
+                "accessModes: [ReadWriteSome]\n    capacity:",
+            ),
+            'spec.persistentVolumeSpec.accessModes: unsupported value "ReadWriteSome": supported '
+            'values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
+        ),
+        (
+            (
+                "persistentVolumeClaimSpec:\n    accessModes: [ReadWriteOnce]\n",
+                "persistentVolumeClaimSpec:\n    accessModes: [ReadWriteOncePod, ReadOnlyMany]\n",
+            ),
+            "spec.persistentVolumeClaimSpec.accessModes: may not use ReadWriteOncePod with other "
+            "access modes (the API server would refuse the PersistentVolumeClaim)",
+        ),
+        (
+            ("capacity: {storage: 100Gi}", "capacity: {storage: 0Gi}"),
+            'spec.persistentVolumeSpec.capacity.storage: invalid value "0": must be greater than '
+            "zero",
+        ),
+        (
+            ("requests: {storage: 100Gi}", "requests: {storage: -1Gi}"),
+            'spec.persistentVolumeClaimSpec.resources.requests.storage: invalid value "-1Gi": '
+            "must be greater than zero",
+        ),
+        (
+            (
+                "capacity: {storage: 100Gi}",
+                "capacity: {storage: 100Gi}\n    persistentVolumeReclaimPolicy: Keep",
+            ),
+            'spec.persistentVolumeSpec.persistentVolumeReclaimPolicy: unsupported value "Keep"',
+        ),
+        (
+            (
+                "capacity: {storage: 100Gi}",
+                "capacity: {storage: 100Gi}\n    persistentVolumeReclaimPolicy: Recycle",
+                "/models, type",
+                "//, type",
+            ),
+            "spec.persistentVolumeSpec.persistentVolumeReclaimPolicy: may not be 'recycle' for a "
+            "hostPath mount of '/'",
+        ),
+        (
+            ("path: /models, type: DirectoryOrCreate", "path: /models/../etc, type: Directory"),
+            'spec.persistentVolumeSpec.hostPath.path: invalid value "/models/../etc": must not '
+            "contain '..'",
+        ),
+        (
+            ("type: DirectoryOrCreate", "type: Folder"),
+            'spec.persistentVolumeSpec.hostPath.type: unsupported value "Folder"',
+        ),
+        (
+            (
+                "hostPath: {path: /models, type: DirectoryOrCreate}",
+                "local: {path: /models}",
+                "    nodeAffinity:\n      required:\n        nodeSelectorTerms:\n        - "
+                "matchExpressions: [{key: group, operator: In, values: [%s]}]\n",
+                "  # %s\n",
+            ),
+            "spec.persistentVolumeSpec.nodeAffinity: Local volume requires node affinity",
+        ),
+        (
+            (
+                "required:\n        nodeSelectorTerms:\n        - matchExpressions: [{key: group, "
+                "operator: In, values: [%s]}]",
+                "required: {nodeSelectorTerms: []}  # %s",
+            ),
+            "spec.persistentVolumeSpec.nodeAffinity.required.nodeSelectorTerms: must have at least "
+            "one node selector term",
+        ),
+        (
+            ("volumeName: ignored", "volumeName: ignored\n    storageClassName: Fast_SSD"),
+            'spec.persistentVolumeClaimSpec.storageClassName: invalid value "Fast_SSD": a '
+            "lowercase RFC 1123 subdomain",
+        ),
+        (
+            ("volumeName: ignored", "volumeName: ignored\n    volumeMode: Raw"),
+            'spec.persistentVolumeClaimSpec.volumeMode: unsupported value "Raw": supported values: '
+            '"Block", "Filesystem"',
+        ),
     ],
     ids=[
         "unknown field",
@@ -402,15 +484,29 @@ def test_the_volumes_quantities_are_written_as_go_writes_them(tmp_path: Path) ->
         "no volume source",
         "two volume sources",
         "no storage request",
+        "unknown access mode",
+        "ReadWriteOncePod and another",
+        "zero capacity",
+        "negative request",
+        "unknown reclaim policy",
+        "recycling the root folder",
+        "a path with ..",
+        "unknown hostPath type",
+        "local without node affinity",
+        "no node selector term",
+        "storage class not a subdomain",
+        "unknown volume mode",
     ],
 )
 def test_a_node_group_whose_volumes_the_api_server_refuses_is_refused(
-    tmp_path: Path, edit: tuple[str, str], said: str
+    tmp_path: Path, edit: tuple[str, ...], said: str
 ) -> None:
     """The PV and PVC are made of the node group's specs: what the API server refuses in them
     (the node group's own CRD carries the corev1 schemas, and `kubectl apply` validates strictly)
     is refused here, named by the node group's field, instead of being rendered."""
-    group = NODE_GROUP.replace(*edit)
+    group = NODE_GROUP
+    for at in range(0, len(edit), 2):
+        group = group.replace(edit[at], edit[at + 1])
     assert group != NODE_GROUP
     root = repo(
         tmp_path, **{"groups.yaml": group % ("gpu-a", "a") + "---" + group % ("gpu-b", "b")}
@@ -419,6 +515,45 @@ def test_a_node_group_whose_volumes_the_api_server_refuses_is_refused(
     assert done.returncode == 2, done.stderr
     assert f"LocalModelNodeGroup gpu-a: {said}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        # Go counts flexVolume without checking for an earlier source (ValidatePersistentVolumeSpec)
+        ("type: DirectoryOrCreate}", "type: DirectoryOrCreate}\n    flexVolume: {driver: x.io/fv}"),
+        ("hostPath: {path: /models, type: DirectoryOrCreate}", "local: {path: /models}"),
+        (
+            "accessModes: [ReadWriteOnce]\n    capacity:",
+            "accessModes: [ReadWriteOncePod]\n    capacity:",
+        ),
+        ("type: DirectoryOrCreate", 'type: ""'),
+        ("volumeName: ignored", "volumeName: ignored\n    storageClassName: fast.ssd-1"),
+        ("volumeName: ignored", "volumeName: ignored\n    volumeMode: Block"),
+        (
+            "capacity: {storage: 100Gi}",
+            "capacity: {storage: 1m}\n    persistentVolumeReclaimPolicy: Recycle",
+        ),
+    ],
+    ids=[
+        "flexVolume beside hostPath",
+        "local with node affinity",
+        "ReadWriteOncePod alone",
+        "hostPath type unset",
+        "storage class",
+        "block",
+        "a thousandth, recycled",
+    ],
+)
+def test_a_node_group_the_api_server_takes_is_read(tmp_path: Path, edit: tuple[str, str]) -> None:
+    group = NODE_GROUP.replace(*edit)
+    assert group != NODE_GROUP
+    root = repo(
+        tmp_path, **{"groups.yaml": group % ("gpu-a", "a") + "---" + group % ("gpu-b", "b")}
+    )
+    done = run("render", str(root), "--allow-cluster-scoped", "--no-passthrough")
+    assert done.returncode == 0, done.stderr
+    assert len(volumes(done.stdout)) == 2  # gpu-a's PV and PVC
 
 
 _ANY = st.recursive(
@@ -493,12 +628,17 @@ _QUANTITIES = st.one_of(
     st.integers(1, 10**12),
     st.floats(min_value=1e-3, max_value=1e30),
     st.sampled_from(("abc", "1.2.3", "", float("inf"))),  # Go cannot read these
+    st.sampled_from(("0", "-1Gi", 0, -5, "1e-10")),  # not above zero but 1e-10 (Go: 1e-9)
 )
 _MOSTLY = st.sampled_from((True,) * 9 + (False,))
 
 
 _VOLUME_FIELDS = {
-    "accessModes": st.just(["ReadWriteOnce"]),
+    "accessModes": st.lists(
+        st.sampled_from(("ReadWriteOnce", "ReadWriteOncePod", "ReadOnlyMany", "ReadWriteSome")),
+        min_size=1,
+        max_size=2,
+    ),
     "capacity": st.fixed_dictionaries({"storage": _QUANTITIES}, optional={"x.io/y": _QUANTITIES}),
     "resources": st.fixed_dictionaries(
         {"requests": st.dictionaries(st.just("storage"), _QUANTITIES, min_size=1)}
@@ -548,14 +688,17 @@ def test_any_node_group_is_read_or_refused_and_what_is_read_renders_valid_volume
     pv, pvc = localmodel._volumes("llama-gpu-a", "team-a", groups["gpu-a"])
     assert emitted.own_refusals(pv) == emitted.own_refusals(pvc) == []
     # and the rules in code: access modes, a storage capacity alone, one source, a request
-    assert pv["spec"]["accessModes"] and pvc["spec"]["accessModes"]
+    for modes in (pv["spec"]["accessModes"], pvc["spec"]["accessModes"]):
+        assert modes and set(modes) <= set(volume_rules.ACCESS_MODES)
+        assert "ReadWriteOncePod" not in modes or set(modes) == {"ReadWriteOncePod"}
     assert set(pv["spec"]["capacity"]) == {"storage"}
-    assert sum(pv["spec"].get(name) is not None for name in inputset.PV_SOURCES) == 1
+    assert sum(pv["spec"].get(name) is not None for name in volume_rules.PV_SOURCES) == 1
     assert pvc["spec"]["resources"]["requests"]["storage"]
     resources = pvc["spec"].get("resources") or {}
     for values in (pv["spec"].get("capacity"), resources.get("requests")):
         for value in (values or {}).values():
             assert str(parse_quantity(value)) == value  # canonical: Go writes it back as is
+            assert parse_quantity(value).value > 0
 
 
 def test_a_namespace_caches_volumes_are_in_its_services_namespace(tmp_path: Path) -> None:

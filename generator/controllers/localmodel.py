@@ -17,8 +17,8 @@ group of a cache in the input set, KServe's reconcile of that cache stops (it ge
 first), and here a warning names the PVC the pods need. No ownerReferences (the cache's UID is
 not known offline). The specs are checked as the API server checks the node group that holds
 them and the PV and PVC made of them (`inputset.local_model_node_groups`: strict, so nothing a
-Go type lacks is left to drop, and the long-standing rules in code, such as a claim's storage
-request), then copied with their quantities in Go's canonical form. The objects are rendered
+Go type lacks is left to drop, and the API server's checks in code, volume_rules.py), then
+copied with their quantities in Go's canonical form. The objects are rendered
 once, with the first service of the namespace (by name) as their owner in the rendered folder.
 ModelMesh InferenceServices and LLMInferenceServices passed through are in the cluster, where
 KServe's controller serves them.
