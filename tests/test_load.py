@@ -140,10 +140,15 @@ def test_parse_stream_returns_problems_never_raises(text: str) -> None:
     assert all(p.source.path == "fuzz.yaml" for p in problems)
 
 
+# int64: the loader reads a bigger integer as Go's JSON decoding into interface{} does, as a
+# float64 (`test_integers_beyond_int64_load_as_go_reads_them`), so no object holds one to dump.
+INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     st.recursive(
-        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        st.none() | st.booleans() | INT64 | st.text(max_size=20),
         lambda inner: (
             st.lists(inner, max_size=4)
             | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4)
@@ -159,6 +164,14 @@ def test_any_dumped_mapping_loads_back_equal(value: object) -> None:
     docs, problems = load.parse_stream(yamlemit.dump(doc), "f.yaml")
     assert problems == []
     assert docs[0].doc == doc
+
+
+def test_integers_beyond_int64_load_as_go_reads_them() -> None:
+    text = "data: {a: 9223372036854775807, b: 9223372036854775808, c: -9223372036854775809}\n"
+    (doc,), problems = load.parse_stream("apiVersion: v1\nkind: ConfigMap\n" + text, "f.yaml")
+    assert problems == []
+    assert doc.doc["data"] == {"a": 2**63 - 1, "b": 2.0**63, "c": -(2.0**63)}
+    assert [type(v) for v in doc.doc["data"].values()] == [int, float, float]
 
 
 # The fast path (documents built straight from libyaml's nodes) must give exactly what the
