@@ -132,6 +132,9 @@ def _patches(raw: Any, source: Source, bad: Any) -> list[Patch]:
         if not isinstance(target, Mapping) or set(target) - _TARGET_KEYS:
             bad(f"{where}.target", f"must be a mapping of {', '.join(sorted(_TARGET_KEYS))}")
             continue
+        if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in target.values()):
+            bad(f"{where}.target", "values must be strings (a list or mapping matches nothing)")
+            continue
         json_patch, merge_patch = item.get("jsonPatch"), item.get("mergePatch")
         if (json_patch is None) == (merge_patch is None):
             bad(where, "needs exactly one of jsonPatch or mergePatch")

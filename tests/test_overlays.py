@@ -95,6 +95,8 @@ def test_patches_apply_in_order_and_may_not_change_identity(tmp_path: Path) -> N
         ("patches: [{target: {kind: X}, jsonPatch: [{op: add, path: /a}]}]",
          "patches[0].jsonPatch", "not an RFC 6902 patch: operation 0: add needs value"),
         ("patches: [{target: {color: red}, mergePatch: {}}]", "patches[0].target", "must be"),
+        ("patches: [{target: {kind: [1]}, mergePatch: {}}]", "patches[0].target",
+         "values must be strings"),  # found by fuzzing: matched nothing, silently
         ("surprise: 1", "surprise", 'unknown field "surprise"'),
         ("config: [1]", "config", "must be a mapping"),
     ],
