@@ -48,9 +48,8 @@ class ObjectRef:
     name: str
 
     def __str__(self) -> str:
-        if self.namespace:
-            return f"{self.kind} {self.namespace}/{self.name}"
-        return f"{self.kind} {self.name}"
+        name = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind} {name}" if self.kind else name
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -61,14 +60,21 @@ class Invalid:
     message: str
 
 
-@dataclass(frozen=True, order=True, slots=True)
+_NO_OBJECT = ObjectRef("", "", "")
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
-    """A finding a user can act on: file, line, object, field and what is wrong."""
+    """A finding a user can act on: file, line, object, field and what is wrong. Sorted by
+    file and line, then those about no object first (None does not compare with an object)."""
 
     source: Source
     obj: ObjectRef | None
     field: str
     message: str
+
+    def __lt__(self, other: Problem) -> bool:
+        return _problem_key(self) < _problem_key(other)
 
     def __str__(self) -> str:
         parts = [str(self.source)]
@@ -80,17 +86,28 @@ class Problem:
         return one_line(": ".join(parts))
 
 
-@dataclass(frozen=True, order=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class Notice:
-    """Something worth saying on stderr that does not stop the run."""
+    """Something worth saying on stderr that does not stop the run; sorted as problems are."""
 
     source: Source
     obj: ObjectRef | None
     message: str
 
+    def __lt__(self, other: Notice) -> bool:
+        return _notice_key(self) < _notice_key(other)
+
     def __str__(self) -> str:
         where = f"{self.source}: {self.obj}" if self.obj else str(self.source)
         return one_line(f"warning: {where}: {self.message}")
+
+
+def _problem_key(p: Problem) -> tuple[Source, bool, ObjectRef, str, str]:
+    return p.source, p.obj is not None, p.obj or _NO_OBJECT, p.field, p.message
+
+
+def _notice_key(n: Notice) -> tuple[Source, bool, ObjectRef, str]:
+    return n.source, n.obj is not None, n.obj or _NO_OBJECT, n.message
 
 
 class ProblemsFound(Exception):

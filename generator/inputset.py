@@ -362,6 +362,23 @@ def check_schemas(inputs: Inputs) -> tuple[Inputs, list[Problem]]:
     return _with_lists(inputs, kept), problems
 
 
+def check_read_objects(inputs: Inputs) -> tuple[Inputs, list[Problem]]:
+    """The ConfigMaps and ServiceAccounts the render reads (Knative's ConfigMaps for hosts and
+    features, the others for the CA bundle KServe copies, ServiceAccounts for credentials) as
+    the API server would take them, passed through or not: one it refuses is a problem, and
+    is not read."""
+    problems: list[Problem] = []
+    kept: dict[str, list[Loaded]] = {}
+    for attribute in ("knative_config_maps", "other_config_maps", "service_accounts"):
+        kept[attribute] = []
+        for item in getattr(inputs, attribute):
+            found = emitted.own_refusals(item.doc)
+            problems += [item.problem(invalid) for invalid in found]
+            if not found:
+                kept[attribute].append(item)
+    return _with_lists(inputs, kept), problems
+
+
 def _with_lists(inputs: Inputs, lists: Mapping[str, list[Loaded]]) -> Inputs:
     """A copy of the input set with some of its lists replaced (the others are shared)."""
     out = replace(inputs)
@@ -378,6 +395,7 @@ _SCHEMA_CHECKED = (
     "inference_graphs",
     "llm_inference_services",
     "llm_inference_service_configs",
+    "cluster_storage_containers",
 )
 _NAMESPACED = (
     "inference_services",

@@ -49,6 +49,7 @@ from generator.inputset import (
     build_runtime_index,
     canary_services,
     check_duplicates,
+    check_read_objects,
     check_schemas,
     kfserving_objects,
     knative_domain_config,
@@ -177,6 +178,8 @@ def _run(request: Request, progress: Progress | None) -> Result:
     problems += policy_problems
     inputs, schema_problems = check_schemas(inputs)
     problems += namespace_problems + schema_problems
+    inputs, read_problems = check_read_objects(inputs)
+    problems += read_problems
     problems += check_duplicates(inputs)
     index, runtime_problems = build_runtime_index(inputs)
     problems += runtime_problems

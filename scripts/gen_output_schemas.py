@@ -68,6 +68,9 @@ BUILTIN = (
     ("networking.k8s.io/v1", "Ingress", f"{_API}.networking.v1.Ingress"),
     ("v1", "PersistentVolume", f"{_API}.core.v1.PersistentVolume"),
     ("v1", "PersistentVolumeClaim", f"{_API}.core.v1.PersistentVolumeClaim"),
+    # Not rendered, but passed through (and ServiceAccounts read for their secrets).
+    ("v1", "ServiceAccount", f"{_API}.core.v1.ServiceAccount"),
+    ("v1", "Namespace", f"{_API}.core.v1.Namespace"),
 )
 # (apiVersion, kind, CRD file under tests/data/reference/crds/) of the custom resources.
 CUSTOM = (
@@ -81,6 +84,13 @@ CUSTOM = (
         "gateway.networking.k8s.io/v1",
         "HTTPRoute",
         "gateway-api/gateway.networking.k8s.io_httproutes.yaml",
+    ),
+    # Not emitted, but an input LLMInferenceServices read (their router's gateway refs), so
+    # one passed through is checked as the API server would.
+    (
+        "gateway.networking.k8s.io/v1",
+        "Gateway",
+        "gateway-api/gateway.networking.k8s.io_gateways.yaml",
     ),
     ("keda.sh/v1alpha1", "ScaledObject", "keda/keda.sh_scaledobjects.yaml"),
     (

@@ -54,6 +54,7 @@ CRD_PLURALS = (
     "inferencegraphs",
     "llminferenceservices",
     "llminferenceserviceconfigs",
+    "clusterstoragecontainers",
 )
 # Subschemas that occur more than once and whose JSON is at least this long become definitions.
 HOIST_MIN_CHARS = 60

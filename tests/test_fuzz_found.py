@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from trust_helpers import assert_refused, invoke
+from trust_helpers import Outcome, assert_refused, invoke
 
 HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\n"
 
@@ -139,3 +139,129 @@ def test_found_a_file_repeated_into_many_problems_is_refused_fast(tmp_path: Path
     assert len(lines) == 299, lines[:3]
     assert all("metadata.name: defined twice" in line for line in lines), lines[:3]
     assert done.seconds < 2, done.seconds
+
+
+# Found by a fuzzing session of 5,741 mutated inputs (2026-12-08): four inputs exited 3.
+
+
+def refused(outcome: Outcome, *lines: str) -> None:
+    """Exit 2 with nothing on stdout and, among the lines on stderr, one naming each of
+    `lines` (a malformed object may break more than one rule)."""
+    assert outcome.code == 2, outcome
+    assert outcome.stdout == "" and "Traceback" not in outcome.stderr
+    for line in lines:
+        assert any(line in said for said in outcome.stderr.splitlines()), (line, outcome.stderr)
+
+
+def test_found_two_problems_on_one_line_one_about_no_object(tmp_path: Path) -> None:
+    # A one-line document read as --config too: "kind: required value" (no object) and a
+    # config key's problem (an object) on one line; sorting them compared None with an object.
+    (tmp_path / "c.yaml").write_text("{apiVersion: v1, metadata: {name: x}}\n", encoding="utf-8")
+    config = str(tmp_path / "c.yaml")
+    for command in ("render", "validate"):
+        done = invoke(command, config, "--config", config)
+        refused(done, f"{config}:1: kind: required value", f"{config}:1: x: metadata: must be a")
+
+
+SKLEARN = ISVC + "spec:\n  predictor:\n    sklearn: {storageUri: 'gs://b/m'}\n"
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("{supportedUriFormats: [x]}", "spec.supportedUriFormats[0]: must be of type object"),
+        ("{supportedUriFormats: [{prefix: 1}]}", "spec.supportedUriFormats[0].prefix: must be of"),
+        ("{supportedUriFormats: [{regex: 5}]}", "spec.supportedUriFormats[0].regex: must be of"),
+        ("{supportedUriFormats: 5}", "spec.supportedUriFormats: must be of type array"),
+        ("5", "spec: must be of type object"),
+        ("{container: 5, supportedUriFormats: [{prefix: 'gs://'}]}", "spec.container: must be"),
+    ],
+    ids=["format-string", "prefix-int", "regex-int", "formats-int", "spec-int", "container-int"],
+)
+def test_found_a_cluster_storage_container_of_the_wrong_shape(
+    tmp_path: Path, spec: str, said: str
+) -> None:
+    # Read by the storage-initializer injection without a check: KServe's full CRD refuses it.
+    container = (
+        "apiVersion: serving.kserve.io/v1alpha1\nkind: ClusterStorageContainer\n"
+        f"metadata: {{name: c}}\nspec: {spec}\n"
+    )
+    (tmp_path / "csc.yaml").write_text(container, encoding="utf-8")
+    (tmp_path / "isvc.yaml").write_text(SKLEARN, encoding="utf-8")
+    for command in ("render", "validate"):
+        refused(invoke(command, str(tmp_path)), "ClusterStorageContainer c: " + said)
+
+
+LLM = """apiVersion: serving.kserve.io/v1alpha2
+kind: LLMInferenceService
+metadata: {name: m, namespace: team-a}
+spec:
+  model: {uri: "hf://org/m"}
+  router:
+    route: {}
+    gateway:
+      refs: [{name: gw, namespace: team-a}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("gateway", "said"),
+    [
+        ("spec: x", "spec: must be of type object"),
+        ("spec: {gatewayClassName: c, listeners: [5]}", "spec.listeners[0]: must be of type"),
+        ("spec: {gatewayClassName: c, listeners: true}", "spec.listeners: must be of type array"),
+        ("metadata: {name: gw, namespace: team-a, annotations: 5}\nspec: {}",
+         "metadata.annotations: must be of type object"),
+    ],
+    ids=["spec-string", "listener-int", "listeners-bool", "annotations-int"],
+)  # fmt: skip
+def test_found_a_gateway_of_the_wrong_shape(tmp_path: Path, gateway: str, said: str) -> None:
+    # Read for an LLMInferenceService's route without a check; now checked as a Gateway passed
+    # through is (the Gateway API CRD), and one the API server refuses is not read.
+    head = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+    if not gateway.startswith("metadata"):
+        head += "metadata: {name: gw, namespace: team-a}\n"
+    (tmp_path / "gateway.yaml").write_text(head + gateway + "\n", encoding="utf-8")
+    (tmp_path / "llm.yaml").write_text(LLM, encoding="utf-8")
+    refused(invoke("render", str(tmp_path)), "Gateway team-a/gw: " + said)
+
+
+@pytest.mark.parametrize("name", ["config-domain", "config-network", "config-autoscaler",
+                                  "config-features"])  # fmt: skip
+@pytest.mark.parametrize("data", ["5", "true", "[null]", "x"])
+@pytest.mark.parametrize("passthrough", [True, False])
+def test_found_a_knative_config_map_whose_data_is_not_a_mapping(
+    tmp_path: Path, name: str, data: str, passthrough: bool
+) -> None:
+    # Read for hosts and features before any check, passed through or not.
+    config = (
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: knative-serving}}\n"
+    )
+    (tmp_path / "cm.yaml").write_text(config + f"data: {data}\n", encoding="utf-8")
+    (tmp_path / "isvc.yaml").write_text(SKLEARN, encoding="utf-8")
+    options = () if passthrough else ("--no-passthrough",)
+    assert_refused(
+        invoke("render", str(tmp_path), *options),
+        f"ConfigMap knative-serving/{name}: data: must be of type object or null",
+    )
+
+
+@pytest.mark.parametrize("passthrough", [True, False])
+def test_found_a_service_account_of_the_wrong_shape(tmp_path: Path, passthrough: bool) -> None:
+    # Passed through (and read for credentials) unchecked, exit 0.
+    account = (
+        "apiVersion: v1\nkind: ServiceAccount\n"
+        "metadata: {name: sa, namespace: a, annotations: {serving.kserve.io/s3-endpoint: 5}}\n"
+        "secrets: 5\n"
+    )
+    (tmp_path / "sa.yaml").write_text(account, encoding="utf-8")
+    (tmp_path / "isvc.yaml").write_text(
+        SKLEARN.replace("predictor:\n", "predictor:\n    serviceAccountName: sa\n"),
+        encoding="utf-8",
+    )
+    options = () if passthrough else ("--no-passthrough",)
+    refused(
+        invoke("render", str(tmp_path), *options),
+        "ServiceAccount a/sa: secrets: must be of type array or null",
+        "ServiceAccount a/sa: metadata.annotations.serving.kserve.io/s3-endpoint: must be of type",
+    )

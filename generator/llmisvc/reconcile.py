@@ -37,6 +37,7 @@ from generator.llmisvc.config_merge import CombineError, ConfigIndex, GlobalConf
 from generator.load import Loaded
 from generator.records import Rendered, mark_managed
 from generator.render import Renderer
+from generator.schema import emitted
 
 # kserve-gitops' own key in inferenceservice-config (KServe ignores keys it does not read)
 CONFIG_KEY = "llmisvcRender"
@@ -198,10 +199,12 @@ def render_all(
     index, problems = config_index(configs, others)
     gcfg = global_config(cfg)
     storage = workload.Storage(cfg.storage_initializer, CredentialBuilder(cfg.credentials, secrets))
-    gateways = [
+    gateways = [  # one the API server refuses is a problem of its own (a passthrough)
         i.doc
         for i in others
-        if i.kind == "Gateway" and i.api_version.startswith("gateway.networking.k8s.io/")
+        if i.kind == "Gateway"
+        and i.api_version.startswith("gateway.networking.k8s.io/")
+        and not emitted.own_refusals(i.doc)
     ]
     try:
         wva = scaling.parse_config(cfg.data) if services else None

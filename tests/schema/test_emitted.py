@@ -340,6 +340,9 @@ def test_every_emitted_kind_has_a_schema_and_provenance() -> None:
         "networking.k8s.io/v1 Ingress",
         "v1 PersistentVolume",  # a local model cache's serving volume and claim
         "v1 PersistentVolumeClaim",
+        "v1 ServiceAccount",  # passed through, and read for credentials
+        "v1 Namespace",  # passed through
+        "gateway.networking.k8s.io/v1 Gateway",  # read by LLMInferenceServices' routes
         "serving.knative.dev/v1 Service",
         "networking.istio.io/v1beta1 VirtualService",
         "gateway.networking.k8s.io/v1 HTTPRoute",

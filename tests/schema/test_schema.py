@@ -124,6 +124,17 @@ kind: LLMInferenceServiceConfig
 metadata: {name: tiny-llm-config}
 spec:
   model: {uri: "hf://facebook/opt-125m"}
+---
+apiVersion: serving.kserve.io/v1alpha1
+kind: ClusterStorageContainer
+metadata: {name: hf}
+spec:
+  container:
+    name: storage-initializer
+    image: kserve/storage-initializer:latest
+    resources: {requests: {memory: 100Mi, cpu: 100m}, limits: {memory: 1Gi, cpu: "1"}}
+  supportedUriFormats: [{prefix: "hf://"}, {regex: "https://(.+?).blob.core.windows.net/(.+)"}]
+  workloadType: initContainer
 """
 
 
@@ -148,11 +159,13 @@ def test_kinds_and_served_versions() -> None:
         "InferenceGraph",
         "LLMInferenceService",
         "LLMInferenceServiceConfig",
+        "ClusterStorageContainer",
     } == KSERVE_KINDS
     assert served_versions("LLMInferenceService") == ("v1alpha1", "v1alpha2")
     assert served_versions("LLMInferenceServiceConfig") == ("v1alpha1", "v1alpha2")
     assert served_versions("InferenceService") == ("v1beta1",)
     assert served_versions("ServingRuntime") == ("v1alpha1",)
+    assert served_versions("ClusterStorageContainer") == ("v1alpha1",)
     assert served_versions("Deployment") == ()
 
 
