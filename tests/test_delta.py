@@ -384,7 +384,7 @@ def test_a_delta_render_reads_only_the_changed_files(
     assert "1 written, " in done.stderr
 
 
-def _three_shards(base: Path) -> tuple[Path, Path, Files]:
+def _three_shards(base: Path, *options: str) -> tuple[Path, Path, Files]:
     """A render into DIR of two InferenceServices in each of team-a, team-b and team-c."""
     apps, out = base / "apps", base / "inc" / "out"
     files: Files = {
@@ -393,18 +393,21 @@ def _three_shards(base: Path) -> tuple[Path, Path, Files]:
         for namespace in NAMESPACES
     }
     write_repo(apps, files, 1)
-    render_both(base, apps, out, -1)
+    render_both(base, apps, out, -1, *options)
     return apps, out, files
 
 
+@pytest.mark.parametrize(
+    "options", [(), ("--flux-path", "./out", "--flux-source", "flux-system/models")]
+)
 def test_a_change_in_two_shards_rebuilds_the_tree_from_links_reading_no_other_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...]
 ) -> None:
     """One InferenceService edited in team-a, one removed from team-b: the delta renders those
     two files alone and exchanges the whole tree (one exchange for both shards), whose other
     files are hard links of DIR's, neither read nor compared; the result is the render from
     scratch."""
-    apps, out, files = _three_shards(tmp_path)
+    apps, out, files = _three_shards(tmp_path, *options)
     files["wine-team-a.yaml"] = ([("wine", "team-a", "RawDeployment", 1, None, 2)], False)
     del files["iris-team-b.yaml"]
     write_repo(apps, files, 1)
@@ -419,12 +422,14 @@ def test_a_change_in_two_shards_rebuilds_the_tree_from_links_reading_no_other_fi
 
     monkeypatch.setattr(writer, "_holds", holds)
     with counting_deltas() as seen:
-        render_both(tmp_path, apps, out, 0)
+        render_both(tmp_path, apps, out, 0, *options)
     assert seen == [True]
     assert out.stat().st_ino != folder  # the whole tree was exchanged
     assert read and all(rel.startswith(("team-a/", "team-b/")) for rel in read), read
     assert not any(rel.startswith("team-a/iris/") for rel in read)  # unchanged: linked
-    kept = [p for p in inodes if p.relative_to(out).parts[0] in ("team-c", writer.INDEX_NAME)]
+    kept = [
+        p for p in inodes if p.relative_to(out).parts[0] in ("team-c", "_flux", writer.INDEX_NAME)
+    ]
     kept += [out / "kustomization.yaml", *(out / "team-a/iris").iterdir()]
     assert len(kept) > 6 and all(p.stat().st_ino == inodes[p] for p in kept)
     assert not (out / "team-b/iris").exists()
