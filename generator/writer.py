@@ -683,7 +683,7 @@ def _fill(
     tree: Mapping[str, _Entry],
     wanted: Mapping[str, bytes | None],
     theirs: Sequence[_Entry],
-) -> list[Path]:
+) -> list[str]:
     """The new tree in `staging`: files already right (None in `wanted`) and a person's files
     as hard links of DIR's (DIR's files are never opened for writing, so a crash leaves them
     whole), the others written (returned: not yet durable); folders that were there keep
@@ -705,23 +705,28 @@ def _fill(
     for rel, data in wanted.items():
         work.setdefault(rel.partition("/")[0], _Work()).files.append((rel, data))
 
-    def fill(part: _Work) -> list[Path]:
+    # Paths as strings: a Path per file and folder costs more than its system call here.
+    new, old_root = str(staging), str(root)
+
+    def fill(part: _Work) -> list[str]:
         for folder in sorted(part.folders):  # parents first
-            _make_folder(staging / folder, tree.get(folder), umask)
+            _make_folder(f"{new}/{folder}", tree.get(folder), umask)
         for entry in part.theirs:  # a person's files and symlinks come along untouched
-            _link_or_copy(root / entry.rel, staging / entry.rel, stat.S_ISREG(entry.mode))
+            source, target = f"{old_root}/{entry.rel}", f"{new}/{entry.rel}"
+            _link_or_copy(source, target, stat.S_ISREG(entry.mode))
         written = []
         for rel, data in part.files:
+            target = f"{new}/{rel}"
             if data is None:
-                os.link(root / rel, staging / rel)
+                os.link(f"{old_root}/{rel}", target)
                 continue
-            _write_new(staging / rel, data)
-            written.append(staging / rel)
+            _write_new(target, data)
+            written.append(target)
             old = tree.get(rel)
             if old is not None and stat.S_ISREG(old.mode):  # ours, changed: keep its mode
-                mode = stat.S_IMODE((root / rel).lstat().st_mode)
+                mode = stat.S_IMODE(os.lstat(f"{old_root}/{rel}").st_mode)
                 if mode != 0o666 & ~umask:
-                    (staging / rel).chmod(mode)
+                    os.chmod(target, mode)  # noqa: PTH101 (a str path, above)
         return written
 
     parts = [work[top] for top in sorted(work)]
@@ -744,18 +749,18 @@ class _Work:
     files: list[tuple[str, bytes | None]] = field(default_factory=list)
 
 
-def _make_folder(path: Path, old: _Entry | None, umask: int) -> None:
+def _make_folder(path: str, old: _Entry | None, umask: int) -> None:
     """A folder of the new tree; one that was there keeps its permission bits."""
     if old is None or not stat.S_ISDIR(old.mode):
-        path.mkdir()
+        os.mkdir(path)  # noqa: PTH102 (a str path: see _fill)
         return
     mode = stat.S_IMODE(old.mode)
-    path.mkdir(mode)
+    os.mkdir(path, mode)  # noqa: PTH102
     if mode & ~umask != mode:  # the umask took bits it had
-        path.chmod(mode)
+        os.chmod(path, mode)  # noqa: PTH101
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def _write_new(path: Path | str, data: bytes) -> None:
     """Create `path` (never an existing file: it could be a hard link of DIR's), mode 0666
     less the umask as `open` gives. Three system calls: a buffered file object adds an fstat
     and Python work that show at 33,000 files."""
@@ -768,7 +773,7 @@ def _write_new(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _make_durable(staging: Path, written: Sequence[Path]) -> None:
+def _make_durable(staging: Path, written: Sequence[Path | str]) -> None:
     """Flush the files just written, and the folders of staging (whose entries are the new
     files and the hard links), to disk before the swap makes them DIR's.
 
@@ -823,7 +828,7 @@ def _syncfs(folder: Path) -> bool:
     raise OSError(err, os.strerror(err), str(folder))  # e.g. EIO: a write-back failed
 
 
-def _link_or_copy(source: Path, target: Path, regular: bool) -> None:
+def _link_or_copy(source: str, target: str, regular: bool) -> None:
     if regular:
         try:
             os.link(source, target)
