@@ -14,6 +14,10 @@ EXIT_INVALID = 2  # invalid input or usage
 EXIT_INTERNAL = 3  # a bug in kserve-gitops
 EXIT_INTERRUPTED = 130
 
+# The message of a required field that is missing, as the schema checks and the API server's
+# rules in code say it (callers compare with it to tell that refusal from others).
+REQUIRED = "required value"
+
 
 def one_line(text: str) -> str:
     """`text` with every character that is not printable escaped (`\\r`, `\\x85`, `\\u202e`):

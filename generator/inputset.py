@@ -19,12 +19,11 @@ from generator.admission import runtimes, servingruntime
 from generator.admission.pod.storage_container import storage_containers_from
 from generator.config.quantity import QuantityError, unmarshal_quantity
 from generator.controllers.localmodel import VOLUME_SPECS, quantities_at
-from generator.errors import Invalid, Notice, Problem, Source, field_path
+from generator.errors import REQUIRED, Invalid, Notice, Problem, Source, field_path
 from generator.load import Inputs, Loaded
 from generator.reconcilers import knative
 from generator.schema import emitted
 
-REQUIRED = "required value"  # the schema module's message for a missing required field
 NAMESPACE_HELP = "set metadata.namespace, pass --namespace, or set ARGOCD_APP_NAMESPACE"
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from generator import constants
-from generator.errors import Invalid, Notice, ObjectRef, Problem, Source
+from generator.errors import REQUIRED, Invalid, Notice, ObjectRef, Problem, Source
 from generator.goruntime import yamlv2
 
 try:  # libyaml is an order of magnitude faster; fall back so a bare install still works
@@ -850,7 +850,7 @@ def _unidentified(item: Loaded) -> Problem | None:
 def _identity_problem(item: Loaded, missing: str) -> Problem:
     """apiVersion or kind missing: name the object only as far as it names itself."""
     ref = item.ref() if item.kind and item.name else None
-    return Problem(item.source, ref, missing, "required value")
+    return Problem(item.source, ref, missing, REQUIRED)
 
 
 def _without_secrets(item: Loaded, secrets: list[Loaded]) -> Loaded:

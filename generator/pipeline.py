@@ -34,6 +34,7 @@ from generator.controllers import inferencegraph as graph
 from generator.controllers import inferenceservice as controller
 from generator.credentials.sources import SecretIndex
 from generator.errors import (
+    REQUIRED,
     InternalError,
     Invalid,
     Notice,
@@ -44,7 +45,6 @@ from generator.errors import (
 )
 from generator.goruntime import template as gotemplate
 from generator.inputset import (
-    REQUIRED,
     allow_zero_initial_scale,
     build_runtime_index,
     canary_services,

@@ -19,9 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from generator.config.quantity import QuantityError, unmarshal_quantity
+from generator.errors import REQUIRED
 from generator.k8s_names import dns1123_subdomain_errors
-
-REQUIRED = "required value"  # as the schema module says a required field is missing
 
 # The volume sources of a PersistentVolumeSpec in the order Go counts them, by JSON name.
 PV_SOURCES = (
@@ -128,7 +127,7 @@ def _sources(spec: Mapping[str, Any], affinity: bool) -> list[tuple[str, str]]:
 def _host_path(source: Mapping[str, Any]) -> list[tuple[str, str]]:
     found = _path(source, ".hostPath.path")
     kind = source.get("type")
-    if found[:1] == [(".hostPath.path", REQUIRED)] or not isinstance(kind, str):
+    if not source.get("path") or not isinstance(kind, str):
         return found  # Go checks nothing more of a hostPath without a path
     return found + _supported(kind, HOST_PATH_TYPES, ".hostPath.type")
 

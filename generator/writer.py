@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from generator import parallel
-from generator.errors import Invalid, Problem, ProblemsFound, Source
+from generator.errors import REQUIRED, Invalid, Problem, ProblemsFound, Source
 from generator.output import Rendered, dump_yaml, yaml_of
 from generator.rendered_index import CLUSTER_DIR as CLUSTER_DIR  # the layout, for callers
 from generator.rendered_index import FLUX_DIR as FLUX_DIR
@@ -96,7 +96,7 @@ def relative_path(item: Rendered, shard: str | None = None) -> str | Invalid:
         if part and (not _SAFE_PART.fullmatch(part) or ".." in part):
             return Invalid("metadata.name", f"cannot be a file name ({what} {part!r})")
     if not item.name:
-        return Invalid("metadata.name", "required value")
+        return Invalid("metadata.name", REQUIRED)
     if shard is not None and not _SAFE_PART.fullmatch(shard):
         return Invalid("metadata.labels", f"cannot be a folder name (shard {shard!r})")
     folder = shard or item.namespace or CLUSTER_DIR

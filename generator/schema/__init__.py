@@ -29,7 +29,7 @@ from typing import Any, Final
 
 from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
 
-from generator.errors import Invalid, field_path
+from generator.errors import REQUIRED, Invalid, field_path
 from generator.schema.validators import Validator, load_validator
 
 __all__ = [
@@ -310,7 +310,7 @@ def _explain(doc: dict[str, Any], error: JsonSchemaValueException) -> list[Inval
         ]
     if rule == "required" and isinstance(value, dict):
         missing = [key for key in detail.get("required", ()) if key not in value]
-        return [Invalid(_spell(doc, path, key), "required value") for key in missing]
+        return [Invalid(_spell(doc, path, key), REQUIRED) for key in missing]
     return [Invalid(_spell(doc, path), _message(error))]
 
 

@@ -3,7 +3,8 @@
 Before anything is printed or written, each object rendered for an InferenceService or an
 InferenceGraph whose apiVersion and kind have a schema in `data/emitted/` (Deployment, Service,
 HorizontalPodAutoscaler, Ingress, ConfigMap, PersistentVolume, PersistentVolumeClaim, Knative
-Service, VirtualService, HTTPRoute, ScaledObject, OpenTelemetryCollector; written by
+Service, VirtualService, HTTPRoute, ScaledObject, OpenTelemetryCollector; and ServiceAccount,
+Namespace and Gateway, which are only read or passed through; written by
 `scripts/gen_output_schemas.py`, origins in its PROVENANCE.md) is checked by a quick screen
 (`screen.py`) that only ever says "valid" of a valid object; any other object is checked by the
 schema's compiled validator, which decides, and explained as `generator.schema` explains input (a
